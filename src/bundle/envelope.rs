@@ -1,0 +1,83 @@
+//! The optional age envelope around a bundle: binary or ASCII-armored,
+//! encrypted to the recipient's age X25519 key. A bundle that a person
+//! encrypted with the age CLI is read the same way.
+
+use std::io::{Read, Write};
+
+use age::armor::{ArmoredReader, ArmoredWriter, Format};
+
+use super::BundleError;
+
+const AGE_MAGIC: &[u8] = b"age-encryption.org/";
+const ARMOR_MAGIC: &[u8] = b"-----BEGIN AGE ENCRYPTED FILE-----";
+
+/// How a bundle file is wrapped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Envelope {
+    Plain,
+    Age,
+    Armored,
+}
+
+impl Envelope {
+    pub fn detect(bytes: &[u8]) -> Self {
+        let start = bytes
+            .iter()
+            .position(|b| !b.is_ascii_whitespace())
+            .unwrap_or(bytes.len());
+        if bytes.starts_with(AGE_MAGIC) {
+            Envelope::Age
+        } else if bytes[start..].starts_with(ARMOR_MAGIC) {
+            Envelope::Armored
+        } else {
+            Envelope::Plain
+        }
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            Envelope::Plain => "not encrypted",
+            Envelope::Age => "age-encrypted",
+            Envelope::Armored => "age-encrypted, ASCII-armored",
+        }
+    }
+}
+
+/// Encrypt `data` to `recipient`, armored or binary.
+pub fn encrypt(data: &[u8], recipient: &age::x25519::Recipient, armor: bool) -> Vec<u8> {
+    let enc = age::Encryptor::with_recipients(std::iter::once(recipient as &dyn age::Recipient))
+        .expect("one X25519 recipient is always a valid recipient set");
+    let format = if armor { Format::AsciiArmor } else { Format::Binary };
+    let mut out = Vec::with_capacity(data.len() + data.len() / 2 + 512);
+    // Writing to a Vec cannot fail.
+    let armored = ArmoredWriter::wrap_output(&mut out, format).expect("in-memory write");
+    let mut w = enc.wrap_output(armored).expect("in-memory write");
+    w.write_all(data).expect("in-memory write");
+    w.finish().and_then(|a| a.finish()).expect("in-memory write");
+    out
+}
+
+/// Decrypt an age file (binary or armored) with `identity`.
+pub fn decrypt(data: &[u8], identity: &dyn age::Identity) -> Result<Vec<u8>, BundleError> {
+    let reader = ArmoredReader::new(data);
+    let dec = age::Decryptor::new(reader).map_err(|e| BundleError::Decrypt(decrypt_reason(&e)))?;
+    let mut r = dec
+        .decrypt(std::iter::once(identity))
+        .map_err(|e| BundleError::Decrypt(decrypt_reason(&e)))?;
+    let mut out = Vec::new();
+    r.read_to_end(&mut out)
+        .map_err(|_| BundleError::Decrypt("the encrypted data is damaged or cut short".into()))?;
+    Ok(out)
+}
+
+fn decrypt_reason(e: &age::DecryptError) -> String {
+    match e {
+        age::DecryptError::NoMatchingKeys => "it is not encrypted to your identity".into(),
+        age::DecryptError::InvalidHeader | age::DecryptError::UnknownFormat => {
+            "its age header is damaged or of an unknown version".into()
+        }
+        age::DecryptError::InvalidMac | age::DecryptError::DecryptionFailed => "the encrypted data is damaged".into(),
+        age::DecryptError::Io(_) => "the age file is damaged or cut short".into(),
+        _ => "it could not be decrypted with your identity".into(),
+    }
+}

@@ -1,0 +1,152 @@
+//! The signed payload: one CBOR map with text keys in a fixed order.
+//! Decoding is canonical-only: the bytes must equal the re-encoding of what
+//! they decode to, so every payload has exactly one valid encoding.
+
+use serde::{Deserialize, Serialize};
+
+use super::BundleError;
+use crate::group::POINT_LEN;
+
+/// The payload format version this build writes and reads.
+pub const FORMAT_VERSION: u32 = 1;
+/// `protocol` value of the mutual PSI protocol.
+pub const PROTOCOL_PSI: &str = "psi";
+/// Length of a session id.
+pub const SESSION_LEN: usize = 16;
+/// Length of a hash naming another bundle (SHA-256).
+pub const HASH_LEN: usize = 32;
+/// Most elements of one kind a bundle may declare (2^32 - 1): a declared
+/// count above this is refused before anything is allocated.
+pub const MAX_COUNT: u64 = u32::MAX as u64;
+
+/// The payload map. Field order is the encoding order (see doc/bundle-format.md).
+#[derive(Serialize, Deserialize, Clone, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Payload {
+    /// Magic and format version at once.
+    pub cosect: u32,
+    pub protocol: String,
+    pub round: u8,
+    #[serde(with = "serde_bytes")]
+    pub session: Vec<u8>,
+    /// Sender's public identity line (its fingerprint must equal `from`).
+    pub sender: String,
+    #[serde(with = "serde_bytes")]
+    pub from: Vec<u8>,
+    #[serde(with = "serde_bytes")]
+    pub to: Vec<u8>,
+    pub kind: String,
+    pub mode: String,
+    /// Unix seconds.
+    pub created: u64,
+    pub expires: u64,
+    /// SHA-256 of the COSE bytes of the bundle this one answers; empty in round 1.
+    #[serde(with = "serde_bytes")]
+    pub answers: Vec<u8>,
+    /// Number of 32-byte elements in `points`.
+    pub n_points: u64,
+    #[serde(with = "serde_bytes")]
+    pub points: Vec<u8>,
+    /// Bytes kept of each double-encrypted element (ℓ); 0 when there are none.
+    pub trunc: u8,
+    /// Number of `trunc`-byte elements in `doubled`.
+    pub n_doubled: u64,
+    #[serde(with = "serde_bytes")]
+    pub doubled: Vec<u8>,
+}
+
+impl std::fmt::Debug for Payload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Payload")
+            .field("round", &self.round)
+            .field("kind", &self.kind)
+            .field("mode", &self.mode)
+            .field("n_points", &self.n_points)
+            .field("trunc", &self.trunc)
+            .field("n_doubled", &self.n_doubled)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Deserialize)]
+struct VersionProbe {
+    cosect: Option<u64>,
+}
+
+impl Payload {
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.points.len() + self.doubled.len() + 1024);
+        ciborium::into_writer(self, &mut out).expect("writing CBOR to memory cannot fail");
+        out
+    }
+
+    /// Decode and check the payload's own consistency (not its meaning for
+    /// a session: see `check_*` in the protocol layer).
+    pub fn decode(bytes: &[u8]) -> Result<Self, BundleError> {
+        let probe: VersionProbe =
+            ciborium::from_reader(bytes).map_err(|_| BundleError::Structure("the payload is not a CBOR map".into()))?;
+        match probe.cosect {
+            Some(v) if v == FORMAT_VERSION as u64 => {}
+            Some(v) => return Err(BundleError::Version(v)),
+            None => {
+                return Err(BundleError::Structure(
+                    "the payload has no \"cosect\" version field".into(),
+                ))
+            }
+        }
+        let p: Payload = ciborium::from_reader(bytes).map_err(|e| {
+            BundleError::Structure(format!("the payload does not match the bundle schema ({})", short(&e)))
+        })?;
+        if p.encode() != bytes {
+            return Err(BundleError::Structure(
+                "the payload is not in canonical form (extra bytes, or fields out of order or in a longer encoding)"
+                    .into(),
+            ));
+        }
+        p.check_lengths()?;
+        Ok(p)
+    }
+
+    /// Counts and lengths agree; fixed-size fields have their size.
+    pub fn check_lengths(&self) -> Result<(), BundleError> {
+        let bad = |what: &str| Err(BundleError::Counts(what.to_owned()));
+        if self.session.len() != SESSION_LEN {
+            return bad("session id is not 16 bytes");
+        }
+        if self.from.len() != 32 || self.to.len() != 32 {
+            return bad("a fingerprint is not 32 bytes");
+        }
+        if !(self.answers.is_empty() || self.answers.len() == HASH_LEN) {
+            return bad("the answered-bundle hash is not 32 bytes");
+        }
+        if self.n_points > MAX_COUNT || self.n_doubled > MAX_COUNT {
+            return bad("a declared count exceeds 2^32 - 1");
+        }
+        if (self.points.len() as u64) != self.n_points * POINT_LEN as u64 {
+            return Err(BundleError::Counts(format!(
+                "n_points says {} elements but points holds {} bytes",
+                self.n_points,
+                self.points.len()
+            )));
+        }
+        if self.trunc as usize > POINT_LEN {
+            return bad("trunc is larger than 32");
+        }
+        if (self.doubled.len() as u64) != self.n_doubled * self.trunc as u64 {
+            return Err(BundleError::Counts(format!(
+                "n_doubled says {} elements of {} bytes but doubled holds {} bytes",
+                self.n_doubled,
+                self.trunc,
+                self.doubled.len()
+            )));
+        }
+        if self.n_doubled > 0 && self.trunc == 0 {
+            return bad("trunc is 0 but doubled elements are present");
+        }
+        Ok(())
+    }
+}
+
+fn short(e: &dyn std::fmt::Display) -> String {
+    crate::input::shown(&e.to_string())
+}

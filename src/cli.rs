@@ -1,0 +1,278 @@
+//! Command-line definitions (clap). Also the source of the man pages.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::input::Kind;
+use crate::output::Format;
+use crate::protocol::Mode;
+
+/// Default cap on the initiator's set size accepted by `respond`.
+pub const DEFAULT_MAX_PEER_ITEMS: u64 = 10_000_000;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "cosect",
+    version,
+    about = "Find the entries two private lists share, and nothing else, through signed bundle files",
+    long_about = "cosect lets two organizations learn which entries of their private lists they share \
+(domains, IPs, file hashes, e-mail addresses, ids) and nothing else, with no live connection: \
+each protocol round is one signed, optionally age-encrypted file that a person carries \
+by e-mail, shared drive or USB stick. cosect never opens a network connection.",
+    after_help = "Exit status: 0 success, 1 error, 2 usage error.",
+    max_term_width = 100
+)]
+pub struct Cli {
+    /// Print nothing but errors
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Create an identity (an age identity file) and print its public line
+    Keygen(KeygenArgs),
+    /// Print the public identity of an identity file
+    Pubkey(PubkeyArgs),
+    /// Start an exchange: write round 1 for your peer
+    Init(InitArgs),
+    /// Answer a round-1 bundle with your own list: write round 2
+    Respond(RespondArgs),
+    /// Finish an exchange with round 2 (initiator) or round 3 (responder)
+    Finish(FinishArgs),
+    /// Show a bundle's header without needing its session
+    Inspect(InspectArgs),
+    /// Run a complete exchange between two throwaway identities on sample data
+    Demo(DemoArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct KeygenArgs {
+    /// Write the identity here [default: identity.txt in the cosect config directory]
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Organization name carried in the public identity (e.g. "ACME CERT")
+    #[arg(long, default_value = "")]
+    pub name: String,
+    /// Replace an existing file (only after the new one is fully written)
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct IdentityArg {
+    /// Your identity file [default: identity.txt in the cosect config directory]
+    #[arg(short, long, value_name = "FILE")]
+    pub identity: Option<PathBuf>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct PubkeyArgs {
+    #[command(flatten)]
+    pub id: IdentityArg,
+    /// Print JSON: age_recipient, ed25519, fingerprint, name, line
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct StateArg {
+    /// Directory of secret per-session state [default: $XDG_STATE_HOME/cosect]
+    #[arg(long, value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct BundleOut {
+    /// Write the bundle here ('-' for standard output)
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Encrypt the bundle to the peer with age
+    #[arg(long)]
+    pub encrypt: bool,
+    /// ASCII-armor the encrypted bundle, e.g. to paste into a mail (implies --encrypt)
+    #[arg(long)]
+    pub armor: bool,
+    /// Replace existing output files
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ListIn {
+    /// Your list: one entry per line, '#' comments ('-' for standard input)
+    #[arg(long, value_name = "FILE")]
+    pub input: PathBuf,
+    /// Count and skip invalid lines instead of stopping at the first
+    #[arg(long)]
+    pub skip_invalid: bool,
+    /// Pad your set with random elements up to N, so the peer learns only an upper bound of its size
+    #[arg(long, value_name = "N")]
+    pub pad_to: Option<u64>,
+}
+
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    let d = humantime::parse_duration(s).map_err(|e| format!("{e} (examples: 90m, 12h, 7d)"))?;
+    if d.is_zero() || d > Duration::from_secs(366 * 86400) {
+        return Err("must be more than zero and at most a year".into());
+    }
+    Ok(d)
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct InitArgs {
+    #[command(flatten)]
+    pub id: IdentityArg,
+    #[command(flatten)]
+    pub state: StateArg,
+    /// Your peer's public identity file (the line `cosect pubkey` prints)
+    #[arg(long, value_name = "FILE")]
+    pub peer: PathBuf,
+    #[command(flatten)]
+    pub list: ListIn,
+    /// What the entries are; they are normalized before matching
+    #[arg(long, value_enum, default_value_t = KindArg::Raw)]
+    pub kind: KindArg,
+    /// Who learns what: both sides the shared entries, only you, or both only their number
+    #[arg(long, value_enum, default_value_t = ModeArg::Mutual)]
+    pub mode: ModeArg,
+    /// How long the peer may take to answer (e.g. 90m, 12h, 7d)
+    #[arg(long, value_name = "DURATION", default_value = "7d", value_parser = parse_duration)]
+    pub expires: Duration,
+    #[command(flatten)]
+    pub out: BundleOut,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct RespondArgs {
+    /// The round-1 bundle from your peer
+    #[arg(value_name = "BUNDLE")]
+    pub bundle: PathBuf,
+    #[command(flatten)]
+    pub id: IdentityArg,
+    #[command(flatten)]
+    pub state: StateArg,
+    /// Your peer's public identity file; the bundle must be signed by it
+    #[arg(long, value_name = "FILE")]
+    pub peer: PathBuf,
+    #[command(flatten)]
+    pub list: ListIn,
+    /// Refuse a peer set larger than N (a huge set could enumerate your list)
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_PEER_ITEMS)]
+    pub max_peer_items: u64,
+    /// How long the peer may take to finish (e.g. 90m, 12h, 7d)
+    #[arg(long, value_name = "DURATION", default_value = "7d", value_parser = parse_duration)]
+    pub expires: Duration,
+    #[command(flatten)]
+    pub out: BundleOut,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct FinishArgs {
+    /// The round-2 or round-3 bundle from your peer
+    #[arg(value_name = "BUNDLE")]
+    pub bundle: PathBuf,
+    #[command(flatten)]
+    pub id: IdentityArg,
+    #[command(flatten)]
+    pub state: StateArg,
+    /// Write the shared entries here [default: standard output]
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Write round 3 for your peer here (initiator, mutual and cardinality modes)
+    #[arg(long, value_name = "FILE")]
+    pub reply: Option<PathBuf>,
+    /// Encrypt round 3 to the peer with age
+    #[arg(long)]
+    pub encrypt: bool,
+    /// ASCII-armor the encrypted round 3 (implies --encrypt)
+    #[arg(long)]
+    pub armor: bool,
+    /// Replace existing output files
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct InspectArgs {
+    /// The bundle to show
+    #[arg(value_name = "BUNDLE")]
+    pub bundle: PathBuf,
+    /// Your identity, to decrypt an encrypted bundle [default: the one in the config directory]
+    #[arg(short, long, value_name = "FILE")]
+    pub identity: Option<PathBuf>,
+    /// Check the signature against this public identity file
+    #[arg(long, value_name = "FILE")]
+    pub peer: Option<PathBuf>,
+    /// Print JSON instead of a summary
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct DemoArgs {
+    /// Keep the demo's files in this new directory instead of a temporary one
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+}
+
+/// `--kind` values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum KindArg {
+    /// Exact bytes of the line
+    Raw,
+    /// Lower-case, trailing dot stripped, IDNA to ASCII
+    Domain,
+    /// Canonical IPv4/IPv6 text
+    Ip,
+    /// Lower-case hex, length of MD5/SHA-1/SHA-2
+    Hash,
+    /// Domain part normalized, local part exact
+    Email,
+}
+
+impl From<KindArg> for Kind {
+    fn from(k: KindArg) -> Kind {
+        match k {
+            KindArg::Raw => Kind::Raw,
+            KindArg::Domain => Kind::Domain,
+            KindArg::Ip => Kind::Ip,
+            KindArg::Hash => Kind::Hash,
+            KindArg::Email => Kind::Email,
+        }
+    }
+}
+
+/// `--mode` values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ModeArg {
+    /// Both sides learn the shared entries
+    Mutual,
+    /// Only the initiator learns them (no round 3)
+    OneSided,
+    /// Both sides learn only how many entries they share
+    Cardinality,
+}
+
+impl From<ModeArg> for Mode {
+    fn from(m: ModeArg) -> Mode {
+        match m {
+            ModeArg::Mutual => Mode::Mutual,
+            ModeArg::OneSided => Mode::OneSided,
+            ModeArg::Cardinality => Mode::Cardinality,
+        }
+    }
+}
+
+/// The clap command, for man pages and completions.
+pub fn command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
+}

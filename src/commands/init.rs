@@ -1,0 +1,101 @@
+//! `cosect init`: read the list, blind it, write round 1, keep the secret
+//! state for `finish`.
+
+use rand::rngs::OsRng;
+use rand::RngCore;
+
+use super::*;
+use crate::bundle::payload::{Payload, FORMAT_VERSION, PROTOCOL_PSI, SESSION_LEN};
+use crate::bundle::{format_time, seal};
+use crate::cli::InitArgs;
+use crate::fsio::Dest;
+use crate::group::Exec;
+use crate::input::Kind;
+use crate::protocol::{Initiator, Mode};
+use crate::store::{hex, Session, Step};
+
+pub fn init(args: &InitArgs, ctx: &Ctx) -> Result<()> {
+    let kind = Kind::from(args.kind);
+    let mode = Mode::from(args.mode);
+    let dest = Dest::from_arg(args.out.output.as_deref());
+    let env = envelope(args.out.encrypt, args.out.armor);
+    if let Some(o) = &args.out.output {
+        check_distinct(&[&args.list.input, &args.peer], &[o])?;
+    }
+    fsio::check_dest(&dest, args.out.force, env != Envelope::Armored)?;
+    let me = load_identity(&args.id.identity)?;
+    let peer = load_peer(&args.peer)?;
+    if peer == me.public() {
+        return Err(
+            Error::new(format!("{}: this is your own public identity", args.peer.display()))
+                .with_hint("pass your peer's public identity with --peer"),
+        );
+    }
+    let store = store(&args.state.state_dir)?;
+    let entries = read_list(ctx, &args.list.input, kind, args.list.skip_invalid)?;
+
+    let bar = ctx.bar(entries.len() as u64, "blinding");
+    let (state, r1) = Initiator::start(
+        &entries,
+        mode,
+        args.list.pad_to,
+        Exec::Parallel,
+        &|n| bar.inc(n),
+        &mut OsRng,
+    )?;
+    bar.finish_and_clear();
+
+    let mut session = [0u8; SESSION_LEN];
+    OsRng.fill_bytes(&mut session);
+    let created = now();
+    let n_points = state.sent();
+    let payload = Payload {
+        cosect: FORMAT_VERSION,
+        protocol: PROTOCOL_PSI.into(),
+        round: 1,
+        session: session.to_vec(),
+        sender: me.public().line(),
+        from: me.public().fingerprint().to_vec(),
+        to: peer.fingerprint().to_vec(),
+        kind: kind.name().into(),
+        mode: mode.name().into(),
+        created,
+        expires: expiry(created, args.expires),
+        answers: Vec::new(),
+        n_points,
+        points: r1.points,
+        trunc: 0,
+        n_doubled: 0,
+        doubled: Vec::new(),
+    };
+    let (bytes, hash) = seal(&payload, &me, &peer, env);
+    let state = Session::new(
+        &session,
+        peer.line(),
+        kind.name().into(),
+        hash,
+        entries.original.clone(),
+        Step::AwaitRound2(state),
+    );
+    // State first: a bundle whose state was not saved could never be finished.
+    store.save(&state, &me)?;
+    if let Err(e) = fsio::write_atomic(&dest, &bytes, args.out.force, false) {
+        let _ = store.remove(&session);
+        return Err(e);
+    }
+    ctx.say(format!(
+        "cosect: round 1 of session {} for {} ({}) written to {}",
+        &hex(&session)[..8],
+        peer.display_name(),
+        peer.short_fingerprint(),
+        dest.display()
+    ));
+    ctx.say(format!(
+        "        {}, {n_points} elements sent, mode {mode}, {}, expires {}",
+        describe_entries(&entries, kind),
+        env.describe(),
+        format_time(payload.expires)
+    ));
+    ctx.say("        send it to your peer; finish with `cosect finish ROUND2-FILE`");
+    Ok(())
+}

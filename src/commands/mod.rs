@@ -1,0 +1,239 @@
+//! One module per verb. The only layer that touches files and the terminal:
+//! it reads inputs, calls the pure protocol and bundle code, and writes
+//! outputs atomically.
+
+pub mod demo;
+pub mod finish;
+pub mod init;
+pub mod inspect;
+pub mod keygen;
+pub mod respond;
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::bundle::{Envelope, Opened};
+use crate::cli::{Cli, Command};
+use crate::error::{Error, Result};
+use crate::fsio;
+use crate::identity::{Identity, PublicIdentity};
+use crate::input::{self, Entries, Kind};
+use crate::store::Store;
+
+/// Largest bundle file read (64 GiB): beyond any real exchange, small
+/// enough to refuse a runaway stream.
+pub const MAX_BUNDLE_BYTES: u64 = 64 << 30;
+
+/// How the run talks to the person at the terminal.
+#[derive(Clone, Copy, Debug)]
+pub struct Ctx {
+    pub quiet: bool,
+    pub progress: bool,
+}
+
+impl Ctx {
+    pub fn from_env(quiet: bool) -> Self {
+        Ctx {
+            quiet,
+            progress: !quiet && std::io::stderr().is_terminal(),
+        }
+    }
+
+    /// A line for the human, on stderr.
+    pub fn say(&self, msg: impl AsRef<str>) {
+        if !self.quiet {
+            eprintln!("{}", msg.as_ref());
+        }
+    }
+
+    /// A warning on stderr, unless --quiet.
+    pub fn warn(&self, msg: impl AsRef<str>) {
+        if !self.quiet {
+            eprintln!("warning: {}", msg.as_ref());
+        }
+    }
+
+    /// A progress bar for `len` elements, visible only on a terminal.
+    pub fn bar(&self, len: u64, what: &str) -> ProgressBar {
+        if !self.progress || len < 4096 {
+            return ProgressBar::hidden();
+        }
+        let bar = ProgressBar::new(len).with_message(what.to_owned());
+        bar.set_style(
+            ProgressStyle::with_template("{msg:>12} [{bar:30}] {pos}/{len} ({eta} left)")
+                .expect("static template")
+                .progress_chars("=> "),
+        );
+        bar
+    }
+}
+
+/// Run one parsed command line.
+pub fn run(cli: Cli) -> Result<()> {
+    let ctx = Ctx::from_env(cli.quiet);
+    match cli.command {
+        Command::Keygen(a) => keygen::keygen(&a, &ctx),
+        Command::Pubkey(a) => keygen::pubkey(&a, &ctx),
+        Command::Init(a) => init::init(&a, &ctx),
+        Command::Respond(a) => respond::respond(&a, &ctx),
+        Command::Finish(a) => finish::finish(&a, &ctx),
+        Command::Inspect(a) => inspect::inspect(&a, &ctx),
+        Command::Demo(a) => demo::demo(&a, &ctx),
+    }
+}
+
+fn home() -> Option<PathBuf> {
+    std::env::var_os("HOME").filter(|h| !h.is_empty()).map(PathBuf::from)
+}
+
+fn xdg(var: &str, fallback: &str) -> Result<PathBuf> {
+    match std::env::var_os(var).filter(|v| !v.is_empty()) {
+        Some(v) => Ok(PathBuf::from(v)),
+        None => home().map(|h| h.join(fallback)).ok_or_else(|| {
+            Error::new(format!(
+                "cannot find a default directory: neither {var} nor HOME is set"
+            ))
+            .with_hint("pass the file or directory explicitly")
+        }),
+    }
+}
+
+/// `$XDG_CONFIG_HOME/cosect/identity.txt`.
+pub fn default_identity_path() -> Result<PathBuf> {
+    Ok(xdg("XDG_CONFIG_HOME", ".config")?.join("cosect").join("identity.txt"))
+}
+
+fn default_state_dir() -> Result<PathBuf> {
+    Ok(xdg("XDG_STATE_HOME", ".local/state")?.join("cosect"))
+}
+
+pub fn store(arg: &Option<PathBuf>) -> Result<Store> {
+    Ok(Store::new(match arg {
+        Some(d) => d.clone(),
+        None => default_state_dir()?,
+    }))
+}
+
+/// Load the identity named by `-i`, or the default one.
+pub fn load_identity(arg: &Option<PathBuf>) -> Result<Identity> {
+    let path = match arg {
+        Some(p) => p.clone(),
+        None => default_identity_path()?,
+    };
+    let name = path.display().to_string();
+    if arg.is_none() && !path.exists() {
+        return Err(Error::new(format!("no identity given and none at {name}"))
+            .with_hint("create one with `cosect keygen`, or pass -i FILE"));
+    }
+    if path.as_os_str() == "-" {
+        return Err(Error::new("the identity cannot be read from standard input").with_hint("pass -i FILE"));
+    }
+    let text = fsio::read_input(&path, 1 << 20)?;
+    if fsio::too_open(&path) {
+        return Err(Error::new(format!("{name}: identity file is readable by other users"))
+            .with_hint(format!("run `chmod 600 {name}`")));
+    }
+    let text = zeroize::Zeroizing::new(text);
+    let text =
+        std::str::from_utf8(&text).map_err(|_| Error::new(format!("{name}: identity file is not UTF-8 text")))?;
+    Identity::parse(text).map_err(|e| Error::from(e).in_file(&name))
+}
+
+/// Load a public identity file.
+pub fn load_peer(path: &Path) -> Result<PublicIdentity> {
+    let name = path.display().to_string();
+    let text = fsio::read_input(path, 1 << 16)?;
+    let text = std::str::from_utf8(&text).map_err(|_| Error::new(format!("{name}: not UTF-8 text")))?;
+    PublicIdentity::parse(text).map_err(|e| Error::from(e).in_file(&name))
+}
+
+/// Read and normalize a list, reporting what was skipped.
+pub fn read_list(ctx: &Ctx, path: &Path, kind: Kind, skip_invalid: bool) -> Result<Entries> {
+    let name = if path.as_os_str() == "-" {
+        "standard input".to_owned()
+    } else {
+        path.display().to_string()
+    };
+    let entries = if path.as_os_str() == "-" {
+        input::read_list(std::io::stdin().lock(), kind, skip_invalid)
+    } else {
+        let f = std::fs::File::open(path).map_err(|e| fsio::io_error(&name, "cannot read", &e))?;
+        input::read_list(std::io::BufReader::with_capacity(1 << 16, f), kind, skip_invalid)
+    }
+    .map_err(|e| Error::from(e).in_file(&name))?;
+    if !entries.skipped.is_empty() {
+        let (line, why) = entries.skipped[0];
+        ctx.warn(format!(
+            "{name}: skipped {} invalid line(s) for kind {kind} (first: line {line}, {why})",
+            entries.skipped.len()
+        ));
+    }
+    if entries.is_empty() {
+        return Err(Error::new(format!("{name}: no {kind} entries to compare"))
+            .with_hint("the list must hold at least one entry; blank lines and '#' comments are skipped"));
+    }
+    Ok(entries)
+}
+
+/// Read a bundle file, decrypt and decode it.
+pub fn open_bundle(path: &Path, me: Option<&Identity>) -> Result<Opened> {
+    let name = path.display().to_string();
+    let bytes = fsio::read_input(path, MAX_BUNDLE_BYTES)?;
+    Opened::open(&bytes, me).map_err(|e| Error::from(e).in_file(&name))
+}
+
+pub fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+pub fn expiry(now: u64, d: Duration) -> u64 {
+    now.saturating_add(d.as_secs())
+}
+
+pub fn envelope(encrypt: bool, armor: bool) -> Envelope {
+    match (encrypt, armor) {
+        (_, true) => Envelope::Armored,
+        (true, false) => Envelope::Age,
+        _ => Envelope::Plain,
+    }
+}
+
+/// The name of a bundle argument for messages.
+pub fn shown_path(p: &Path) -> String {
+    input::shown(&p.display().to_string())
+}
+
+/// `n entries (d duplicates merged)`.
+pub fn describe_entries(e: &Entries, kind: Kind) -> String {
+    let mut s = format!("{} {kind} entries", e.len());
+    if e.duplicates > 0 {
+        s.push_str(&format!(" ({} duplicate lines merged)", e.duplicates));
+    }
+    s
+}
+
+/// Refuse `input == output` and the same output twice.
+pub fn check_distinct(inputs: &[&Path], outputs: &[&Path]) -> Result<()> {
+    let canon = |p: &Path| std::fs::canonicalize(p).ok();
+    for (i, o) in outputs.iter().enumerate() {
+        if o.as_os_str() == "-" {
+            continue;
+        }
+        for inp in inputs {
+            if inp == o || (canon(inp).is_some() && canon(inp) == canon(o)) {
+                return Err(Error::new(format!("{} is both an input and an output", o.display()))
+                    .with_hint("write the output to another file"));
+            }
+        }
+        if outputs[..i].contains(o) {
+            return Err(Error::new(format!("{} is named as two outputs", o.display())));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,158 @@
+//! `cosect respond`: check round 1, answer it with your own list as round 2.
+
+use rand::rngs::OsRng;
+
+use super::*;
+use crate::bundle::payload::{Payload, FORMAT_VERSION, PROTOCOL_PSI};
+use crate::bundle::{format_time, seal};
+use crate::cli::RespondArgs;
+use crate::fsio::Dest;
+use crate::group::Exec;
+use crate::protocol::mutual::Round1;
+use crate::protocol::{Mode, Responder};
+use crate::store::{hex, Session, Step};
+
+/// Check that a verified bundle is a well-formed round-1 bundle of the
+/// mutual protocol; returns its kind and mode.
+pub fn check_round1(p: &Payload) -> Result<(Kind, Mode), crate::bundle::BundleError> {
+    use crate::bundle::BundleError::{Counts, Structure};
+    if p.protocol != PROTOCOL_PSI {
+        return Err(Structure(format!(
+            "protocol {:?} is not one `respond` answers",
+            input::shown(&p.protocol)
+        )));
+    }
+    if p.round != 1 {
+        return Err(Structure(format!(
+            "this is a round-{} bundle; `respond` answers round 1 (use `cosect finish` for rounds 2 and 3)",
+            p.round
+        )));
+    }
+    let kind: Kind = p
+        .kind
+        .parse()
+        .map_err(|_| Structure(format!("unknown kind {:?}", input::shown(&p.kind))))?;
+    let mode: Mode = p
+        .mode
+        .parse()
+        .map_err(|_| Structure(format!("unknown mode {:?}", input::shown(&p.mode))))?;
+    if !p.answers.is_empty() || p.n_doubled != 0 || p.trunc != 0 {
+        return Err(Counts(
+            "a round-1 bundle carries no answered hash and no double-encrypted elements".into(),
+        ));
+    }
+    if p.n_points == 0 {
+        return Err(Counts("round 1 holds no elements".into()));
+    }
+    Ok((kind, mode))
+}
+
+pub fn respond(args: &RespondArgs, ctx: &Ctx) -> Result<()> {
+    let bundle_name = shown_path(&args.bundle);
+    let dest = Dest::from_arg(args.out.output.as_deref());
+    let env = envelope(args.out.encrypt, args.out.armor);
+    if let Some(o) = &args.out.output {
+        check_distinct(&[&args.list.input, &args.peer, &args.bundle], &[o])?;
+    }
+    fsio::check_dest(&dest, args.out.force, env != Envelope::Armored)?;
+    let me = load_identity(&args.id.identity)?;
+    let peer = load_peer(&args.peer)?;
+    let store = store(&args.state.state_dir)?;
+
+    let r1 = open_bundle(&args.bundle, Some(&me))?;
+    let in_file = |e: crate::bundle::BundleError| Error::from(e).in_file(&bundle_name);
+    r1.check_sender(&peer).map_err(in_file)?;
+    r1.check_recipient(&me.public()).map_err(in_file)?;
+    r1.check_time(now()).map_err(in_file)?;
+    let (kind, mode) = check_round1(&r1.payload).map_err(in_file)?;
+    let p = &r1.payload;
+    if p.n_points > args.max_peer_items {
+        return Err(Error::new(format!(
+            "{bundle_name}: the peer's set has {} elements, more than --max-peer-items {}",
+            p.n_points, args.max_peer_items
+        ))
+        .with_hint("a very large set can enumerate your list; raise --max-peer-items only if you expect this size"));
+    }
+    if store.load(&p.session, &me)?.is_some() {
+        return Err(Error::new(format!(
+            "{bundle_name}: session {} was already answered",
+            &hex(&p.session)[..8]
+        ))
+        .with_hint("each round-1 bundle is answered once; ask your peer to start a new exchange"));
+    }
+
+    let entries = read_list(ctx, &args.list.input, kind, args.list.skip_invalid)?;
+    let total = p.n_points + args.list.pad_to.unwrap_or(entries.len() as u64);
+    let bar = ctx.bar(total, "answering");
+    let round1 = Round1 {
+        points: p.points.clone(),
+    };
+    let (r2, state) = Responder::respond(
+        &round1,
+        &entries,
+        mode,
+        args.list.pad_to,
+        Exec::Parallel,
+        &|n| bar.inc(n),
+        &mut OsRng,
+    )
+    .map_err(|e| Error::from(e).in_file(&bundle_name))?;
+    bar.finish_and_clear();
+
+    let created = now();
+    let n_points = (r2.points.len() / crate::group::POINT_LEN) as u64;
+    let payload = Payload {
+        cosect: FORMAT_VERSION,
+        protocol: PROTOCOL_PSI.into(),
+        round: 2,
+        session: p.session.clone(),
+        sender: me.public().line(),
+        from: me.public().fingerprint().to_vec(),
+        to: peer.fingerprint().to_vec(),
+        kind: kind.name().into(),
+        mode: mode.name().into(),
+        created,
+        expires: expiry(created, args.expires),
+        answers: r1.hash.to_vec(),
+        n_points,
+        points: r2.points,
+        trunc: r2.trunc as u8,
+        n_doubled: p.n_points,
+        doubled: r2.doubled,
+    };
+    let (bytes, hash) = seal(&payload, &me, &peer, env);
+    if let Some(state) = state {
+        let s = Session::new(
+            &p.session,
+            peer.line(),
+            kind.name().into(),
+            hash,
+            entries.original.clone(),
+            Step::AwaitRound3(state),
+        );
+        store.save(&s, &me)?;
+    }
+    if let Err(e) = fsio::write_atomic(&dest, &bytes, args.out.force, false) {
+        let _ = store.remove(&p.session);
+        return Err(e);
+    }
+    ctx.say(format!(
+        "cosect: round 2 of session {} for {} ({}) written to {}",
+        &hex(&p.session)[..8],
+        peer.display_name(),
+        peer.short_fingerprint(),
+        dest.display()
+    ));
+    ctx.say(format!(
+        "        peer sent {} elements; you: {}, {n_points} elements sent, mode {mode}, {}, expires {}",
+        p.n_points,
+        describe_entries(&entries, kind),
+        env.describe(),
+        format_time(payload.expires)
+    ));
+    ctx.say(match mode {
+        Mode::OneSided => "        one-sided mode: your peer learns which of their entries you share; you learn nothing; no round 3 follows",
+        _ => "        send it to your peer; finish with `cosect finish ROUND3-FILE` when round 3 comes back",
+    });
+    Ok(())
+}

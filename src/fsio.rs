@@ -1,0 +1,148 @@
+//! File conventions: `-` is stdin/stdout, outputs are written atomically
+//! (temporary file in the same directory, then rename) and never replace an
+//! existing file without `--force`; secret files are created 0600.
+
+use std::fs;
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+
+/// Where output goes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Dest {
+    Stdout,
+    File(PathBuf),
+}
+
+impl Dest {
+    pub fn from_arg(arg: Option<&Path>) -> Dest {
+        match arg {
+            None => Dest::Stdout,
+            Some(p) if p.as_os_str() == "-" => Dest::Stdout,
+            Some(p) => Dest::File(p.to_path_buf()),
+        }
+    }
+
+    pub fn display(&self) -> String {
+        match self {
+            Dest::Stdout => "standard output".into(),
+            Dest::File(p) => p.display().to_string(),
+        }
+    }
+}
+
+/// Read a whole input (`-` = stdin), at most `limit` bytes.
+pub fn read_input(path: &Path, limit: u64) -> Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    let name = path.display().to_string();
+    let res = if path.as_os_str() == "-" {
+        std::io::stdin().lock().take(limit + 1).read_to_end(&mut buf)
+    } else {
+        fs::File::open(path).and_then(|f| f.take(limit + 1).read_to_end(&mut buf))
+    };
+    res.map_err(|e| io_error(&name, "cannot read", &e))?;
+    if buf.len() as u64 > limit {
+        return Err(Error::new(format!("{name}: larger than the {limit}-byte limit")));
+    }
+    Ok(buf)
+}
+
+pub fn io_error(name: &str, what: &str, e: &std::io::Error) -> Error {
+    let reason = match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".to_owned(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
+        _ => e.to_string(),
+    };
+    Error::new(format!("{what} {name}: {reason}"))
+}
+
+/// Refuse before any work when a destination exists and `--force` is off,
+/// or when a binary output would go to a terminal.
+pub fn check_dest(dest: &Dest, force: bool, binary: bool) -> Result<()> {
+    match dest {
+        Dest::Stdout if binary && std::io::stdout().is_terminal() => {
+            Err(Error::new("refusing to write a binary bundle to the terminal")
+                .with_hint("name a file with -o FILE, use --armor for text, or pass -o - to force it"))
+        }
+        Dest::File(p) if !force && p.exists() => Err(Error::new(format!("{}: file exists", p.display()))
+            .with_hint("choose another name, or pass --force to replace it")),
+        _ => Ok(()),
+    }
+}
+
+/// Write `data` to `dest` atomically. With `secret`, the file is 0600.
+/// Returns only after the data is on disk; on error no file is left behind.
+pub fn write_atomic(dest: &Dest, data: &[u8], force: bool, secret: bool) -> Result<()> {
+    let path = match dest {
+        Dest::Stdout => {
+            let mut out = std::io::stdout().lock();
+            return match out.write_all(data).and_then(|_| out.flush()) {
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                r => r.map_err(|e| io_error("standard output", "cannot write", &e)),
+            };
+        }
+        Dest::File(p) => p,
+    };
+    let name = path.display().to_string();
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".cosect-").suffix(".tmp");
+    #[cfg(unix)]
+    if !secret {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(fs::Permissions::from_mode(0o644));
+    }
+    // tempfile creates files 0600 by default, which is what secrets need.
+    let _ = secret;
+    let mut tmp = builder
+        .tempfile_in(&dir)
+        .map_err(|e| io_error(&name, "cannot create a file beside", &e))?;
+    tmp.write_all(data)
+        .and_then(|_| tmp.as_file().sync_all())
+        .map_err(|e| io_error(&name, "cannot write", &e))?;
+    if force {
+        tmp.persist(path)
+            .map_err(|e| io_error(&name, "cannot write", &e.error))?;
+    } else {
+        tmp.persist_noclobber(path).map_err(|e| {
+            if e.error.kind() == std::io::ErrorKind::AlreadyExists {
+                Error::new(format!("{name}: file exists"))
+                    .with_hint("choose another name, or pass --force to replace it")
+            } else {
+                io_error(&name, "cannot write", &e.error)
+            }
+        })?;
+    }
+    Ok(())
+}
+
+/// Whether a file is readable or writable by group or others.
+#[cfg(unix)]
+pub fn too_open(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    fs::metadata(path)
+        .map(|m| m.permissions().mode() & 0o077 != 0)
+        .unwrap_or(false)
+}
+
+#[cfg(not(unix))]
+pub fn too_open(_path: &Path) -> bool {
+    false
+}
+
+/// Create a private directory (0700) and its parents.
+pub fn create_private_dir(dir: &Path) -> Result<()> {
+    let mut b = fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        b.mode(0o700);
+    }
+    b.create(dir)
+        .map_err(|e| io_error(&dir.display().to_string(), "cannot create directory", &e))
+}

@@ -1,0 +1,254 @@
+//! ristretto255 arithmetic for the protocols: RFC 9380 hash-to-group, and
+//! batched "multiply then encode" / "decode, multiply, encode" over many
+//! elements, serially or on all cores with rayon behind one interface.
+//!
+//! Encoding one point costs a field inversion; `double_and_compress_batch`
+//! shares one inversion across a batch but yields the encoding of `2P`, so
+//! every multiplication here uses half the scalar and lets the batch encoder
+//! do the doubling.
+
+use curve25519_dalek::ristretto::{CompressedRistretto, RistrettoPoint};
+use curve25519_dalek::scalar::Scalar;
+use elliptic_curve::hash2curve::{ExpandMsg, ExpandMsgXmd, Expander};
+use rand::{CryptoRng, RngCore};
+use rayon::prelude::*;
+use sha2::Sha512;
+use zeroize::Zeroizing;
+
+/// Length of an encoded ristretto255 element.
+pub const POINT_LEN: usize = 32;
+
+/// Elements per batch: large enough that the shared inversion is negligible,
+/// small enough to spread evenly over threads and keep progress smooth.
+const BATCH: usize = 1024;
+
+/// RFC 9380 `hash_to_ristretto255`: `expand_message_xmd` with SHA-512 to 64
+/// bytes, then the ristretto255 one-way map (`from_uniform_bytes`).
+/// `msg` is the concatenation of the given parts.
+pub fn hash_to_group(msg: &[&[u8]], dst: &[u8]) -> RistrettoPoint {
+    let mut uniform = Zeroizing::new([0u8; 64]);
+    let dsts = [dst];
+    // Only fails for an empty or over-long DST or output length, which are
+    // constants chosen by the caller of this crate, never peer data.
+    ExpandMsgXmd::<Sha512>::expand_message(msg, &dsts, 64)
+        .expect("DST and output length are valid constants")
+        .fill_bytes(&mut uniform[..]);
+    RistrettoPoint::from_uniform_bytes(&uniform)
+}
+
+/// How batch operations run: on the calling thread, or on rayon's pool.
+/// Both give identical results; tests compare them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Exec {
+    Serial,
+    #[default]
+    Parallel,
+}
+
+/// Receives the number of elements finished, batch by batch, from any thread.
+pub trait Progress: Sync {
+    fn advance(&self, done: u64);
+}
+
+impl<F: Fn(u64) + Sync> Progress for F {
+    fn advance(&self, done: u64) {
+        self(done)
+    }
+}
+
+/// A progress sink that ignores everything.
+pub struct NoProgress;
+
+impl Progress for NoProgress {
+    fn advance(&self, _done: u64) {}
+}
+
+/// A peer-supplied element that is not a valid, non-identity ristretto255
+/// encoding. `index` counts from 0 in the order received.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("element {index} is not a valid ristretto255 point")]
+pub struct BadPoint {
+    pub index: usize,
+    pub identity: bool,
+}
+
+/// A fresh secret exponent, never zero.
+pub fn random_scalar<R: RngCore + CryptoRng>(rng: &mut R) -> Zeroizing<Scalar> {
+    loop {
+        let s = Scalar::random(rng);
+        if s != Scalar::ZERO {
+            return Zeroizing::new(s);
+        }
+    }
+}
+
+fn half(scalar: &Scalar) -> Zeroizing<Scalar> {
+    Zeroizing::new(scalar * Scalar::from(2u8).invert())
+}
+
+/// Run `f(batch_index, out_chunk)` over `out` cut into `BATCH * width` byte
+/// chunks, serially or in parallel, stopping at the first error.
+fn for_batches<E, F>(exec: Exec, out: &mut [u8], width: usize, progress: &dyn Progress, f: F) -> Result<(), E>
+where
+    E: Send,
+    F: Fn(usize, &mut [u8]) -> Result<(), E> + Sync,
+{
+    let step = BATCH * width;
+    let run = |(i, chunk): (usize, &mut [u8])| {
+        f(i, chunk)?;
+        progress.advance((chunk.len() / width) as u64);
+        Ok(())
+    };
+    match exec {
+        Exec::Serial => out.chunks_mut(step).enumerate().try_for_each(run),
+        Exec::Parallel => out.par_chunks_mut(step).enumerate().try_for_each(run),
+    }
+}
+
+/// Encode `points[k]` doubled (so callers pass points times half a scalar)
+/// into `out`, `width` bytes each (a prefix of the 32-byte encoding).
+fn encode_doubled(points: &[RistrettoPoint], out: &mut [u8], width: usize) {
+    let encoded = RistrettoPoint::double_and_compress_batch(points);
+    for (dst, c) in out.chunks_exact_mut(width).zip(encoded.iter()) {
+        dst.copy_from_slice(&c.as_bytes()[..width]);
+    }
+}
+
+/// `scalar · H(x)` for every input, encoded, 32 bytes each, in input order.
+/// `hash(i)` hashes input `i` to the group.
+pub fn hash_and_multiply<H>(exec: Exec, n: usize, hash: H, scalar: &Scalar, progress: &dyn Progress) -> Vec<u8>
+where
+    H: Fn(usize) -> RistrettoPoint + Sync,
+{
+    let h = half(scalar);
+    let mut out = vec![0u8; n * POINT_LEN];
+    let ok: Result<(), ()> = for_batches(exec, &mut out, POINT_LEN, progress, |b, chunk| {
+        let start = b * BATCH;
+        let count = chunk.len() / POINT_LEN;
+        let pts: Vec<RistrettoPoint> = (start..start + count).map(|i| hash(i) * *h).collect();
+        encode_doubled(&pts, chunk, POINT_LEN);
+        Ok(())
+    });
+    debug_assert!(ok.is_ok());
+    out
+}
+
+/// Decode each 32-byte element of `input`, multiply by `scalar`, and write
+/// the first `width` bytes of each product's encoding, in input order.
+/// Refuses any element that is not a canonical encoding or is the identity.
+pub fn decode_and_multiply(
+    exec: Exec,
+    input: &[u8],
+    scalar: &Scalar,
+    width: usize,
+    progress: &dyn Progress,
+) -> Result<Vec<u8>, BadPoint> {
+    assert!(input.len() % POINT_LEN == 0 && (1..=POINT_LEN).contains(&width));
+    let h = half(scalar);
+    let n = input.len() / POINT_LEN;
+    let mut out = vec![0u8; n * width];
+    for_batches(exec, &mut out, width, progress, |b, chunk| {
+        let start = b * BATCH;
+        let count = chunk.len() / width;
+        let mut pts = Vec::with_capacity(count);
+        for i in start..start + count {
+            let p = decode_point(&input[i * POINT_LEN..(i + 1) * POINT_LEN])
+                .map_err(|identity| BadPoint { index: i, identity })?;
+            pts.push(p * *h);
+        }
+        encode_doubled(&pts, chunk, width);
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// Decode one element; `Err(true)` for the identity, `Err(false)` for a
+/// non-canonical or invalid encoding.
+pub fn decode_point(bytes: &[u8]) -> Result<RistrettoPoint, bool> {
+    let arr: [u8; 32] = bytes.try_into().map_err(|_| false)?;
+    if arr == [0u8; 32] {
+        return Err(true);
+    }
+    CompressedRistretto(arr).decompress().ok_or(false)
+}
+
+/// `n` uniformly random, non-identity group elements, encoded: padding that
+/// is indistinguishable from real blinded elements.
+pub fn random_points<R: RngCore + CryptoRng>(n: usize, rng: &mut R) -> Vec<u8> {
+    let mut out = vec![0u8; n * POINT_LEN];
+    for chunk in out.chunks_mut(BATCH * POINT_LEN) {
+        let pts: Vec<RistrettoPoint> = (0..chunk.len() / POINT_LEN)
+            .map(|_| {
+                let mut u = [0u8; 64];
+                rng.fill_bytes(&mut u);
+                RistrettoPoint::from_uniform_bytes(&u)
+            })
+            .collect();
+        encode_doubled(&pts, chunk, POINT_LEN);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::rngs::OsRng;
+
+    fn h(i: usize) -> RistrettoPoint {
+        hash_to_group(&[b"raw:", i.to_string().as_bytes()], b"cosect-test")
+    }
+
+    #[test]
+    fn batch_matches_one_by_one_and_serial_matches_parallel() {
+        let s = random_scalar(&mut OsRng);
+        let n = 2 * BATCH + 17;
+        let par = hash_and_multiply(Exec::Parallel, n, h, &s, &NoProgress);
+        let ser = hash_and_multiply(Exec::Serial, n, h, &s, &NoProgress);
+        assert_eq!(par, ser);
+        for i in [0, 1, BATCH, n - 1] {
+            let want = (h(i) * *s).compress();
+            assert_eq!(&par[i * 32..(i + 1) * 32], want.as_bytes());
+        }
+        let t = random_scalar(&mut OsRng);
+        let a = decode_and_multiply(Exec::Parallel, &par, &t, 9, &NoProgress).unwrap();
+        let b = decode_and_multiply(Exec::Serial, &par, &t, 9, &NoProgress).unwrap();
+        assert_eq!(a, b);
+        let want = (h(5) * (*s * *t)).compress();
+        assert_eq!(&a[5 * 9..6 * 9], &want.as_bytes()[..9]);
+    }
+
+    #[test]
+    fn double_encryption_commutes() {
+        let (a, b) = (random_scalar(&mut OsRng), random_scalar(&mut OsRng));
+        let ha = hash_and_multiply(Exec::Serial, 3, h, &a, &NoProgress);
+        let hb = hash_and_multiply(Exec::Serial, 3, h, &b, &NoProgress);
+        let hab = decode_and_multiply(Exec::Serial, &ha, &b, 32, &NoProgress).unwrap();
+        let hba = decode_and_multiply(Exec::Serial, &hb, &a, 32, &NoProgress).unwrap();
+        assert_eq!(hab, hba);
+    }
+
+    #[test]
+    fn bad_points_are_refused_with_their_index() {
+        let s = random_scalar(&mut OsRng);
+        let mut pts = random_points(5, &mut OsRng);
+        assert!(decode_and_multiply(Exec::Parallel, &pts, &s, 32, &NoProgress).is_ok());
+        pts[3 * 32..4 * 32].fill(0);
+        let e = decode_and_multiply(Exec::Parallel, &pts, &s, 32, &NoProgress).unwrap_err();
+        assert_eq!(
+            e,
+            BadPoint {
+                index: 3,
+                identity: true
+            }
+        );
+        pts[3 * 32..4 * 32].fill(0xff);
+        let e = decode_and_multiply(Exec::Serial, &pts, &s, 32, &NoProgress).unwrap_err();
+        assert_eq!(
+            e,
+            BadPoint {
+                index: 3,
+                identity: false
+            }
+        );
+    }
+}

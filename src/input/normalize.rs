@@ -1,0 +1,158 @@
+//! Canonical forms of entries, by kind. Two spellings of the same indicator
+//! (`Example.COM.` and `example.com`) normalize to the same bytes, and the
+//! kind is hashed with them, so a domain never equals an IP.
+
+use std::fmt;
+use std::net::IpAddr;
+use std::str::FromStr;
+
+/// What an entry is; chosen with `--kind` and carried in round 1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Kind {
+    Raw,
+    Domain,
+    Ip,
+    Hash,
+    Email,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 5] = [Kind::Raw, Kind::Domain, Kind::Ip, Kind::Hash, Kind::Email];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Raw => "raw",
+            Kind::Domain => "domain",
+            Kind::Ip => "ip",
+            Kind::Hash => "hash",
+            Kind::Email => "email",
+        }
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Kind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Kind::ALL
+            .into_iter()
+            .find(|k| k.name() == s)
+            .ok_or_else(|| format!("unknown kind {s:?} (expected raw, domain, ip, hash or email)"))
+    }
+}
+
+/// Why an entry is not valid for its kind (a short phrase).
+pub type Invalid = &'static str;
+
+/// The canonical text of `entry` as `kind`, or why it is not one.
+pub fn normalize(kind: Kind, entry: &str) -> Result<String, Invalid> {
+    match kind {
+        Kind::Raw => Ok(entry.to_owned()),
+        Kind::Domain => domain(entry.trim()),
+        Kind::Ip => ip(entry.trim()),
+        Kind::Hash => hash(entry.trim()),
+        Kind::Email => email(entry.trim()),
+    }
+}
+
+fn domain(s: &str) -> Result<String, Invalid> {
+    let s = s.strip_suffix('.').unwrap_or(s);
+    if s.is_empty() {
+        return Err("empty domain name");
+    }
+    if s.parse::<IpAddr>().is_ok() {
+        return Err("an IP address, not a domain name (use --kind ip)");
+    }
+    let ascii = idna::domain_to_ascii(s).map_err(|_| "not a valid internationalized domain name")?;
+    if ascii.len() > 253 {
+        return Err("domain name longer than 253 characters");
+    }
+    for label in ascii.split('.') {
+        if label.is_empty() {
+            return Err("domain name has an empty label");
+        }
+        if label.len() > 63 {
+            return Err("domain label longer than 63 characters");
+        }
+        if !label
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            return Err("domain name has a character other than letters, digits, '-' and '_'");
+        }
+    }
+    Ok(ascii)
+}
+
+fn ip(s: &str) -> Result<String, Invalid> {
+    let addr: IpAddr = s.parse().map_err(|_| "not an IPv4 or IPv6 address")?;
+    // An IPv4-mapped IPv6 address names the same host as the IPv4 address.
+    Ok(addr.to_canonical().to_string())
+}
+
+fn hash(s: &str) -> Result<String, Invalid> {
+    if !s.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err("not a hexadecimal hash");
+    }
+    match s.len() {
+        32 | 40 | 56 | 64 | 96 | 128 => Ok(s.to_ascii_lowercase()),
+        _ => Err("hash length is not that of MD5, SHA-1, SHA-224, SHA-256, SHA-384 or SHA-512"),
+    }
+}
+
+fn email(s: &str) -> Result<String, Invalid> {
+    let (local, dom) = s.rsplit_once('@').ok_or("e-mail address has no '@'")?;
+    if local.is_empty() || local.len() > 64 {
+        return Err("e-mail address has an empty or over-long local part");
+    }
+    if local.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("e-mail local part has white space or control characters");
+    }
+    let dom = domain(dom).map_err(|_| "e-mail address has an invalid domain part")?;
+    Ok(format!("{local}@{dom}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn equivalent_spellings_meet() {
+        let eq = |k, a, b| assert_eq!(normalize(k, a).unwrap(), normalize(k, b).unwrap(), "{a} vs {b}");
+        eq(Kind::Domain, "Example.COM.", "example.com");
+        eq(Kind::Domain, "bücher.de", "xn--bcher-kva.de");
+        eq(Kind::Domain, "BÜCHER.de", "xn--bcher-kva.de");
+        eq(Kind::Ip, "2001:0db8:0000:0000:0000:0000:0000:0001", "2001:db8::1");
+        eq(Kind::Ip, "::ffff:192.0.2.1", "192.0.2.1");
+        eq(
+            Kind::Hash,
+            "D41D8CD98F00B204E9800998ECF8427E",
+            "d41d8cd98f00b204e9800998ecf8427e",
+        );
+        eq(Kind::Email, "Alice@Example.COM", "Alice@example.com");
+        assert_ne!(
+            normalize(Kind::Email, "alice@x.org"),
+            normalize(Kind::Email, "Alice@x.org")
+        );
+        assert_eq!(normalize(Kind::Raw, " a ").unwrap(), " a ");
+    }
+
+    #[test]
+    fn invalid_entries_say_why() {
+        assert!(normalize(Kind::Ip, "300.1.2.3").is_err());
+        assert!(normalize(Kind::Ip, "01.2.3.4").is_err());
+        assert!(normalize(Kind::Hash, "abc").is_err());
+        assert!(normalize(Kind::Hash, "zz1d8cd98f00b204e9800998ecf8427e").is_err());
+        assert!(normalize(Kind::Domain, "a..b").is_err());
+        assert!(normalize(Kind::Domain, "exa mple.com").is_err());
+        assert!(normalize(Kind::Domain, "192.0.2.1").is_err());
+        assert!(normalize(Kind::Domain, &"a".repeat(64)).is_err());
+        assert!(normalize(Kind::Email, "nobody").is_err());
+        assert!(normalize(Kind::Email, "a@").is_err());
+    }
+}

@@ -1,0 +1,86 @@
+//! Man pages generated from the clap definition: `cosect.1` and one
+//! `cosect-<verb>.1` per subcommand, each with EXAMPLES and EXIT STATUS.
+//! A test compares them with `man/`; regenerate with
+//! `COSECT_UPDATE_MAN=1 cargo test --test man`.
+
+use clap_mangen::Man;
+
+const EXIT_STATUS: &str = ".SH \"EXIT STATUS\"\n.TP\n\\fB0\\fR\nSuccess.\n.TP\n\\fB1\\fR\nAn error: a file, bundle, identity or \
+list was refused or could not be read or written. One line starting with \\fBerror:\\fR names the file and what failed; \
+a line starting with \\fBhint:\\fR says what to do. No output file is left behind.\n.TP\n\\fB2\\fR\nA usage error: \
+unknown or missing options or values.\n";
+
+fn examples(verb: &str) -> &'static [(&'static str, &'static str)] {
+    match verb {
+        "" => &[
+            ("Each side, once:", "cosect keygen -o alice.id --name \"ACME CERT\" > alice.pub"),
+            ("Alice starts:", "cosect init -i alice.id --peer bob.pub --input iocs.txt --kind domain --encrypt -o r1.age"),
+            ("Bob answers:", "cosect respond r1.age -i bob.id --peer alice.pub --input customers.txt --encrypt -o r2.age"),
+            ("Alice learns the shared entries and writes round 3:", "cosect finish r2.age -i alice.id --reply r3.age --encrypt -o shared.txt"),
+            ("Bob learns them too:", "cosect finish r3.age -i bob.id -o shared.txt"),
+        ],
+        "keygen" => &[
+            ("Create an identity and save the public line for your peer:", "cosect keygen -o alice.id --name \"ACME CERT\" > alice.pub"),
+        ],
+        "pubkey" => &[
+            ("Print the public identity line again:", "cosect pubkey -i alice.id"),
+            ("Print it as JSON:", "cosect pubkey -i alice.id --json"),
+        ],
+        "init" => &[
+            ("Start a mutual exchange of domains, encrypted to the peer:", "cosect init -i alice.id --peer bob.pub --input iocs.txt --kind domain --encrypt -o r1.age"),
+            ("Learn only the number of shared IPs, hiding the list size below 100000:", "cosect init -i alice.id --peer bob.pub --input ips.txt --kind ip --mode cardinality --pad-to 100000 -o r1.cbor"),
+        ],
+        "respond" => &[
+            ("Answer round 1 with your own list:", "cosect respond r1.age -i bob.id --peer alice.pub --input customers.txt --encrypt -o r2.age"),
+            ("ASCII-armored, to paste into a mail body:", "cosect respond r1.age -i bob.id --peer alice.pub --input customers.txt --armor -o r2.txt"),
+        ],
+        "finish" => &[
+            ("Initiator, with round 2; writes round 3 for the peer:", "cosect finish r2.age -i alice.id --reply r3.age --encrypt -o shared.txt"),
+            ("Responder, with round 3, as JSON:", "cosect finish r3.age -i bob.id --format json"),
+        ],
+        "inspect" => &[
+            ("Check who sent a bundle and how many entries it holds:", "cosect inspect r1.age -i bob.id --peer alice.pub"),
+            ("The same as JSON:", "cosect inspect r1.age -i bob.id --json"),
+        ],
+        "demo" => &[("A complete exchange on sample data, narrated on stderr:", "cosect demo")],
+        _ => &[],
+    }
+}
+
+fn render(cmd: clap::Command, verb: &str) -> Vec<u8> {
+    let mut out = Vec::new();
+    Man::new(cmd).render(&mut out).expect("rendering to memory cannot fail");
+    let ex = examples(verb);
+    if !ex.is_empty() {
+        out.extend_from_slice(b".SH EXAMPLES\n");
+        for (what, cmdline) in ex {
+            out.extend_from_slice(
+                format!(".PP\n{what}\n.PP\n.nf\n.RS 4\n{}\n.RE\n.fi\n", roff_escape(cmdline)).as_bytes(),
+            );
+        }
+    }
+    out.extend_from_slice(EXIT_STATUS.as_bytes());
+    out
+}
+
+fn roff_escape(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('-', "\\-")
+}
+
+/// All pages: (file name, contents).
+pub fn pages() -> Vec<(String, Vec<u8>)> {
+    let mut cmd = crate::cli::command();
+    cmd.build();
+    let mut pages = vec![("cosect.1".to_owned(), render(cmd.clone(), ""))];
+    for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+        let verb = sub.get_name().to_owned();
+        let name = format!("cosect-{verb}");
+        let page = sub
+            .clone()
+            .name(name.clone())
+            .display_name(name.clone())
+            .bin_name(format!("cosect {verb}"));
+        pages.push((format!("{name}.1"), render(page, &verb)));
+    }
+    pages
+}

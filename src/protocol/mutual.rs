@@ -1,0 +1,534 @@
+//! Mutual PSI by double encryption (Meadows 1986; Huberman, Franklin, Hogg
+//! 1999) over ristretto255.
+//!
+//! ```text
+//! A: a random; R1 = shuffle(a·H(x))                              → B
+//! B: b random; D_A = b·R1 (same order, ℓ bytes); R2 = shuffle(b·H(y)) → A
+//! A: D_B = a·R2 (ℓ bytes); A ∩ B = { x : D_A[x] ∈ D_B };  D_B (B's order) → B
+//! B: A ∩ B = { y : D_B[y] ∈ D_A }
+//! ```
+//!
+//! Modes: `mutual` (both learn the intersection), `one-sided` (no round 3),
+//! `cardinality` (each side shuffles the double-encrypted values it returns,
+//! so both learn only the count).
+
+use std::collections::HashSet;
+use std::fmt;
+use std::str::FromStr;
+
+use curve25519_dalek::scalar::Scalar;
+use rand::seq::SliceRandom;
+use rand::{CryptoRng, RngCore};
+use serde::{Deserialize, Serialize};
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
+
+use crate::group::{self, BadPoint, Exec, Progress, POINT_LEN};
+use crate::input::{Entries, Kind};
+
+/// Domain-separation tag for hashing entries to the group (RFC 9380 §3.1).
+pub const DST: &[u8] = b"cosect-v1-psi-ristretto255_XMD:SHA-512_R255MAP_RO_";
+
+/// `H(kind, canonical)`: the kind is part of the hashed message.
+pub fn hash_entry(kind: Kind, canon: &[u8]) -> curve25519_dalek::RistrettoPoint {
+    group::hash_to_group(&[kind.name().as_bytes(), b"\0", canon], DST)
+}
+
+/// Who learns what.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum Mode {
+    #[default]
+    Mutual,
+    OneSided,
+    Cardinality,
+}
+
+impl Mode {
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Mutual => "mutual",
+            Mode::OneSided => "one-sided",
+            Mode::Cardinality => "cardinality",
+        }
+    }
+
+    /// Whether the initiator sends a round 3.
+    pub fn has_round3(self) -> bool {
+        self != Mode::OneSided
+    }
+}
+
+impl fmt::Display for Mode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Mode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        [Mode::Mutual, Mode::OneSided, Mode::Cardinality]
+            .into_iter()
+            .find(|m| m.name() == s)
+            .ok_or_else(|| format!("unknown mode {s:?} (expected mutual, one-sided or cardinality)"))
+    }
+}
+
+/// ℓ: bytes kept of each double-encrypted element, so that a false match
+/// among `n_a × n_b` pairs has probability below 2^-40:
+/// `ceil((40 + log2 n_a + log2 n_b) / 8)`, at most 32. Computed exactly in
+/// integers so both sides always agree.
+pub fn trunc_len(n_a: u64, n_b: u64) -> usize {
+    let product = (n_a.max(1) as u128) * (n_b.max(1) as u128);
+    let ceil_log2 = 128 - (product - 1).leading_zeros() as u64; // 0 for product 1
+    (40 + ceil_log2).div_ceil(8).min(POINT_LEN as u64) as usize
+}
+
+/// What the peer's message got wrong.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ProtocolError {
+    #[error("inconsistent counts: {0}")]
+    Counts(String),
+    #[error("{which}: element {index} is {}", if *identity { "the identity element" } else { "not a valid ristretto255 point" })]
+    BadPoint {
+        which: &'static str,
+        index: usize,
+        identity: bool,
+    },
+    #[error("--pad-to {pad} is smaller than the {have} entries to send")]
+    PadTooSmall { pad: u64, have: u64 },
+}
+
+impl crate::error::Hinted for ProtocolError {
+    fn hint(&self) -> Option<String> {
+        Some(match self {
+            ProtocolError::PadTooSmall { .. } => "choose a --pad-to at least as large as the list".into(),
+            _ => "the bundle is damaged or crafted; ask the sender for it again".into(),
+        })
+    }
+}
+
+fn bad_point(which: &'static str) -> impl Fn(BadPoint) -> ProtocolError {
+    move |e| ProtocolError::BadPoint {
+        which,
+        index: e.index,
+        identity: e.identity,
+    }
+}
+
+/// The result a side learns.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Indices into the side's own `Entries`, ascending (input order).
+    Matches(Vec<usize>),
+    /// Cardinality mode: only the number of shared entries.
+    Count(u64),
+}
+
+impl Outcome {
+    pub fn count(&self) -> u64 {
+        match self {
+            Outcome::Matches(m) => m.len() as u64,
+            Outcome::Count(c) => *c,
+        }
+    }
+}
+
+/// Marks a padding position in a send order.
+const PAD: u32 = u32::MAX;
+
+/// Shuffled send order over `n` entries plus padding up to `pad_to`:
+/// `order[k]` is the entry index sent at position `k`, or `PAD`.
+fn send_order<R: RngCore + CryptoRng>(n: usize, pad_to: Option<u64>, rng: &mut R) -> Result<Vec<u32>, ProtocolError> {
+    let total = match pad_to {
+        Some(p) if p < n as u64 => return Err(ProtocolError::PadTooSmall { pad: p, have: n as u64 }),
+        Some(p) => p,
+        None => n as u64,
+    };
+    if total >= PAD as u64 {
+        return Err(ProtocolError::Counts(format!(
+            "{total} elements are more than one bundle can carry"
+        )));
+    }
+    let mut order: Vec<u32> = (0..n as u32)
+        .chain(std::iter::repeat(PAD).take(total as usize - n))
+        .collect();
+    order.shuffle(rng);
+    Ok(order)
+}
+
+/// `scalar·H(entry)` in send order; padding positions get uniformly random
+/// elements, indistinguishable from real ones.
+fn blind_in_order(exec: Exec, entries: &Entries, order: &[u32], scalar: &Scalar, progress: &dyn Progress) -> Vec<u8> {
+    group::hash_and_multiply(
+        exec,
+        order.len(),
+        |k| match order[k] {
+            PAD => {
+                let mut r = [0u8; 32];
+                rand::thread_rng().fill_bytes(&mut r);
+                group::hash_to_group(&[b"pad\0", &r], DST)
+            }
+            i => {
+                let (kind, canon) = entries.get(i as usize);
+                hash_entry(kind, canon)
+            }
+        },
+        scalar,
+        progress,
+    )
+}
+
+/// Shuffle fixed-width elements.
+fn shuffle_elements<R: RngCore + CryptoRng>(bytes: &[u8], width: usize, rng: &mut R) -> Vec<u8> {
+    let mut idx: Vec<usize> = (0..bytes.len() / width).collect();
+    idx.shuffle(rng);
+    let mut out = Vec::with_capacity(bytes.len());
+    for i in idx {
+        out.extend_from_slice(&bytes[i * width..(i + 1) * width]);
+    }
+    out
+}
+
+fn element_set(bytes: &[u8], width: usize) -> HashSet<&[u8]> {
+    bytes.chunks_exact(width).collect()
+}
+
+/// Positions `k` of `mine` (width `w`) found in `theirs`, mapped through
+/// `order` to entry indices, ascending.
+fn matches(mine: &[u8], theirs: &[u8], w: usize, order: &[u32]) -> Vec<usize> {
+    let set = element_set(theirs, w);
+    let mut m: Vec<usize> = mine
+        .chunks_exact(w)
+        .zip(order)
+        .filter(|(e, &o)| o != PAD && set.contains(*e))
+        .map(|(_, &o)| o as usize)
+        .collect();
+    m.sort_unstable();
+    m
+}
+
+fn count_common(a: &[u8], b: &[u8], w: usize) -> u64 {
+    let set = element_set(b, w);
+    a.chunks_exact(w).filter(|e| set.contains(e)).count() as u64
+}
+
+/// Round 1, initiator to responder: `a·H(x)`, shuffled, 32 bytes each.
+#[derive(Debug)]
+pub struct Round1 {
+    pub points: Vec<u8>,
+}
+
+/// Round 2, responder to initiator.
+#[derive(Debug)]
+pub struct Round2 {
+    /// `b·a·H(x)` in the order of round 1 (shuffled in cardinality mode), ℓ bytes each.
+    pub doubled: Vec<u8>,
+    /// `b·H(y)`, shuffled, 32 bytes each.
+    pub points: Vec<u8>,
+    pub trunc: usize,
+}
+
+/// Round 3, initiator to responder: `a·b·H(y)` in the order of round 2's
+/// points (shuffled in cardinality mode), ℓ bytes each.
+#[derive(Debug)]
+pub struct Round3 {
+    pub doubled: Vec<u8>,
+    pub trunc: usize,
+}
+
+/// The initiator after sending round 1. Holds the secret exponent.
+#[derive(Serialize, Deserialize, Zeroize, ZeroizeOnDrop)]
+pub struct Initiator {
+    #[serde(with = "serde_bytes")]
+    scalar: Vec<u8>,
+    order: Vec<u32>,
+    #[zeroize(skip)]
+    mode: Mode,
+}
+
+impl fmt::Debug for Initiator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Initiator")
+            .field("mode", &self.mode)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Initiator {
+    /// Draw a fresh exponent and blind the entries for round 1.
+    pub fn start<R: RngCore + CryptoRng>(
+        entries: &Entries,
+        mode: Mode,
+        pad_to: Option<u64>,
+        exec: Exec,
+        progress: &dyn Progress,
+        rng: &mut R,
+    ) -> Result<(Initiator, Round1), ProtocolError> {
+        let order = send_order(entries.len(), pad_to, rng)?;
+        let a = group::random_scalar(rng);
+        let points = blind_in_order(exec, entries, &order, &a, progress);
+        let state = Initiator {
+            scalar: a.to_bytes().to_vec(),
+            order,
+            mode,
+        };
+        Ok((state, Round1 { points }))
+    }
+
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    /// Elements sent in round 1 (entries plus padding).
+    pub fn sent(&self) -> u64 {
+        self.order.len() as u64
+    }
+
+    fn scalar(&self) -> Result<Zeroizing<Scalar>, ProtocolError> {
+        let bytes: [u8; 32] = self.scalar[..]
+            .try_into()
+            .map_err(|_| ProtocolError::Counts("stored exponent is damaged".into()))?;
+        Option::from(Scalar::from_canonical_bytes(bytes))
+            .map(Zeroizing::new)
+            .ok_or_else(|| ProtocolError::Counts("stored exponent is damaged".into()))
+    }
+
+    /// Take round 2: learn the result and, unless one-sided, produce round 3.
+    pub fn finish<R: RngCore + CryptoRng>(
+        self,
+        r2: &Round2,
+        exec: Exec,
+        progress: &dyn Progress,
+        rng: &mut R,
+    ) -> Result<(Outcome, Option<Round3>), ProtocolError> {
+        let n_a = self.order.len();
+        let w = r2.trunc;
+        if w == 0 || w > POINT_LEN || r2.doubled.len() % w != 0 || r2.points.len() % POINT_LEN != 0 {
+            return Err(ProtocolError::Counts("element lengths are malformed".into()));
+        }
+        let n_b = r2.points.len() / POINT_LEN;
+        if r2.doubled.len() / w != n_a {
+            return Err(ProtocolError::Counts(format!(
+                "round 2 answers {} elements but round 1 sent {n_a}",
+                r2.doubled.len() / w
+            )));
+        }
+        let want = trunc_len(n_a as u64, n_b as u64);
+        if w != want {
+            return Err(ProtocolError::Counts(format!(
+                "truncation is {w} bytes, expected {want}"
+            )));
+        }
+        let a = self.scalar()?;
+        let d_b = group::decode_and_multiply(exec, &r2.points, &a, w, progress).map_err(bad_point("points"))?;
+        let outcome = match self.mode {
+            Mode::Cardinality => Outcome::Count(count_common(&r2.doubled, &d_b, w)),
+            _ => Outcome::Matches(matches(&r2.doubled, &d_b, w, &self.order)),
+        };
+        let r3 = match self.mode {
+            Mode::OneSided => None,
+            Mode::Mutual => Some(Round3 { doubled: d_b, trunc: w }),
+            Mode::Cardinality => Some(Round3 {
+                doubled: shuffle_elements(&d_b, w, rng),
+                trunc: w,
+            }),
+        };
+        Ok((outcome, r3))
+    }
+}
+
+/// The responder after sending round 2 (mutual and cardinality modes). Holds
+/// no exponent: only its send order and the initiator's double-encrypted set.
+#[derive(Serialize, Deserialize, Zeroize, ZeroizeOnDrop)]
+pub struct Responder {
+    order: Vec<u32>,
+    #[serde(with = "serde_bytes")]
+    peer_doubled: Vec<u8>,
+    trunc: u8,
+    #[zeroize(skip)]
+    mode: Mode,
+}
+
+impl fmt::Debug for Responder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Responder")
+            .field("mode", &self.mode)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Responder {
+    /// Answer round 1 with a fresh exponent. Returns round 2 and, for modes
+    /// with a round 3, the state that will read it.
+    pub fn respond<R: RngCore + CryptoRng>(
+        r1: &Round1,
+        entries: &Entries,
+        mode: Mode,
+        pad_to: Option<u64>,
+        exec: Exec,
+        progress: &dyn Progress,
+        rng: &mut R,
+    ) -> Result<(Round2, Option<Responder>), ProtocolError> {
+        if r1.points.len() % POINT_LEN != 0 {
+            return Err(ProtocolError::Counts("round 1 points are not 32 bytes each".into()));
+        }
+        let n_a = r1.points.len() / POINT_LEN;
+        let order = send_order(entries.len(), pad_to, rng)?;
+        let w = trunc_len(n_a as u64, order.len() as u64);
+        let b = group::random_scalar(rng);
+        let mut doubled = group::decode_and_multiply(exec, &r1.points, &b, w, progress).map_err(bad_point("points"))?;
+        if mode == Mode::Cardinality {
+            doubled = shuffle_elements(&doubled, w, rng);
+        }
+        let points = blind_in_order(exec, entries, &order, &b, progress);
+        let state = mode.has_round3().then(|| Responder {
+            order,
+            peer_doubled: doubled.clone(),
+            trunc: w as u8,
+            mode,
+        });
+        Ok((
+            Round2 {
+                doubled,
+                points,
+                trunc: w,
+            },
+            state,
+        ))
+    }
+
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    /// Elements sent in round 2's `points` (entries plus padding).
+    pub fn sent(&self) -> u64 {
+        self.order.len() as u64
+    }
+
+    pub fn trunc(&self) -> usize {
+        self.trunc as usize
+    }
+
+    /// Take round 3 and learn the result.
+    pub fn finish(self, r3: &Round3) -> Result<Outcome, ProtocolError> {
+        let w = self.trunc as usize;
+        if r3.trunc != w {
+            return Err(ProtocolError::Counts(format!(
+                "truncation is {} bytes, expected {w}",
+                r3.trunc
+            )));
+        }
+        if r3.doubled.len() != self.order.len() * w {
+            return Err(ProtocolError::Counts(format!(
+                "round 3 holds {} bytes, expected {} elements of {w} bytes",
+                r3.doubled.len(),
+                self.order.len()
+            )));
+        }
+        Ok(match self.mode {
+            Mode::Cardinality => Outcome::Count(count_common(&r3.doubled, &self.peer_doubled, w)),
+            _ => Outcome::Matches(matches(&r3.doubled, &self.peer_doubled, w, &self.order)),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::group::NoProgress;
+    use proptest::prelude::*;
+    use rand::rngs::OsRng;
+    use std::collections::BTreeSet;
+
+    fn entries(items: &[u16]) -> Entries {
+        let strs: Vec<String> = items.iter().map(|i| format!("e{i}")).collect();
+        Entries::from_canonical(strs.iter().map(|s| (Kind::Raw, s.as_str())))
+    }
+
+    fn run(a: &[u16], b: &[u16], mode: Mode, pad: Option<u64>) -> (Outcome, Option<Outcome>, Entries, Entries) {
+        let (ea, eb) = (entries(a), entries(b));
+        let (init, r1) = Initiator::start(&ea, mode, pad, Exec::Parallel, &NoProgress, &mut OsRng).unwrap();
+        let (r2, resp) = Responder::respond(&r1, &eb, mode, pad, Exec::Serial, &NoProgress, &mut OsRng).unwrap();
+        let (out_a, r3) = init.finish(&r2, Exec::Parallel, &NoProgress, &mut OsRng).unwrap();
+        let out_b = match (resp, r3) {
+            (Some(s), Some(r3)) => Some(s.finish(&r3).unwrap()),
+            (None, None) => None,
+            _ => panic!("round 3 and responder state must come together"),
+        };
+        (out_a, out_b, ea, eb)
+    }
+
+    fn names(o: &Outcome, e: &Entries) -> BTreeSet<String> {
+        match o {
+            Outcome::Matches(m) => m.iter().map(|&i| e.original[i].clone()).collect(),
+            Outcome::Count(_) => panic!("expected matches"),
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+        #[test]
+        fn result_is_the_true_intersection(a in proptest::collection::vec(0u16..60, 0..40),
+                                           b in proptest::collection::vec(0u16..60, 0..40)) {
+            let truth: BTreeSet<String> = a.iter().filter(|x| b.contains(x)).map(|i| format!("e{i}")).collect();
+            let (oa, ob, ea, eb) = run(&a, &b, Mode::Mutual, None);
+            prop_assert_eq!(names(&oa, &ea), truth.clone());
+            prop_assert_eq!(names(&ob.unwrap(), &eb), truth.clone());
+            let (oa, ob, _, _) = run(&a, &b, Mode::Cardinality, Some(50));
+            prop_assert_eq!(oa, Outcome::Count(truth.len() as u64));
+            prop_assert_eq!(ob.unwrap(), Outcome::Count(truth.len() as u64));
+            let (oa, ob, ea, _) = run(&a, &b, Mode::OneSided, Some(45));
+            prop_assert_eq!(names(&oa, &ea), truth);
+            prop_assert!(ob.is_none());
+        }
+    }
+
+    #[test]
+    fn matches_come_in_input_order() {
+        let (oa, ob, _, _) = run(&[9, 3, 7, 1], &[1, 7, 9, 100], Mode::Mutual, None);
+        assert_eq!(oa, Outcome::Matches(vec![0, 2, 3]));
+        assert_eq!(ob, Some(Outcome::Matches(vec![0, 1, 2])));
+    }
+
+    #[test]
+    fn kinds_separate_equal_bytes() {
+        assert_ne!(hash_entry(Kind::Raw, b"1.2.3.4"), hash_entry(Kind::Ip, b"1.2.3.4"));
+    }
+
+    #[test]
+    fn trunc_len_follows_the_formula() {
+        assert_eq!(trunc_len(1, 1), 5);
+        assert_eq!(trunc_len(0, 0), 5);
+        assert_eq!(trunc_len(2, 1), 6); // 41 bits
+        assert_eq!(trunc_len(256, 1), 6); // 48 bits
+        assert_eq!(trunc_len(257, 1), 7);
+        assert_eq!(trunc_len(1 << 20, 1 << 20), 10); // 80 bits
+        assert_eq!(trunc_len(u32::MAX as u64, u32::MAX as u64), 13); // 104 bits
+    }
+
+    #[test]
+    fn padding_below_the_set_size_is_refused() {
+        let e = entries(&[1, 2, 3]);
+        let r = Initiator::start(&e, Mode::Mutual, Some(2), Exec::Serial, &NoProgress, &mut OsRng);
+        assert_eq!(r.unwrap_err(), ProtocolError::PadTooSmall { pad: 2, have: 3 });
+    }
+
+    #[test]
+    fn forged_round2_is_refused() {
+        let ea = entries(&[1, 2]);
+        let (init, r1) = Initiator::start(&ea, Mode::Mutual, None, Exec::Serial, &NoProgress, &mut OsRng).unwrap();
+        let (mut r2, _) =
+            Responder::respond(&r1, &ea, Mode::Mutual, None, Exec::Serial, &NoProgress, &mut OsRng).unwrap();
+        r2.points[32..64].fill(0);
+        let e = init.finish(&r2, Exec::Serial, &NoProgress, &mut OsRng).unwrap_err();
+        assert_eq!(
+            e,
+            ProtocolError::BadPoint {
+                which: "points",
+                index: 1,
+                identity: true
+            }
+        );
+    }
+}

@@ -1,0 +1,138 @@
+//! The session store: the secret per-session state between rounds, one file
+//! per session under `<state dir>/sessions/`, age-encrypted to the owner's
+//! own identity, created 0600 and atomically, deleted when the session
+//! finishes.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
+
+use crate::bundle::envelope;
+use crate::error::{Error, Result};
+use crate::fsio::{self, Dest};
+use crate::identity::Identity;
+use crate::protocol::{Initiator, Responder};
+
+const STATE_VERSION: u32 = 1;
+
+/// Where the session stands.
+#[derive(Serialize, Deserialize)]
+pub enum Step {
+    /// Initiator sent round 1 and waits for round 2.
+    AwaitRound2(Initiator),
+    /// Responder sent round 2 and waits for round 3.
+    AwaitRound3(Responder),
+}
+
+/// Everything a side keeps between rounds.
+#[derive(Serialize, Deserialize)]
+pub struct Session {
+    pub version: u32,
+    #[serde(with = "serde_bytes")]
+    pub id: Vec<u8>,
+    /// The peer's public identity line.
+    pub peer: String,
+    pub kind: String,
+    /// SHA-256 of the COSE bytes of the bundle this side sent; the answer must name it.
+    #[serde(with = "serde_bytes")]
+    pub sent_hash: Vec<u8>,
+    /// The user's own entries, as written, in input order.
+    pub entries: SecretList,
+    pub step: Step,
+}
+
+impl Session {
+    pub fn new(id: &[u8], peer: String, kind: String, sent_hash: [u8; 32], entries: Vec<String>, step: Step) -> Self {
+        Session {
+            version: STATE_VERSION,
+            id: id.to_vec(),
+            peer,
+            kind,
+            sent_hash: sent_hash.to_vec(),
+            entries: SecretList(entries),
+            step,
+        }
+    }
+}
+
+/// The user's entries, wiped from memory when dropped.
+#[derive(Serialize, Deserialize, zeroize::Zeroize, zeroize::ZeroizeOnDrop)]
+#[serde(transparent)]
+pub struct SecretList(pub Vec<String>);
+
+/// A state directory.
+pub struct Store {
+    dir: PathBuf,
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl Store {
+    pub fn new(dir: PathBuf) -> Self {
+        Store { dir }
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn path(&self, id: &[u8]) -> PathBuf {
+        self.dir.join("sessions").join(format!("{}.age", hex(id)))
+    }
+
+    /// Save a new session (never replaces one).
+    pub fn save(&self, session: &Session, me: &Identity) -> Result<()> {
+        let path = self.path(&session.id);
+        fsio::create_private_dir(path.parent().expect("session path has a parent"))?;
+        let mut plain = Zeroizing::new(Vec::new());
+        ciborium::into_writer(session, &mut *plain).expect("writing CBOR to memory cannot fail");
+        let sealed = envelope::encrypt(&plain, &me.public().recipient, false);
+        fsio::write_atomic(&Dest::File(path), &sealed, false, true)
+    }
+
+    /// Load a session by id, if this store has it.
+    pub fn load(&self, id: &[u8], me: &Identity) -> Result<Option<Session>> {
+        let path = self.path(id);
+        let name = path.display().to_string();
+        let sealed = match fs::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(fsio::io_error(&name, "cannot read session state", &e)),
+        };
+        if fsio::too_open(&path) {
+            return Err(Error::new(format!("{name}: session state is readable by other users"))
+                .with_hint(format!("run `chmod 600 {name}` if you trust it, or delete it")));
+        }
+        let plain = Zeroizing::new(envelope::decrypt(&sealed, me.age_identity()).map_err(|e| {
+            Error::new(format!("{name}: cannot open session state: {e}"))
+                .with_hint("sessions can only be continued with the identity that started them")
+        })?);
+        let s: Session = ciborium::from_reader(&plain[..]).map_err(|_| {
+            Error::new(format!("{name}: session state is damaged")).with_hint("delete it and start a new exchange")
+        })?;
+        if s.version != STATE_VERSION || s.id != id {
+            return Err(Error::new(format!(
+                "{name}: session state is of another version or session"
+            )));
+        }
+        Ok(Some(s))
+    }
+
+    /// Destroy a finished session's state.
+    pub fn remove(&self, id: &[u8]) -> Result<()> {
+        let path = self.path(id);
+        match fs::remove_file(&path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(fsio::io_error(
+                &path.display().to_string(),
+                "cannot delete session state",
+                &e,
+            )),
+        }
+    }
+}

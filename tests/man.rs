@@ -1,0 +1,39 @@
+//! The man pages in `man/` are generated from the clap definition; this test
+//! fails when they are stale. Regenerate with:
+//!     COSECT_UPDATE_MAN=1 cargo test --test man
+
+use std::path::Path;
+
+#[test]
+fn man_pages_are_current() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("man");
+    let pages = cosect::man::pages();
+    if std::env::var_os("COSECT_UPDATE_MAN").is_some() {
+        std::fs::create_dir_all(&dir).unwrap();
+        for (name, body) in &pages {
+            std::fs::write(dir.join(name), body).unwrap();
+        }
+    }
+    let mut names: Vec<String> = pages.iter().map(|(n, _)| n.clone()).collect();
+    for (name, body) in &pages {
+        let on_disk = std::fs::read(dir.join(name)).unwrap_or_default();
+        assert!(
+            on_disk == *body,
+            "man/{name} is stale or missing; run `COSECT_UPDATE_MAN=1 cargo test --test man`"
+        );
+        let text = String::from_utf8_lossy(body);
+        assert!(text.contains(".SH \"EXIT STATUS\""), "{name} lacks EXIT STATUS");
+        assert!(text.contains(".SH EXAMPLES"), "{name} lacks EXAMPLES");
+    }
+    let mut extra: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| !names.contains(n))
+        .collect();
+    extra.sort();
+    assert!(extra.is_empty(), "man/ holds pages no command has: {extra:?}");
+    names.sort();
+    for verb in ["keygen", "pubkey", "init", "respond", "finish", "inspect", "demo"] {
+        assert!(names.contains(&format!("cosect-{verb}.1")), "no page for {verb}");
+    }
+}
