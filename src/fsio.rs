@@ -74,10 +74,19 @@ pub fn check_dest(dest: &Dest, force: bool, binary: bool) -> Result<()> {
 /// Write `data` to `dest` atomically. With `secret`, the file is 0600.
 /// Returns only after the data is on disk; on error no file is left behind.
 pub fn write_atomic(dest: &Dest, data: &[u8], force: bool, secret: bool) -> Result<()> {
+    write_atomic_with(dest, force, secret, |w| w.write_all(data))
+}
+
+/// Like `write_atomic`, with the content produced by `fill` into a buffered
+/// writer (so large outputs stream to disk without a copy in memory).
+pub fn write_atomic_with<F>(dest: &Dest, force: bool, secret: bool, fill: F) -> Result<()>
+where
+    F: FnOnce(&mut dyn Write) -> std::io::Result<()>,
+{
     let path = match dest {
         Dest::Stdout => {
-            let mut out = std::io::stdout().lock();
-            return match out.write_all(data).and_then(|_| out.flush()) {
+            let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+            return match fill(&mut out).and_then(|_| out.flush()) {
                 Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
                 r => r.map_err(|e| io_error("standard output", "cannot write", &e)),
             };
@@ -96,13 +105,21 @@ pub fn write_atomic(dest: &Dest, data: &[u8], force: bool, secret: bool) -> Resu
         use std::os::unix::fs::PermissionsExt;
         builder.permissions(fs::Permissions::from_mode(0o644));
     }
-    // tempfile creates files 0600 by default, which is what secrets need.
+    // tempfile creates files 0600, which is what secrets need; other
+    // outputs get the usual 0644 (less the umask).
+    #[cfg(not(unix))]
     let _ = secret;
     let mut tmp = builder
         .tempfile_in(&dir)
         .map_err(|e| io_error(&name, "cannot create a file beside", &e))?;
-    tmp.write_all(data)
-        .and_then(|_| tmp.as_file().sync_all())
+    {
+        let mut w = std::io::BufWriter::with_capacity(1 << 16, tmp.as_file_mut());
+        fill(&mut w)
+            .and_then(|_| w.flush())
+            .map_err(|e| io_error(&name, "cannot write", &e))?;
+    }
+    tmp.as_file()
+        .sync_all()
         .map_err(|e| io_error(&name, "cannot write", &e))?;
     if force {
         tmp.persist(path)

@@ -1,76 +1,317 @@
-//! COSE_Sign1 (RFC 9052) with EdDSA over Ed25519, tagged (CBOR tag 18).
-//! The protected header carries the algorithm, the sender's fingerprint as
-//! `kid`, and a content type naming the cosect payload.
+//! COSE_Sign1 (RFC 9052, §4.2) with EdDSA over Ed25519, tagged (CBOR tag 18):
+//!
+//! ```text
+//! 18([ protected: bstr .cbor { 1: -8, 3: "application/cosect-bundle+cbor; v=1", 4: kid },
+//!      unprotected: {},
+//!      payload: bstr,
+//!      signature: bstr .size 64 ])
+//! ```
+//!
+//! The signature covers `Sig_structure = ["Signature1", protected, h'', payload]`
+//! (RFC 9052 §4.4). Any COSE library verifies it; this module encodes and
+//! decodes it itself so a bundle of many megabytes is signed, verified and
+//! written in place, from slices, without the copies a general COSE library
+//! makes. Decoding is canonical-only: one valid encoding per message.
 
-use coset::{iana, CborSerializable, CoseSign1, CoseSign1Builder, HeaderBuilder, TaggedCborSerializable};
-use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
+use ed25519_dalek::hazmat::{raw_sign_byupdate, ExpandedSecretKey};
+use ed25519_dalek::{Signature, SigningKey, VerifyingKey};
+use sha2::Sha512;
 
 use super::BundleError;
 
 /// Content type in the protected header.
 pub const CONTENT_TYPE: &str = "application/cosect-bundle+cbor; v=1";
+/// COSE algorithm id of EdDSA.
+const ALG_EDDSA: i64 = -8;
+const TAG_SIGN1: u64 = 18;
+/// Length of the key id (the sender's fingerprint).
+pub const KID_LEN: usize = 32;
+
+// CBOR major types.
+const UINT: u8 = 0;
+const NINT: u8 = 1;
+const BYTES: u8 = 2;
+const TEXT: u8 = 3;
+const ARRAY: u8 = 4;
+const MAP: u8 = 5;
+const TAG: u8 = 6;
+
+/// The shortest CBOR head for major type `major` and argument `n`.
+fn head(major: u8, n: u64) -> Vec<u8> {
+    let m = major << 5;
+    match n {
+        0..=23 => vec![m | n as u8],
+        24..=0xff => vec![m | 24, n as u8],
+        0x100..=0xffff => [&[m | 25][..], &(n as u16).to_be_bytes()].concat(),
+        0x1_0000..=0xffff_ffff => [&[m | 26][..], &(n as u32).to_be_bytes()].concat(),
+        _ => [&[m | 27][..], &n.to_be_bytes()].concat(),
+    }
+}
+
+/// The protected header for a sender fingerprint `kid` (map keys in
+/// canonical order 1, 3, 4).
+pub fn protected_header(kid: &[u8]) -> Vec<u8> {
+    let mut h = head(MAP, 3);
+    h.extend(head(UINT, 1));
+    h.extend(head(NINT, (-1 - ALG_EDDSA) as u64));
+    h.extend(head(UINT, 3));
+    h.extend(head(TEXT, CONTENT_TYPE.len() as u64));
+    h.extend_from_slice(CONTENT_TYPE.as_bytes());
+    h.extend(head(UINT, 4));
+    h.extend(head(BYTES, kid.len() as u64));
+    h.extend_from_slice(kid);
+    h
+}
+
+/// The bytes before the payload in `Sig_structure`; the payload follows.
+fn sig_structure_prefix(protected: &[u8], payload_len: usize) -> Vec<u8> {
+    let mut s = head(ARRAY, 4);
+    s.extend(head(TEXT, 10));
+    s.extend_from_slice(b"Signature1");
+    s.extend(head(BYTES, protected.len() as u64));
+    s.extend_from_slice(protected);
+    s.extend(head(BYTES, 0));
+    s.extend(head(BYTES, payload_len as u64));
+    s
+}
+
+/// A signed message as three pieces, so the (large) payload is never
+/// copied: `head ‖ payload ‖ tail` is the tagged COSE_Sign1.
+pub struct SignedParts {
+    pub head: Vec<u8>,
+    pub payload: Vec<u8>,
+    pub tail: Vec<u8>,
+}
+
+impl SignedParts {
+    pub fn pieces(&self) -> [&[u8]; 3] {
+        [&self.head, &self.payload, &self.tail]
+    }
+
+    pub fn len(&self) -> usize {
+        self.head.len() + self.payload.len() + self.tail.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn to_vec(&self) -> Vec<u8> {
+        self.pieces().concat()
+    }
+}
 
 /// Sign `payload` into a tagged COSE_Sign1 message.
-pub fn sign(payload: Vec<u8>, key: &SigningKey, kid: &[u8]) -> Vec<u8> {
-    let protected = HeaderBuilder::new()
-        .algorithm(iana::Algorithm::EdDSA)
-        .key_id(kid.to_vec())
-        .content_type(CONTENT_TYPE.to_owned())
-        .build();
-    CoseSign1Builder::new()
-        .protected(protected)
-        .payload(payload)
-        .create_signature(b"", |tbs| key.sign(tbs).to_bytes().to_vec())
-        .build()
-        .to_tagged_vec()
-        .expect("encoding a COSE_Sign1 to memory cannot fail")
+pub fn sign(payload: Vec<u8>, key: &SigningKey, kid: &[u8]) -> SignedParts {
+    let protected = protected_header(kid);
+    let prefix = sig_structure_prefix(&protected, payload.len());
+    let esk = ExpandedSecretKey::from(key.as_bytes());
+    let sig: Signature = raw_sign_byupdate::<Sha512, _>(
+        &esk,
+        |d| {
+            use sha2::Digest;
+            d.update(&prefix);
+            d.update(&payload);
+            Ok(())
+        },
+        &key.verifying_key(),
+    )
+    .expect("the update closure never fails");
+    let mut head_bytes = head(TAG, TAG_SIGN1);
+    head_bytes.extend(head(ARRAY, 4));
+    head_bytes.extend(head(BYTES, protected.len() as u64));
+    head_bytes.extend_from_slice(&protected);
+    head_bytes.extend(head(MAP, 0));
+    head_bytes.extend(head(BYTES, payload.len() as u64));
+    let mut tail = head(BYTES, Signature::BYTE_SIZE as u64);
+    tail.extend_from_slice(&sig.to_bytes());
+    SignedParts {
+        head: head_bytes,
+        payload,
+        tail,
+    }
 }
 
-/// A parsed, not yet verified COSE_Sign1.
-pub struct Signed {
-    msg: CoseSign1,
+/// Reads canonical CBOR heads from a byte slice.
+struct Reader<'a> {
+    buf: &'a [u8],
+    pos: usize,
 }
 
-impl Signed {
-    /// Parse a tagged COSE_Sign1 (an untagged one is accepted too) and check
-    /// its header names EdDSA and the cosect content type.
-    pub fn parse(bytes: &[u8]) -> Result<Self, BundleError> {
-        let msg = CoseSign1::from_tagged_slice(bytes)
-            .or_else(|_| CoseSign1::from_slice(bytes))
-            .map_err(|_| BundleError::Structure("it is not a COSE_Sign1 message".into()))?;
-        let h = &msg.protected.header;
-        if h.alg != Some(coset::RegisteredLabelWithPrivate::Assigned(iana::Algorithm::EdDSA)) {
-            return Err(BundleError::Structure("its signature algorithm is not EdDSA".into()));
+fn structure(msg: &str) -> BundleError {
+    BundleError::Structure(msg.to_owned())
+}
+
+impl<'a> Reader<'a> {
+    /// A head of major type `major`; its argument, which must use the
+    /// shortest encoding (canonical CBOR), and no indefinite lengths.
+    fn head(&mut self, major: u8, what: &str) -> Result<u64, BundleError> {
+        let err = || BundleError::Structure(format!("it is not a COSE_Sign1 message ({what})"));
+        let b = *self.buf.get(self.pos).ok_or_else(err)?;
+        self.pos += 1;
+        if b >> 5 != major {
+            return Err(err());
         }
-        if h.content_type != Some(coset::ContentType::Text(CONTENT_TYPE.to_owned())) {
-            return Err(BundleError::Structure(
-                "its content type is not a cosect bundle (or of an unknown format version; upgrade cosect?)".into(),
-            ));
+        let info = b & 0x1f;
+        let n = match info {
+            0..=23 => return Ok(info as u64),
+            24..=27 => 1usize << (info - 24),
+            _ => return Err(err()),
+        };
+        let bytes = self.buf.get(self.pos..self.pos + n).ok_or_else(err)?;
+        self.pos += n;
+        let v = bytes.iter().fold(0u64, |acc, &x| (acc << 8) | x as u64);
+        if head(major, v).len() != 1 + n {
+            return Err(BundleError::Structure(format!(
+                "it is not in canonical form ({what} uses a longer length encoding than needed)"
+            )));
         }
-        if msg.payload.is_none() {
-            return Err(BundleError::Structure("it has no payload".into()));
-        }
-        if msg.signature.len() != Signature::BYTE_SIZE {
-            return Err(BundleError::Structure("its signature is not 64 bytes".into()));
-        }
-        Ok(Signed { msg })
+        Ok(v)
     }
 
-    pub fn payload(&self) -> &[u8] {
-        self.msg.payload.as_deref().unwrap_or_default()
+    /// A byte string, borrowed.
+    fn bytes(&mut self, what: &str) -> Result<&'a [u8], BundleError> {
+        let n = self.head(BYTES, what)?;
+        let end = usize::try_from(n)
+            .ok()
+            .and_then(|n| self.pos.checked_add(n))
+            .filter(|&e| e <= self.buf.len())
+            .ok_or_else(|| BundleError::Structure(format!("it is cut short ({what} runs past the end)")))?;
+        let s = &self.buf[self.pos..end];
+        self.pos = end;
+        Ok(s)
+    }
+}
+
+/// A parsed, not yet verified COSE_Sign1, borrowing the received bytes.
+pub struct Signed<'a> {
+    protected: &'a [u8],
+    payload: &'a [u8],
+    signature: &'a [u8],
+    kid: &'a [u8],
+}
+
+impl<'a> Signed<'a> {
+    /// Parse a tagged COSE_Sign1 and check its protected header names EdDSA
+    /// and the cosect content type.
+    pub fn parse(bytes: &'a [u8]) -> Result<Self, BundleError> {
+        let mut r = Reader { buf: bytes, pos: 0 };
+        if r.head(TAG, "no tag 18")? != TAG_SIGN1 {
+            return Err(structure("it is not a COSE_Sign1 message (wrong tag)"));
+        }
+        if r.head(ARRAY, "not an array of 4")? != 4 {
+            return Err(structure("it is not a COSE_Sign1 message (not an array of 4)"));
+        }
+        let protected = r.bytes("protected header")?;
+        if r.head(MAP, "unprotected header")? != 0 {
+            return Err(structure("its unprotected header is not empty"));
+        }
+        let payload = r.bytes("payload")?;
+        let signature = r.bytes("signature")?;
+        if r.pos != bytes.len() {
+            return Err(structure("it has trailing bytes after the signature"));
+        }
+        if signature.len() != Signature::BYTE_SIZE {
+            return Err(structure("its signature is not 64 bytes"));
+        }
+        let kid = check_protected(protected)?;
+        Ok(Signed {
+            protected,
+            payload,
+            signature,
+            kid,
+        })
     }
 
-    pub fn kid(&self) -> &[u8] {
-        &self.msg.protected.header.key_id
+    pub fn payload(&self) -> &'a [u8] {
+        self.payload
     }
 
-    /// Verify the signature (strict Ed25519: no malleable or small-order forms).
+    pub fn kid(&self) -> &'a [u8] {
+        self.kid
+    }
+
+    /// Verify the signature over the exact bytes received.
     pub fn verify(&self, key: &VerifyingKey) -> bool {
-        self.msg
-            .verify_signature(b"", |sig, tbs| {
-                let sig = Signature::from_slice(sig).map_err(|_| ())?;
-                key.verify_strict(tbs, &sig).map_err(|_| ())
-            })
-            .is_ok()
+        let Ok(sig) = Signature::from_slice(self.signature) else {
+            return false;
+        };
+        let Ok(mut v) = key.verify_stream(&sig) else {
+            return false;
+        };
+        v.update(sig_structure_prefix(self.protected, self.payload.len()));
+        v.update(self.payload);
+        v.finalize_and_verify().is_ok()
+    }
+}
+
+/// The protected header must be exactly the one `protected_header` writes;
+/// returns the kid. A differing header is explained as well as we can.
+fn check_protected(protected: &[u8]) -> Result<&[u8], BundleError> {
+    if protected.len() > KID_LEN {
+        let kid = &protected[protected.len() - KID_LEN..];
+        if protected == protected_header(kid) {
+            return Ok(kid);
+        }
+    }
+    let needle = CONTENT_TYPE.split(';').next().unwrap_or(CONTENT_TYPE).as_bytes();
+    let names_cosect = protected.windows(needle.len()).any(|w| w == needle);
+    let eddsa = protected.windows(2).any(|w| w == [0x01, 0x27]);
+    Err(structure(if names_cosect && !protected.ends_with(b"v=1") && eddsa {
+        "its protected header names another version of the cosect format; upgrade cosect?"
+    } else if !eddsa {
+        "its signature algorithm is not EdDSA"
+    } else {
+        "its protected header is not that of a cosect bundle"
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use coset::{CborSerializable, TaggedCborSerializable};
+
+    fn key() -> SigningKey {
+        SigningKey::from_bytes(&[7u8; 32])
+    }
+
+    #[test]
+    fn coset_reads_what_we_write_and_verifies_it() {
+        let k = key();
+        let parts = sign(b"hello payload".to_vec(), &k, &[9u8; 32]);
+        let bytes = parts.to_vec();
+        let msg = coset::CoseSign1::from_tagged_slice(&bytes).unwrap();
+        assert_eq!(msg.payload.as_deref(), Some(&b"hello payload"[..]));
+        assert_eq!(msg.protected.header.key_id, vec![9u8; 32]);
+        msg.verify_signature(b"", |sig, tbs| {
+            k.verifying_key()
+                .verify_strict(tbs, &Signature::from_slice(sig).unwrap())
+        })
+        .unwrap();
+        // And coset's own encoding of the same message is byte-identical.
+        assert_eq!(msg.clone().to_tagged_vec().unwrap(), bytes);
+        let _ = msg.to_vec();
+    }
+
+    #[test]
+    fn parse_verify_and_refuse() {
+        let k = key();
+        let bytes = sign(vec![1, 2, 3], &k, &[5u8; 32]).to_vec();
+        let s = Signed::parse(&bytes).unwrap();
+        assert!(s.verify(&k.verifying_key()));
+        assert!(!s.verify(&SigningKey::from_bytes(&[8u8; 32]).verifying_key()));
+        for i in 0..bytes.len() {
+            let mut b = bytes.clone();
+            b[i] ^= 0x01;
+            if let Ok(s) = Signed::parse(&b) {
+                assert!(!s.verify(&k.verifying_key()), "flip at {i} went unnoticed");
+            }
+        }
+        for cut in 0..bytes.len() {
+            assert!(Signed::parse(&bytes[..cut]).is_err());
+        }
+        let mut extra = bytes.clone();
+        extra.push(0);
+        assert!(Signed::parse(&extra).is_err());
     }
 }

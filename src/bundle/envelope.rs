@@ -43,17 +43,31 @@ impl Envelope {
     }
 }
 
-/// Encrypt `data` to `recipient`, armored or binary.
-pub fn encrypt(data: &[u8], recipient: &age::x25519::Recipient, armor: bool) -> Vec<u8> {
+/// Encrypt the concatenation of `pieces` to `recipient`, armored or
+/// binary, streaming into `out`.
+pub fn encrypt_to<W: Write>(
+    pieces: &[&[u8]],
+    recipient: &age::x25519::Recipient,
+    armor: bool,
+    out: W,
+) -> std::io::Result<()> {
     let enc = age::Encryptor::with_recipients(std::iter::once(recipient as &dyn age::Recipient))
         .expect("one X25519 recipient is always a valid recipient set");
     let format = if armor { Format::AsciiArmor } else { Format::Binary };
+    let armored = ArmoredWriter::wrap_output(out, format)?;
+    let mut w = enc.wrap_output(armored)?;
+    for p in pieces {
+        w.write_all(p)?;
+    }
+    // Both writers must finish, or the file is cut short.
+    w.finish()?.finish()?;
+    Ok(())
+}
+
+/// Encrypt `data` to `recipient` in memory.
+pub fn encrypt(data: &[u8], recipient: &age::x25519::Recipient, armor: bool) -> Vec<u8> {
     let mut out = Vec::with_capacity(data.len() + data.len() / 2 + 512);
-    // Writing to a Vec cannot fail.
-    let armored = ArmoredWriter::wrap_output(&mut out, format).expect("in-memory write");
-    let mut w = enc.wrap_output(armored).expect("in-memory write");
-    w.write_all(data).expect("in-memory write");
-    w.finish().and_then(|a| a.finish()).expect("in-memory write");
+    encrypt_to(&[data], recipient, armor, &mut out).expect("writing to memory cannot fail");
     out
 }
 

@@ -59,7 +59,9 @@ pub struct Opened {
     pub envelope: Envelope,
     /// SHA-256 of the COSE bytes (what the next round names in `answers`).
     pub hash: [u8; 32],
-    signed: cose::Signed,
+    /// The COSE bytes as received (after decryption); released once the
+    /// signature is checked.
+    cose: Vec<u8>,
     pub payload: Payload,
     /// The sender's public identity as claimed in the payload (unverified).
     pub sender: PublicIdentity,
@@ -67,18 +69,16 @@ pub struct Opened {
 
 impl Opened {
     /// Decrypt (if needed) and decode. `identity` may be `None` for a plain bundle.
-    pub fn open(bytes: &[u8], identity: Option<&Identity>) -> Result<Self, BundleError> {
-        let envelope = Envelope::detect(bytes);
-        let decrypted;
-        let cose_bytes = match envelope {
+    pub fn open(bytes: Vec<u8>, identity: Option<&Identity>) -> Result<Self, BundleError> {
+        let envelope = Envelope::detect(&bytes);
+        let cose = match envelope {
             Envelope::Plain => bytes,
             _ => {
                 let id = identity.ok_or(BundleError::NeedIdentity)?;
-                decrypted = envelope::decrypt(bytes, id.age_identity())?;
-                &decrypted[..]
+                envelope::decrypt(&bytes, id.age_identity())?
             }
         };
-        let signed = cose::Signed::parse(cose_bytes)?;
+        let signed = cose::Signed::parse(&cose)?;
         let payload = Payload::decode(signed.payload())?;
         let sender = PublicIdentity::parse_line(&payload.sender)
             .map_err(|_| BundleError::Structure("the sender's public identity is malformed".into()))?;
@@ -89,30 +89,37 @@ impl Opened {
         }
         Ok(Opened {
             envelope,
-            hash: Sha256::digest(cose_bytes).into(),
-            signed,
+            hash: Sha256::digest(&cose).into(),
+            cose,
             payload,
             sender,
         })
     }
 
-    /// Signature by the expected peer.
-    pub fn check_sender(&self, peer: &PublicIdentity) -> Result<(), BundleError> {
+    fn verify(&self, key: &ed25519_dalek::VerifyingKey) -> bool {
+        // The bytes parsed once already; parsing again only reads the heads.
+        cose::Signed::parse(&self.cose).is_ok_and(|s| s.verify(key))
+    }
+
+    /// Signature by the expected peer. Releases the received bytes when it
+    /// succeeds: from here on only the decoded payload is needed.
+    pub fn check_sender(&mut self, peer: &PublicIdentity) -> Result<(), BundleError> {
         if self.sender.fingerprint() != peer.fingerprint() {
             return Err(BundleError::WrongSender {
                 claimed: format!("{} ({})", self.sender.display_name(), self.sender.short_fingerprint()),
                 expected: format!("{} ({})", peer.display_name(), peer.short_fingerprint()),
             });
         }
-        if !self.signed.verify(&peer.ed25519) {
+        if !self.verify(&peer.ed25519) {
             return Err(BundleError::BadSignature(peer.display_name()));
         }
+        self.cose = Vec::new();
         Ok(())
     }
 
     /// Whether the signature verifies under the sender's own claimed key.
     pub fn self_signature_valid(&self) -> bool {
-        self.signed.verify(&self.sender.ed25519)
+        self.verify(&self.sender.ed25519)
     }
 
     /// Addressed to me.
@@ -135,16 +142,50 @@ impl Opened {
     }
 }
 
-/// Sign a payload as `me` and wrap it as asked.
-pub fn seal(payload: &Payload, me: &Identity, to: &PublicIdentity, envelope: Envelope) -> (Vec<u8>, [u8; 32]) {
-    let cose_bytes = cose::sign(payload.encode(), me.signing_key(), &me.public().fingerprint());
-    let hash = Sha256::digest(&cose_bytes).into();
-    let out = match envelope {
-        Envelope::Plain => cose_bytes,
-        Envelope::Age => envelope::encrypt(&cose_bytes, &to.recipient, false),
-        Envelope::Armored => envelope::encrypt(&cose_bytes, &to.recipient, true),
-    };
-    (out, hash)
+/// A signed bundle ready to write: its COSE pieces, the envelope to wrap
+/// them in, and the hash the answer will name.
+pub struct Sealed {
+    pub parts: cose::SignedParts,
+    pub envelope: Envelope,
+    recipient: age::x25519::Recipient,
+    pub hash: [u8; 32],
+}
+
+impl Sealed {
+    /// Write the bundle (wrapped as asked) to `w`.
+    pub fn write_to<W: std::io::Write>(&self, w: W) -> std::io::Result<()> {
+        match self.envelope {
+            Envelope::Plain => {
+                let mut w = w;
+                self.parts.pieces().iter().try_for_each(|p| w.write_all(p))
+            }
+            Envelope::Age => envelope::encrypt_to(&self.parts.pieces(), &self.recipient, false, w),
+            Envelope::Armored => envelope::encrypt_to(&self.parts.pieces(), &self.recipient, true, w),
+        }
+    }
+
+    /// The whole file in memory (tests and small bundles).
+    pub fn to_vec(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.parts.len() + 1024);
+        self.write_to(&mut out).expect("writing to memory cannot fail");
+        out
+    }
+}
+
+/// Sign a payload as `me`, to be wrapped as asked for `to`. Consumes the
+/// payload so its large fields are freed once encoded.
+pub fn seal(payload: Payload, me: &Identity, to: &PublicIdentity, envelope: Envelope) -> Sealed {
+    let encoded = payload.encode();
+    drop(payload);
+    let parts = cose::sign(encoded, me.signing_key(), &me.public().fingerprint());
+    let mut h = Sha256::new();
+    parts.pieces().iter().for_each(|p| h.update(p));
+    Sealed {
+        parts,
+        envelope,
+        recipient: to.recipient.clone(),
+        hash: h.finalize().into(),
+    }
 }
 
 /// RFC 3339 UTC time of Unix seconds.

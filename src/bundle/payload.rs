@@ -80,6 +80,28 @@ impl Payload {
         out
     }
 
+    /// Whether encoding `self` gives exactly `bytes`, compared as it is
+    /// written (no second copy of a large payload).
+    fn encodes_to(&self, bytes: &[u8]) -> bool {
+        struct Compare<'a>(&'a [u8]);
+        impl std::io::Write for Compare<'_> {
+            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+                match self.0.strip_prefix(buf) {
+                    Some(rest) => {
+                        self.0 = rest;
+                        Ok(buf.len())
+                    }
+                    None => Err(std::io::ErrorKind::InvalidData.into()),
+                }
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let mut c = Compare(bytes);
+        ciborium::into_writer(self, &mut c).is_ok() && c.0.is_empty()
+    }
+
     /// Decode and check the payload's own consistency (not its meaning for
     /// a session: see `check_*` in the protocol layer).
     pub fn decode(bytes: &[u8]) -> Result<Self, BundleError> {
@@ -97,7 +119,7 @@ impl Payload {
         let p: Payload = ciborium::from_reader(bytes).map_err(|e| {
             BundleError::Structure(format!("the payload does not match the bundle schema ({})", short(&e)))
         })?;
-        if p.encode() != bytes {
+        if !p.encodes_to(bytes) {
             return Err(BundleError::Structure(
                 "the payload is not in canonical form (extra bytes, or fields out of order or in a longer encoding)"
                     .into(),

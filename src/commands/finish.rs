@@ -99,8 +99,7 @@ pub fn finish(args: &FinishArgs, ctx: &Ctx) -> Result<()> {
 
     if let (Some(r3), Some(reply)) = (r3, &reply) {
         let payload = round3_payload(&me, &peer, &bundle.payload, &bundle.hash, mode, r3);
-        let (bytes, _) = seal(&payload, &me, &peer, env);
-        fsio::write_atomic(reply, &bytes, args.force, false)?;
+        write_bundle(reply, &seal(payload, &me, &peer, env), args.force)?;
         ctx.say(format!(
             "cosect: round 3 written to {} ({}); send it to your peer",
             reply.display(),

@@ -32,7 +32,7 @@ pub fn init(args: &InitArgs, ctx: &Ctx) -> Result<()> {
         );
     }
     let store = store(&args.state.state_dir)?;
-    let entries = read_list(ctx, &args.list.input, kind, args.list.skip_invalid)?;
+    let mut entries = read_list(ctx, &args.list.input, kind, args.list.skip_invalid)?;
 
     let bar = ctx.bar(entries.len() as u64, "blinding");
     let (state, r1) = Initiator::start(
@@ -68,18 +68,19 @@ pub fn init(args: &InitArgs, ctx: &Ctx) -> Result<()> {
         n_doubled: 0,
         doubled: Vec::new(),
     };
-    let (bytes, hash) = seal(&payload, &me, &peer, env);
+    let expires = payload.expires;
+    let sealed = seal(payload, &me, &peer, env);
     let state = Session::new(
         &session,
         peer.line(),
         kind.name().into(),
-        hash,
-        entries.original.clone(),
+        sealed.hash,
+        std::mem::take(&mut entries.original),
         Step::AwaitRound2(state),
     );
     // State first: a bundle whose state was not saved could never be finished.
     store.save(&state, &me)?;
-    if let Err(e) = fsio::write_atomic(&dest, &bytes, args.out.force, false) {
+    if let Err(e) = write_bundle(&dest, &sealed, args.out.force) {
         let _ = store.remove(&session);
         return Err(e);
     }
@@ -94,7 +95,7 @@ pub fn init(args: &InitArgs, ctx: &Ctx) -> Result<()> {
         "        {}, {n_points} elements sent, mode {mode}, {}, expires {}",
         describe_entries(&entries, kind),
         env.describe(),
-        format_time(payload.expires)
+        format_time(expires)
     ));
     ctx.say("        send it to your peer; finish with `cosect finish ROUND2-FILE`");
     Ok(())

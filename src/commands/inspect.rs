@@ -56,8 +56,7 @@ pub fn summary(args: &InspectArgs) -> Result<Summary> {
             .filter(|p| p.exists())
             .and_then(|_| load_identity(&None).ok()),
     };
-    let bundle = open_bundle(&args.bundle, me.as_ref())?;
-    let p = &bundle.payload;
+    let mut bundle = open_bundle(&args.bundle, me.as_ref())?;
     let (signature, signature_note) = match &args.peer {
         Some(path) => {
             let peer = load_peer(path)?;
@@ -82,6 +81,7 @@ pub fn summary(args: &InspectArgs) -> Result<Summary> {
             "the signature does not verify even under the key the bundle names".into(),
         ),
     };
+    let p = &bundle.payload;
     let s = Summary {
         file: name,
         envelope: bundle.envelope.describe(),

@@ -182,7 +182,12 @@ pub fn read_list(ctx: &Ctx, path: &Path, kind: Kind, skip_invalid: bool) -> Resu
 pub fn open_bundle(path: &Path, me: Option<&Identity>) -> Result<Opened> {
     let name = path.display().to_string();
     let bytes = fsio::read_input(path, MAX_BUNDLE_BYTES)?;
-    Opened::open(&bytes, me).map_err(|e| Error::from(e).in_file(&name))
+    Opened::open(bytes, me).map_err(|e| Error::from(e).in_file(&name))
+}
+
+/// Write a sealed bundle atomically, streaming it through its envelope.
+pub fn write_bundle(dest: &fsio::Dest, sealed: &crate::bundle::Sealed, force: bool) -> Result<()> {
+    fsio::write_atomic_with(dest, force, false, |w| sealed.write_to(w))
 }
 
 pub fn now() -> u64 {

@@ -59,7 +59,7 @@ pub fn respond(args: &RespondArgs, ctx: &Ctx) -> Result<()> {
     let peer = load_peer(&args.peer)?;
     let store = store(&args.state.state_dir)?;
 
-    let r1 = open_bundle(&args.bundle, Some(&me))?;
+    let mut r1 = open_bundle(&args.bundle, Some(&me))?;
     let in_file = |e: crate::bundle::BundleError| Error::from(e).in_file(&bundle_name);
     r1.check_sender(&peer).map_err(in_file)?;
     r1.check_recipient(&me.public()).map_err(in_file)?;
@@ -81,12 +81,13 @@ pub fn respond(args: &RespondArgs, ctx: &Ctx) -> Result<()> {
         .with_hint("each round-1 bundle is answered once; ask your peer to start a new exchange"));
     }
 
-    let entries = read_list(ctx, &args.list.input, kind, args.list.skip_invalid)?;
+    let mut entries = read_list(ctx, &args.list.input, kind, args.list.skip_invalid)?;
     let total = p.n_points + args.list.pad_to.unwrap_or(entries.len() as u64);
     let bar = ctx.bar(total, "answering");
     let round1 = Round1 {
-        points: p.points.clone(),
+        points: std::mem::take(&mut r1.payload.points),
     };
+    let p = &r1.payload;
     let (r2, state) = Responder::respond(
         &round1,
         &entries,
@@ -120,19 +121,20 @@ pub fn respond(args: &RespondArgs, ctx: &Ctx) -> Result<()> {
         n_doubled: p.n_points,
         doubled: r2.doubled,
     };
-    let (bytes, hash) = seal(&payload, &me, &peer, env);
+    let expires = payload.expires;
+    let sealed = seal(payload, &me, &peer, env);
     if let Some(state) = state {
         let s = Session::new(
             &p.session,
             peer.line(),
             kind.name().into(),
-            hash,
-            entries.original.clone(),
+            sealed.hash,
+            std::mem::take(&mut entries.original),
             Step::AwaitRound3(state),
         );
         store.save(&s, &me)?;
     }
-    if let Err(e) = fsio::write_atomic(&dest, &bytes, args.out.force, false) {
+    if let Err(e) = write_bundle(&dest, &sealed, args.out.force) {
         let _ = store.remove(&p.session);
         return Err(e);
     }
@@ -148,7 +150,7 @@ pub fn respond(args: &RespondArgs, ctx: &Ctx) -> Result<()> {
         p.n_points,
         describe_entries(&entries, kind),
         env.describe(),
-        format_time(payload.expires)
+        format_time(expires)
     ));
     ctx.say(match mode {
         Mode::OneSided => "        one-sided mode: your peer learns which of their entries you share; you learn nothing; no round 3 follows",
