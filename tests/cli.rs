@@ -142,7 +142,21 @@ fn mutual(kind: &str, alice: &str, bob: &str, wrap: Wrap, formats: [&str; 2]) ->
         "init",
     );
     wrap.check(&env, "r1");
-    assert_eq!(sessions(&env, &a).len(), 1);
+    let open = sessions(&env, &a);
+    assert_eq!(open.len(), 1);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&open[0]), 0o600, "session state file");
+        assert_eq!(mode(&env.path(&a.state)), 0o700, "state directory");
+        // Encrypted to its owner: an age file.
+        let state = std::fs::read(&open[0]).unwrap();
+        assert!(
+            state.starts_with(b"age-encryption.org/v1\n"),
+            "session state is not age-encrypted"
+        );
+    }
     ok(respond(&env, &b, &a, "r1", "bob.txt", w, "r2"), "respond");
     wrap.check(&env, "r2");
     assert_eq!(sessions(&env, &b).len(), 1);
@@ -384,6 +398,112 @@ fn cardinality_both_learn_only_the_count() {
     let r = ok(finish(&env, &b, "r3", &[]), "bob finish");
     assert_eq!(r.stdout, "2\n");
     assert!(sessions(&env, &a).is_empty() && sessions(&env, &b).is_empty());
+}
+
+#[test]
+fn padding_stdin_quiet_and_inspect() {
+    let (env, a, b) = two_parties();
+    env.write("bob.txt", "d.example\nb.example\n");
+    // Alice's list from standard input, padded to 16; everything quiet.
+    let mut child = env
+        .command(&[
+            "-q",
+            "init",
+            "-i",
+            &a.id,
+            "--state-dir",
+            &a.state,
+            "--peer",
+            &b.public,
+            "--input",
+            "-",
+            "--kind",
+            "domain",
+            "--pad-to",
+            "16",
+            "-o",
+            "r1",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write as _;
+    let mut stdin = child.stdin.take().unwrap();
+    stdin
+        .write_all(b"a.example\nB.Example\nc.example\nd.example.\n")
+        .unwrap();
+    drop(stdin);
+    let r: common::Run = child.wait_with_output().unwrap().into();
+    assert_eq!((r.code, r.stdout.as_str(), r.stderr.as_str()), (0, "", ""));
+
+    let r1 = json(&env.ok(&["inspect", "r1", "--json", "--peer", &a.public]).stdout);
+    assert_eq!(r1["points"], 16, "{r1}");
+    assert_eq!(r1["round"], 1);
+    assert_eq!(r1["kind"], "domain");
+    assert_eq!(r1["signature"], "valid");
+    // Checked against the wrong peer, the signature is not Bob's.
+    let r1 = json(&env.ok(&["inspect", "r1", "--json", "--peer", &b.public]).stdout);
+    assert_eq!(r1["signature"], "invalid", "{r1}");
+
+    let r = respond(&env, &b, &a, "r1", "bob.txt", &["-q", "--pad-to", "8"], "r2");
+    assert_eq!((r.code, r.stderr.as_str()), (0, ""));
+    let r2 = json(&env.ok(&["inspect", "r2", "--json"]).stdout);
+    assert_eq!(
+        (r2["round"].as_u64(), r2["points"].as_u64(), r2["doubled"].as_u64()),
+        (Some(2), Some(8), Some(16))
+    );
+    assert_eq!(r2["signature"], "unchecked");
+
+    let r = finish(&env, &a, "r2", &["-q", "--reply", "r3"]);
+    assert_eq!(
+        (r.code, r.stdout.as_str(), r.stderr.as_str()),
+        (0, "B.Example\nd.example.\n", "")
+    );
+    let r = finish(&env, &b, "r3", &["-q"]);
+    assert_eq!(
+        (r.code, r.stdout.as_str(), r.stderr.as_str()),
+        (0, "d.example\nb.example\n", "")
+    );
+}
+
+#[test]
+fn damaged_bundles_are_errors_not_panics() {
+    let (env, a, b) = two_parties();
+    env.write("alice.txt", "x\ny\n");
+    env.write("bob.txt", "y\n");
+    ok(init(&env, &a, &b, "alice.txt", &[], "plain"), "init");
+    ok(init(&env, &a, &b, "alice.txt", &["--encrypt"], "sealed"), "init");
+    ok(init(&env, &a, &b, "alice.txt", &["--armor"], "armored"), "init");
+    let cut = |from: &str, to: &str, keep: usize| {
+        let b = env.bytes(from);
+        std::fs::write(env.path(to), &b[..keep.min(b.len())]).unwrap();
+    };
+    cut("plain", "plain.cut", 300);
+    cut("sealed", "sealed.cut", 150);
+    cut("armored", "armored.cut", 150);
+    env.write("empty", "");
+    env.write("text", "hello, this is not a bundle\n");
+    for (file, why) in [
+        ("plain.cut", "not a valid cosect bundle"),
+        ("empty", "not a valid cosect bundle"),
+        ("text", "not a valid cosect bundle"),
+        ("sealed.cut", "cannot decrypt the bundle"),
+        ("armored.cut", "cannot decrypt the bundle"),
+    ] {
+        let e = err(respond(&env, &b, &a, file, "bob.txt", &[], "r2"), file);
+        has(&e, &format!("{file}: {why}"));
+        env.assert_absent("r2");
+        let e = err(finish(&env, &a, file, &["--reply", "r3"]), file);
+        has(&e, &format!("{file}: {why}"));
+        env.assert_absent("r3");
+        // inspect reports, never panics.
+        let r = env.run(&["inspect", file, "-i", &b.id]);
+        assert_eq!(r.code, 1, "inspect {file}: {}", r.stderr);
+    }
+    assert!(sessions(&env, &b).is_empty());
+    assert_eq!(sessions(&env, &a).len(), 3);
 }
 
 // ---------------------------------------------------------------- envelopes and interop
