@@ -1,0 +1,232 @@
+#!/usr/bin/env python3
+"""End-to-end benchmark of cosect's mutual PSI through the real binary.
+
+For each n it writes two lists of n domains (10% shared, the shared ones
+spelled differently on each side), runs the four steps a user runs
+(init, respond, finish with --reply, finish) as separate processes through
+real files, and prints for each step: wall time, CPU time, peak resident
+memory and bundle bytes per entry. In the same run it measures
+
+  * the bare curve arithmetic of the same exchange (examples/bare_arith.rs:
+    2n hash-to-group, 4n scalar multiplications, 2n decodings, 4n encodings
+    on the same threads), and reports cosect / bare  (target <= 1.25);
+  * OpenMined PSI (pip package openmined-psi), one-sided flow (setup,
+    request, process, intersect) on the same n, and reports
+    OpenMined / cosect  (target >= 3.5 at 2^20, >= 3 at 2^15);
+  * the memory target: every step's peak RSS below 3x the largest bundle
+    plus 64 MiB.
+
+    python3 benches/e2e.py                       # n = 2^15 and 2^20
+    python3 benches/e2e.py --n 32768 --scaling   # also 2^14..2^20, fitted us/entry
+    python3 benches/e2e.py --n 10000000 --no-bare --no-peer
+
+It builds the release binary first (`cargo build --release`), which uses the
+project's .cargo/config.toml (target-cpu=native).
+"""
+
+import argparse
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MIB = 1 << 20
+
+
+def build():
+    subprocess.run(
+        ["cargo", "build", "--release", "--quiet", "--bin", "cosect", "--example", "bare_arith"],
+        cwd=ROOT,
+        check=True,
+    )
+
+
+def run(cmd, env):
+    """Run one process; return (wall s, cpu s, peak RSS bytes)."""
+    t = time.perf_counter()
+    p = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, ru = os.wait4(p.pid, 0)
+    wall = time.perf_counter() - t
+    err = p.stderr.read().decode(errors="replace")
+    p.stderr.close()
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"step failed: {' '.join(cmd)}\n{err}")
+    return wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss * 1024
+
+
+def write_lists(d, n, seed):
+    """Two lists of n domains each; n/10 shared, spelled differently by Bob."""
+    rnd = random.Random(seed)
+    shared = n // 10
+    a = [f"shared-{i}-{rnd.getrandbits(32):08x}.example.org" for i in range(shared)]
+    b = [s.upper() + "." for s in a]
+    a += [f"alice-{i}-{rnd.getrandbits(32):08x}.example.com" for i in range(n - shared)]
+    b += [f"bob-{i}-{rnd.getrandbits(32):08x}.example.net" for i in range(n - shared)]
+    rnd.shuffle(a)
+    rnd.shuffle(b)
+    for name, items in (("alice.txt", a), ("bob.txt", b)):
+        with open(os.path.join(d, name), "w") as f:
+            f.write("\n".join(items))
+            f.write("\n")
+    return shared
+
+
+def cosect_exchange(binary, d, n, env):
+    """The four steps; returns per-step figures and bundle sizes."""
+    for f in ("r1.cbor", "r2.cbor", "r3.cbor", "a-shared.txt", "b-shared.txt"):
+        p = os.path.join(d, f)
+        if os.path.exists(p):
+            os.remove(p)
+    j = lambda f: os.path.join(d, f)  # noqa: E731
+    steps = [
+        ("init", [binary, "-q", "init", "-i", j("alice.id"), "--state-dir", j("sa"), "--peer", j("bob.pub"),
+                  "--input", j("alice.txt"), "--kind", "domain", "-o", j("r1.cbor")]),
+        ("respond", [binary, "-q", "respond", j("r1.cbor"), "-i", j("bob.id"), "--state-dir", j("sb"),
+                     "--peer", j("alice.pub"), "--input", j("bob.txt"), "--max-peer-items", str(n),
+                     "-o", j("r2.cbor")]),
+        ("finish A", [binary, "-q", "finish", j("r2.cbor"), "-i", j("alice.id"), "--state-dir", j("sa"),
+                      "--reply", j("r3.cbor"), "-o", j("a-shared.txt")]),
+        ("finish B", [binary, "-q", "finish", j("r3.cbor"), "-i", j("bob.id"), "--state-dir", j("sb"),
+                      "-o", j("b-shared.txt")]),
+    ]
+    out = []
+    for name, cmd in steps:
+        out.append((name,) + run(cmd, env))
+    sizes = {r: os.path.getsize(j(f"{r}.cbor")) for r in ("r1", "r2", "r3")}
+    counts = []
+    for f in ("a-shared.txt", "b-shared.txt"):
+        with open(j(f)) as fh:
+            counts.append(sum(1 for _ in fh))
+    return out, sizes, counts
+
+
+def bare(n, env):
+    exe = os.path.join(ROOT, "target", "release", "examples", "bare_arith")
+    r = subprocess.run([exe, str(n)], env=env, capture_output=True, text=True, check=True)
+    return float(r.stdout.split("seconds=")[1].split()[0])
+
+
+PEER_SCRIPT = r"""
+import sys, time
+import private_set_intersection.python as psi
+n = int(sys.argv[1])
+shared = n // 10
+srv = [f"shared-{i}" for i in range(shared)] + [f"srv-{i}" for i in range(n - shared)]
+cli = [f"shared-{i}" for i in range(shared)] + [f"cli-{i}" for i in range(n - shared)]
+t = time.perf_counter()
+c = psi.client.CreateWithNewKey(False)
+s = psi.server.CreateWithNewKey(False)
+setup = s.CreateSetupMessage(1e-9, len(cli), srv, psi.DataStructure.RAW)
+req = c.CreateRequest(cli)
+resp = s.ProcessRequest(req)
+inter = c.GetIntersection(setup, resp)
+secs = time.perf_counter() - t
+assert len(inter) == shared, (len(inter), shared)
+print(f"seconds={secs:.3f}")
+"""
+
+
+def peer(n, env):
+    r = subprocess.run([sys.executable, "-c", PEER_SCRIPT, str(n)], env=env, capture_output=True, text=True)
+    if r.returncode != 0:
+        return None, r.stderr.strip().splitlines()[-1] if r.stderr else "failed"
+    return float(r.stdout.split("seconds=")[1]), None
+
+
+def fit(points):
+    """Least-squares slope and intercept of seconds over n."""
+    k = len(points)
+    mx = sum(n for n, _ in points) / k
+    my = sum(s for _, s in points) / k
+    sxx = sum((n - mx) ** 2 for n, _ in points)
+    sxy = sum((n - mx) * (s - my) for n, s in points)
+    slope = sxy / sxx
+    return slope, my - slope * mx
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--n", type=int, nargs="+", default=[1 << 15, 1 << 20], help="entries per side")
+    ap.add_argument("--threads", type=int, default=2, help="rayon threads (RAYON_NUM_THREADS)")
+    ap.add_argument("--no-bare", action="store_true", help="skip the bare-arithmetic baseline")
+    ap.add_argument("--no-peer", action="store_true", help="skip OpenMined PSI")
+    ap.add_argument("--scaling", action="store_true", help="also run n = 2^14..2^20 and fit us/entry")
+    ap.add_argument("--no-build", action="store_true")
+    ap.add_argument("--keep", help="keep the work files in this directory")
+    args = ap.parse_args()
+
+    if not args.no_build:
+        build()
+    binary = os.path.join(ROOT, "target", "release", "cosect")
+    d = args.keep or tempfile.mkdtemp(prefix="cosect-bench-")
+    os.makedirs(d, exist_ok=True)
+    env = dict(os.environ, RAYON_NUM_THREADS=str(args.threads), HOME=d, XDG_CONFIG_HOME=d, XDG_STATE_HOME=d)
+    for who in ("alice", "bob"):
+        if not os.path.exists(os.path.join(d, f"{who}.id")):
+            r = subprocess.run([binary, "-q", "keygen", "-o", os.path.join(d, f"{who}.id"), "--name", who],
+                               env=env, capture_output=True, text=True, check=True)
+            with open(os.path.join(d, f"{who}.pub"), "w") as f:
+                f.write(r.stdout)
+
+    print(f"cosect end-to-end benchmark: {args.threads} threads, {os.cpu_count()} cores, "
+          f"{time.strftime('%Y-%m-%d %H:%M')}")
+    ok = True
+    for n in args.n:
+        shared = write_lists(d, n, seed=n)
+        b_secs = None if args.no_bare else bare(n, env)
+        steps, sizes, counts = cosect_exchange(binary, d, n, env)
+        p_secs, p_err = (None, "skipped") if args.no_peer else peer(n, env)
+        total = sum(s[1] for s in steps)
+        largest = max(sizes.values())
+        budget = 3 * largest + 64 * MIB
+        print(f"\nn = {n} per side (2^{n.bit_length() - 1}{'' if n & (n - 1) == 0 else '+'}), "
+              f"{shared} shared; both sides found {counts[0]} / {counts[1]}")
+        print(f"  {'step':<9} {'wall s':>9} {'cpu s':>9} {'peak RSS':>10} {'RSS budget':>11}")
+        for name, wall, cpu, rss in steps:
+            flag = "ok" if rss < budget else "OVER"
+            ok &= rss < budget
+            print(f"  {name:<9} {wall:9.2f} {cpu:9.2f} {rss / MIB:8.1f}Mi {budget / MIB:8.1f}Mi {flag}")
+        print(f"  {'total':<9} {total:9.2f} {sum(s[2] for s in steps):9.2f}")
+        ell = (sizes['r3'] - 0) / n
+        print(f"  bundles: r1 {sizes['r1']} B = {sizes['r1'] / n:.2f} B/entry; "
+              f"r2 {sizes['r2']} B = {sizes['r2'] / n:.2f} B/entry; r3 {sizes['r3']} B = {ell:.2f} B/entry")
+        if b_secs is not None:
+            ratio = total / b_secs
+            ok &= ratio <= 1.25
+            print(f"  bare arithmetic {b_secs:.2f} s; cosect / bare = {ratio:.3f} (target <= 1.25)")
+        if p_secs is not None:
+            ratio = p_secs / total
+            target = 3.5 if n >= 1 << 20 else 3.0
+            ok &= ratio >= target
+            print(f"  OpenMined PSI one-sided {p_secs:.2f} s; OpenMined / cosect = {ratio:.2f} (target >= {target})")
+        elif not args.no_peer:
+            print(f"  OpenMined PSI: {p_err} (pip install openmined-psi)")
+        if counts[0] != shared or counts[1] != shared:
+            ok = False
+            print(f"  WRONG RESULT: expected {shared} shared entries")
+
+    if args.scaling:
+        print("\nscaling (cosect, all four steps):")
+        pts = []
+        for k in range(14, 21):
+            n = 1 << k
+            write_lists(d, n, seed=n)
+            steps, _, _ = cosect_exchange(binary, d, n, env)
+            total = sum(s[1] for s in steps)
+            pts.append((n, total))
+            print(f"  n = 2^{k:<2} {total:9.2f} s  {total / n * 1e6:8.2f} us/entry")
+        slope, icpt = fit(pts)
+        print(f"  fitted: {slope * 1e6:.2f} us/entry + {icpt:.2f} s")
+
+    if not args.keep:
+        shutil.rmtree(d, ignore_errors=True)
+    print("\nall targets met" if ok else "\nSOME TARGETS MISSED")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
