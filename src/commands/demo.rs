@@ -64,10 +64,13 @@ pub fn demo(args: &DemoArgs, ctx: &Ctx) -> Result<()> {
             peer: f("bob.pub"),
             list: ListIn {
                 input: f("alice-iocs.txt"),
+                input_format: None,
+                column: None,
                 skip_invalid: false,
+                verbose: false,
                 pad_to: None,
             },
-            kind: KindArg::Domain,
+            kind: Some(KindArg::Domain),
             mode: ModeArg::Mutual,
             expires: std::time::Duration::from_secs(86400),
             out: BundleOut {
@@ -100,9 +103,13 @@ pub fn demo(args: &DemoArgs, ctx: &Ctx) -> Result<()> {
             peer: f("alice.pub"),
             list: ListIn {
                 input: f("bob-domains.txt"),
+                input_format: None,
+                column: None,
                 skip_invalid: false,
+                verbose: false,
                 pad_to: None,
             },
+            kind: None,
             max_peer_items: DEFAULT_MAX_PEER_ITEMS,
             expires: std::time::Duration::from_secs(86400),
             out: BundleOut {
