@@ -116,7 +116,9 @@ pub fn read<R: BufRead>(mut reader: R, column: &Column, sink: &mut dyn Sink) -> 
             pending_cr: false,
         });
     let index = match column {
-        Column::Number(n) => n - 1,
+        Column::Number(n) => n
+            .checked_sub(1)
+            .ok_or_else(|| InputError::Column("a column number counts from 1".into()))?,
         Column::Name(name) => {
             let headers = rdr.headers().map_err(csv_error)?.clone();
             let clean = |h: &str| h.trim().trim_start_matches('\u{feff}').to_owned();

@@ -205,9 +205,11 @@ impl Parser {
                     }
                     _ => return Err("a comparison has no operator"),
                 }
+                // Numbers and booleans are kept as text: they belong to
+                // paths cosect does not compare, reported as such.
                 let value = match self.next() {
-                    Some(Tok::Str(s)) => s.clone(),
-                    _ => return Err("a comparison's value is not a string"),
+                    Some(Tok::Str(s) | Tok::Word(s)) => s.clone(),
+                    _ => return Err("a comparison has no value"),
                 };
                 self.cmps.push((path, value));
             }
@@ -323,6 +325,10 @@ mod tests {
             4
         );
         assert_eq!(ok("[file:hashes.'SHA-256' = 'ab']")[0].0, "file:hashes.'SHA-256'");
+        assert_eq!(
+            parse_pattern("[network-traffic:dst_port = 4444 AND domain-name:value = 'a']"),
+            Err("it joins comparisons or observations with AND or FOLLOWEDBY")
+        );
         assert_eq!(path_kind("file:hashes.'SHA-256'"), Some(Kind::Hash));
         assert_eq!(path_kind("file:hashes.MD5"), Some(Kind::Hash));
         assert_eq!(path_kind("file:name"), None);
@@ -335,6 +341,7 @@ mod tests {
             "[domain-name:value = 'a'",
             "domain-name:value = 'a'",
             "[domain-name:value = 'unterminated]",
+            "[network-traffic:dst_port = 4444 AND domain-name:value = 'a']",
         ] {
             assert!(parse_pattern(bad).is_err(), "{bad}");
         }
