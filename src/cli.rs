@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::input::csv::Column;
 use crate::input::{InputFormat, Kind, KindSetting};
 use crate::output::Format;
 use crate::protocol::Mode;
@@ -117,8 +118,8 @@ pub struct ListIn {
     pub input_format: Option<InputFormatArg>,
     /// CSV field holding the entries: a header name, or a field number from 1 (then
     /// every row is data)
-    #[arg(long, value_name = "NAME|N")]
-    pub column: Option<String>,
+    #[arg(long, value_name = "NAME|N", value_parser = Column::parse)]
+    pub column: Option<Column>,
     /// Count and skip invalid entries instead of stopping at the first
     #[arg(long)]
     pub skip_invalid: bool,

@@ -162,21 +162,10 @@ pub fn read_list(ctx: &Ctx, list: &ListIn, kind: KindSetting) -> Result<Entries>
     } else {
         path.display().to_string()
     };
-    let column = match &list.column {
-        Some(c) => {
-            Some(input::csv::Column::parse(c).map_err(|e| Error::new(format!("--column {}: {e}", input::shown(c))))?)
-        }
-        None => None,
-    };
     let format = list.input_format.map(input::InputFormat::from);
-    if column.is_some() && format.is_some_and(|f| f != input::InputFormat::Csv) {
-        return Err(
-            Error::new("--column applies only to CSV input").with_hint("drop --column, or pass --input-format csv")
-        );
-    }
     let opts = input::ReadOptions {
         format,
-        column,
+        column: list.column.clone(),
         kind,
         skip_invalid: list.skip_invalid,
     };

@@ -41,14 +41,16 @@ impl FromStr for KindSetting {
 }
 
 /// The kind and canonical text of one entry under `--kind auto`. Tried in
-/// order: IP address; hash (hex of MD5, SHA-1 or SHA-256 length); e-mail
+/// order: IP address; hash (hex of MD5, SHA-1 or SHA-256 length, and of
+/// SHA-224/384/512 too, so that a SHA-512 a STIX or MISP file names as a
+/// hash also meets the same value in a text list); e-mail
 /// address; domain name (IDNA included; at least two labels, the last not
 /// all digits); anything else is `raw`, kept as given (already trimmed).
 pub fn detect(entry: &str) -> (Kind, String) {
     if let Ok(c) = normalize(Kind::Ip, entry) {
         return (Kind::Ip, c);
     }
-    if matches!(entry.len(), 32 | 40 | 64) && entry.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if matches!(entry.len(), 32 | 40 | 56 | 64 | 96 | 128) && entry.bytes().all(|b| b.is_ascii_hexdigit()) {
         return (Kind::Hash, entry.to_ascii_lowercase());
     }
     if entry.contains('@') {
@@ -132,6 +134,8 @@ mod tests {
         assert_eq!(k("2001:0DB8::0001"), Kind::Ip);
         assert_eq!(k("da39a3ee5e6b4b0d3255bfef95601890afd80709"), Kind::Hash);
         assert_eq!(k("deadbeef"), Kind::Raw);
+        assert_eq!(k(&"ab".repeat(64)), Kind::Hash);
+        assert_eq!(k(&"ab".repeat(33)), Kind::Raw);
         assert_eq!(k("bob@Example.org"), Kind::Email);
         assert_eq!(k("bücher.example"), Kind::Domain);
         assert_eq!(detect("BÜCHER.example.").1, "xn--bcher-kva.example");

@@ -354,6 +354,12 @@ pub fn read_entries<R: BufRead>(mut reader: R, opts: &ReadOptions) -> Result<Ent
         Some(f) => f,
         None => sniff(reader.fill_buf()?, opts.column.is_some())?,
     };
+    if opts.column.is_some() && format != InputFormat::Csv {
+        return Err(InputError::Format(format!(
+            "--column applies to CSV input, but this input is read as {}",
+            format.name()
+        )));
+    }
     let mut sink = Collector::new(opts.kind, opts.skip_invalid);
     let format = match format {
         InputFormat::Text => {
