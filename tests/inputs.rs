@@ -426,7 +426,7 @@ fn bad_json_and_csv_name_file_and_position() {
     assert!(err.contains("this is STIX 2.1 JSON, not MISP"), "{err}");
     let err = init_err(&testdata("feed.stix.json"), &["--column", "hostname"]);
     assert!(
-        err.contains("--column applies to CSV input, but this input is read as STIX 2.1"),
+        err.contains("--column applies to CSV input, but this input is read as JSON (STIX or MISP)"),
         "{err}"
     );
 }

@@ -357,7 +357,10 @@ pub fn read_entries<R: BufRead>(mut reader: R, opts: &ReadOptions) -> Result<Ent
     if opts.column.is_some() && format != InputFormat::Csv {
         return Err(InputError::Format(format!(
             "--column applies to CSV input, but this input is read as {}",
-            format.name()
+            match (opts.format, format) {
+                (None, InputFormat::Stix | InputFormat::Misp) => "JSON (STIX or MISP)",
+                _ => format.name(),
+            }
         )));
     }
     let mut sink = Collector::new(opts.kind, opts.skip_invalid);
