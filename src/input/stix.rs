@@ -126,7 +126,12 @@ struct Parser {
     at: usize,
     /// (path, value) of each equality comparison.
     cmps: Vec<(String, String)>,
+    /// Parentheses open now; bounded so a hostile pattern cannot exhaust the stack.
+    depth: usize,
 }
+
+/// Deepest nesting of parentheses accepted in a pattern.
+const MAX_DEPTH: usize = 32;
 
 impl Parser {
     fn peek(&self) -> Option<&Tok> {
@@ -151,7 +156,16 @@ impl Parser {
         Ok(false)
     }
 
+    fn enter(&mut self) -> Result<(), &'static str> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err("it nests parentheses too deeply");
+        }
+        Ok(())
+    }
+
     fn observations(&mut self) -> Result<(), &'static str> {
+        self.enter()?;
         loop {
             match self.next() {
                 Some(Tok::Open) => {
@@ -177,6 +191,7 @@ impl Parser {
                 _ => return Err("it does not start with '[' where an observation should"),
             }
             if !self.joiner()? {
+                self.depth -= 1;
                 return Ok(());
             }
             self.at += 1;
@@ -184,6 +199,7 @@ impl Parser {
     }
 
     fn comparisons(&mut self) -> Result<(), &'static str> {
+        self.enter()?;
         loop {
             if self.peek() == Some(&Tok::LParen) {
                 self.at += 1;
@@ -214,6 +230,7 @@ impl Parser {
                 self.cmps.push((path, value));
             }
             if !self.joiner()? {
+                self.depth -= 1;
                 return Ok(());
             }
             self.at += 1;
@@ -228,6 +245,7 @@ pub fn parse_pattern(pattern: &str) -> Result<Vec<(String, String)>, &'static st
         toks: tokenize(pattern)?,
         at: 0,
         cmps: Vec::new(),
+        depth: 0,
     };
     p.observations()?;
     if p.at != p.toks.len() {
@@ -332,7 +350,7 @@ mod tests {
         assert_eq!(path_kind("file:hashes.'SHA-256'"), Some(Kind::Hash));
         assert_eq!(path_kind("file:hashes.MD5"), Some(Kind::Hash));
         assert_eq!(path_kind("file:name"), None);
-        for bad in [
+        for bad in &[
             "[domain-name:value = 'a' AND ipv4-addr:value = '1.2.3.4']",
             "[domain-name:value LIKE '%.example']",
             "[domain-name:value != 'a']",
@@ -342,6 +360,16 @@ mod tests {
             "domain-name:value = 'a'",
             "[domain-name:value = 'unterminated]",
             "[network-traffic:dst_port = 4444 AND domain-name:value = 'a']",
+            &format!(
+                "{}[domain-name:value = 'a']{}",
+                "(".repeat(100_000),
+                ")".repeat(100_000)
+            ),
+            &format!(
+                "[{}domain-name:value = 'a'{}]",
+                "(".repeat(100_000),
+                ")".repeat(100_000)
+            ),
         ] {
             assert!(parse_pattern(bad).is_err(), "{bad}");
         }
