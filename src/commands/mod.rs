@@ -179,7 +179,14 @@ pub fn read_list(ctx: &Ctx, list: &ListIn, kind: KindSetting) -> Result<Entries>
     let total = entries.skipped_total();
     if total > 0 {
         let why: Vec<String> = entries.skip_counts.iter().map(|(k, n)| format!("{n} {k}")).collect();
-        let more = if list.verbose { "" } else { " (--verbose lists them)" };
+        let more = match (&entries.skipped.first(), list.verbose) {
+            (Some(first), false) => format!(
+                " (first: {}, {}; --verbose lists them all)",
+                first.at,
+                input::shown(&first.detail)
+            ),
+            _ => String::new(),
+        };
         ctx.warn(format!("{name}: skipped {total}: {}{more}", why.join(", ")));
         if list.verbose {
             for s in &entries.skipped {
