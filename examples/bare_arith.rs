@@ -61,10 +61,7 @@ fn decode_mul(v: &[[u8; 32]], k: &Scalar) -> Vec<[u8; 32]> {
 }
 
 fn main() {
-    let n: usize = std::env::args()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(1 << 14);
+    let n: usize = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(1 << 14);
     let half = Scalar::from(2u8).invert();
     let a = Scalar::random(&mut OsRng) * half;
     let b = Scalar::random(&mut OsRng) * half;

@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::input::Kind;
+use crate::input::csv::Column;
+use crate::input::{InputFormat, Kind, KindSetting};
 use crate::output::Format;
 use crate::protocol::Mode;
 
@@ -49,6 +50,8 @@ pub enum Command {
     Inspect(InspectArgs),
     /// Run a complete exchange between two throwaway identities on sample data
     Demo(DemoArgs),
+    /// Print shell completions (bash, zsh, fish, elvish, powershell) on standard output
+    Completions(CompletionsArgs),
 }
 
 #[derive(Args, Debug, Clone)]
@@ -105,12 +108,24 @@ pub struct BundleOut {
 
 #[derive(Args, Debug, Clone)]
 pub struct ListIn {
-    /// Your list: one entry per line, '#' comments ('-' for standard input)
+    /// Your list ('-' for standard input): text (one entry per line, '#' comments),
+    /// CSV (with --column), a STIX 2.1 bundle or a MISP JSON export
     #[arg(long, value_name = "FILE")]
     pub input: PathBuf,
-    /// Count and skip invalid lines instead of stopping at the first
+    /// Format of the list [default: detected from the content: JSON is STIX or MISP,
+    /// CSV with --column, else text]
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub input_format: Option<InputFormatArg>,
+    /// CSV field holding the entries: a header name, or a field number from 1 (then
+    /// every row is data)
+    #[arg(long, value_name = "NAME|N", value_parser = Column::parse)]
+    pub column: Option<Column>,
+    /// Count and skip invalid entries instead of stopping at the first
     #[arg(long)]
     pub skip_invalid: bool,
+    /// List every skipped entry and unusable STIX pattern or MISP attribute on stderr
+    #[arg(short, long)]
+    pub verbose: bool,
     /// Pad your set with random elements up to N, so the peer learns only an upper bound of its size
     #[arg(long, value_name = "N")]
     pub pad_to: Option<u64>,
@@ -135,9 +150,10 @@ pub struct InitArgs {
     pub peer: PathBuf,
     #[command(flatten)]
     pub list: ListIn,
-    /// What the entries are; they are normalized before matching
-    #[arg(long, value_enum, default_value_t = KindArg::Raw)]
-    pub kind: KindArg,
+    /// What the entries are; they are normalized before matching. The peer must use the same
+    /// setting [default: auto]
+    #[arg(long, value_enum, value_name = "KIND")]
+    pub kind: Option<KindArg>,
     /// Who learns what: both sides the shared entries, only you, or both only their number
     #[arg(long, value_enum, default_value_t = ModeArg::Mutual)]
     pub mode: ModeArg,
@@ -162,6 +178,9 @@ pub struct RespondArgs {
     pub peer: PathBuf,
     #[command(flatten)]
     pub list: ListIn,
+    /// Must equal the kind setting of round 1, which is used when this is omitted
+    #[arg(long, value_enum, value_name = "KIND")]
+    pub kind: Option<KindArg>,
     /// Refuse a peer set larger than N (a huge set could enumerate your list)
     #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_PEER_ITEMS)]
     pub max_peer_items: u64,
@@ -218,6 +237,13 @@ pub struct InspectArgs {
 }
 
 #[derive(Args, Debug, Clone)]
+pub struct CompletionsArgs {
+    /// The shell
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Args, Debug, Clone)]
 pub struct DemoArgs {
     /// Keep the demo's files in this new directory instead of a temporary one
     #[arg(long, value_name = "DIR")]
@@ -227,6 +253,8 @@ pub struct DemoArgs {
 /// `--kind` values.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum KindArg {
+    /// Each entry's own kind: named by STIX/MISP, or detected (IP, hash, e-mail, domain, else raw)
+    Auto,
     /// Exact bytes of the line
     Raw,
     /// Lower-case, trailing dot stripped, IDNA to ASCII
@@ -239,14 +267,39 @@ pub enum KindArg {
     Email,
 }
 
-impl From<KindArg> for Kind {
-    fn from(k: KindArg) -> Kind {
-        match k {
+impl From<KindArg> for KindSetting {
+    fn from(k: KindArg) -> KindSetting {
+        KindSetting::Fixed(match k {
+            KindArg::Auto => return KindSetting::Auto,
             KindArg::Raw => Kind::Raw,
             KindArg::Domain => Kind::Domain,
             KindArg::Ip => Kind::Ip,
             KindArg::Hash => Kind::Hash,
             KindArg::Email => Kind::Email,
+        })
+    }
+}
+
+/// `--input-format` values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum InputFormatArg {
+    /// One entry per line; blank lines and '#' comments skipped
+    Text,
+    /// Comma-separated values; --column names the field
+    Csv,
+    /// A STIX 2.1 bundle: indicator patterns and observable objects
+    Stix,
+    /// A MISP event export or attribute list (JSON)
+    Misp,
+}
+
+impl From<InputFormatArg> for InputFormat {
+    fn from(f: InputFormatArg) -> InputFormat {
+        match f {
+            InputFormatArg::Text => InputFormat::Text,
+            InputFormatArg::Csv => InputFormat::Csv,
+            InputFormatArg::Stix => InputFormat::Stix,
+            InputFormatArg::Misp => InputFormat::Misp,
         }
     }
 }

@@ -29,20 +29,29 @@ fn examples(verb: &str) -> &'static [(&'static str, &'static str)] {
         "init" => &[
             ("Start a mutual exchange of domains, encrypted to the peer:", "cosect init -i alice.id --peer bob.pub --input iocs.txt --kind domain --encrypt -o r1.age"),
             ("Learn only the number of shared IPs, hiding the list size below 100000:", "cosect init -i alice.id --peer bob.pub --input ips.txt --kind ip --mode cardinality --pad-to 100000 -o r1.cbor"),
+            ("A MISP event export; format and each entry's kind are detected (--kind auto):", "cosect init -i alice.id --peer bob.pub --input misp-event.json -o r1.cbor"),
+            ("One column of a CSV asset list, as domains:", "cosect init -i alice.id --peer bob.pub --input assets.csv --column hostname --kind domain -o r1.cbor"),
+            ("A mixed indicator list, listing every skipped line:", "cosect init -i alice.id --peer bob.pub --input iocs.txt --kind auto --skip-invalid --verbose -o r1.cbor"),
         ],
         "respond" => &[
             ("Answer round 1 with your own list:", "cosect respond r1.age -i bob.id --peer alice.pub --input customers.txt --encrypt -o r2.age"),
             ("ASCII-armored, to paste into a mail body:", "cosect respond r1.age -i bob.id --peer alice.pub --input customers.txt --armor -o r2.txt"),
+            ("Answer with a STIX 2.1 bundle (the kind setting of round 1 is used):", "cosect respond r1.cbor -i bob.id --peer alice.pub --input feed.stix.json --input-format stix -o r2.cbor"),
         ],
         "finish" => &[
             ("Initiator, with round 2; writes round 3 for the peer:", "cosect finish r2.age -i alice.id --reply r3.age --encrypt -o shared.txt"),
-            ("Responder, with round 3, as JSON:", "cosect finish r3.age -i bob.id --format json"),
+            ("Responder, with round 3, as JSON (kind, value and source id of each entry):", "cosect finish r3.age -i bob.id --format json"),
+            ("As CSV: kind,value and, for STIX or MISP input, source:", "cosect finish r3.age -i bob.id --format csv -o shared.csv"),
         ],
         "inspect" => &[
             ("Check who sent a bundle and how many entries it holds:", "cosect inspect r1.age -i bob.id --peer alice.pub"),
             ("The same as JSON:", "cosect inspect r1.age -i bob.id --json"),
         ],
         "demo" => &[("A complete exchange on sample data, narrated on stderr:", "cosect demo")],
+        "completions" => &[
+            ("Bash completions for your user:", "cosect completions bash > ~/.local/share/bash-completion/completions/cosect"),
+            ("Zsh completions:", "cosect completions zsh > ~/.zfunc/_cosect"),
+        ],
         _ => &[],
     }
 }

@@ -19,7 +19,19 @@ pub struct Report<'a> {
     pub count: u64,
     /// The shared entries as the user wrote them; absent in cardinality mode.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub entries: Option<Vec<&'a str>>,
+    pub entries: Option<Vec<Shared<'a>>>,
+    /// Whether the list named source ids (a `source` column in CSV).
+    #[serde(skip)]
+    pub with_source: bool,
+}
+
+/// One shared entry: its kind, the user's spelling, and where it came from.
+#[derive(Serialize, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shared<'a> {
+    pub kind: &'a str,
+    pub value: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<&'a str>,
 }
 
 pub fn render(report: &Report<'_>, format: Format) -> Vec<u8> {
@@ -32,7 +44,7 @@ pub fn render(report: &Report<'_>, format: Format) -> Vec<u8> {
         Format::Text => match &report.entries {
             Some(e) => e
                 .iter()
-                .flat_map(|s| [s.as_bytes(), b"\n"])
+                .flat_map(|s| [s.value.as_bytes(), b"\n"])
                 .flatten()
                 .copied()
                 .collect(),
@@ -42,9 +54,19 @@ pub fn render(report: &Report<'_>, format: Format) -> Vec<u8> {
             let mut out = String::new();
             match &report.entries {
                 Some(e) => {
-                    out.push_str("entry\r\n");
+                    out.push_str(if report.with_source {
+                        "kind,value,source\r\n"
+                    } else {
+                        "kind,value\r\n"
+                    });
                     for s in e {
-                        out.push_str(&csv_field(s));
+                        out.push_str(s.kind);
+                        out.push(',');
+                        out.push_str(&csv_field(s.value));
+                        if report.with_source {
+                            out.push(',');
+                            out.push_str(&csv_field(s.source.unwrap_or("")));
+                        }
                         out.push_str("\r\n");
                     }
                 }
@@ -70,17 +92,38 @@ mod tests {
 
     #[test]
     fn formats() {
+        let e = |kind, value, source| Shared { kind, value, source };
         let r = Report {
             mode: "mutual",
-            kind: "raw",
+            kind: "auto",
             count: 2,
-            entries: Some(vec!["a,b", "c"]),
+            entries: Some(vec![
+                e("raw", "a,b", None),
+                e("domain", "C.example", Some("indicator--1")),
+            ]),
+            with_source: false,
         };
-        assert_eq!(render(&r, Format::Text), b"a,b\nc\n");
-        assert_eq!(render(&r, Format::Csv), b"entry\r\n\"a,b\"\r\nc\r\n");
+        assert_eq!(render(&r, Format::Text), b"a,b\nC.example\n");
+        assert_eq!(
+            render(&r, Format::Csv),
+            b"kind,value\r\nraw,\"a,b\"\r\ndomain,C.example\r\n"
+        );
+        let with = Report { with_source: true, ..r };
+        assert_eq!(
+            render(&with, Format::Csv),
+            b"kind,value,source\r\nraw,\"a,b\",\r\ndomain,C.example,indicator--1\r\n"
+        );
+        let r = Report {
+            with_source: false,
+            ..with
+        };
         let j: serde_json::Value = serde_json::from_slice(&render(&r, Format::Json)).unwrap();
         assert_eq!(j["count"], 2);
-        assert_eq!(j["entries"][1], "c");
+        assert_eq!(
+            j["entries"][1],
+            serde_json::json!({"kind": "domain", "value": "C.example", "source": "indicator--1"})
+        );
+        assert_eq!(j["entries"][0], serde_json::json!({"kind": "raw", "value": "a,b"}));
         let c = Report { entries: None, ..r };
         let j: serde_json::Value = serde_json::from_slice(&render(&c, Format::Json)).unwrap();
         assert!(j.get("entries").is_none());

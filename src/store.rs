@@ -13,9 +13,12 @@ use crate::bundle::envelope;
 use crate::error::{Error, Result};
 use crate::fsio::{self, Dest};
 use crate::identity::Identity;
+use crate::input::{Entries, Kind};
+use crate::output::Shared;
 use crate::protocol::{Initiator, Responder};
 
-const STATE_VERSION: u32 = 1;
+/// 2: entries carry their kind and source id.
+const STATE_VERSION: u32 = 2;
 
 /// Where the session stands.
 #[derive(Serialize, Deserialize)]
@@ -44,23 +47,72 @@ pub struct Session {
 }
 
 impl Session {
-    pub fn new(id: &[u8], peer: String, kind: String, sent_hash: [u8; 32], entries: Vec<String>, step: Step) -> Self {
+    pub fn new(id: &[u8], peer: String, kind: String, sent_hash: [u8; 32], entries: SecretList, step: Step) -> Self {
         Session {
             version: STATE_VERSION,
             id: id.to_vec(),
             peer,
             kind,
             sent_hash: sent_hash.to_vec(),
-            entries: SecretList(entries),
+            entries,
             step,
         }
     }
 }
 
-/// The user's entries, wiped from memory when dropped.
+/// The user's entries, wiped from memory when dropped: the spelling from
+/// the input, the kind each was compared as, and its source id (STIX id,
+/// MISP uuid) when the input named one.
 #[derive(Serialize, Deserialize, zeroize::Zeroize, zeroize::ZeroizeOnDrop)]
-#[serde(transparent)]
-pub struct SecretList(pub Vec<String>);
+pub struct SecretList {
+    pub values: Vec<String>,
+    /// Index into `Kind::ALL` of each entry.
+    #[serde(with = "serde_bytes")]
+    pub kinds: Vec<u8>,
+    /// Empty when no entry has a source id, else one per entry.
+    pub sources: Vec<Option<String>>,
+}
+
+impl SecretList {
+    pub fn from_entries(e: &Entries) -> Self {
+        let has_sources = (0..e.len()).any(|i| e.source(i).is_some());
+        SecretList {
+            values: e.original.clone(),
+            kinds: (0..e.len()).map(|i| e.get(i).0 as u8).collect(),
+            sources: if has_sources {
+                (0..e.len()).map(|i| e.source(i).map(str::to_owned)).collect()
+            } else {
+                Vec::new()
+            },
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
+    /// Whether the input named source ids.
+    pub fn has_sources(&self) -> bool {
+        !self.sources.is_empty()
+    }
+
+    /// Entry `i` for output.
+    pub fn shared(&self, i: usize) -> Shared<'_> {
+        Shared {
+            kind: self
+                .kinds
+                .get(i)
+                .and_then(|&k| Kind::ALL.get(k as usize))
+                .map_or("raw", |k| k.name()),
+            value: &self.values[i],
+            source: self.sources.get(i).and_then(|s| s.as_deref()),
+        }
+    }
+}
 
 /// A state directory.
 pub struct Store {

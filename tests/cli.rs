@@ -174,18 +174,22 @@ fn json(s: &str) -> Value {
     serde_json::from_str(s).unwrap_or_else(|e| panic!("not JSON ({e}): {s}"))
 }
 
-/// A JSON result: exactly this count and these entries.
-fn assert_json(out: &str, entries: &[&str]) {
+/// A JSON result: exactly this count and these entries, all of `kind`.
+fn assert_json(out: &str, kind: &str, entries: &[&str]) {
     let v = json(out);
     assert_eq!(v["count"], entries.len(), "{out}");
-    assert_eq!(v["entries"], serde_json::json!(entries), "{out}");
+    let want: Vec<Value> = entries
+        .iter()
+        .map(|e| serde_json::json!({"kind": kind, "value": e}))
+        .collect();
+    assert_eq!(v["entries"], Value::Array(want), "{out}");
 }
 
-fn csv(entries: &[&str]) -> String {
-    let mut s = "entry\r\n".to_owned();
+/// A CSV result: `kind,value` rows.
+fn csv(kind: &str, entries: &[&str]) -> String {
+    let mut s = "kind,value\r\n".to_owned();
     for e in entries {
-        s.push_str(e);
-        s.push_str("\r\n");
+        s.push_str(&format!("{kind},{e}\r\n"));
     }
     s
 }
@@ -280,9 +284,12 @@ fn domains_meet_across_spellings() {
         Wrap::Armor,
         ["json", "csv"],
     );
-    assert_json(&a, &["Example.COM", "mail.acme.test.", "Bücher.example"]);
+    assert_json(&a, "domain", &["Example.COM", "mail.acme.test.", "Bücher.example"]);
     assert_eq!(json(&a)["mode"], "mutual");
-    assert_eq!(b, csv(&["xn--bcher-kva.example", "example.com.", "MAIL.ACME.TEST"]));
+    assert_eq!(
+        b,
+        csv("domain", &["xn--bcher-kva.example", "example.com.", "MAIL.ACME.TEST"])
+    );
 }
 
 #[test]
@@ -296,13 +303,16 @@ fn ips_meet_across_spellings() {
     );
     assert_eq!(
         a,
-        csv(&[
-            "192.0.2.1",
-            "2001:0DB8:0000:0000:0000:0000:0000:0001",
-            "::ffff:198.51.100.7"
-        ])
+        csv(
+            "ip",
+            &[
+                "192.0.2.1",
+                "2001:0DB8:0000:0000:0000:0000:0000:0001",
+                "::ffff:198.51.100.7"
+            ]
+        )
     );
-    assert_json(&b, &["2001:db8::1", "198.51.100.7", "192.0.2.1"]);
+    assert_json(&b, "ip", &["2001:db8::1", "198.51.100.7", "192.0.2.1"]);
 }
 
 #[test]
@@ -335,7 +345,7 @@ fn emails_meet_across_domain_case_only() {
     );
     // The local part is exact: bob@x.org and Bob@x.org are different mailboxes.
     assert_eq!(a, lines(&["Alice@Example.COM", "carol@mail.test."]));
-    assert_json(&b, &["carol@MAIL.TEST", "Alice@example.com"]);
+    assert_json(&b, "email", &["carol@MAIL.TEST", "Alice@example.com"]);
 }
 
 // ---------------------------------------------------------------- modes
@@ -835,10 +845,7 @@ fn invalid_lines_name_file_and_line_or_are_skipped() {
         init(&env, &a, &b, "ips.txt", &["--kind", "ip", "--skip-invalid"], "r1"),
         "init --skip-invalid",
     );
-    has(
-        &r.stderr,
-        "ips.txt: skipped 2 invalid line(s) for kind ip (first: line 3",
-    );
+    has(&r.stderr, "ips.txt: skipped 2: 2 invalid entries (first: line 3, ");
     let v = json(&env.ok(&["inspect", "r1", "--json"]).stdout);
     assert_eq!(v["points"], 2, "{v}");
     assert_eq!(v["kind"], "ip");
@@ -863,7 +870,7 @@ fn empty_input_is_refused() {
     env.write("comments.txt", "# nothing here\n\n   \n# still nothing\n");
     for list in ["empty.txt", "comments.txt"] {
         let e = err(init(&env, &a, &b, list, &["--kind", "domain"], "r1"), "init");
-        has(&e, &format!("{list}: no domain entries to compare"));
+        has(&e, &format!("{list}: no entries of kind domain to compare"));
         env.assert_absent("r1");
     }
     // Every line invalid and skipped leaves nothing either.
@@ -872,14 +879,14 @@ fn empty_input_is_refused() {
         init(&env, &a, &b, "bad.txt", &["--kind", "hash", "--skip-invalid"], "r1"),
         "init",
     );
-    has(&e, "bad.txt: no hash entries to compare");
+    has(&e, "bad.txt: no entries of kind hash to compare");
     env.assert_absent("r1");
     assert!(sessions(&env, &a).is_empty());
 
     env.write("alice.txt", "x\n");
     ok(init(&env, &a, &b, "alice.txt", &[], "r1"), "init");
     let e = err(respond(&env, &b, &a, "r1", "comments.txt", &[], "r2"), "respond");
-    has(&e, "comments.txt: no raw entries to compare");
+    has(&e, "comments.txt: no entries of kind auto to compare");
     env.assert_absent("r2");
     assert!(sessions(&env, &b).is_empty());
 }
@@ -963,21 +970,28 @@ fn default_paths_come_from_xdg_dirs() {
 
 // ---------------------------------------------------------------- demo
 
-/// testdata/alice-iocs.txt ∩ testdata/bob-domains.txt under domain
-/// normalization (lower case, trailing dot stripped, IDNA): Alice's spelling
-/// in Alice's order (her duplicate CDN-ANALYTICS-TRACK line merged into the
-/// first), and Bob's in his.
-const DEMO_ALICE: &str = "cdn-analytics-track.example.io
-acme-payroll.example.com
-mail.acme-corp.example.com
-vpn.northwind.example.com
-bücher-shop.example.de
+/// testdata/feed.stix.json (Alice) ∩ testdata/misp-event.json (Bob), kinds
+/// detected per entry: Alice's spelling in Alice's order, Bob's in his.
+/// Each line has its twin in the other list under the normalization of its
+/// kind (case, trailing dot, expanded IPv6, upper-case hashes, e-mail domain);
+/// the URL is compared exactly.
+const DEMO_ALICE: &str = "LOGIN-MicrosoftOnline.example-auth.com.
+c2-beacon-17.example.ru
+198.51.100.23
+2001:0db8:85a3:0000:0000:8a2e:0370:7334
+44D88612FEA8A8F36DE82E1278ABB02F
+275a021bbfb6489e54d471899f7db9d1663fc695ec2fe2a2c4538aabf651fd0f
+billing@Invoice-Portal.example.biz
+http://secure-paypal-verify.example.net/login.php
 ";
-const DEMO_BOB: &str = "ACME-PAYROLL.example.com
-mail.acme-corp.example.com.
-vpn.northwind.example.com
-xn--bcher-shop-9db.example.de
-cdn-analytics-track.example.io
+const DEMO_BOB: &str = "login-microsoftonline.example-auth.com
+C2-BEACON-17.EXAMPLE.RU.
+198.51.100.23
+2001:db8:85a3::8a2e:370:7334
+billing@invoice-portal.example.biz
+http://secure-paypal-verify.example.net/login.php
+44d88612fea8a8f36de82e1278abb02f
+275A021BBFB6489E54D471899F7DB9D1663FC695EC2FE2A2C4538AABF651FD0F
 ";
 
 #[test]

@@ -7,8 +7,8 @@ use super::*;
 use crate::cli::*;
 use crate::output::Format;
 
-const ALICE_LIST: &str = include_str!("../../testdata/alice-iocs.txt");
-const BOB_LIST: &str = include_str!("../../testdata/bob-domains.txt");
+const ALICE_LIST: &str = include_str!("../../testdata/feed.stix.json");
+const BOB_LIST: &str = include_str!("../../testdata/misp-event.json");
 
 pub fn demo(args: &DemoArgs, ctx: &Ctx) -> Result<()> {
     let tmp;
@@ -38,8 +38,8 @@ pub fn demo(args: &DemoArgs, ctx: &Ctx) -> Result<()> {
             eprintln!("\n== {text}");
         }
     };
-    write("alice-iocs.txt", ALICE_LIST)?;
-    write("bob-domains.txt", BOB_LIST)?;
+    write("alice-feed.stix.json", ALICE_LIST)?;
+    write("bob-misp-event.json", BOB_LIST)?;
     let state_a = Some(f("alice-state"));
     let state_b = Some(f("bob-state"));
     let id = |n: &str| IdentityArg { identity: Some(f(n)) };
@@ -54,7 +54,7 @@ pub fn demo(args: &DemoArgs, ctx: &Ctx) -> Result<()> {
         ));
     }
 
-    step("Alice starts: her indicator list, blinded, encrypted to Bob -> round1.age");
+    step("Alice starts: her STIX 2.1 feed (kinds per entry: --kind auto), blinded, encrypted to Bob -> round1.age");
     init::init(
         &InitArgs {
             id: id("alice.id"),
@@ -63,11 +63,14 @@ pub fn demo(args: &DemoArgs, ctx: &Ctx) -> Result<()> {
             },
             peer: f("bob.pub"),
             list: ListIn {
-                input: f("alice-iocs.txt"),
+                input: f("alice-feed.stix.json"),
+                input_format: None,
+                column: None,
                 skip_invalid: false,
+                verbose: false,
                 pad_to: None,
             },
-            kind: KindArg::Domain,
+            kind: None,
             mode: ModeArg::Mutual,
             expires: std::time::Duration::from_secs(86400),
             out: BundleOut {
@@ -89,7 +92,7 @@ pub fn demo(args: &DemoArgs, ctx: &Ctx) -> Result<()> {
     })?;
     ctx.say(inspect::render_human(&summary).trim_end());
 
-    step("Bob answers with his customer domains -> round2.age");
+    step("Bob answers with his MISP event export -> round2.age");
     respond::respond(
         &RespondArgs {
             bundle: f("round1.age"),
@@ -99,10 +102,14 @@ pub fn demo(args: &DemoArgs, ctx: &Ctx) -> Result<()> {
             },
             peer: f("alice.pub"),
             list: ListIn {
-                input: f("bob-domains.txt"),
+                input: f("bob-misp-event.json"),
+                input_format: None,
+                column: None,
                 skip_invalid: false,
+                verbose: false,
                 pad_to: None,
             },
+            kind: None,
             max_peer_items: DEFAULT_MAX_PEER_ITEMS,
             expires: std::time::Duration::from_secs(86400),
             out: BundleOut {

@@ -111,7 +111,7 @@ pub fn finish(args: &FinishArgs, ctx: &Ctx) -> Result<()> {
         ));
     }
     let shared = match &outcome {
-        Outcome::Matches(m) => Some(m.iter().map(|&i| entries.0[i].as_str()).collect()),
+        Outcome::Matches(m) => Some(m.iter().map(|&i| entries.shared(i)).collect()),
         Outcome::Count(_) => None,
     };
     let report = Report {
@@ -119,13 +119,14 @@ pub fn finish(args: &FinishArgs, ctx: &Ctx) -> Result<()> {
         kind: &kind,
         count: outcome.count(),
         entries: shared,
+        with_source: entries.has_sources(),
     };
     fsio::write_atomic(&results, &output::render(&report, args.format), args.force, false)?;
     store.remove(&id)?;
     ctx.say(format!(
         "cosect: session {sid} finished: you share {} of your {} entries with {} ({}){}",
         outcome.count(),
-        entries.0.len(),
+        entries.len(),
         peer.display_name(),
         peer.short_fingerprint(),
         match &results {

@@ -10,12 +10,12 @@ use crate::bundle::{format_time, seal};
 use crate::cli::InitArgs;
 use crate::fsio::Dest;
 use crate::group::Exec;
-use crate::input::Kind;
 use crate::protocol::{Initiator, Mode};
 use crate::store::{hex, Session, Step};
 
 pub fn init(args: &InitArgs, ctx: &Ctx) -> Result<()> {
-    let kind = Kind::from(args.kind);
+    // Auto unless --kind says otherwise (see doc/inputs.md).
+    let kind = args.kind.map_or(KindSetting::Auto, KindSetting::from);
     let mode = Mode::from(args.mode);
     let dest = Dest::from_arg(args.out.output.as_deref());
     let env = envelope(args.out.encrypt, args.out.armor);
@@ -32,7 +32,7 @@ pub fn init(args: &InitArgs, ctx: &Ctx) -> Result<()> {
         );
     }
     let store = store(&args.state.state_dir)?;
-    let mut entries = read_list(ctx, &args.list.input, kind, args.list.skip_invalid)?;
+    let entries = read_list(ctx, &args.list, kind)?;
 
     let bar = ctx.bar(entries.len() as u64, "blinding");
     let (state, r1) = Initiator::start(
@@ -75,7 +75,7 @@ pub fn init(args: &InitArgs, ctx: &Ctx) -> Result<()> {
         peer.line(),
         kind.name().into(),
         sealed.hash,
-        std::mem::take(&mut entries.original),
+        crate::store::SecretList::from_entries(&entries),
         Step::AwaitRound2(state),
     );
     // State first: a bundle whose state was not saved could never be finished.

@@ -2,6 +2,7 @@
 //! it reads inputs, calls the pure protocol and bundle code, and writes
 //! outputs atomically.
 
+pub mod completions;
 pub mod demo;
 pub mod finish;
 pub mod init;
@@ -16,11 +17,12 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::bundle::{Envelope, Opened};
+use crate::cli::ListIn;
 use crate::cli::{Cli, Command};
 use crate::error::{Error, Result};
 use crate::fsio;
 use crate::identity::{Identity, PublicIdentity};
-use crate::input::{self, Entries, Kind};
+use crate::input::{self, Entries, Kind, KindSetting};
 use crate::store::Store;
 
 /// Largest bundle file read (64 GiB): beyond any real exchange, small
@@ -82,6 +84,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Finish(a) => finish::finish(&a, &ctx),
         Command::Inspect(a) => inspect::inspect(&a, &ctx),
         Command::Demo(a) => demo::demo(&a, &ctx),
+        Command::Completions(a) => completions::completions(&a),
     }
 }
 
@@ -150,30 +153,56 @@ pub fn load_peer(path: &Path) -> Result<PublicIdentity> {
     PublicIdentity::parse(text).map_err(|e| Error::from(e).in_file(&name))
 }
 
-/// Read and normalize a list, reporting what was skipped.
-pub fn read_list(ctx: &Ctx, path: &Path, kind: Kind, skip_invalid: bool) -> Result<Entries> {
+/// Read and normalize a list in any input format, reporting what was
+/// skipped (each skipped entry with `--verbose`).
+pub fn read_list(ctx: &Ctx, list: &ListIn, kind: KindSetting) -> Result<Entries> {
+    let path = &list.input;
     let name = if path.as_os_str() == "-" {
         "standard input".to_owned()
     } else {
         path.display().to_string()
     };
+    let format = list.input_format.map(input::InputFormat::from);
+    let opts = input::ReadOptions {
+        format,
+        column: list.column.clone(),
+        kind,
+        skip_invalid: list.skip_invalid,
+    };
     let entries = if path.as_os_str() == "-" {
-        input::read_list(std::io::stdin().lock(), kind, skip_invalid)
+        input::read_entries(std::io::stdin().lock(), &opts)
     } else {
         let f = std::fs::File::open(path).map_err(|e| fsio::io_error(&name, "cannot read", &e))?;
-        input::read_list(std::io::BufReader::with_capacity(1 << 16, f), kind, skip_invalid)
+        input::read_entries(std::io::BufReader::with_capacity(1 << 16, f), &opts)
     }
     .map_err(|e| Error::from(e).in_file(&name))?;
-    if !entries.skipped.is_empty() {
-        let (line, why) = entries.skipped[0];
-        ctx.warn(format!(
-            "{name}: skipped {} invalid line(s) for kind {kind} (first: line {line}, {why})",
-            entries.skipped.len()
-        ));
+    let total = entries.skipped_total();
+    if total > 0 {
+        let why: Vec<String> = entries.skip_counts.iter().map(|(k, n)| format!("{n} {k}")).collect();
+        let more = match (&entries.skipped.first(), list.verbose) {
+            (Some(first), false) => format!(
+                " (first: {}, {}; --verbose lists them all)",
+                first.at,
+                input::shown(&first.detail)
+            ),
+            _ => String::new(),
+        };
+        ctx.warn(format!("{name}: skipped {total}: {}{more}", why.join(", ")));
+        if list.verbose {
+            for s in &entries.skipped {
+                ctx.say(format!("  {}: {}: {}", s.at, s.category, s.detail));
+            }
+            if (entries.skipped.len() as u64) < total {
+                ctx.say(format!("  ... and {} more", total - entries.skipped.len() as u64));
+            }
+        }
     }
     if entries.is_empty() {
-        return Err(Error::new(format!("{name}: no {kind} entries to compare"))
-            .with_hint("the list must hold at least one entry; blank lines and '#' comments are skipped"));
+        return Err(Error::new(format!("{name}: no entries of kind {kind} to compare"))
+            .with_hint(match kind {
+                KindSetting::Auto => "the list must hold at least one entry; blank lines and '#' comments are skipped",
+                KindSetting::Fixed(_) => "the list must hold at least one entry of this kind; STIX and MISP entries of other kinds are skipped",
+            }));
     }
     Ok(entries)
 }
@@ -214,11 +243,24 @@ pub fn shown_path(p: &Path) -> String {
     input::shown(&p.display().to_string())
 }
 
-/// `n entries (d duplicates merged)`.
-pub fn describe_entries(e: &Entries, kind: Kind) -> String {
-    let mut s = format!("{} {kind} entries", e.len());
+/// `n entries from FORMAT input (kind setting; per-kind counts, duplicates merged)`.
+pub fn describe_entries(e: &Entries, kind: KindSetting) -> String {
+    let mut s = format!("{} entries from {} input, kind {kind}", e.len(), e.format);
+    if kind == KindSetting::Auto {
+        let counts = e.count_by_kind();
+        let parts: Vec<String> = [Kind::Domain, Kind::Ip, Kind::Hash, Kind::Email, Kind::Raw]
+            .iter()
+            .filter(|k| counts[**k as usize] > 0)
+            .map(|k| format!("{} {k}", counts[*k as usize]))
+            .collect();
+        s.push_str(&format!(" ({})", parts.join(", ")));
+    }
     if e.duplicates > 0 {
-        s.push_str(&format!(" ({} duplicate lines merged)", e.duplicates));
+        s.push_str(&format!(", {} duplicates merged", e.duplicates));
+    }
+    let skipped = e.skipped_total();
+    if skipped > 0 {
+        s.push_str(&format!(", {skipped} skipped"));
     }
     s
 }

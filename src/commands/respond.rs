@@ -13,8 +13,8 @@ use crate::protocol::{Mode, Responder};
 use crate::store::{hex, Session, Step};
 
 /// Check that a verified bundle is a well-formed round-1 bundle of the
-/// mutual protocol; returns its kind and mode.
-pub fn check_round1(p: &Payload) -> Result<(Kind, Mode), crate::bundle::BundleError> {
+/// mutual protocol; returns its kind setting and mode.
+pub fn check_round1(p: &Payload) -> Result<(KindSetting, Mode), crate::bundle::BundleError> {
     use crate::bundle::BundleError::{Counts, Structure};
     if p.protocol != PROTOCOL_PSI {
         return Err(Structure(format!(
@@ -28,7 +28,7 @@ pub fn check_round1(p: &Payload) -> Result<(Kind, Mode), crate::bundle::BundleEr
             p.round
         )));
     }
-    let kind: Kind = p
+    let kind: KindSetting = p
         .kind
         .parse()
         .map_err(|_| Structure(format!("unknown kind {:?}", input::shown(&p.kind))))?;
@@ -66,6 +66,19 @@ pub fn respond(args: &RespondArgs, ctx: &Ctx) -> Result<()> {
     r1.check_time(now()).map_err(in_file)?;
     let (kind, mode) = check_round1(&r1.payload).map_err(in_file)?;
     let p = &r1.payload;
+    // Both sides must assign kinds the same way, or equal entries would
+    // never meet (a domain hashed as raw on one side, as domain on the other).
+    if let Some(mine) = args.kind.map(KindSetting::from) {
+        if mine != kind {
+            return Err(Error::new(format!(
+                "{bundle_name}: your peer built round 1 with --kind {kind}, you passed --kind {mine}: \
+                 the two sides must use the same kind setting, or equal entries would not match"
+            ))
+            .with_hint(format!(
+                "drop --kind to use your peer's setting ({kind}), or ask your peer to start again with --kind {mine}"
+            )));
+        }
+    }
     if p.n_points > args.max_peer_items {
         return Err(Error::new(format!(
             "{bundle_name}: the peer's set has {} elements, more than --max-peer-items {}",
@@ -81,7 +94,7 @@ pub fn respond(args: &RespondArgs, ctx: &Ctx) -> Result<()> {
         .with_hint("each round-1 bundle is answered once; ask your peer to start a new exchange"));
     }
 
-    let mut entries = read_list(ctx, &args.list.input, kind, args.list.skip_invalid)?;
+    let entries = read_list(ctx, &args.list, kind)?;
     let total = p.n_points + args.list.pad_to.unwrap_or(entries.len() as u64);
     let bar = ctx.bar(total, "answering");
     let round1 = Round1 {
@@ -129,7 +142,7 @@ pub fn respond(args: &RespondArgs, ctx: &Ctx) -> Result<()> {
             peer.line(),
             kind.name().into(),
             sealed.hash,
-            std::mem::take(&mut entries.original),
+            crate::store::SecretList::from_entries(&entries),
             Step::AwaitRound3(state),
         );
         store.save(&s, &me)?;

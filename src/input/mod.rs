@@ -1,17 +1,90 @@
-//! Reading entry lists: one entry per line, blank lines and `#` comments
-//! skipped, each normalized for its kind, duplicates merged. Pure over a
-//! `BufRead`; the command layer opens files.
+//! Reading entry lists. Readers (`text`, `csv`, `json` for STIX 2.1 and
+//! MISP) turn a byte stream into [`Record`]s pushed to a [`Sink`]; the
+//! [`Collector`] sink normalizes each record for its kind (named by the
+//! input, fixed by `--kind`, or detected per entry with `--kind auto`),
+//! merges duplicates and counts what it skipped. Pure over a `BufRead`; the
+//! command layer opens files.
 
+pub mod csv;
+pub mod detect;
+pub mod json;
+pub mod misp;
 pub mod normalize;
+pub mod stix;
+pub mod text;
 
+pub use detect::{detect, sniff, InputFormat, KindSetting};
 pub use normalize::{normalize, Kind};
 
-use std::collections::{HashMap, HashSet};
-use std::io::{BufRead, Read};
+use std::collections::{BTreeMap, HashSet};
+use std::fmt;
+use std::io::BufRead;
 
 /// Longest accepted line, in bytes. A longer line is an error, never a
 /// reason to buffer gigabytes.
 pub const MAX_LINE: usize = 64 * 1024;
+
+/// Skipped entries kept for `--verbose`; beyond this only counts are kept.
+pub const MAX_SKIP_DETAILS: usize = 10_000;
+
+/// Where a record sits in its input, for messages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pos {
+    /// 1-based line (text) or line where the record starts (CSV).
+    Line(u64),
+    /// 1-based number of an item in a JSON list, e.g. `("Event.Attribute", 3)`.
+    Item(&'static str, u64),
+}
+
+impl Pos {
+    /// The number stored in `Entries::lines`.
+    pub fn number(self) -> u64 {
+        match self {
+            Pos::Line(n) | Pos::Item(_, n) => n,
+        }
+    }
+}
+
+impl fmt::Display for Pos {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Pos::Line(n) => write!(f, "line {n}"),
+            Pos::Item(list, n) => write!(f, "{list} #{n}"),
+        }
+    }
+}
+
+/// One candidate entry as a reader found it.
+#[derive(Clone, Copy, Debug)]
+pub struct Record<'a> {
+    /// The value as written in the input (not trimmed).
+    pub value: &'a str,
+    /// The kind the input names (STIX, MISP), or `None` (text, CSV).
+    pub kind: Option<Kind>,
+    /// The id of the object it came from (STIX id, MISP attribute uuid).
+    pub source: Option<&'a str>,
+    pub pos: Pos,
+}
+
+/// Where readers push what they find.
+pub trait Sink {
+    /// A candidate entry.
+    fn record(&mut self, r: Record<'_>) -> Result<(), InputError>;
+    /// Something in the input that looks like an indicator but cannot be
+    /// compared (a STIX pattern with AND, a MISP type cosect does not
+    /// compare, ...): counted under `category`, never silently dropped.
+    fn unusable(&mut self, pos: Pos, source: Option<&str>, category: &'static str, detail: &str);
+}
+
+/// An entry that was not compared, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Skipped {
+    /// Position (and source id) in the input.
+    pub at: String,
+    /// A short category, also the key of `Entries::skip_counts`.
+    pub category: &'static str,
+    pub detail: String,
+}
 
 /// Canonical entries ready for hashing, stored without a per-entry
 /// allocation, with the user's own spelling kept for output.
@@ -20,14 +93,22 @@ pub struct Entries {
     kinds: Vec<Kind>,
     ends: Vec<usize>,
     canon: Vec<u8>,
+    /// Source ids (STIX id, MISP uuid); empty when no entry has one.
+    sources: Vec<Option<Box<str>>>,
     /// The user's spelling of each entry (first occurrence), in input order.
     pub original: Vec<String>,
-    /// Line number (1-based) of each entry's first occurrence.
+    /// Line number (text, CSV) or item number (JSON), 1-based, of each
+    /// entry's first occurrence.
     pub lines: Vec<u64>,
-    /// Lines skipped as invalid (`--skip-invalid`): line number and reason.
-    pub skipped: Vec<(u64, &'static str)>,
-    /// Lines that repeated an earlier entry.
+    /// Entries not compared, with position and reason (the first
+    /// `MAX_SKIP_DETAILS`; `skip_counts` has them all).
+    pub skipped: Vec<Skipped>,
+    /// Number of entries not compared, by category.
+    pub skip_counts: BTreeMap<&'static str, u64>,
+    /// Entries that repeated an earlier entry.
     pub duplicates: u64,
+    /// The input format read ("text", "CSV", "STIX 2.1", "MISP").
+    pub format: &'static str,
 }
 
 impl Entries {
@@ -45,7 +126,34 @@ impl Entries {
         (self.kinds[i], &self.canon[start..self.ends[i]])
     }
 
-    fn push(&mut self, kind: Kind, canon: &str, original: String, line: u64) {
+    /// The source id of entry `i`, if its input named one.
+    pub fn source(&self, i: usize) -> Option<&str> {
+        self.sources.get(i).and_then(|s| s.as_deref())
+    }
+
+    /// Number of entries of each kind, in `Kind::ALL` order.
+    pub fn count_by_kind(&self) -> [u64; 5] {
+        let mut n = [0u64; 5];
+        for k in &self.kinds {
+            n[*k as usize] += 1;
+        }
+        n
+    }
+
+    /// Total number of entries skipped.
+    pub fn skipped_total(&self) -> u64 {
+        self.skip_counts.values().sum()
+    }
+
+    fn push(&mut self, kind: Kind, canon: &str, original: String, line: u64, source: Option<&str>) {
+        if let Some(s) = source {
+            if self.sources.len() < self.kinds.len() {
+                self.sources.resize(self.kinds.len(), None);
+            }
+            self.sources.push(Some(s.into()));
+        } else if !self.sources.is_empty() {
+            self.sources.push(None);
+        }
         self.kinds.push(kind);
         self.canon.extend_from_slice(canon.as_bytes());
         self.ends.push(self.canon.len());
@@ -53,13 +161,24 @@ impl Entries {
         self.lines.push(line);
     }
 
+    fn skip(&mut self, at: impl FnOnce() -> String, category: &'static str, detail: &str) {
+        *self.skip_counts.entry(category).or_default() += 1;
+        if self.skipped.len() < MAX_SKIP_DETAILS {
+            self.skipped.push(Skipped {
+                at: at(),
+                category,
+                detail: shown(detail),
+            });
+        }
+    }
+
     /// Build from (kind, canonical) pairs directly, for tests and the library.
     pub fn from_canonical<'a>(items: impl IntoIterator<Item = (Kind, &'a str)>) -> Self {
         let mut e = Entries::default();
-        let mut seen = HashMap::new();
+        let mut seen = HashSet::new();
         for (n, (k, c)) in items.into_iter().enumerate() {
-            if seen.insert((k, c.to_owned()), ()).is_none() {
-                e.push(k, c, c.to_owned(), n as u64 + 1);
+            if seen.insert((k, c.to_owned())) {
+                e.push(k, c, c.to_owned(), n as u64 + 1, None);
             } else {
                 e.duplicates += 1;
             }
@@ -68,12 +187,12 @@ impl Entries {
     }
 }
 
-/// A problem with the input list, naming the line.
+/// A problem with the input list, naming the line or item.
 #[derive(Debug, thiserror::Error)]
 pub enum InputError {
-    #[error("line {line}: {reason}: {shown}")]
+    #[error("{at}: {reason}: {shown}")]
     Invalid {
-        line: u64,
+        at: String,
         reason: &'static str,
         shown: String,
     },
@@ -81,6 +200,14 @@ pub enum InputError {
     NotUtf8 { line: u64 },
     #[error("line {line} is longer than {MAX_LINE} bytes")]
     TooLong { line: u64 },
+    #[error("invalid JSON at line {line}, column {column}: {msg}")]
+    Json { line: usize, column: usize, msg: String },
+    #[error("invalid CSV at line {line}: {msg}")]
+    Csv { line: u64, msg: String },
+    #[error("{0}")]
+    Column(String),
+    #[error("{0}")]
+    Format(String),
     #[error("read failed: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -89,11 +216,23 @@ impl crate::error::Hinted for InputError {
     fn hint(&self) -> Option<String> {
         match self {
             InputError::Invalid { .. } => Some(
-                "fix or remove the line, choose another --kind, or pass --skip-invalid to count and skip such lines"
+                "fix or remove the entry, choose another --kind, or pass --skip-invalid to count and skip such entries"
                     .into(),
             ),
             InputError::NotUtf8 { .. } => Some("save the list as UTF-8 text".into()),
             InputError::TooLong { .. } => Some("is this really a list with one entry per line?".into()),
+            InputError::Json { .. } => {
+                Some("the file must be a complete STIX 2.1 bundle or MISP JSON export; check the export".into())
+            }
+            InputError::Csv { .. } => Some(
+                "the file must be CSV with one record per line (fields with commas or quotes in double quotes)".into(),
+            ),
+            InputError::Column(_) => {
+                Some("name a header field with --column NAME, or the field number (from 1) with --column N".into())
+            }
+            InputError::Format(_) => {
+                Some("name the format with --input-format text|csv|stix|misp (CSV needs --column)".into())
+            }
             InputError::Io(_) => None,
         }
     }
@@ -117,62 +256,144 @@ pub fn shown(s: &str) -> String {
     out
 }
 
-/// Read a list: one entry per line; blank lines and lines starting with `#`
-/// are skipped; surrounding white space is trimmed except for `raw`, which
-/// keeps the line exactly (without its line ending).
-pub fn read_list<R: BufRead>(mut reader: R, kind: Kind, skip_invalid: bool) -> Result<Entries, InputError> {
-    let mut entries = Entries::default();
-    let mut seen: HashSet<(Kind, Box<str>)> = HashSet::new();
-    let mut buf = Vec::new();
-    let mut line = 0u64;
-    loop {
-        buf.clear();
-        let n = (&mut reader).take(MAX_LINE as u64 + 2).read_until(b'\n', &mut buf)?;
-        if n == 0 {
-            break;
-        }
-        line += 1;
-        if buf.last() == Some(&b'\n') {
-            buf.pop();
-            if buf.last() == Some(&b'\r') {
-                buf.pop();
-            }
-        } else if n > MAX_LINE {
-            return Err(InputError::TooLong { line });
-        }
-        if buf.len() > MAX_LINE {
-            return Err(InputError::TooLong { line });
-        }
-        let text = std::str::from_utf8(&buf).map_err(|_| InputError::NotUtf8 { line })?;
-        let text = if line == 1 {
-            text.strip_prefix('\u{feff}').unwrap_or(text)
-        } else {
-            text
-        };
-        let trimmed = text.trim();
-        if trimmed.is_empty() || trimmed.starts_with('#') {
-            continue;
-        }
-        let entry = if kind == Kind::Raw { text } else { trimmed };
-        match normalize(kind, entry) {
-            Ok(canon) => {
-                if seen.insert((kind, canon.as_str().into())) {
-                    entries.push(kind, &canon, entry.to_owned(), line);
-                } else {
-                    entries.duplicates += 1;
-                }
-            }
-            Err(reason) if skip_invalid => entries.skipped.push((line, reason)),
-            Err(reason) => {
-                return Err(InputError::Invalid {
-                    line,
-                    reason,
-                    shown: shown(entry),
-                })
-            }
+/// How to read a list.
+#[derive(Clone, Debug)]
+pub struct ReadOptions {
+    /// `None`: detect from the content.
+    pub format: Option<InputFormat>,
+    /// The CSV column (`--column`); implies CSV when the format is detected.
+    pub column: Option<csv::Column>,
+    pub kind: KindSetting,
+    pub skip_invalid: bool,
+}
+
+/// The sink that builds `Entries`: normalizes each record for its kind,
+/// merges duplicates, counts and (up to a limit) records what it skipped.
+pub struct Collector {
+    pub entries: Entries,
+    setting: KindSetting,
+    skip_invalid: bool,
+    seen: HashSet<(Kind, Box<str>)>,
+}
+
+impl Collector {
+    pub fn new(setting: KindSetting, skip_invalid: bool) -> Self {
+        Collector {
+            entries: Entries::default(),
+            setting,
+            skip_invalid,
+            seen: HashSet::new(),
         }
     }
+}
+
+fn at(pos: Pos, source: Option<&str>) -> String {
+    match source {
+        Some(s) => format!("{pos} ({})", shown(s)),
+        None => pos.to_string(),
+    }
+}
+
+impl Sink for Collector {
+    fn record(&mut self, r: Record<'_>) -> Result<(), InputError> {
+        // `--kind raw` keeps a line exactly; everything else is trimmed.
+        let value = if r.kind.is_none() && self.setting == KindSetting::Fixed(Kind::Raw) {
+            r.value
+        } else {
+            r.value.trim()
+        };
+        if value.is_empty() {
+            self.entries.skip(|| at(r.pos, r.source), "empty values", "empty value");
+            return Ok(());
+        }
+        let normalized = match (r.kind, self.setting) {
+            (None, KindSetting::Auto) => Ok(detect(value)),
+            (None, KindSetting::Fixed(k)) => normalize(k, value).map(|c| (k, c)),
+            (Some(k), KindSetting::Auto) => normalize(k, value).map(|c| (k, c)),
+            (Some(k), KindSetting::Fixed(f)) if k == f => normalize(k, value).map(|c| (k, c)),
+            (Some(k), KindSetting::Fixed(f)) => {
+                self.entries.skip(
+                    || at(r.pos, r.source),
+                    "entries of another kind than --kind",
+                    &format!("{k}, not {f}: {value}"),
+                );
+                return Ok(());
+            }
+        };
+        match normalized {
+            Ok((kind, canon)) => {
+                if self.seen.insert((kind, canon.as_str().into())) {
+                    self.entries
+                        .push(kind, &canon, value.to_owned(), r.pos.number(), r.source);
+                } else {
+                    self.entries.duplicates += 1;
+                }
+                Ok(())
+            }
+            Err(reason) if self.skip_invalid => {
+                self.entries
+                    .skip(|| at(r.pos, r.source), "invalid entries", &format!("{reason}: {value}"));
+                Ok(())
+            }
+            Err(reason) => Err(InputError::Invalid {
+                at: at(r.pos, r.source),
+                reason,
+                shown: shown(value),
+            }),
+        }
+    }
+
+    fn unusable(&mut self, pos: Pos, source: Option<&str>, category: &'static str, detail: &str) {
+        self.entries.skip(|| at(pos, source), category, detail);
+    }
+}
+
+/// Read a list in any supported format into `Entries`.
+pub fn read_entries<R: BufRead>(mut reader: R, opts: &ReadOptions) -> Result<Entries, InputError> {
+    let format = match opts.format {
+        Some(f) => f,
+        None => sniff(reader.fill_buf()?, opts.column.is_some())?,
+    };
+    if opts.column.is_some() && format != InputFormat::Csv {
+        return Err(InputError::Format(format!(
+            "--column applies to CSV input, but this input is read as {}",
+            match (opts.format, format) {
+                (None, InputFormat::Stix | InputFormat::Misp) => "JSON (STIX or MISP)",
+                _ => format.name(),
+            }
+        )));
+    }
+    let mut sink = Collector::new(opts.kind, opts.skip_invalid);
+    let format = match format {
+        InputFormat::Text => {
+            text::read(reader, &mut sink)?;
+            InputFormat::Text
+        }
+        InputFormat::Csv => {
+            let column = opts.column.clone().ok_or_else(|| {
+                InputError::Column("CSV input needs --column to say which field holds the entries".into())
+            })?;
+            csv::read(reader, &column, &mut sink)?;
+            InputFormat::Csv
+        }
+        InputFormat::Stix | InputFormat::Misp => json::read(reader, opts.format, &mut sink)?,
+    };
+    let mut entries = sink.entries;
+    entries.format = format.name();
     Ok(entries)
+}
+
+/// Read a plain list (one entry per line) with one fixed kind.
+pub fn read_list<R: BufRead>(reader: R, kind: Kind, skip_invalid: bool) -> Result<Entries, InputError> {
+    read_entries(
+        reader,
+        &ReadOptions {
+            format: Some(InputFormat::Text),
+            column: None,
+            kind: KindSetting::Fixed(kind),
+            skip_invalid,
+        },
+    )
 }
 
 #[cfg(test)]
@@ -189,7 +410,8 @@ mod tests {
         assert_eq!(e.lines, vec![3, 5]);
         assert_eq!(e.duplicates, 1);
         assert_eq!(e.skipped.len(), 1);
-        assert_eq!(e.skipped[0].0, 6);
+        assert_eq!(e.skipped[0].at, "line 6");
+        assert_eq!(e.skip_counts["invalid entries"], 1);
         let err = read_list(text.as_bytes(), Kind::Domain, false).unwrap_err();
         assert!(err.to_string().starts_with("line 6:"), "{err}");
     }

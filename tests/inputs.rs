@@ -1,0 +1,443 @@
+//! Threat-intel inputs through the real binary: two identities, two state
+//! directories, bundles passed as files. One side holds a STIX bundle, a
+//! MISP export, a CSV asset list or a mixed text list; shared indicators
+//! are written differently on each side; both sides must print exactly
+//! the shared ones, each in its own spelling.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+struct World {
+    _tmp: tempfile::TempDir,
+    dir: PathBuf,
+}
+
+fn testdata(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata").join(name)
+}
+
+impl World {
+    fn new() -> World {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().to_path_buf();
+        for d in ["home", "config", "state", "data", "cache", "alice-state", "bob-state"] {
+            std::fs::create_dir(dir.join(d)).unwrap();
+        }
+        let w = World { _tmp: tmp, dir };
+        for who in ["alice", "bob"] {
+            let out = w.ok(&["keygen", "-o", &w.p(&format!("{who}.id")), "--name", who]);
+            std::fs::write(w.dir.join(format!("{who}.pub")), &out.stdout).unwrap();
+        }
+        w
+    }
+
+    fn p(&self, name: &str) -> String {
+        self.dir.join(name).display().to_string()
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_cosect"))
+            .args(args)
+            .env("HOME", self.dir.join("home"))
+            .env("XDG_CONFIG_HOME", self.dir.join("config"))
+            .env("XDG_STATE_HOME", self.dir.join("state"))
+            .env("XDG_DATA_HOME", self.dir.join("data"))
+            .env("XDG_CACHE_HOME", self.dir.join("cache"))
+            .output()
+            .unwrap()
+    }
+
+    fn ok(&self, args: &[&str]) -> Output {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "cosect {args:?} failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out
+    }
+
+    /// A failing run: exit status 1, stderr returned.
+    fn fails(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert_eq!(out.status.code(), Some(1), "cosect {args:?}: {out:?}");
+        String::from_utf8(out.stderr).unwrap()
+    }
+
+    fn init(&self, input: &Path, extra: &[&str]) -> Output {
+        let mut args: Vec<String> = vec![
+            "init".into(),
+            "-i".into(),
+            self.p("alice.id"),
+            "--state-dir".into(),
+            self.p("alice-state"),
+            "--peer".into(),
+            self.p("bob.pub"),
+            "-o".into(),
+            self.p("r1.cbor"),
+            "--input".into(),
+            input.display().to_string(),
+        ];
+        args.extend(extra.iter().map(|s| s.to_string()));
+        self.ok(&args.iter().map(String::as_str).collect::<Vec<_>>())
+    }
+
+    fn respond_args(&self, input: &Path, extra: &[&str]) -> Vec<String> {
+        let mut args: Vec<String> = vec![
+            "respond".into(),
+            self.p("r1.cbor"),
+            "-i".into(),
+            self.p("bob.id"),
+            "--state-dir".into(),
+            self.p("bob-state"),
+            "--peer".into(),
+            self.p("alice.pub"),
+            "-o".into(),
+            self.p("r2.cbor"),
+            "--input".into(),
+            input.display().to_string(),
+        ];
+        args.extend(extra.iter().map(|s| s.to_string()));
+        args
+    }
+
+    /// A whole exchange; returns (Alice's output, Bob's output, Alice's
+    /// init stderr, Bob's respond stderr).
+    fn exchange(&self, a: &Path, a_extra: &[&str], b: &Path, b_extra: &[&str], format: &str) -> [String; 4] {
+        let init = self.init(a, a_extra);
+        let args = self.respond_args(b, b_extra);
+        let resp = self.ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
+        let fa = self.ok(&[
+            "finish",
+            &self.p("r2.cbor"),
+            "-i",
+            &self.p("alice.id"),
+            "--state-dir",
+            &self.p("alice-state"),
+            "--reply",
+            &self.p("r3.cbor"),
+            "--format",
+            format,
+        ]);
+        let fb = self.ok(&[
+            "finish",
+            &self.p("r3.cbor"),
+            "-i",
+            &self.p("bob.id"),
+            "--state-dir",
+            &self.p("bob-state"),
+            "--format",
+            format,
+        ]);
+        let s = |o: &Output| String::from_utf8(o.stdout.clone()).unwrap();
+        let e = |o: &Output| String::from_utf8(o.stderr.clone()).unwrap();
+        [s(&fa), s(&fb), e(&init), e(&resp)]
+    }
+}
+
+fn lines(s: &str) -> Vec<&str> {
+    s.lines().collect()
+}
+
+const STIX_SHARED: [&str; 8] = [
+    "LOGIN-MicrosoftOnline.example-auth.com.",
+    "c2-beacon-17.example.ru",
+    "198.51.100.23",
+    "2001:0db8:85a3:0000:0000:8a2e:0370:7334",
+    "44D88612FEA8A8F36DE82E1278ABB02F",
+    "275a021bbfb6489e54d471899f7db9d1663fc695ec2fe2a2c4538aabf651fd0f",
+    "billing@Invoice-Portal.example.biz",
+    "http://secure-paypal-verify.example.net/login.php",
+];
+
+#[test]
+fn stix_against_misp_event() {
+    let w = World::new();
+    let [a, b, init_err, resp_err] = w.exchange(
+        &testdata("feed.stix.json"),
+        &[],
+        &testdata("misp-event.json"),
+        &[],
+        "text",
+    );
+    assert_eq!(lines(&a), STIX_SHARED);
+    assert_eq!(
+        lines(&b),
+        [
+            "login-microsoftonline.example-auth.com",
+            "C2-BEACON-17.EXAMPLE.RU.",
+            "198.51.100.23",
+            "2001:db8:85a3::8a2e:370:7334",
+            "billing@invoice-portal.example.biz",
+            "http://secure-paypal-verify.example.net/login.php",
+            "44d88612fea8a8f36de82e1278abb02f",
+            "275A021BBFB6489E54D471899F7DB9D1663FC695EC2FE2A2C4538AABF651FD0F",
+        ]
+    );
+    // The stderr summaries: format, kinds, and what was skipped.
+    assert!(
+        init_err.contains("12 entries from STIX 2.1 input, kind auto (4 domain, 3 ip, 3 hash, 1 email, 1 raw)"),
+        "{init_err}"
+    );
+    assert!(init_err.contains("skipped 2: 2 unusable STIX patterns"), "{init_err}");
+    assert!(resp_err.contains("entries from MISP input, kind auto"), "{resp_err}");
+    assert!(resp_err.contains("1 deleted MISP attributes"), "{resp_err}");
+    assert!(
+        resp_err.contains("3 MISP attributes of types not compared"),
+        "{resp_err}"
+    );
+}
+
+#[test]
+fn json_output_names_kind_and_source() {
+    let w = World::new();
+    let [a, b, ..] = w.exchange(
+        &testdata("misp-event.json"),
+        &["--input-format", "misp"],
+        &testdata("feed.stix.json"),
+        &["--input-format", "stix", "--verbose"],
+        "json",
+    );
+    let a: serde_json::Value = serde_json::from_str(&a).unwrap();
+    let b: serde_json::Value = serde_json::from_str(&b).unwrap();
+    assert_eq!(a["count"], 8);
+    assert_eq!(b["count"], 8);
+    assert_eq!(a["kind"], "auto");
+    assert_eq!(
+        a["entries"][0],
+        serde_json::json!({"kind": "domain", "value": "login-microsoftonline.example-auth.com",
+                           "source": "c0a1b2c3-d4e5-4f60-8a71-b2c3d4e5f601"})
+    );
+    assert_eq!(
+        b["entries"][5],
+        serde_json::json!({"kind": "hash",
+                           "value": "275a021bbfb6489e54d471899f7db9d1663fc695ec2fe2a2c4538aabf651fd0f",
+                           "source": "indicator--a9b7d3c1-2e4f-4a6b-8c9d-0e1f2a3b4c03"})
+    );
+    let kinds: Vec<&str> = b["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["domain", "domain", "ip", "ip", "hash", "hash", "email", "raw"]);
+}
+
+#[test]
+fn stix_against_csv_and_csv_against_misp() {
+    let w = World::new();
+    let [a, b, _, resp_err] = w.exchange(
+        &testdata("feed.stix.json"),
+        &[],
+        &testdata("assets.csv"),
+        &["--column", "ip"],
+        "csv",
+    );
+    assert_eq!(
+        a,
+        "kind,value,source\r\nip,198.51.100.23,indicator--1f6e0c0a-5b8e-4a53-9d8f-3c0c7f1e9a01\r\n\
+         ip,2001:0db8:85a3:0000:0000:8a2e:0370:7334,indicator--f3a1cb4e-9a7a-4a5c-8c0b-2d9a7c1e6b02\r\n"
+    );
+    assert_eq!(
+        b,
+        "kind,value\r\nip,198.51.100.23\r\nip,2001:DB8:85A3:0:0:8A2E:370:7334\r\n"
+    );
+    assert!(
+        resp_err.contains("5 entries from CSV input, kind auto (5 ip)"),
+        "{resp_err}"
+    );
+
+    // A fixed --kind on the initiator; the MISP responder adopts it and
+    // reports the entries of other kinds it skipped.
+    let w = World::new();
+    let [a, b, _, resp_err] = w.exchange(
+        &testdata("assets.csv"),
+        &["--column", "hostname", "--kind", "domain"],
+        &testdata("misp-event.json"),
+        &[],
+        "text",
+    );
+    assert_eq!(a, "Login-MicrosoftOnline.Example-Auth.COM\n");
+    assert_eq!(b, "login-microsoftonline.example-auth.com\n");
+    assert!(resp_err.contains("entries of another kind than --kind"), "{resp_err}");
+}
+
+#[test]
+fn mixed_text_against_stix_and_misp() {
+    let shared_text = [
+        "Login-MicrosoftOnline.Example-Auth.COM",
+        "198.51.100.23",
+        "44D88612FEA8A8F36DE82E1278ABB02F",
+        "billing@INVOICE-PORTAL.example.biz",
+        "http://secure-paypal-verify.example.net/login.php",
+    ];
+    let w = World::new();
+    let [a, b, init_err, _] = w.exchange(
+        &testdata("mixed-iocs.txt"),
+        &[],
+        &testdata("feed.stix.json"),
+        &[],
+        "text",
+    );
+    assert_eq!(lines(&a), shared_text);
+    assert_eq!(
+        lines(&b),
+        [
+            STIX_SHARED[0],
+            STIX_SHARED[2],
+            STIX_SHARED[4],
+            STIX_SHARED[6],
+            STIX_SHARED[7]
+        ]
+    );
+    assert!(
+        init_err.contains("12 entries from text input, kind auto (2 domain, 3 ip, 2 hash, 2 email, 3 raw)"),
+        "{init_err}"
+    );
+    let w = World::new();
+    let [a, b, ..] = w.exchange(
+        &testdata("misp-event.json"),
+        &[],
+        &testdata("mixed-iocs.txt"),
+        &[],
+        "text",
+    );
+    assert_eq!(
+        lines(&a),
+        [
+            "login-microsoftonline.example-auth.com",
+            "198.51.100.23",
+            "billing@invoice-portal.example.biz",
+            "http://secure-paypal-verify.example.net/login.php",
+            "44d88612fea8a8f36de82e1278abb02f",
+        ]
+    );
+    assert_eq!(lines(&b), shared_text);
+}
+
+#[test]
+fn misp_attribute_list_against_stix() {
+    let w = World::new();
+    let [a, b, ..] = w.exchange(
+        &testdata("misp-attributes.json"),
+        &[],
+        &testdata("feed.stix.json"),
+        &[],
+        "text",
+    );
+    assert_eq!(
+        lines(&a),
+        [
+            "Login-MicrosoftOnline.Example-Auth.com",
+            "203.0.113.77",
+            "3395856ce81f2b7382dee72602f798b642f14140"
+        ]
+    );
+    assert_eq!(
+        lines(&b),
+        [
+            "LOGIN-MicrosoftOnline.example-auth.com.",
+            "203.0.113.77",
+            "3395856CE81F2B7382DEE72602F798B642F14140"
+        ]
+    );
+}
+
+#[test]
+fn kind_mismatch_is_refused_at_respond() {
+    let w = World::new();
+    let list = w.dir.join("list.txt");
+    std::fs::write(&list, "evil.example\n192.0.2.1\n").unwrap();
+    w.init(&list, &["--kind", "raw"]);
+    let inspect = w.ok(&["inspect", &w.p("r1.cbor"), "--json"]);
+    let inspect: serde_json::Value = serde_json::from_slice(&inspect.stdout).unwrap();
+    assert_eq!(inspect["kind"], "raw");
+    let args = w.respond_args(&list, &["--kind", "auto"]);
+    let err = w.fails(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(
+        err.contains("your peer built round 1 with --kind raw, you passed --kind auto"),
+        "{err}"
+    );
+    assert!(err.contains("hint: drop --kind"), "{err}");
+    assert!(!w.dir.join("r2.cbor").exists());
+
+    let w = World::new();
+    w.init(&list, &[]);
+    let inspect = w.ok(&["inspect", &w.p("r1.cbor")]);
+    assert!(String::from_utf8_lossy(&inspect.stdout).contains("kind auto"));
+    let args = w.respond_args(&list, &["--kind", "domain"]);
+    let err = w.fails(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(err.contains("with --kind auto, you passed --kind domain"), "{err}");
+    // The same setting is accepted.
+    let args = w.respond_args(&list, &["--kind", "auto"]);
+    w.ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
+}
+
+#[test]
+fn bad_json_and_csv_name_file_and_position() {
+    let w = World::new();
+    let init_err = |input: &Path, extra: &[&str]| {
+        let mut args = vec![
+            "init".to_string(),
+            "-i".into(),
+            w.p("alice.id"),
+            "--state-dir".into(),
+            w.p("alice-state"),
+            "--peer".into(),
+            w.p("bob.pub"),
+            "-o".into(),
+            w.p("r1.cbor"),
+            "--input".into(),
+            input.display().to_string(),
+        ];
+        args.extend(extra.iter().map(|s| s.to_string()));
+        let err = w.fails(&args.iter().map(String::as_str).collect::<Vec<_>>());
+        assert!(!w.dir.join("r1.cbor").exists());
+        err
+    };
+    let event = std::fs::read_to_string(testdata("misp-event.json")).unwrap();
+    let json = w.dir.join("cut.json");
+    std::fs::write(
+        &json,
+        event.replace("\"uuid\": \"c0a1b2c3-d4e5-4f60-8a71-b2c3d4e5f603\",", "\"uuid\" \"x\","),
+    )
+    .unwrap();
+    let err = init_err(&json, &[]);
+    assert!(
+        err.contains(&format!("{}: invalid JSON at line 18, column", json.display())),
+        "{err}"
+    );
+    let csv = w.dir.join("bad.csv");
+    std::fs::write(&csv, b"host,ip\na.example,192.0.2.1\nb.example,192.0.2.300\n").unwrap();
+    let err = init_err(&csv, &["--column", "ip", "--kind", "ip"]);
+    assert!(
+        err.contains(&format!(
+            "{}: line 3: not an IPv4 or IPv6 address: 192.0.2.300",
+            csv.display()
+        )),
+        "{err}"
+    );
+    std::fs::write(&csv, b"host,ip\na.example,192.0.2.1\n\xffb.example,192.0.2.3\n").unwrap();
+    let err = init_err(&csv, &["--column", "2"]);
+    assert!(err.contains("bad.csv: line 3 is not valid UTF-8"), "{err}");
+    let err = init_err(&csv, &[]);
+    assert!(err.contains("this looks like CSV"), "{err}");
+    let err = init_err(&testdata("feed.stix.json"), &["--input-format", "misp"]);
+    assert!(err.contains("this is STIX 2.1 JSON, not MISP"), "{err}");
+    let err = init_err(&testdata("feed.stix.json"), &["--column", "hostname"]);
+    assert!(
+        err.contains("--column applies to CSV input, but this input is read as JSON (STIX or MISP)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn completions_for_each_shell() {
+    let w = World::new();
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let out = w.ok(&["completions", shell]);
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(text.contains("input-format"), "{shell}");
+    }
+    assert_eq!(w.run(&["completions", "tcsh"]).status.code(), Some(2));
+}
