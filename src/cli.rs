@@ -11,6 +11,8 @@ use crate::protocol::Mode;
 
 /// Default cap on the initiator's set size accepted by `respond`.
 pub const DEFAULT_MAX_PEER_ITEMS: u64 = 10_000_000;
+/// Default cap on the size of a catalog query accepted by `respond`.
+pub const DEFAULT_MAX_QUERY_ITEMS: u64 = 1_000_000;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -45,6 +47,8 @@ pub enum Command {
     Respond(RespondArgs),
     /// Finish an exchange with round 2 (initiator) or round 3 (responder)
     Finish(FinishArgs),
+    /// Publish your list as a catalog that many clients can look their entries up in
+    Publish(PublishArgs),
     /// Show a bundle's header without needing its session
     Inspect(InspectArgs),
     /// Run a complete exchange between two throwaway identities on sample data
@@ -105,9 +109,10 @@ pub struct BundleOut {
 
 #[derive(Args, Debug, Clone)]
 pub struct ListIn {
-    /// Your list: one entry per line, '#' comments ('-' for standard input)
+    /// Your list: one entry per line, '#' comments ('-' for standard input);
+    /// required except when answering a catalog query
     #[arg(long, value_name = "FILE")]
-    pub input: PathBuf,
+    pub input: Option<PathBuf>,
     /// Count and skip invalid lines instead of stopping at the first
     #[arg(long)]
     pub skip_invalid: bool,
@@ -133,6 +138,9 @@ pub struct InitArgs {
     /// Your peer's public identity file (the line `cosect pubkey` prints)
     #[arg(long, value_name = "FILE")]
     pub peer: PathBuf,
+    /// Look your list up in this catalog (from `cosect publish` by the peer) instead of a mutual exchange
+    #[arg(long, value_name = "FILE")]
+    pub catalog: Option<PathBuf>,
     #[command(flatten)]
     pub list: ListIn,
     /// What the entries are; they are normalized before matching
@@ -165,6 +173,9 @@ pub struct RespondArgs {
     /// Refuse a peer set larger than N (a huge set could enumerate your list)
     #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_PEER_ITEMS)]
     pub max_peer_items: u64,
+    /// Refuse a catalog query of more than N elements
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_QUERY_ITEMS)]
+    pub max_query_items: u64,
     /// How long the peer may take to finish (e.g. 90m, 12h, 7d)
     #[arg(long, value_name = "DURATION", default_value = "7d", value_parser = parse_duration)]
     pub expires: Duration,
@@ -187,6 +198,9 @@ pub struct FinishArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// Catalog query: the catalog, if it moved since `init --catalog`
+    #[arg(long, value_name = "FILE")]
+    pub catalog: Option<PathBuf>,
     /// Write round 3 for your peer here (initiator, mutual and cardinality modes)
     #[arg(long, value_name = "FILE")]
     pub reply: Option<PathBuf>,
@@ -197,6 +211,36 @@ pub struct FinishArgs {
     #[arg(long)]
     pub armor: bool,
     /// Replace existing output files
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct PublishArgs {
+    #[command(flatten)]
+    pub id: IdentityArg,
+    #[command(flatten)]
+    pub state: StateArg,
+    /// Your list: one entry per line, '#' comments ('-' for standard input)
+    #[arg(long, value_name = "FILE")]
+    pub input: PathBuf,
+    /// Count and skip invalid lines instead of stopping at the first
+    #[arg(long)]
+    pub skip_invalid: bool,
+    /// What the entries are; they are normalized before matching
+    #[arg(long, value_enum, default_value_t = KindArg::Raw)]
+    pub kind: KindArg,
+    /// Lines are `entry<TAB>label`; each label is encrypted so that a client reads only
+    /// the labels of entries it holds
+    #[arg(long)]
+    pub labels: bool,
+    /// How long clients may query the catalog (e.g. 30d; at most a year)
+    #[arg(long, value_name = "DURATION", default_value = "90d", value_parser = parse_duration)]
+    pub expires: Duration,
+    /// Write the catalog here ('-' for standard output)
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Replace an existing output file
     #[arg(long)]
     pub force: bool,
 }

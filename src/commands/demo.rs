@@ -62,8 +62,9 @@ pub fn demo(args: &DemoArgs, ctx: &Ctx) -> Result<()> {
                 state_dir: state_a.clone(),
             },
             peer: f("bob.pub"),
+            catalog: None,
             list: ListIn {
-                input: f("alice-iocs.txt"),
+                input: Some(f("alice-iocs.txt")),
                 skip_invalid: false,
                 pad_to: None,
             },
@@ -99,11 +100,12 @@ pub fn demo(args: &DemoArgs, ctx: &Ctx) -> Result<()> {
             },
             peer: f("alice.pub"),
             list: ListIn {
-                input: f("bob-domains.txt"),
+                input: Some(f("bob-domains.txt")),
                 skip_invalid: false,
                 pad_to: None,
             },
             max_peer_items: DEFAULT_MAX_PEER_ITEMS,
+            max_query_items: crate::cli::DEFAULT_MAX_QUERY_ITEMS,
             expires: std::time::Duration::from_secs(86400),
             out: BundleOut {
                 output: Some(f("round2.age")),
@@ -124,6 +126,7 @@ pub fn demo(args: &DemoArgs, ctx: &Ctx) -> Result<()> {
         },
         output: Some(f(&format!("{who}-shared.txt"))),
         format: Format::Text,
+        catalog: None,
         reply,
         encrypt: true,
         armor: false,

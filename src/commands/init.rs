@@ -15,12 +15,16 @@ use crate::protocol::{Initiator, Mode};
 use crate::store::{hex, Session, Step};
 
 pub fn init(args: &InitArgs, ctx: &Ctx) -> Result<()> {
+    if let Some(catalog) = &args.catalog {
+        return super::catalog::init(args, catalog, ctx);
+    }
+    let input = super::catalog::need_input(&args.list)?;
     let kind = Kind::from(args.kind);
     let mode = Mode::from(args.mode);
     let dest = Dest::from_arg(args.out.output.as_deref());
     let env = envelope(args.out.encrypt, args.out.armor);
     if let Some(o) = &args.out.output {
-        check_distinct(&[&args.list.input, &args.peer], &[o])?;
+        check_distinct(&[input, &args.peer], &[o])?;
     }
     fsio::check_dest(&dest, args.out.force, env != Envelope::Armored)?;
     let me = load_identity(&args.id.identity)?;
@@ -32,7 +36,7 @@ pub fn init(args: &InitArgs, ctx: &Ctx) -> Result<()> {
         );
     }
     let store = store(&args.state.state_dir)?;
-    let entries = read_list(ctx, &args.list.input, kind, args.list.skip_invalid)?;
+    let entries = read_list(ctx, input, kind, args.list.skip_invalid)?;
 
     let bar = ctx.bar(entries.len() as u64, "blinding");
     let (state, r1) = Initiator::start(
@@ -67,6 +71,7 @@ pub fn init(args: &InitArgs, ctx: &Ctx) -> Result<()> {
         trunc: 0,
         n_doubled: 0,
         doubled: Vec::new(),
+        catalog: None,
     };
     let (bytes, hash) = seal(&payload, &me, &peer, env);
     let state = Session::new(

@@ -2,11 +2,13 @@
 //! it reads inputs, calls the pure protocol and bundle code, and writes
 //! outputs atomically.
 
+pub mod catalog;
 pub mod demo;
 pub mod finish;
 pub mod init;
 pub mod inspect;
 pub mod keygen;
+pub mod publish;
 pub mod respond;
 
 use std::io::IsTerminal;
@@ -80,6 +82,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Init(a) => init::init(&a, &ctx),
         Command::Respond(a) => respond::respond(&a, &ctx),
         Command::Finish(a) => finish::finish(&a, &ctx),
+        Command::Publish(a) => publish::publish(&a, &ctx),
         Command::Inspect(a) => inspect::inspect(&a, &ctx),
         Command::Demo(a) => demo::demo(&a, &ctx),
     }
