@@ -48,6 +48,13 @@ pub enum Command {
     /// Finish an exchange with round 2 (initiator) or round 3 (responder)
     Finish(FinishArgs),
     /// Publish your list as a catalog that many clients can look their entries up in
+    ///
+    /// The catalog holds truncated RFC 9497 OPRF outputs of your entries (never the entries or
+    /// plain hashes of them), shuffled, signed by you, addressed to anyone who holds it and not
+    /// encrypted. The OPRF key stays in your state directory, age-encrypted to your identity.
+    /// Each publish makes a new key and destroys the previous one: queries against an earlier
+    /// catalog are refused. Answer queries with `cosect respond QUERY-FILE`. See
+    /// doc/catalog-format.md.
     Publish(PublishArgs),
     /// Show a bundle's header without needing its session
     Inspect(InspectArgs),
