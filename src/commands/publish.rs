@@ -114,6 +114,7 @@ pub fn publish(args: &PublishArgs, ctx: &Ctx) -> Result<()> {
         &mut OsRng,
     )?;
     bar.finish_and_clear();
+    drop(labels);
 
     let mut session = [0u8; SESSION_LEN];
     OsRng.fill_bytes(&mut session);

@@ -405,13 +405,27 @@ pub fn publish<R: RngCore + CryptoRng>(
                 label_len,
             )
         };
-        let mut recs: Vec<Vec<u8>> = match exec {
-            Exec::Serial => labelled.iter().map(seal).collect(),
-            Exec::Parallel => labelled.par_iter().map(seal).collect(),
-        };
-        recs.sort_unstable_by(|a, b| a[..TAG_LEN].cmp(&b[..TAG_LEN]));
-        n_labels = recs.len();
-        records = recs.concat();
+        // Records in one flat buffer (no per-record allocation kept), then
+        // ordered by tag through an index.
+        let r = record_len(label_len);
+        let mut flat = vec![0u8; labelled.len() * r];
+        let fill = |(dst, i): (&mut [u8], &usize)| dst.copy_from_slice(&seal(i));
+        match exec {
+            Exec::Serial => flat.chunks_mut(r).zip(labelled.iter()).for_each(fill),
+            Exec::Parallel => flat.par_chunks_mut(r).zip(labelled.par_iter()).for_each(fill),
+        }
+        drop(labelled);
+        let tag = |k: u32| &flat[k as usize * r..k as usize * r + TAG_LEN];
+        let mut idx: Vec<u32> = (0..(flat.len() / r) as u32).collect();
+        match exec {
+            Exec::Serial => idx.sort_unstable_by(|&a, &b| tag(a).cmp(tag(b))),
+            Exec::Parallel => idx.par_sort_unstable_by(|&a, &b| tag(a).cmp(tag(b))),
+        }
+        n_labels = idx.len();
+        records = Vec::with_capacity(flat.len());
+        for k in idx {
+            records.extend_from_slice(&flat[k as usize * r..(k as usize + 1) * r]);
+        }
     }
     Ok(Catalog {
         trunc,
