@@ -309,6 +309,22 @@ fn without_labels_rotation_and_limits() {
         ],
         "no catalog key",
     );
+    // A catalog is not a query.
+    w.fails(
+        &[
+            "respond",
+            "cat2.cbor",
+            "-i",
+            "srv.id",
+            "--state-dir",
+            "st-srv",
+            "--peer",
+            "carol.pub",
+            "-o",
+            "x.cbor",
+        ],
+        "this is a catalog, not a query",
+    );
     // A catalog signed by someone else than --peer is refused.
     w.fails(
         &[

@@ -433,6 +433,10 @@ pub fn respond(
         ))
         .with_hint("drop --input and --pad-to"));
     }
+    if q.payload.round == 0 {
+        return Err(Error::new(format!("{name}: this is a catalog, not a query"))
+            .with_hint("clients query a catalog with `cosect init --catalog FILE`; answer their query files"));
+    }
     let dest = Dest::from_arg(args.out.output.as_deref());
     let env = envelope(args.out.encrypt, args.out.armor);
     q.check_sender(peer).map_err(in_file)?;

@@ -563,6 +563,9 @@ impl Client {
         for i in 0..n {
             let (kind, canon) = entries.get(i);
             inputs.extend_from_slice(&prf_input(kind, canon));
+            if inputs.len() > u32::MAX as usize {
+                return Err(CatalogError::Counts("the list is larger than 4 GiB".into()));
+            }
             ends.push(inputs.len() as u32);
         }
         let input = |i: usize| {
