@@ -12,6 +12,8 @@ use crate::protocol::Mode;
 
 /// Default cap on the initiator's set size accepted by `respond`.
 pub const DEFAULT_MAX_PEER_ITEMS: u64 = 10_000_000;
+/// Default cap on the size of a catalog query accepted by `respond`.
+pub const DEFAULT_MAX_QUERY_ITEMS: u64 = 1_000_000;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -46,6 +48,15 @@ pub enum Command {
     Respond(RespondArgs),
     /// Finish an exchange with round 2 (initiator) or round 3 (responder)
     Finish(FinishArgs),
+    /// Publish your list as a catalog that many clients can look their entries up in
+    ///
+    /// The catalog holds truncated RFC 9497 OPRF outputs of your entries (never the entries or
+    /// plain hashes of them), shuffled, signed by you, addressed to anyone who holds it and not
+    /// encrypted. The OPRF key stays in your state directory, age-encrypted to your identity.
+    /// Each publish makes a new key and destroys the previous one: queries against an earlier
+    /// catalog are refused. Answer queries with `cosect respond QUERY-FILE`. See
+    /// doc/catalog-format.md.
+    Publish(PublishArgs),
     /// Show a bundle's header without needing its session
     Inspect(InspectArgs),
     /// Run a complete exchange between two throwaway identities on sample data
@@ -111,7 +122,8 @@ pub struct ListIn {
     /// Your list ('-' for standard input): text (one entry per line, '#' comments),
     /// CSV (with --column), a STIX 2.1 bundle or a MISP JSON export
     #[arg(long, value_name = "FILE")]
-    pub input: PathBuf,
+    /// Required except when answering a catalog query.
+    pub input: Option<PathBuf>,
     /// Format of the list [default: detected from the content: JSON is STIX or MISP,
     /// CSV with --column, else text]
     #[arg(long, value_enum, value_name = "FORMAT")]
@@ -148,6 +160,9 @@ pub struct InitArgs {
     /// Your peer's public identity file (the line `cosect pubkey` prints)
     #[arg(long, value_name = "FILE")]
     pub peer: PathBuf,
+    /// Look your list up in this catalog (from `cosect publish` by the peer) instead of a mutual exchange
+    #[arg(long, value_name = "FILE")]
+    pub catalog: Option<PathBuf>,
     #[command(flatten)]
     pub list: ListIn,
     /// What the entries are; they are normalized before matching. The peer must use the same
@@ -184,6 +199,9 @@ pub struct RespondArgs {
     /// Refuse a peer set larger than N (a huge set could enumerate your list)
     #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_PEER_ITEMS)]
     pub max_peer_items: u64,
+    /// Refuse a catalog query of more than N elements
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_QUERY_ITEMS)]
+    pub max_query_items: u64,
     /// How long the peer may take to finish (e.g. 90m, 12h, 7d)
     #[arg(long, value_name = "DURATION", default_value = "7d", value_parser = parse_duration)]
     pub expires: Duration,
@@ -206,6 +224,9 @@ pub struct FinishArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// Catalog query: the catalog, if it moved since `init --catalog`
+    #[arg(long, value_name = "FILE")]
+    pub catalog: Option<PathBuf>,
     /// Write round 3 for your peer here (initiator, mutual and cardinality modes)
     #[arg(long, value_name = "FILE")]
     pub reply: Option<PathBuf>,
@@ -216,6 +237,37 @@ pub struct FinishArgs {
     #[arg(long)]
     pub armor: bool,
     /// Replace existing output files
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct PublishArgs {
+    #[command(flatten)]
+    pub id: IdentityArg,
+    #[command(flatten)]
+    pub state: StateArg,
+    /// Your list: one entry per line, '#' comments ('-' for standard input)
+    #[arg(long, value_name = "FILE")]
+    pub input: PathBuf,
+    /// Count and skip invalid lines instead of stopping at the first
+    #[arg(long)]
+    pub skip_invalid: bool,
+    /// What the entries are; they are normalized before matching. Clients use the
+    /// catalog's setting [default: auto]
+    #[arg(long, value_enum, value_name = "KIND")]
+    pub kind: Option<KindArg>,
+    /// Lines are `entry<TAB>label`; each label is encrypted so that a client reads only
+    /// the labels of entries it holds
+    #[arg(long)]
+    pub labels: bool,
+    /// How long clients may query the catalog (e.g. 30d; at most a year)
+    #[arg(long, value_name = "DURATION", default_value = "90d", value_parser = parse_duration)]
+    pub expires: Duration,
+    /// Write the catalog here ('-' for standard output)
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Replace an existing output file
     #[arg(long)]
     pub force: bool,
 }

@@ -18,6 +18,10 @@ fn examples(verb: &str) -> &'static [(&'static str, &'static str)] {
             ("Bob answers:", "cosect respond r1.age -i bob.id --peer alice.pub --input customers.txt --encrypt -o r2.age"),
             ("Alice learns the shared entries and writes round 3:", "cosect finish r2.age -i alice.id --reply r3.age --encrypt -o shared.txt"),
             ("Bob learns them too:", "cosect finish r3.age -i bob.id -o shared.txt"),
+            ("A CERT publishes its list once, with labels, as a catalog for many members:", "cosect publish -i cert.id --input iocs.tsv --kind domain --labels -o catalog.cbor"),
+            ("A member looks its own entries up in it:", "cosect init -i carol.id --catalog catalog.cbor --peer cert.pub --input mine.txt -o query.cbor"),
+            ("The CERT answers (no list needed; it learns only the query size):", "cosect respond query.cbor -i cert.id --peer carol.pub -o answer.cbor"),
+            ("The member learns which of its entries are in the catalog, with their labels:", "cosect finish answer.cbor -i carol.id -o matches.txt"),
         ],
         "keygen" => &[
             ("Create an identity and save the public line for your peer:", "cosect keygen -o alice.id --name \"ACME CERT\" > alice.pub"),
@@ -32,16 +36,24 @@ fn examples(verb: &str) -> &'static [(&'static str, &'static str)] {
             ("A MISP event export; format and each entry's kind are detected (--kind auto):", "cosect init -i alice.id --peer bob.pub --input misp-event.json -o r1.cbor"),
             ("One column of a CSV asset list, as domains:", "cosect init -i alice.id --peer bob.pub --input assets.csv --column hostname --kind domain -o r1.cbor"),
             ("A mixed indicator list, listing every skipped line:", "cosect init -i alice.id --peer bob.pub --input iocs.txt --kind auto --skip-invalid --verbose -o r1.cbor"),
+            ("Query a published catalog (its kind is used), hiding your list size below 10000:", "cosect init -i carol.id --catalog catalog.cbor --peer cert.pub --input mine.txt --pad-to 10000 -o query.cbor"),
         ],
         "respond" => &[
             ("Answer round 1 with your own list:", "cosect respond r1.age -i bob.id --peer alice.pub --input customers.txt --encrypt -o r2.age"),
             ("ASCII-armored, to paste into a mail body:", "cosect respond r1.age -i bob.id --peer alice.pub --input customers.txt --armor -o r2.txt"),
             ("Answer with a STIX 2.1 bundle (the kind setting of round 1 is used):", "cosect respond r1.cbor -i bob.id --peer alice.pub --input feed.stix.json --input-format stix -o r2.cbor"),
+            ("Answer a query against your published catalog (no --input), at most 50000 elements:", "cosect respond query.cbor -i cert.id --peer carol.pub --max-query-items 50000 --encrypt -o answer.age"),
         ],
         "finish" => &[
             ("Initiator, with round 2; writes round 3 for the peer:", "cosect finish r2.age -i alice.id --reply r3.age --encrypt -o shared.txt"),
             ("Responder, with round 3, as JSON (kind, value and source id of each entry):", "cosect finish r3.age -i bob.id --format json"),
             ("As CSV: kind,value and, for STIX or MISP input, source:", "cosect finish r3.age -i bob.id --format csv -o shared.csv"),
+            ("Catalog client: the matches and their labels as CSV:", "cosect finish answer.cbor -i carol.id --format csv -o matches.csv"),
+        ],
+        "publish" => &[
+            ("Publish a list of domains as a catalog (a new key; the previous catalog is retired):", "cosect publish -i cert.id --input iocs.txt --kind domain -o catalog.cbor"),
+            ("With labels: each line is entry<TAB>label (e.g. first seen, confidence, campaign):", "cosect publish -i cert.id --input iocs.tsv --kind domain --labels --expires 30d -o catalog.cbor"),
+            ("Check what the catalog holds before sending it out:", "cosect inspect catalog.cbor --peer cert.pub"),
         ],
         "inspect" => &[
             ("Check who sent a bundle and how many entries it holds:", "cosect inspect r1.age -i bob.id --peer alice.pub"),

@@ -23,6 +23,10 @@ pub struct Report<'a> {
     /// Whether the list named source ids (a `source` column in CSV).
     #[serde(skip)]
     pub with_source: bool,
+    /// Whether entries carry catalog labels (a TAB-separated second field in
+    /// text, a `label` column in CSV).
+    #[serde(skip)]
+    pub with_label: bool,
 }
 
 /// One shared entry: its kind, the user's spelling, and where it came from.
@@ -32,6 +36,9 @@ pub struct Shared<'a> {
     pub value: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<&'a str>,
+    /// The catalog's label for this entry, when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<&'a str>,
 }
 
 pub fn render(report: &Report<'_>, format: Format) -> Vec<u8> {
@@ -42,23 +49,32 @@ pub fn render(report: &Report<'_>, format: Format) -> Vec<u8> {
             v
         }
         Format::Text => match &report.entries {
-            Some(e) => e
-                .iter()
-                .flat_map(|s| [s.value.as_bytes(), b"\n"])
-                .flatten()
-                .copied()
-                .collect(),
+            Some(e) => {
+                let mut out = String::new();
+                for s in e {
+                    out.push_str(s.value);
+                    if report.with_label {
+                        out.push('\t');
+                        out.push_str(s.label.unwrap_or(""));
+                    }
+                    out.push('\n');
+                }
+                out.into_bytes()
+            }
             None => format!("{}\n", report.count).into_bytes(),
         },
         Format::Csv => {
             let mut out = String::new();
             match &report.entries {
                 Some(e) => {
-                    out.push_str(if report.with_source {
-                        "kind,value,source\r\n"
-                    } else {
-                        "kind,value\r\n"
-                    });
+                    out.push_str("kind,value");
+                    if report.with_source {
+                        out.push_str(",source");
+                    }
+                    if report.with_label {
+                        out.push_str(",label");
+                    }
+                    out.push_str("\r\n");
                     for s in e {
                         out.push_str(s.kind);
                         out.push(',');
@@ -66,6 +82,10 @@ pub fn render(report: &Report<'_>, format: Format) -> Vec<u8> {
                         if report.with_source {
                             out.push(',');
                             out.push_str(&csv_field(s.source.unwrap_or("")));
+                        }
+                        if report.with_label {
+                            out.push(',');
+                            out.push_str(&csv_field(s.label.unwrap_or("")));
                         }
                         out.push_str("\r\n");
                     }
@@ -92,7 +112,12 @@ mod tests {
 
     #[test]
     fn formats() {
-        let e = |kind, value, source| Shared { kind, value, source };
+        let e = |kind, value, source| Shared {
+            kind,
+            value,
+            source,
+            label: None,
+        };
         let r = Report {
             mode: "mutual",
             kind: "auto",
@@ -102,6 +127,7 @@ mod tests {
                 e("domain", "C.example", Some("indicator--1")),
             ]),
             with_source: false,
+            with_label: false,
         };
         assert_eq!(render(&r, Format::Text), b"a,b\nC.example\n");
         assert_eq!(

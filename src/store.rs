@@ -110,6 +110,7 @@ impl SecretList {
                 .map_or("raw", |k| k.name()),
             value: &self.values[i],
             source: self.sources.get(i).and_then(|s| s.as_deref()),
+            label: None,
         }
     }
 }

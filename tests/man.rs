@@ -33,7 +33,9 @@ fn man_pages_are_current() {
     extra.sort();
     assert!(extra.is_empty(), "man/ holds pages no command has: {extra:?}");
     names.sort();
-    for verb in ["keygen", "pubkey", "init", "respond", "finish", "inspect", "demo"] {
+    for verb in [
+        "keygen", "pubkey", "init", "respond", "publish", "finish", "inspect", "demo",
+    ] {
         assert!(names.contains(&format!("cosect-{verb}.1")), "no page for {verb}");
     }
 }

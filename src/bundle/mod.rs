@@ -1,6 +1,7 @@
 //! Bundle files: age envelope (optional) → COSE_Sign1 → CBOR payload.
 //! No file or terminal I/O here: bytes in, bytes out.
 
+pub mod catalog;
 pub mod cose;
 pub mod envelope;
 pub mod payload;

@@ -53,6 +53,9 @@ pub struct Payload {
     pub n_doubled: u64,
     #[serde(with = "serde_bytes")]
     pub doubled: Vec<u8>,
+    /// Protocol "catalog" only (doc/catalog-format.md); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub catalog: Option<super::catalog::CatalogExt>,
 }
 
 impl std::fmt::Debug for Payload {
@@ -75,7 +78,8 @@ struct VersionProbe {
 
 impl Payload {
     pub fn encode(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(self.points.len() + self.doubled.len() + 1024);
+        let extra = self.catalog.as_ref().map_or(0, |c| c.labels.len());
+        let mut out = Vec::with_capacity(self.points.len() + self.doubled.len() + extra + 1024);
         ciborium::into_writer(self, &mut out).expect("writing CBOR to memory cannot fail");
         out
     }
@@ -164,6 +168,9 @@ impl Payload {
         }
         if self.n_doubled > 0 && self.trunc == 0 {
             return bad("trunc is 0 but doubled elements are present");
+        }
+        if let Some(c) = &self.catalog {
+            c.check_lengths()?;
         }
         Ok(())
     }

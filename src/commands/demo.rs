@@ -62,8 +62,9 @@ pub fn demo(args: &DemoArgs, ctx: &Ctx) -> Result<()> {
                 state_dir: state_a.clone(),
             },
             peer: f("bob.pub"),
+            catalog: None,
             list: ListIn {
-                input: f("alice-feed.stix.json"),
+                input: Some(f("alice-feed.stix.json")),
                 input_format: None,
                 column: None,
                 skip_invalid: false,
@@ -102,7 +103,7 @@ pub fn demo(args: &DemoArgs, ctx: &Ctx) -> Result<()> {
             },
             peer: f("alice.pub"),
             list: ListIn {
-                input: f("bob-misp-event.json"),
+                input: Some(f("bob-misp-event.json")),
                 input_format: None,
                 column: None,
                 skip_invalid: false,
@@ -111,6 +112,7 @@ pub fn demo(args: &DemoArgs, ctx: &Ctx) -> Result<()> {
             },
             kind: None,
             max_peer_items: DEFAULT_MAX_PEER_ITEMS,
+            max_query_items: crate::cli::DEFAULT_MAX_QUERY_ITEMS,
             expires: std::time::Duration::from_secs(86400),
             out: BundleOut {
                 output: Some(f("round2.age")),
@@ -131,6 +133,7 @@ pub fn demo(args: &DemoArgs, ctx: &Ctx) -> Result<()> {
         },
         output: Some(f(&format!("{who}-shared.txt"))),
         format: Format::Text,
+        catalog: None,
         reply,
         encrypt: true,
         armor: false,

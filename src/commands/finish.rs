@@ -38,6 +38,9 @@ pub fn finish(args: &FinishArgs, ctx: &Ctx) -> Result<()> {
     let me = load_identity(&args.id.identity)?;
     let store = store(&args.state.state_dir)?;
     let mut bundle = open_bundle(&args.bundle, Some(&me))?;
+    if bundle.payload.protocol == crate::bundle::catalog::PROTOCOL_CATALOG {
+        return super::catalog::finish(args, ctx, bundle, &me, &store, &results);
+    }
     let sid = hex(&bundle.payload.session)[..8].to_owned();
     let Some(session) = store.load(&bundle.payload.session, &me)? else {
         // Without the session the peer is unknown, but a bundle addressed to
@@ -120,6 +123,7 @@ pub fn finish(args: &FinishArgs, ctx: &Ctx) -> Result<()> {
         count: outcome.count(),
         entries: shared,
         with_source: entries.has_sources(),
+        with_label: false,
     };
     fsio::write_atomic(&results, &output::render(&report, args.format), args.force, false)?;
     store.remove(&id)?;
@@ -198,5 +202,6 @@ fn round3_payload(
         trunc: r3.trunc as u8,
         n_doubled: (r3.doubled.len() / r3.trunc) as u64,
         doubled: r3.doubled,
+        catalog: None,
     }
 }

@@ -14,13 +14,17 @@ use crate::protocol::{Initiator, Mode};
 use crate::store::{hex, Session, Step};
 
 pub fn init(args: &InitArgs, ctx: &Ctx) -> Result<()> {
+    if let Some(catalog) = &args.catalog {
+        return super::catalog::init(args, catalog, ctx);
+    }
     // Auto unless --kind says otherwise (see doc/inputs.md).
     let kind = args.kind.map_or(KindSetting::Auto, KindSetting::from);
+    let input = super::catalog::need_input(&args.list)?;
     let mode = Mode::from(args.mode);
     let dest = Dest::from_arg(args.out.output.as_deref());
     let env = envelope(args.out.encrypt, args.out.armor);
     if let Some(o) = &args.out.output {
-        check_distinct(&[&args.list.input, &args.peer], &[o])?;
+        check_distinct(&[input, &args.peer], &[o])?;
     }
     fsio::check_dest(&dest, args.out.force, env != Envelope::Armored)?;
     let me = load_identity(&args.id.identity)?;
@@ -67,6 +71,7 @@ pub fn init(args: &InitArgs, ctx: &Ctx) -> Result<()> {
         trunc: 0,
         n_doubled: 0,
         doubled: Vec::new(),
+        catalog: None,
     };
     let expires = payload.expires;
     let sealed = seal(payload, &me, &peer, env);

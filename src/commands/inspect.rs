@@ -33,6 +33,9 @@ pub struct Summary {
     answers: Option<String>,
     signature: &'static str,
     signature_note: String,
+    /// Catalog protocol only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    catalog: Option<super::catalog::CatalogSummary>,
 }
 
 pub fn inspect(args: &InspectArgs, _ctx: &Ctx) -> Result<()> {
@@ -96,13 +99,18 @@ pub fn summary(args: &InspectArgs) -> Result<Summary> {
         session: hex(&p.session),
         from_name: bundle.sender.display_name(),
         from_fingerprint: bundle.sender.short_fingerprint(),
-        to_fingerprint: short_fingerprint(&p.to),
+        to_fingerprint: if super::catalog::is_public(p) {
+            "anyone (a public catalog)".into()
+        } else {
+            short_fingerprint(&p.to)
+        },
         created: format_time(p.created),
         expires: format_time(p.expires),
         expired: now() >= p.expires,
         answers: (!p.answers.is_empty()).then(|| hex(&p.answers)),
         signature,
         signature_note,
+        catalog: super::catalog::summary(p, &bundle.hash),
     };
     Ok(s)
 }
@@ -110,14 +118,14 @@ pub fn summary(args: &InspectArgs) -> Result<Summary> {
 /// The human summary: counts first, then who, when and the signature.
 pub fn render_human(s: &Summary) -> String {
     let mut out = String::new();
+    match &s.catalog {
+        Some(c) => out.push_str(&super::catalog::render_summary(c, s.points, s.round)),
+        None => out.push_str(&format!(
+            "{:<11}{} blinded (32 B each), {} double-encrypted ({} B each)\n",
+            "elements:", s.points, s.doubled, s.doubled_bytes_each
+        )),
+    }
     let mut line = |k: &str, v: String| out.push_str(&format!("{k:<11}{v}\n"));
-    line(
-        "elements:",
-        format!(
-            "{} blinded (32 B each), {} double-encrypted ({} B each)",
-            s.points, s.doubled, s.doubled_bytes_each
-        ),
-    );
     line("file:", format!("{} ({})", s.file, s.envelope));
     line(
         "bundle:",

@@ -2,12 +2,14 @@
 //! it reads inputs, calls the pure protocol and bundle code, and writes
 //! outputs atomically.
 
+pub mod catalog;
 pub mod completions;
 pub mod demo;
 pub mod finish;
 pub mod init;
 pub mod inspect;
 pub mod keygen;
+pub mod publish;
 pub mod respond;
 
 use std::io::IsTerminal;
@@ -82,6 +84,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Init(a) => init::init(&a, &ctx),
         Command::Respond(a) => respond::respond(&a, &ctx),
         Command::Finish(a) => finish::finish(&a, &ctx),
+        Command::Publish(a) => publish::publish(&a, &ctx),
         Command::Inspect(a) => inspect::inspect(&a, &ctx),
         Command::Demo(a) => demo::demo(&a, &ctx),
         Command::Completions(a) => completions::completions(&a),
@@ -156,7 +159,7 @@ pub fn load_peer(path: &Path) -> Result<PublicIdentity> {
 /// Read and normalize a list in any input format, reporting what was
 /// skipped (each skipped entry with `--verbose`).
 pub fn read_list(ctx: &Ctx, list: &ListIn, kind: KindSetting) -> Result<Entries> {
-    let path = &list.input;
+    let path = catalog::need_input(list)?;
     let name = if path.as_os_str() == "-" {
         "standard input".to_owned()
     } else {
@@ -176,10 +179,17 @@ pub fn read_list(ctx: &Ctx, list: &ListIn, kind: KindSetting) -> Result<Entries>
         input::read_entries(std::io::BufReader::with_capacity(1 << 16, f), &opts)
     }
     .map_err(|e| Error::from(e).in_file(&name))?;
+    report_entries(ctx, &name, &entries, kind, list.verbose)?;
+    Ok(entries)
+}
+
+/// Warn about what was skipped (every entry with `verbose`) and refuse a
+/// list with nothing left to compare.
+pub fn report_entries(ctx: &Ctx, name: &str, entries: &Entries, kind: KindSetting, verbose: bool) -> Result<()> {
     let total = entries.skipped_total();
     if total > 0 {
         let why: Vec<String> = entries.skip_counts.iter().map(|(k, n)| format!("{n} {k}")).collect();
-        let more = match (&entries.skipped.first(), list.verbose) {
+        let more = match (&entries.skipped.first(), verbose) {
             (Some(first), false) => format!(
                 " (first: {}, {}; --verbose lists them all)",
                 first.at,
@@ -188,7 +198,7 @@ pub fn read_list(ctx: &Ctx, list: &ListIn, kind: KindSetting) -> Result<Entries>
             _ => String::new(),
         };
         ctx.warn(format!("{name}: skipped {total}: {}{more}", why.join(", ")));
-        if list.verbose {
+        if verbose {
             for s in &entries.skipped {
                 ctx.say(format!("  {}: {}: {}", s.at, s.category, s.detail));
             }
@@ -204,7 +214,7 @@ pub fn read_list(ctx: &Ctx, list: &ListIn, kind: KindSetting) -> Result<Entries>
                 KindSetting::Fixed(_) => "the list must hold at least one entry of this kind; STIX and MISP entries of other kinds are skipped",
             }));
     }
-    Ok(entries)
+    Ok(())
 }
 
 /// Read a bundle file, decrypt and decode it.

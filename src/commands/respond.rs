@@ -52,7 +52,9 @@ pub fn respond(args: &RespondArgs, ctx: &Ctx) -> Result<()> {
     let dest = Dest::from_arg(args.out.output.as_deref());
     let env = envelope(args.out.encrypt, args.out.armor);
     if let Some(o) = &args.out.output {
-        check_distinct(&[&args.list.input, &args.peer, &args.bundle], &[o])?;
+        let mut inputs = vec![args.peer.as_path(), args.bundle.as_path()];
+        inputs.extend(args.list.input.as_deref());
+        check_distinct(&inputs, &[o])?;
     }
     fsio::check_dest(&dest, args.out.force, env != Envelope::Armored)?;
     let me = load_identity(&args.id.identity)?;
@@ -60,6 +62,9 @@ pub fn respond(args: &RespondArgs, ctx: &Ctx) -> Result<()> {
     let store = store(&args.state.state_dir)?;
 
     let mut r1 = open_bundle(&args.bundle, Some(&me))?;
+    if r1.payload.protocol == crate::bundle::catalog::PROTOCOL_CATALOG {
+        return super::catalog::respond(args, ctx, &me, &peer, &store, r1);
+    }
     let in_file = |e: crate::bundle::BundleError| Error::from(e).in_file(&bundle_name);
     r1.check_sender(&peer).map_err(in_file)?;
     r1.check_recipient(&me.public()).map_err(in_file)?;
@@ -133,6 +138,7 @@ pub fn respond(args: &RespondArgs, ctx: &Ctx) -> Result<()> {
         trunc: r2.trunc as u8,
         n_doubled: p.n_points,
         doubled: r2.doubled,
+        catalog: None,
     };
     let expires = payload.expires;
     let sealed = seal(payload, &me, &peer, env);

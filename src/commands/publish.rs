@@ -1,0 +1,232 @@
+//! `cosect publish`: read the list (optionally with labels), make a new
+//! catalog key (retiring the previous one), write the signed catalog.
+
+use rand::rngs::OsRng;
+use rand::RngCore;
+
+use super::catalog::{catalog_name, CurrentKey, KeyState};
+use super::*;
+use crate::bundle::catalog::{CatalogExt, PROTOCOL_CATALOG, TO_ANYONE};
+use crate::bundle::payload::{Payload, FORMAT_VERSION, SESSION_LEN};
+use crate::bundle::{format_time, seal};
+use crate::cli::PublishArgs;
+use crate::fsio::Dest;
+use crate::group::Exec;
+use crate::protocol::catalog::{self as proto, CatalogKey, MAX_LABEL, MODE, SUITE};
+
+/// Split `entry<TAB>label` lines: the entry column (same line numbering,
+/// for the list reader) and each line's label (`None` without a TAB).
+/// Labels are trimmed; a label must be UTF-8 without control characters
+/// and at most `MAX_LABEL` bytes.
+/// The entry column and the label of each line.
+pub type Split = (Vec<u8>, Vec<Option<String>>);
+
+pub fn split_labels(text: &[u8]) -> std::result::Result<Split, (u64, String)> {
+    let mut entries = Vec::with_capacity(text.len());
+    let mut labels = Vec::new();
+    for (n, line) in text.split(|&b| b == b'\n').enumerate() {
+        let line_no = n as u64 + 1;
+        match line.iter().position(|&b| b == b'\t') {
+            None => {
+                entries.extend_from_slice(line);
+                labels.push(None);
+            }
+            Some(t) => {
+                entries.extend_from_slice(&line[..t]);
+                let raw = &line[t + 1..];
+                let label = std::str::from_utf8(raw)
+                    .map_err(|_| (line_no, "the label is not valid UTF-8".to_owned()))?
+                    .trim();
+                if label.chars().any(|c| c.is_control()) {
+                    return Err((line_no, "the label contains a control character (a second TAB?)".into()));
+                }
+                if label.len() > MAX_LABEL {
+                    return Err((line_no, format!("the label is longer than {MAX_LABEL} bytes")));
+                }
+                labels.push(Some(label.to_owned()));
+            }
+        }
+        entries.push(b'\n');
+    }
+    Ok((entries, labels))
+}
+
+fn read_labelled(
+    ctx: &Ctx,
+    path: &Path,
+    kind: KindSetting,
+    skip_invalid: bool,
+) -> Result<(Entries, Vec<Option<String>>)> {
+    let name = if path.as_os_str() == "-" {
+        "standard input".to_owned()
+    } else {
+        path.display().to_string()
+    };
+    let text = fsio::read_input(path, MAX_BUNDLE_BYTES)?;
+    let (column, by_line) = split_labels(&text).map_err(|(line, why)| {
+        Error::new(format!("{name}: line {line}: {why}")).with_hint("labelled lines are `entry<TAB>label`")
+    })?;
+    drop(text);
+    let opts = input::ReadOptions {
+        format: Some(input::InputFormat::Text),
+        column: None,
+        kind,
+        skip_invalid,
+    };
+    let entries = input::read_entries(&column[..], &opts).map_err(|e| Error::from(e).in_file(&name))?;
+    report_entries(ctx, &name, &entries, kind, false)?;
+    // A merged duplicate keeps the label of its first occurrence.
+    let labels = entries
+        .lines
+        .iter()
+        .map(|&l| by_line.get(l as usize - 1).cloned().flatten())
+        .collect();
+    Ok((entries, labels))
+}
+
+pub fn publish(args: &PublishArgs, ctx: &Ctx) -> Result<()> {
+    // Auto unless --kind says otherwise, as for `init`.
+    let kind = args.kind.map_or(KindSetting::Auto, KindSetting::from);
+    let dest = Dest::from_arg(args.output.as_deref());
+    if let Some(o) = &args.output {
+        check_distinct(&[&args.input], &[o])?;
+    }
+    fsio::check_dest(&dest, args.force, true)?;
+    let me = load_identity(&args.id.identity)?;
+    let store = store(&args.state.state_dir)?;
+    // Before the work: a damaged or foreign key state stops us here.
+    let mut keys = KeyState::load(&store, &me)?;
+    let key_path = super::catalog::key_path(&store);
+    let old_state = std::fs::read(&key_path).ok();
+
+    let (entries, labels) = if args.labels {
+        let (e, l) = read_labelled(ctx, &args.input, kind, args.skip_invalid)?;
+        (e, Some(l))
+    } else {
+        let list = crate::cli::ListIn {
+            input: Some(args.input.clone()),
+            input_format: None,
+            column: None,
+            skip_invalid: args.skip_invalid,
+            verbose: false,
+            pad_to: None,
+        };
+        (read_list(ctx, &list, kind)?, None)
+    };
+    let key = CatalogKey::generate(&mut OsRng);
+    let bar = ctx.bar(entries.len() as u64, "publishing");
+    let cat = proto::publish(
+        &key,
+        &entries,
+        labels.as_deref(),
+        Exec::Parallel,
+        &|n| bar.inc(n),
+        &mut OsRng,
+    )?;
+    bar.finish_and_clear();
+    drop(labels);
+
+    let mut session = [0u8; SESSION_LEN];
+    OsRng.fill_bytes(&mut session);
+    let created = now();
+    let n = entries.len() as u64;
+    let key_id = key.key_id();
+    let payload = Payload {
+        cosect: FORMAT_VERSION,
+        protocol: PROTOCOL_CATALOG.into(),
+        round: 0,
+        session: session.to_vec(),
+        sender: me.public().line(),
+        from: me.public().fingerprint().to_vec(),
+        to: TO_ANYONE.to_vec(),
+        kind: kind.name().into(),
+        mode: MODE.into(),
+        created,
+        expires: expiry(created, args.expires),
+        answers: Vec::new(),
+        n_points: 0,
+        points: Vec::new(),
+        trunc: cat.trunc as u8,
+        n_doubled: n,
+        doubled: cat.outputs,
+        catalog: Some(CatalogExt {
+            suite: SUITE.into(),
+            key_id: key_id.to_vec(),
+            label_len: cat.label_len as u32,
+            n_labels: cat.n_labels as u64,
+            labels: cat.labels,
+        }),
+    };
+    // A catalog is public to its clients: signed, not encrypted.
+    let with_labels = payload.catalog.as_ref().map_or(0, |c| c.n_labels);
+    let expires = payload.expires;
+    let sealed = seal(payload, &me, &me.public(), Envelope::Plain);
+    let hash = sealed.hash;
+
+    // Key first (the old one is destroyed), then the catalog; if the
+    // catalog cannot be written, the previous key state is put back.
+    let retired = keys.rotate(
+        CurrentKey {
+            sk: key.to_bytes().to_vec(),
+            key_id: key_id.to_vec(),
+            catalog: hash.to_vec(),
+            kind: kind.name().into(),
+            entries: n,
+            published: created,
+        },
+        created,
+    );
+    keys.save(&store, &me)?;
+    if let Err(e) = write_bundle(&dest, &sealed, args.force) {
+        let _ = match &old_state {
+            Some(b) => fsio::write_atomic(&Dest::File(key_path.clone()), b, true, true),
+            None => std::fs::remove_file(&key_path).map_err(|e| fsio::io_error("", "", &e)),
+        };
+        return Err(e);
+    }
+    ctx.say(format!(
+        "cosect: catalog {} written to {}: {}",
+        catalog_name(&hash),
+        dest.display(),
+        describe_entries(&entries, kind)
+    ));
+    ctx.say(format!(
+        "        {} B per entry, {} labels, signed, not encrypted (public to its clients), expires {}",
+        cat.trunc,
+        with_labels,
+        format_time(expires)
+    ));
+    if let Some(r) = retired {
+        ctx.say(format!(
+            "        the previous catalog {} (published {}) is retired: its key is destroyed and queries against it will be refused",
+            catalog_name(&r.catalog),
+            format_time(r.published)
+        ));
+    }
+    ctx.say("        clients query it with `cosect init --catalog FILE`; answer with `cosect respond QUERY-FILE`");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_split_at_the_first_tab() {
+        let (col, labels) = split_labels(b"a.example\tfirst seen 2026-01-02 \nb.example\n# c\tx\n\tonly").unwrap();
+        assert_eq!(col, b"a.example\nb.example\n# c\n\n");
+        assert_eq!(
+            labels,
+            vec![
+                Some("first seen 2026-01-02".into()),
+                None,
+                Some("x".into()),
+                Some("only".into())
+            ]
+        );
+        assert_eq!(split_labels(b"a\tb\tc").unwrap_err().0, 1);
+        assert_eq!(split_labels(b"ok\na\t\xff").unwrap_err().0, 2);
+        let long = format!("x\t{}", "y".repeat(MAX_LABEL + 1));
+        assert_eq!(split_labels(long.as_bytes()).unwrap_err().0, 1);
+    }
+}

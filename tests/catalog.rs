@@ -1,0 +1,359 @@
+//! The published-catalog protocol through the real binary: one publisher,
+//! separate identities and state directories, bundles passed as files.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+struct World {
+    dir: tempfile::TempDir,
+}
+
+impl World {
+    fn new() -> Self {
+        let w = World {
+            dir: tempfile::tempdir().unwrap(),
+        };
+        for who in ["srv", "carol", "dave"] {
+            let out = w.run(&["keygen", "-o", &format!("{who}.id"), "--name", who]);
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            std::fs::write(w.path(&format!("{who}.pub")), &out.stdout).unwrap();
+        }
+        w
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn write(&self, name: &str, text: &str) {
+        std::fs::write(self.path(name), text).unwrap();
+    }
+
+    fn read(&self, name: &str) -> String {
+        std::fs::read_to_string(self.path(name)).unwrap()
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_cosect"))
+            .args(args)
+            .current_dir(self.dir.path())
+            .env("XDG_CONFIG_HOME", self.dir.path().join("no-config"))
+            .env("XDG_STATE_HOME", self.dir.path().join("no-state"))
+            .output()
+            .unwrap()
+    }
+
+    /// Run and expect success.
+    fn ok(&self, args: &[&str]) -> Output {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "cosect {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out
+    }
+
+    /// Run and expect exit 1 with `needle` in the error.
+    fn fails(&self, args: &[&str], needle: &str) -> String {
+        let out = self.run(args);
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert_eq!(out.status.code(), Some(1), "cosect {args:?}: {err}");
+        assert!(err.contains(needle), "cosect {args:?}: expected {needle:?} in: {err}");
+        err
+    }
+
+    fn publish(&self, input: &str, out: &str, extra: &[&str]) {
+        let mut a = vec![
+            "publish",
+            "-i",
+            "srv.id",
+            "--state-dir",
+            "st-srv",
+            "--input",
+            input,
+            "-o",
+            out,
+        ];
+        a.extend_from_slice(extra);
+        self.ok(&a);
+    }
+
+    fn query(&self, who: &str, catalog: &str, input: &str, out: &str, extra: &[&str]) {
+        let (id, st) = (format!("{who}.id"), format!("st-{who}"));
+        let mut a = vec![
+            "init",
+            "-i",
+            &id,
+            "--state-dir",
+            &st,
+            "--catalog",
+            catalog,
+            "--peer",
+            "srv.pub",
+            "--input",
+            input,
+            "-o",
+            out,
+        ];
+        a.extend_from_slice(extra);
+        self.ok(&a);
+    }
+
+    fn answer(&self, who: &str, query: &str, out: &str) {
+        let p = format!("{who}.pub");
+        self.ok(&[
+            "respond",
+            query,
+            "-i",
+            "srv.id",
+            "--state-dir",
+            "st-srv",
+            "--peer",
+            &p,
+            "-o",
+            out,
+        ]);
+    }
+
+    fn finish(&self, who: &str, answer: &str, extra: &[&str]) -> String {
+        let (id, st) = (format!("{who}.id"), format!("st-{who}"));
+        let mut a = vec!["finish", answer, "-i", &id, "--state-dir", &st];
+        a.extend_from_slice(extra);
+        String::from_utf8(self.ok(&a).stdout).unwrap()
+    }
+}
+
+const IOCS: &str = "# indicators\n\
+    evil.example\tfirst seen 2026-01-02; confidence high\n\
+    Bad.Example.\tcampaign \"Owl\", wave 2\n\
+    worse.example\n\
+    evil.example\tlater duplicate, ignored\n";
+
+fn files_in(dir: &Path) -> usize {
+    std::fs::read_dir(dir).map(|d| d.count()).unwrap_or(0)
+}
+
+#[test]
+fn one_publisher_two_clients_with_labels() {
+    let w = World::new();
+    w.write("iocs.txt", IOCS);
+    w.write("carol.txt", "fine.example\nEVIL.example\nworse.example.\nbad.example\n");
+    w.write("dave.txt", "nothing.example\nfine.example\n");
+    w.publish("iocs.txt", "catalog.cbor", &["--kind", "domain", "--labels"]);
+
+    // The catalog holds neither the entries nor their plain hashes.
+    let cat = std::fs::read(w.path("catalog.cbor")).unwrap();
+    for e in ["evil.example", "bad.example", "worse.example", "first seen", "Owl"] {
+        assert!(!cat.windows(e.len()).any(|x| x == e.as_bytes()), "{e} in the catalog");
+    }
+    use sha2::Digest;
+    let h = sha2::Sha256::digest(b"evil.example");
+    assert!(!cat.windows(8).any(|x| x == &h[..8]));
+    // The catalog key is private state.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let m = std::fs::metadata(w.path("st-srv/catalog/key.age"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(m & 0o777, 0o600);
+    }
+
+    // inspect shows the catalog facts.
+    let out = w.ok(&["inspect", "catalog.cbor", "--peer", "srv.pub", "--json"]);
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(j["protocol"], "catalog");
+    assert_eq!(j["to_fingerprint"], "anyone (a public catalog)");
+    assert_eq!(j["signature"], "valid");
+    assert_eq!(j["catalog"]["entries"], 3);
+    assert_eq!(j["catalog"]["bytes_each"], 9);
+    assert_eq!(j["catalog"]["labels"], 2);
+    assert!(j["catalog"]["false_match_log2_per_2_24_query"].as_f64().unwrap() <= -40.0);
+    let human = String::from_utf8(w.ok(&["inspect", "catalog.cbor"]).stdout).unwrap();
+    assert!(
+        human.contains("3 entries, truncated PRF outputs of 9 B each"),
+        "{human}"
+    );
+    assert!(human.contains("2 encrypted labels"), "{human}");
+
+    // Carol holds three of the entries, Dave none; the query is encrypted.
+    w.query("carol", "catalog.cbor", "carol.txt", "q-carol.cbor", &["--encrypt"]);
+    w.query("dave", "catalog.cbor", "dave.txt", "q-dave.cbor", &["--pad-to", "50"]);
+    let j: serde_json::Value = serde_json::from_slice(&w.ok(&["inspect", "q-dave.cbor", "--json"]).stdout).unwrap();
+    assert_eq!(j["points"], 50, "padding hides Dave's list size");
+    w.answer("carol", "q-carol.cbor", "a-carol.cbor");
+    w.answer("dave", "q-dave.cbor", "a-dave.cbor");
+    // Each answer is for its own client only.
+    w.fails(
+        &["finish", "a-carol.cbor", "-i", "dave.id", "--state-dir", "st-dave"],
+        "no open catalog query",
+    );
+
+    let carol = w.finish("carol", "a-carol.cbor", &["--format", "json"]);
+    let j: serde_json::Value = serde_json::from_str(&carol).unwrap();
+    assert_eq!(j["count"], 3);
+    assert_eq!(
+        j["entries"],
+        serde_json::json!([
+            {"kind": "domain", "value": "EVIL.example", "label": "first seen 2026-01-02; confidence high"},
+            {"kind": "domain", "value": "worse.example."},
+            {"kind": "domain", "value": "bad.example", "label": "campaign \"Owl\", wave 2"},
+        ])
+    );
+    assert_eq!(w.finish("dave", "a-dave.cbor", &[]), "");
+    // Sessions are destroyed.
+    assert_eq!(files_in(&w.path("st-carol/catalog/queries")), 0);
+    w.fails(
+        &["finish", "a-carol.cbor", "-i", "carol.id", "--state-dir", "st-carol"],
+        "no open catalog query",
+    );
+
+    // Text and CSV carry the labels beside the matches.
+    w.query("carol", "catalog.cbor", "carol.txt", "q2.cbor", &[]);
+    w.answer("carol", "q2.cbor", "a2.cbor");
+    assert_eq!(
+        w.finish("carol", "a2.cbor", &["--format", "csv"]),
+        "kind,value,label\r\ndomain,EVIL.example,first seen 2026-01-02; confidence high\r\ndomain,worse.example.,\r\n\
+         domain,bad.example,\"campaign \"\"Owl\"\", wave 2\"\r\n"
+    );
+    w.query("carol", "catalog.cbor", "carol.txt", "q3.cbor", &[]);
+    w.answer("carol", "q3.cbor", "a3.cbor");
+    w.finish("carol", "a3.cbor", &["-o", "m.txt"]);
+    assert_eq!(
+        w.read("m.txt"),
+        "EVIL.example\tfirst seen 2026-01-02; confidence high\nworse.example.\t\nbad.example\tcampaign \"Owl\", wave 2\n"
+    );
+}
+
+#[test]
+fn without_labels_rotation_and_limits() {
+    let w = World::new();
+    w.write("list.txt", "alpha\nbeta\ngamma\n");
+    w.write("carol.txt", "beta\ndelta\ngamma\n");
+    w.publish("list.txt", "cat1.cbor", &[]);
+    w.query("carol", "cat1.cbor", "carol.txt", "q1.cbor", &[]);
+    w.answer("carol", "q1.cbor", "a1.cbor");
+    assert_eq!(w.finish("carol", "a1.cbor", &[]), "beta\ngamma\n");
+    let j: serde_json::Value = serde_json::from_slice(&w.ok(&["inspect", "cat1.cbor", "--json"]).stdout).unwrap();
+    assert_eq!(j["catalog"]["labels"], 0);
+    let cat1 = j["catalog"]["catalog"].as_str().unwrap().to_owned();
+
+    // A query of more elements than --max-query-items is refused.
+    w.query("carol", "cat1.cbor", "carol.txt", "big.cbor", &["--pad-to", "10"]);
+    w.fails(
+        &[
+            "respond",
+            "big.cbor",
+            "-i",
+            "srv.id",
+            "--state-dir",
+            "st-srv",
+            "--peer",
+            "carol.pub",
+            "-o",
+            "x.cbor",
+            "--max-query-items",
+            "9",
+        ],
+        "more than --max-query-items 9",
+    );
+    assert!(!w.path("x.cbor").exists());
+
+    // Rotation: a new catalog; queries against the old one are refused by name.
+    w.query("carol", "cat1.cbor", "carol.txt", "stale.cbor", &[]);
+    w.publish("list.txt", "cat2.cbor", &[]);
+    let err = w.fails(
+        &[
+            "respond",
+            "stale.cbor",
+            "-i",
+            "srv.id",
+            "--state-dir",
+            "st-srv",
+            "--peer",
+            "carol.pub",
+            "-o",
+            "x.cbor",
+        ],
+        "was retired",
+    );
+    assert!(err.contains(&format!("catalog {cat1}")), "{err}");
+    assert!(!w.path("x.cbor").exists());
+    // The new catalog works; the old one can no longer be answered.
+    w.query("carol", "cat2.cbor", "carol.txt", "q2.cbor", &[]);
+    w.answer("carol", "q2.cbor", "a2.cbor");
+    assert_eq!(
+        w.finish("carol", "a2.cbor", &["--format", "csv"]),
+        "kind,value\r\nraw,beta\r\nraw,gamma\r\n"
+    );
+
+    // A server without a key refuses; respond needs no --input for a query.
+    w.fails(
+        &[
+            "respond",
+            "q2.cbor",
+            "-i",
+            "srv.id",
+            "--state-dir",
+            "st-none",
+            "--peer",
+            "carol.pub",
+            "-o",
+            "x.cbor",
+        ],
+        "no catalog key",
+    );
+    // A catalog is not a query.
+    w.fails(
+        &[
+            "respond",
+            "cat2.cbor",
+            "-i",
+            "srv.id",
+            "--state-dir",
+            "st-srv",
+            "--peer",
+            "carol.pub",
+            "-o",
+            "x.cbor",
+        ],
+        "this is a catalog, not a query",
+    );
+    // A catalog signed by someone else than --peer is refused.
+    w.fails(
+        &[
+            "init",
+            "-i",
+            "carol.id",
+            "--state-dir",
+            "st-carol",
+            "--catalog",
+            "cat2.cbor",
+            "--peer",
+            "dave.pub",
+            "--input",
+            "carol.txt",
+            "-o",
+            "x.cbor",
+        ],
+        "not from your peer",
+    );
+    // A mutual round 1 still needs --input.
+    w.fails(
+        &[
+            "init",
+            "-i",
+            "carol.id",
+            "--state-dir",
+            "st-carol",
+            "--peer",
+            "srv.pub",
+            "-o",
+            "x.cbor",
+        ],
+        "--input FILE is required",
+    );
+    assert!(!w.path("x.cbor").exists());
+}
