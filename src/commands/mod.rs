@@ -150,6 +150,12 @@ pub fn load_peer(path: &Path) -> Result<PublicIdentity> {
     PublicIdentity::parse(text).map_err(|e| Error::from(e).in_file(&name))
 }
 
+/// Print text on standard output; a closed pipe (`cosect inspect f | head`)
+/// ends the output quietly instead of panicking.
+pub fn print_stdout(text: &str) -> Result<()> {
+    fsio::write_atomic(&fsio::Dest::Stdout, text.as_bytes(), false, false)
+}
+
 /// Read and normalize a list, reporting what was skipped.
 pub fn read_list(ctx: &Ctx, path: &Path, kind: Kind, skip_invalid: bool) -> Result<Entries> {
     let name = if path.as_os_str() == "-" {
