@@ -40,6 +40,10 @@ pub fn finish(args: &FinishArgs, ctx: &Ctx) -> Result<()> {
     let mut bundle = open_bundle(&args.bundle, Some(&me))?;
     let sid = hex(&bundle.payload.session)[..8].to_owned();
     let Some(session) = store.load(&bundle.payload.session, &me)? else {
+        // Without the session the peer is unknown, but a bundle addressed to
+        // someone else (typically your own round 1 or round 3 fed back to you)
+        // fails "addressed to me" before "session exists": say so.
+        bundle.check_recipient(&me.public()).map_err(in_file)?;
         return Err(Error::new(format!(
             "{name}: no open session {sid} in {} (already finished, or started with another --state-dir or identity)",
             store.dir().display()

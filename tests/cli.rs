@@ -1,0 +1,998 @@
+//! End to end through the real binary, as a user runs it: identities made
+//! with `keygen`, public lines passed as files, each side with its own
+//! `--state-dir`, bundles passed as files, HOME and XDG dirs in a scratch
+//! directory.
+
+mod common;
+
+use std::process::Command;
+
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine as _;
+use common::{have_tool, sessions, Env, Party};
+use serde_json::Value;
+
+/// How bundles travel.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Wrap {
+    Plain,
+    Encrypt,
+    Armor,
+}
+
+impl Wrap {
+    fn flags(self) -> &'static [&'static str] {
+        match self {
+            Wrap::Plain => &[],
+            Wrap::Encrypt => &["--encrypt"],
+            Wrap::Armor => &["--armor"],
+        }
+    }
+
+    /// The file really is what the flags asked for.
+    fn check(self, env: &Env, name: &str) {
+        let b = env.bytes(name);
+        match self {
+            // A tagged COSE_Sign1: tag 18, array of 4.
+            Wrap::Plain => assert_eq!(&b[..2], &[0xd2, 0x84], "{name} is not a plain COSE_Sign1"),
+            Wrap::Encrypt => assert!(
+                b.starts_with(b"age-encryption.org/v1\n"),
+                "{name} is not a binary age file"
+            ),
+            Wrap::Armor => {
+                assert!(b.is_ascii(), "{name} is not ASCII");
+                let t = String::from_utf8(b).unwrap();
+                assert!(t.starts_with("-----BEGIN AGE ENCRYPTED FILE-----\n"), "{name}: {t}");
+                assert!(
+                    t.trim_end().ends_with("-----END AGE ENCRYPTED FILE-----"),
+                    "{name}: {t}"
+                );
+            }
+        }
+    }
+}
+
+fn two_parties() -> (Env, Party, Party) {
+    let env = Env::new();
+    let a = env.party("alice", "ACME CERT");
+    let b = env.party("bob", "Bob MSSP");
+    (env, a, b)
+}
+
+/// `cosect init` as Alice for Bob, writing `out`.
+fn init(env: &Env, a: &Party, b: &Party, input: &str, extra: &[&str], out: &str) -> common::Run {
+    let mut args = vec![
+        "init",
+        "-i",
+        &a.id,
+        "--state-dir",
+        &a.state,
+        "--peer",
+        &b.public,
+        "--input",
+        input,
+        "-o",
+        out,
+    ];
+    args.extend_from_slice(extra);
+    env.run(&args)
+}
+
+/// `cosect respond` as Bob to Alice's `r1`, writing `out`.
+fn respond(env: &Env, b: &Party, a: &Party, r1: &str, input: &str, extra: &[&str], out: &str) -> common::Run {
+    let mut args = vec![
+        "respond",
+        r1,
+        "-i",
+        &b.id,
+        "--state-dir",
+        &b.state,
+        "--peer",
+        &a.public,
+        "--input",
+        input,
+        "-o",
+        out,
+    ];
+    args.extend_from_slice(extra);
+    env.run(&args)
+}
+
+/// `cosect finish BUNDLE` as `p`.
+fn finish(env: &Env, p: &Party, bundle: &str, extra: &[&str]) -> common::Run {
+    let mut args = vec!["finish", bundle, "-i", &p.id, "--state-dir", &p.state];
+    args.extend_from_slice(extra);
+    env.run(&args)
+}
+
+fn ok(r: common::Run, what: &str) -> common::Run {
+    assert_eq!(r.code, 0, "{what} failed:\n{}", r.stderr);
+    r
+}
+
+fn err(r: common::Run, what: &str) -> String {
+    assert_eq!(
+        r.code, 1,
+        "{what}: expected exit 1, got {}\nstdout: {}\nstderr: {}",
+        r.code, r.stdout, r.stderr
+    );
+    assert!(
+        r.stderr.lines().any(|l| l.starts_with("error: ")),
+        "{what}: {}",
+        r.stderr
+    );
+    assert_eq!(r.stdout, "", "{what}: a failed command printed results");
+    r.stderr
+}
+
+fn has(haystack: &str, needle: &str) {
+    assert!(haystack.contains(needle), "expected {needle:?} in:\n{haystack}");
+}
+
+/// A whole mutual exchange: init → respond → finish --reply → finish, every
+/// bundle wrapped as `wrap`. Returns what Alice and Bob print on stdout.
+fn mutual(kind: &str, alice: &str, bob: &str, wrap: Wrap, formats: [&str; 2]) -> (String, String) {
+    let (env, a, b) = two_parties();
+    env.write("alice.txt", alice);
+    env.write("bob.txt", bob);
+    let w = wrap.flags();
+
+    ok(
+        init(&env, &a, &b, "alice.txt", &[&["--kind", kind], w].concat(), "r1"),
+        "init",
+    );
+    wrap.check(&env, "r1");
+    let open = sessions(&env, &a);
+    assert_eq!(open.len(), 1);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&open[0]), 0o600, "session state file");
+        assert_eq!(mode(&env.path(&a.state)), 0o700, "state directory");
+        // Encrypted to its owner: an age file.
+        let state = std::fs::read(&open[0]).unwrap();
+        assert!(
+            state.starts_with(b"age-encryption.org/v1\n"),
+            "session state is not age-encrypted"
+        );
+    }
+    ok(respond(&env, &b, &a, "r1", "bob.txt", w, "r2"), "respond");
+    wrap.check(&env, "r2");
+    assert_eq!(sessions(&env, &b).len(), 1);
+
+    let fa = ["--reply", "r3", "--format", formats[0]];
+    let ra = ok(finish(&env, &a, "r2", &[&fa[..], w].concat()), "alice finish");
+    wrap.check(&env, "r3");
+    assert!(sessions(&env, &a).is_empty(), "Alice's session outlived finish");
+    let rb = ok(finish(&env, &b, "r3", &["--format", formats[1]]), "bob finish");
+    assert!(sessions(&env, &b).is_empty(), "Bob's session outlived finish");
+    (ra.stdout, rb.stdout)
+}
+
+fn json(s: &str) -> Value {
+    serde_json::from_str(s).unwrap_or_else(|e| panic!("not JSON ({e}): {s}"))
+}
+
+/// A JSON result: exactly this count and these entries.
+fn assert_json(out: &str, entries: &[&str]) {
+    let v = json(out);
+    assert_eq!(v["count"], entries.len(), "{out}");
+    assert_eq!(v["entries"], serde_json::json!(entries), "{out}");
+}
+
+fn csv(entries: &[&str]) -> String {
+    let mut s = "entry\r\n".to_owned();
+    for e in entries {
+        s.push_str(e);
+        s.push_str("\r\n");
+    }
+    s
+}
+
+fn lines(entries: &[&str]) -> String {
+    entries.iter().map(|e| format!("{e}\n")).collect()
+}
+
+// ---------------------------------------------------------------- keygen
+
+#[test]
+fn keygen_writes_an_age_identity_and_pubkey_repeats_it() {
+    let env = Env::new();
+    let a = env.party("alice", "ACME CERT");
+
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(env.path("alice.id")).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "identity file mode {mode:o}");
+    }
+    let text = env.read("alice.id");
+    let all: Vec<&str> = text.lines().collect();
+    assert!(all[0].starts_with('#'), "{text}");
+    let keys: Vec<&str> = all.iter().copied().filter(|l| !l.starts_with('#')).collect();
+    assert_eq!(keys.len(), 1, "one key line and only comments besides:\n{text}");
+    assert!(keys[0].starts_with("AGE-SECRET-KEY-1"), "{text}");
+
+    // pubkey prints keygen's line again.
+    let line = env.ok(&["pubkey", "-i", "alice.id"]).stdout;
+    assert_eq!(line, format!("{}\n", a.line));
+    assert!(
+        a.line.starts_with("cosect-v1 age1") && a.line.ends_with(" ACME CERT"),
+        "{}",
+        a.line
+    );
+
+    let v = json(&env.ok(&["pubkey", "-i", "alice.id", "--json"]).stdout);
+    let recipient = v["age_recipient"].as_str().unwrap();
+    assert!(recipient.starts_with("age1"), "{v}");
+    assert_eq!(recipient, a.recipient());
+    let ed = B64.decode(v["ed25519"].as_str().unwrap()).expect("standard base64");
+    assert_eq!(ed.len(), 32);
+    assert_eq!(a.line.split(' ').nth(2).unwrap(), v["ed25519"].as_str().unwrap());
+    let fp = v["fingerprint"].as_str().unwrap();
+    assert!(fp.len() >= 16, "{v}");
+    has(&text, &format!("# fingerprint: {fp}"));
+    assert_eq!(v["name"], "ACME CERT");
+
+    // Two identities differ, even with the same name; the secret is never
+    // printed; an existing identity is never replaced silently.
+    let r = env.ok(&["keygen", "-o", "bob.id", "--name", "ACME CERT"]);
+    assert_ne!(r.stdout.trim_end(), a.line);
+    assert!(!r.stdout.contains("AGE-SECRET-KEY") && !r.stderr.contains("AGE-SECRET-KEY"));
+    let e = env.fails(&["keygen", "-o", "alice.id", "--name", "x"], 1);
+    has(&e, "alice.id: file exists");
+    assert_eq!(env.read("alice.id"), text);
+
+    // The outside age CLI reads the file as it is.
+    if have_tool("age-keygen", Command::new("age-keygen").arg("--version")) {
+        let out = Command::new("age-keygen")
+            .args(["-y", "alice.id"])
+            .current_dir(env.root())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(String::from_utf8(out.stdout).unwrap(), format!("{recipient}\n"));
+    }
+}
+
+// ---------------------------------------------------------------- kinds
+
+#[test]
+fn raw_entries_match_exactly() {
+    let (a, b) = mutual(
+        "raw",
+        "alpha\nBeta\n spaced \ngamma\nonly-alice\n",
+        "gamma\nbeta\n spaced \nalpha\nonly-bob\n",
+        Wrap::Plain,
+        ["text", "text"],
+    );
+    assert_eq!(a, lines(&["alpha", " spaced ", "gamma"]));
+    assert_eq!(b, lines(&["gamma", " spaced ", "alpha"]));
+}
+
+#[test]
+fn domains_meet_across_spellings() {
+    let (a, b) = mutual(
+        "domain",
+        "# Alice's domains\nExample.COM\nmail.acme.test.\nonly-alice.example\n\nBücher.example\nexample.com\n",
+        "xn--bcher-kva.example\nonly-bob.example\nexample.com.\nMAIL.ACME.TEST\n",
+        Wrap::Armor,
+        ["json", "csv"],
+    );
+    assert_json(&a, &["Example.COM", "mail.acme.test.", "Bücher.example"]);
+    assert_eq!(json(&a)["mode"], "mutual");
+    assert_eq!(b, csv(&["xn--bcher-kva.example", "example.com.", "MAIL.ACME.TEST"]));
+}
+
+#[test]
+fn ips_meet_across_spellings() {
+    let (a, b) = mutual(
+        "ip",
+        "192.0.2.1\n2001:0DB8:0000:0000:0000:0000:0000:0001\n10.0.0.1\n::ffff:198.51.100.7\n",
+        "2001:db8::1\n198.51.100.7\n10.0.0.2\n192.0.2.1\n",
+        Wrap::Encrypt,
+        ["csv", "json"],
+    );
+    assert_eq!(
+        a,
+        csv(&[
+            "192.0.2.1",
+            "2001:0DB8:0000:0000:0000:0000:0000:0001",
+            "::ffff:198.51.100.7"
+        ])
+    );
+    assert_json(&b, &["2001:db8::1", "198.51.100.7", "192.0.2.1"]);
+}
+
+#[test]
+fn hashes_meet_across_case() {
+    let md5 = "d41d8cd98f00b204e9800998ecf8427e";
+    let sha1 = "da39a3ee5e6b4b0d3255bfef95601890afd80709";
+    let sha256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+    let sha1_mixed = "DA39a3ee5e6b4b0d3255BFEF95601890afd80709";
+    let alice = format!(
+        "{}\n{sha256}\n{sha1_mixed}\n0cc175b9c0f1b6a831c399e269772661\n",
+        md5.to_uppercase()
+    );
+    let bob = format!(
+        "{sha1}\n92eb5ffee6ae2fec3ad71c777531578f\n{md5}\n{}\n",
+        sha256.to_uppercase()
+    );
+    let (a, b) = mutual("hash", &alice, &bob, Wrap::Plain, ["text", "text"]);
+    assert_eq!(a, lines(&[&md5.to_uppercase(), sha256, sha1_mixed]));
+    assert_eq!(b, lines(&[sha1, md5, &sha256.to_uppercase()]));
+}
+
+#[test]
+fn emails_meet_across_domain_case_only() {
+    let (a, b) = mutual(
+        "email",
+        "Alice@Example.COM\nbob@x.org\ncarol@mail.test.\nonly@alice.test\n",
+        "carol@MAIL.TEST\nBob@x.org\nAlice@example.com\nonly@bob.test\n",
+        Wrap::Armor,
+        ["text", "json"],
+    );
+    // The local part is exact: bob@x.org and Bob@x.org are different mailboxes.
+    assert_eq!(a, lines(&["Alice@Example.COM", "carol@mail.test."]));
+    assert_json(&b, &["carol@MAIL.TEST", "Alice@example.com"]);
+}
+
+// ---------------------------------------------------------------- modes
+
+#[test]
+fn one_sided_only_the_initiator_learns() {
+    let (env, a, b) = two_parties();
+    env.write("alice.txt", "one\ntwo\nthree\n");
+    env.write("bob.txt", "three\nfour\none\n");
+    ok(
+        init(&env, &a, &b, "alice.txt", &["--mode", "one-sided", "--encrypt"], "r1"),
+        "init",
+    );
+    let r = ok(respond(&env, &b, &a, "r1", "bob.txt", &["--encrypt"], "r2"), "respond");
+    has(&r.stderr, "one-sided");
+    assert!(
+        sessions(&env, &b).is_empty(),
+        "the responder keeps no session in one-sided mode"
+    );
+    Wrap::Encrypt.check(&env, "r2");
+
+    let e = err(finish(&env, &a, "r2", &["--reply", "r3"]), "finish --reply");
+    has(&e, "writes no round 3");
+    env.assert_absent("r3");
+    assert_eq!(
+        sessions(&env, &a).len(),
+        1,
+        "a refused finish must not consume the session"
+    );
+
+    let r = ok(finish(&env, &a, "r2", &[]), "finish");
+    assert_eq!(r.stdout, "one\nthree\n");
+    assert!(sessions(&env, &a).is_empty());
+}
+
+#[test]
+fn cardinality_both_learn_only_the_count() {
+    let (env, a, b) = two_parties();
+    env.write("alice.txt", "one\ntwo\nthree\nfive\n");
+    env.write("bob.txt", "three\nfour\none\n");
+    ok(
+        init(&env, &a, &b, "alice.txt", &["--mode", "cardinality"], "r1"),
+        "init",
+    );
+    ok(respond(&env, &b, &a, "r1", "bob.txt", &[], "r2"), "respond");
+    assert_eq!(sessions(&env, &b).len(), 1);
+
+    let r = ok(
+        finish(&env, &a, "r2", &["--reply", "r3", "--format", "json"]),
+        "alice finish",
+    );
+    let v = json(&r.stdout);
+    assert_eq!(v["count"], 2, "{v}");
+    assert_eq!(v["mode"], "cardinality");
+    assert!(v.get("entries").is_none(), "cardinality mode printed entries: {v}");
+    for entry in ["one", "two", "three", "four", "five"] {
+        assert!(!r.stdout.contains(&format!("\"{entry}\"")), "{}", r.stdout);
+    }
+
+    let r = ok(finish(&env, &b, "r3", &[]), "bob finish");
+    assert_eq!(r.stdout, "2\n");
+    assert!(sessions(&env, &a).is_empty() && sessions(&env, &b).is_empty());
+}
+
+#[test]
+fn padding_stdin_quiet_and_inspect() {
+    let (env, a, b) = two_parties();
+    env.write("bob.txt", "d.example\nb.example\n");
+    // Alice's list from standard input, padded to 16; everything quiet.
+    let mut child = env
+        .command(&[
+            "-q",
+            "init",
+            "-i",
+            &a.id,
+            "--state-dir",
+            &a.state,
+            "--peer",
+            &b.public,
+            "--input",
+            "-",
+            "--kind",
+            "domain",
+            "--pad-to",
+            "16",
+            "-o",
+            "r1",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write as _;
+    let mut stdin = child.stdin.take().unwrap();
+    stdin
+        .write_all(b"a.example\nB.Example\nc.example\nd.example.\n")
+        .unwrap();
+    drop(stdin);
+    let r: common::Run = child.wait_with_output().unwrap().into();
+    assert_eq!((r.code, r.stdout.as_str(), r.stderr.as_str()), (0, "", ""));
+
+    let r1 = json(&env.ok(&["inspect", "r1", "--json", "--peer", &a.public]).stdout);
+    assert_eq!(r1["points"], 16, "{r1}");
+    assert_eq!(r1["round"], 1);
+    assert_eq!(r1["kind"], "domain");
+    assert_eq!(r1["signature"], "valid");
+    // Checked against the wrong peer, the signature is not Bob's.
+    let r1 = json(&env.ok(&["inspect", "r1", "--json", "--peer", &b.public]).stdout);
+    assert_eq!(r1["signature"], "invalid", "{r1}");
+
+    let r = respond(&env, &b, &a, "r1", "bob.txt", &["-q", "--pad-to", "8"], "r2");
+    assert_eq!((r.code, r.stderr.as_str()), (0, ""));
+    let r2 = json(&env.ok(&["inspect", "r2", "--json"]).stdout);
+    assert_eq!(
+        (r2["round"].as_u64(), r2["points"].as_u64(), r2["doubled"].as_u64()),
+        (Some(2), Some(8), Some(16))
+    );
+    assert_eq!(r2["signature"], "unchecked");
+
+    let r = finish(&env, &a, "r2", &["-q", "--reply", "r3"]);
+    assert_eq!(
+        (r.code, r.stdout.as_str(), r.stderr.as_str()),
+        (0, "B.Example\nd.example.\n", "")
+    );
+    let r = finish(&env, &b, "r3", &["-q"]);
+    assert_eq!(
+        (r.code, r.stdout.as_str(), r.stderr.as_str()),
+        (0, "d.example\nb.example\n", "")
+    );
+}
+
+#[test]
+fn damaged_bundles_are_errors_not_panics() {
+    let (env, a, b) = two_parties();
+    env.write("alice.txt", "x\ny\n");
+    env.write("bob.txt", "y\n");
+    ok(init(&env, &a, &b, "alice.txt", &[], "plain"), "init");
+    ok(init(&env, &a, &b, "alice.txt", &["--encrypt"], "sealed"), "init");
+    ok(init(&env, &a, &b, "alice.txt", &["--armor"], "armored"), "init");
+    let cut = |from: &str, to: &str, keep: usize| {
+        let b = env.bytes(from);
+        std::fs::write(env.path(to), &b[..keep.min(b.len())]).unwrap();
+    };
+    cut("plain", "plain.cut", 300);
+    cut("sealed", "sealed.cut", 150);
+    cut("armored", "armored.cut", 150);
+    env.write("empty", "");
+    env.write("text", "hello, this is not a bundle\n");
+    for (file, why) in [
+        ("plain.cut", "not a valid cosect bundle"),
+        ("empty", "not a valid cosect bundle"),
+        ("text", "not a valid cosect bundle"),
+        ("sealed.cut", "cannot decrypt the bundle"),
+        ("armored.cut", "cannot decrypt the bundle"),
+    ] {
+        let e = err(respond(&env, &b, &a, file, "bob.txt", &[], "r2"), file);
+        has(&e, &format!("{file}: {why}"));
+        env.assert_absent("r2");
+        let e = err(finish(&env, &a, file, &["--reply", "r3"]), file);
+        has(&e, &format!("{file}: {why}"));
+        env.assert_absent("r3");
+        // inspect reports, never panics.
+        let r = env.run(&["inspect", file, "-i", &b.id]);
+        assert_eq!(r.code, 1, "inspect {file}: {}", r.stderr);
+    }
+    assert!(sessions(&env, &b).is_empty());
+    assert_eq!(sessions(&env, &a).len(), 3);
+}
+
+// ---------------------------------------------------------------- envelopes and interop
+
+/// Run an outside tool in the scratch directory; require success.
+fn tool(env: &Env, program: &str, args: &[&str]) -> String {
+    let out = Command::new(program)
+        .args(args)
+        .current_dir(env.root())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{program} {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn age_cli_decrypts_our_bundles_with_the_identity_file() {
+    if !have_tool("the age CLI", Command::new("age").arg("--version")) {
+        return;
+    }
+    let (env, a, b) = two_parties();
+    env.write("alice.txt", "x\ny\n");
+    env.write("bob.txt", "y\nz\n");
+    ok(init(&env, &a, &b, "alice.txt", &["--encrypt"], "r1.age"), "init");
+    Wrap::Encrypt.check(&env, "r1.age");
+    tool(&env, "age", &["-d", "-i", "bob.id", "-o", "r1.cose", "r1.age"]);
+    Wrap::Plain.check(&env, "r1.cose");
+    // Alice cannot read what she encrypted to Bob.
+    let out = Command::new("age")
+        .args(["-d", "-i", "alice.id", "r1.age"])
+        .current_dir(env.root())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+
+    // The decrypted bundle is the same bundle: Bob answers it, and the
+    // exchange completes.
+    ok(
+        respond(&env, &b, &a, "r1.cose", "bob.txt", &["--armor"], "r2.asc"),
+        "respond",
+    );
+    tool(&env, "age", &["-d", "-i", "alice.id", "-o", "r2.cose", "r2.asc"]);
+    Wrap::Plain.check(&env, "r2.cose");
+    let r = ok(finish(&env, &a, "r2.asc", &["--reply", "r3"]), "finish");
+    assert_eq!(r.stdout, "y\n");
+}
+
+#[test]
+fn bundles_encrypted_by_hand_with_age_are_accepted() {
+    if !have_tool("the age CLI", Command::new("age").arg("--version")) {
+        return;
+    }
+    let (env, a, b) = two_parties();
+    env.write("alice.txt", "x\ny\nw\n");
+    env.write("bob.txt", "w\ny\nz\n");
+    for (n, armor) in [(1, false), (2, true)] {
+        let plain = format!("s{n}.r1");
+        let sealed = format!("s{n}.r1.age");
+        ok(init(&env, &a, &b, "alice.txt", &[], &plain), "init");
+        let mut args = vec!["-r", b.recipient(), "-o", sealed.as_str()];
+        if armor {
+            args.insert(0, "-a");
+        }
+        args.push(&plain);
+        tool(&env, "age", &args);
+        if armor {
+            Wrap::Armor.check(&env, &sealed);
+        } else {
+            Wrap::Encrypt.check(&env, &sealed);
+        }
+        let r2 = format!("s{n}.r2");
+        let r3 = format!("s{n}.r3");
+        ok(respond(&env, &b, &a, &sealed, "bob.txt", &[], &r2), "respond");
+        let ra = ok(finish(&env, &a, &r2, &["--reply", &r3]), "alice finish");
+        let rb = ok(finish(&env, &b, &r3, &[]), "bob finish");
+        assert_eq!((ra.stdout.as_str(), rb.stdout.as_str()), ("y\nw\n", "w\ny\n"));
+    }
+}
+
+/// Verify a COSE_Sign1 file with pycose under the Ed25519 key of `pubkey_json`.
+/// `flip`: index of a byte to flip first. Returns what pycose decided.
+fn pycose_verifies(env: &Env, bundle: &str, pubkey_json: &str, flip: Option<usize>) -> bool {
+    const SCRIPT: &str = r#"
+import base64, json, sys
+import cbor2
+from pycose.messages import Sign1Message
+from pycose.keys import OKPKey
+from pycose.keys.curves import Ed25519
+data = open(sys.argv[1], "rb").read()
+key = base64.b64decode(json.load(open(sys.argv[2]))["ed25519"])
+if len(sys.argv) > 3:
+    i = int(sys.argv[3])
+    data = data[:i] + bytes([data[i] ^ 0x01]) + data[i + 1:]
+try:
+    m = Sign1Message.decode(data)
+except TypeError:
+    # pycose 1.1 with cbor2 >= 6 (arrays decoded as tuples, pycose issue
+    # #141): decode the tag-18 message and hand pycose the parts it expects.
+    t = cbor2.loads(data)
+    assert t.tag == 18, t.tag
+    parts = list(t.value)
+    parts[1] = dict(parts[1])
+    m = Sign1Message.from_cose_obj(parts, True)
+m.key = OKPKey(crv=Ed25519, x=key)
+try:
+    ok = m.verify_signature()
+except Exception as e:
+    print("error:", e, file=sys.stderr)
+    ok = False
+print("valid" if ok else "invalid")
+"#;
+    env.write("verify.py", SCRIPT);
+    let flip = flip.map(|i| i.to_string());
+    let mut args = vec!["verify.py", bundle, pubkey_json];
+    if let Some(f) = &flip {
+        args.push(f);
+    }
+    match tool(env, "python3", &args).trim() {
+        "valid" => true,
+        "invalid" => false,
+        other => panic!("verify.py printed {other:?}"),
+    }
+}
+
+#[test]
+fn pycose_verifies_our_signature() {
+    if !have_tool(
+        "python3 with pycose",
+        Command::new("python3").args(["-c", "import pycose, cbor2"]),
+    ) {
+        return;
+    }
+    let (env, a, b) = two_parties();
+    env.write("alice.txt", "x\ny\nz\n");
+    env.write("bob.txt", "y\n");
+    env.write("alice.json", &env.ok(&["pubkey", "-i", "alice.id", "--json"]).stdout);
+    env.write("bob.json", &env.ok(&["pubkey", "-i", "bob.id", "--json"]).stdout);
+    ok(init(&env, &a, &b, "alice.txt", &[], "r1"), "init");
+    ok(respond(&env, &b, &a, "r1", "bob.txt", &[], "r2"), "respond");
+
+    assert!(pycose_verifies(&env, "r1", "alice.json", None));
+    assert!(pycose_verifies(&env, "r2", "bob.json", None));
+    assert!(
+        !pycose_verifies(&env, "r1", "bob.json", None),
+        "verified under the wrong key"
+    );
+    let len = env.bytes("r1").len();
+    // A byte inside the payload's elements (they end the payload, right
+    // before the 64-byte signature), and the last byte of the signature.
+    assert!(!pycose_verifies(&env, "r1", "alice.json", Some(len - 120)));
+    assert!(!pycose_verifies(&env, "r1", "alice.json", Some(len - 1)));
+}
+
+#[test]
+fn altered_bundle_is_refused() {
+    let (env, a, b) = two_parties();
+    env.write("alice.txt", "x\ny\nz\n");
+    env.write("bob.txt", "y\n");
+    ok(init(&env, &a, &b, "alice.txt", &[], "r1"), "init");
+    let mut bytes = env.bytes("r1");
+    let i = bytes.len() - 120; // inside the blinded elements
+    bytes[i] ^= 1;
+    std::fs::write(env.path("r1.bad"), bytes).unwrap();
+    let e = err(respond(&env, &b, &a, "r1.bad", "bob.txt", &[], "r2"), "respond");
+    has(&e, "r1.bad: the signature does not verify");
+    env.assert_absent("r2");
+    assert!(sessions(&env, &b).is_empty());
+}
+
+// ---------------------------------------------------------------- failures
+
+/// A party's short fingerprint as `pubkey --json` shows it.
+fn fingerprint(env: &Env, p: &Party) -> String {
+    json(&env.ok(&["pubkey", "-i", &p.id, "--json"]).stdout)["fingerprint"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[test]
+fn bundle_from_someone_other_than_the_peer_is_refused() {
+    let (env, a, b) = two_parties();
+    let c = env.party("carol", "Carol");
+    env.write("alice.txt", "x\ny\n");
+    env.write("bob.txt", "y\n");
+    ok(init(&env, &a, &b, "alice.txt", &["--encrypt"], "r1"), "init");
+    // Bob expects Carol; the bundle is Alice's.
+    let e = err(respond(&env, &b, &c, "r1", "bob.txt", &[], "r2"), "respond");
+    has(&e, "r1: the bundle is from ACME CERT");
+    has(&e, &format!("not from your peer Carol ({})", fingerprint(&env, &c)));
+    env.assert_absent("r2");
+    assert!(sessions(&env, &b).is_empty());
+}
+
+#[test]
+fn bundle_addressed_to_another_identity_is_refused() {
+    let (env, a, b) = two_parties();
+    let c = env.party("carol", "Carol");
+    env.write("alice.txt", "x\ny\n");
+    env.write("carol.txt", "y\n");
+    // Plain: Carol can read it, but it is addressed to Bob.
+    ok(init(&env, &a, &b, "alice.txt", &[], "plain.r1"), "init");
+    let e = err(respond(&env, &c, &a, "plain.r1", "carol.txt", &[], "r2"), "respond");
+    has(
+        &e,
+        &format!(
+            "plain.r1: the bundle is addressed to fingerprint {}, not to you",
+            fingerprint(&env, &b)
+        ),
+    );
+    env.assert_absent("r2");
+    // Encrypted to Bob: Carol cannot even decrypt it.
+    ok(init(&env, &a, &b, "alice.txt", &["--armor"], "sealed.r1"), "init");
+    let e = err(respond(&env, &c, &a, "sealed.r1", "carol.txt", &[], "r2"), "respond");
+    has(&e, "sealed.r1: cannot decrypt the bundle");
+    env.assert_absent("r2");
+    assert!(sessions(&env, &c).is_empty());
+}
+
+#[test]
+fn rounds_cannot_be_replayed_or_fed_back() {
+    let (env, a, b) = two_parties();
+    env.write("alice.txt", "x\ny\n");
+    env.write("bob.txt", "y\nx\n");
+    ok(init(&env, &a, &b, "alice.txt", &[], "r1"), "init");
+    // Round 1 answered twice.
+    ok(respond(&env, &b, &a, "r1", "bob.txt", &[], "r2"), "respond");
+    let e = err(respond(&env, &b, &a, "r1", "bob.txt", &[], "r2.again"), "respond again");
+    has(&e, "r1: session");
+    has(&e, "was already answered");
+    env.assert_absent("r2.again");
+
+    // Mutual mode: finishing round 2 without --reply is refused and keeps the session.
+    let e = err(finish(&env, &a, "r2", &[]), "finish without --reply");
+    has(&e, "mutual mode: your peer needs round 3");
+    assert_eq!(sessions(&env, &a).len(), 1);
+
+    let r = ok(finish(&env, &a, "r2", &["--reply", "r3"]), "finish");
+    assert_eq!(r.stdout, "x\ny\n");
+    // The same round 2 finished twice: the session is gone.
+    let e = err(finish(&env, &a, "r2", &["--reply", "r3.again"]), "finish again");
+    has(&e, "r2: no open session");
+    env.assert_absent("r3.again");
+    // Round 3 fed back to its sender: it is addressed to Bob.
+    let e = err(finish(&env, &a, "r3", &[]), "alice finish r3");
+    has(
+        &e,
+        &format!(
+            "r3: the bundle is addressed to fingerprint {}, not to you",
+            fingerprint(&env, &b)
+        ),
+    );
+    // Round 1 fed to `finish` by its addressee, and round 3 to `respond`.
+    let e = err(finish(&env, &b, "r1", &[]), "bob finish r1");
+    has(
+        &e,
+        "r1: not a valid cosect bundle: this is a round-1 bundle, but session",
+    );
+    let e = err(respond(&env, &b, &a, "r2", "bob.txt", &[], "r4"), "respond to r2");
+    has(&e, "r2: the bundle is from Bob MSSP");
+    env.assert_absent("r4");
+
+    let r = ok(finish(&env, &b, "r3", &[]), "bob finish");
+    assert_eq!(r.stdout, "y\nx\n");
+    let e = err(finish(&env, &b, "r3", &[]), "bob finish again");
+    has(&e, "r3: no open session");
+}
+
+#[test]
+fn expired_bundle_is_refused() {
+    let (env, a, b) = two_parties();
+    env.write("alice.txt", "x\ny\n");
+    env.write("bob.txt", "y\n");
+    ok(init(&env, &a, &b, "alice.txt", &["--expires", "1s"], "r1"), "init");
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    let e = err(respond(&env, &b, &a, "r1", "bob.txt", &[], "r2"), "respond");
+    has(&e, "r1: the bundle expired at ");
+    env.assert_absent("r2");
+    assert!(sessions(&env, &b).is_empty());
+}
+
+#[test]
+fn outputs_are_never_replaced_without_force() {
+    let (env, a, b) = two_parties();
+    env.write("alice.txt", "x\ny\n");
+    env.write("bob.txt", "y\n");
+    env.write("r1", "keep me\n");
+    let e = err(init(&env, &a, &b, "alice.txt", &[], "r1"), "init");
+    has(&e, "r1: file exists");
+    has(&e, "--force");
+    assert_eq!(env.read("r1"), "keep me\n");
+    assert!(sessions(&env, &a).is_empty(), "a refused init left a session");
+    ok(init(&env, &a, &b, "alice.txt", &["--force"], "r1"), "init --force");
+    Wrap::Plain.check(&env, "r1");
+
+    ok(respond(&env, &b, &a, "r1", "bob.txt", &[], "r2"), "respond");
+    env.write("shared.txt", "old results\n");
+    let e = err(finish(&env, &a, "r2", &["--reply", "r3", "-o", "shared.txt"]), "finish");
+    has(&e, "shared.txt: file exists");
+    env.assert_absent("r3");
+    assert_eq!(env.read("shared.txt"), "old results\n");
+    assert_eq!(sessions(&env, &a).len(), 1, "a refused finish consumed the session");
+    let r = ok(
+        finish(&env, &a, "r2", &["--reply", "r3", "-o", "shared.txt", "--force"]),
+        "finish --force",
+    );
+    assert_eq!(r.stdout, "");
+    assert_eq!(env.read("shared.txt"), "y\n");
+}
+
+#[test]
+fn invalid_lines_name_file_and_line_or_are_skipped() {
+    let (env, a, b) = two_parties();
+    env.write(
+        "ips.txt",
+        "# IPs\n192.0.2.1\n999.1.1.1\n\n10.0.0.1\nnot-an-ip\n192.0.2.1\n",
+    );
+    let e = err(init(&env, &a, &b, "ips.txt", &["--kind", "ip"], "r1"), "init");
+    has(&e, "ips.txt: line 3: not an IPv4 or IPv6 address: 999.1.1.1");
+    has(&e, "--skip-invalid");
+    env.assert_absent("r1");
+    assert!(sessions(&env, &a).is_empty());
+
+    let r = ok(
+        init(&env, &a, &b, "ips.txt", &["--kind", "ip", "--skip-invalid"], "r1"),
+        "init --skip-invalid",
+    );
+    has(
+        &r.stderr,
+        "ips.txt: skipped 2 invalid line(s) for kind ip (first: line 3",
+    );
+    let v = json(&env.ok(&["inspect", "r1", "--json"]).stdout);
+    assert_eq!(v["points"], 2, "{v}");
+    assert_eq!(v["kind"], "ip");
+
+    // The responder's list is checked the same way, against the kind of round 1.
+    env.write("bob.txt", "10.0.0.1\nexample.com\n");
+    let e = err(respond(&env, &b, &a, "r1", "bob.txt", &[], "r2"), "respond");
+    has(&e, "bob.txt: line 2: not an IPv4 or IPv6 address: example.com");
+    env.assert_absent("r2");
+    ok(
+        respond(&env, &b, &a, "r1", "bob.txt", &["--skip-invalid"], "r2"),
+        "respond",
+    );
+    let r = ok(finish(&env, &a, "r2", &["--reply", "r3"]), "finish");
+    assert_eq!(r.stdout, "10.0.0.1\n");
+}
+
+#[test]
+fn empty_input_is_refused() {
+    let (env, a, b) = two_parties();
+    env.write("empty.txt", "");
+    env.write("comments.txt", "# nothing here\n\n   \n# still nothing\n");
+    for list in ["empty.txt", "comments.txt"] {
+        let e = err(init(&env, &a, &b, list, &["--kind", "domain"], "r1"), "init");
+        has(&e, &format!("{list}: no domain entries to compare"));
+        env.assert_absent("r1");
+    }
+    // Every line invalid and skipped leaves nothing either.
+    env.write("bad.txt", "-bad-\n..\n");
+    let e = err(
+        init(&env, &a, &b, "bad.txt", &["--kind", "hash", "--skip-invalid"], "r1"),
+        "init",
+    );
+    has(&e, "bad.txt: no hash entries to compare");
+    env.assert_absent("r1");
+    assert!(sessions(&env, &a).is_empty());
+
+    env.write("alice.txt", "x\n");
+    ok(init(&env, &a, &b, "alice.txt", &[], "r1"), "init");
+    let e = err(respond(&env, &b, &a, "r1", "comments.txt", &[], "r2"), "respond");
+    has(&e, "comments.txt: no raw entries to compare");
+    env.assert_absent("r2");
+    assert!(sessions(&env, &b).is_empty());
+}
+
+#[test]
+fn responder_caps_the_peer_set() {
+    let (env, a, b) = two_parties();
+    env.write("alice.txt", "1\n2\n3\n4\n5\n");
+    env.write("bob.txt", "5\n6\n");
+    ok(init(&env, &a, &b, "alice.txt", &[], "r1"), "init");
+    let e = err(
+        respond(&env, &b, &a, "r1", "bob.txt", &["--max-peer-items", "4"], "r2"),
+        "respond",
+    );
+    has(&e, "r1: the peer's set has 5 elements, more than --max-peer-items 4");
+    env.assert_absent("r2");
+    assert!(sessions(&env, &b).is_empty());
+    // Exactly at the cap is fine.
+    ok(
+        respond(&env, &b, &a, "r1", "bob.txt", &["--max-peer-items", "5"], "r2"),
+        "respond",
+    );
+    let r = ok(finish(&env, &a, "r2", &["--reply", "r3"]), "finish");
+    assert_eq!(r.stdout, "5\n");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let env = Env::new();
+    env.party("alice", "A");
+    env.write("x.txt", "x\n");
+    for args in [
+        &["frobnicate"][..],
+        &["init", "-i", "alice.id", "--input", "x.txt"][..], // no --peer
+        &[
+            "init",
+            "-i",
+            "alice.id",
+            "--peer",
+            "alice.pub",
+            "--input",
+            "x.txt",
+            "--kind",
+            "nope",
+        ][..],
+        &[
+            "init",
+            "-i",
+            "alice.id",
+            "--peer",
+            "alice.pub",
+            "--input",
+            "x.txt",
+            "--expires",
+            "0s",
+        ][..],
+        &["finish", "--format", "xml", "r2"][..],
+        &["respond"][..],
+    ] {
+        let e = env.fails(args, 2);
+        assert!(e.starts_with("error:"), "{args:?}: {e}");
+        assert!(e.contains("Usage:") || e.contains("--help"), "{args:?}: {e}");
+    }
+    assert_eq!(std::fs::read_dir(env.path("state")).unwrap().count(), 0);
+}
+
+#[test]
+fn default_paths_come_from_xdg_dirs() {
+    // No -i and no --state-dir: identity in $XDG_CONFIG_HOME/cosect, state
+    // in $XDG_STATE_HOME/cosect, never the real home.
+    let env = Env::new();
+    let r = env.ok(&["keygen", "--name", "Default"]);
+    assert!(env.path("config/cosect/identity.txt").exists());
+    env.write("me.pub", &r.stdout);
+    env.party("bob", "Bob");
+    env.write("x.txt", "x\n");
+    env.ok(&["init", "--peer", "bob.pub", "--input", "x.txt", "-o", "r1"]);
+    let dir = env.path("state/cosect/sessions");
+    assert_eq!(std::fs::read_dir(dir).unwrap().count(), 1);
+}
+
+// ---------------------------------------------------------------- demo
+
+/// testdata/alice-iocs.txt ∩ testdata/bob-domains.txt under domain
+/// normalization (lower case, trailing dot stripped, IDNA): Alice's spelling
+/// in Alice's order (her duplicate CDN-ANALYTICS-TRACK line merged into the
+/// first), and Bob's in his.
+const DEMO_ALICE: &str = "cdn-analytics-track.example.io
+acme-payroll.example.com
+mail.acme-corp.example.com
+vpn.northwind.example.com
+bücher-shop.example.de
+";
+const DEMO_BOB: &str = "ACME-PAYROLL.example.com
+mail.acme-corp.example.com.
+vpn.northwind.example.com
+xn--bcher-shop-9db.example.de
+cdn-analytics-track.example.io
+";
+
+#[test]
+fn demo_prints_the_shared_entries() {
+    let env = Env::new();
+    let r = env.ok(&["demo"]);
+    assert_eq!(r.stdout, DEMO_ALICE);
+    has(&r.stderr, "Alice");
+
+    let r = env.ok(&["-q", "demo", "--dir", "kept"]);
+    assert_eq!(r.stdout, DEMO_ALICE);
+    assert_eq!(r.stderr, "");
+    assert_eq!(env.read("kept/alice-shared.txt"), DEMO_ALICE);
+    assert_eq!(env.read("kept/bob-shared.txt"), DEMO_BOB);
+    // Nothing leaked into the default places.
+    assert_eq!(std::fs::read_dir(env.path("config")).unwrap().count(), 0);
+    assert_eq!(std::fs::read_dir(env.path("state")).unwrap().count(), 0);
+}
