@@ -58,7 +58,8 @@ pub fn io_error(name: &str, what: &str, e: &std::io::Error) -> Error {
 }
 
 /// Refuse before any work when a destination exists and `--force` is off,
-/// or when a binary output would go to a terminal.
+/// or when a binary output would go to a terminal. Callers pass
+/// `binary = false` when the user named standard output explicitly (`-o -`).
 pub fn check_dest(dest: &Dest, force: bool, binary: bool) -> Result<()> {
     match dest {
         Dest::Stdout if binary && std::io::stdout().is_terminal() => {

@@ -71,9 +71,11 @@ pub fn encrypt(data: &[u8], recipient: &age::x25519::Recipient, armor: bool) -> 
     out
 }
 
-/// Decrypt an age file (binary or armored) with `identity`.
+/// Decrypt an age file (binary or armored) with `identity`. White space
+/// before the armor (a pasted mail body) is skipped, as `detect` allows it.
 pub fn decrypt(data: &[u8], identity: &dyn age::Identity) -> Result<Vec<u8>, BundleError> {
-    let reader = ArmoredReader::new(data);
+    let start = data.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(data.len());
+    let reader = ArmoredReader::new(&data[start..]);
     let dec = age::Decryptor::new(reader).map_err(|e| BundleError::Decrypt(decrypt_reason(&e)))?;
     let mut r = dec
         .decrypt(std::iter::once(identity))
@@ -93,5 +95,24 @@ fn decrypt_reason(e: &age::DecryptError) -> String {
         age::DecryptError::InvalidMac | age::DecryptError::DecryptionFailed => "the encrypted data is damaged".into(),
         age::DecryptError::Io(_) => "the age file is damaged or cut short".into(),
         _ => "it could not be decrypted with your identity".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn armor_after_leading_white_space_decrypts() {
+        let id = age::x25519::Identity::generate();
+        let armored = encrypt(b"bundle", &id.to_public(), true);
+        let mut pasted = b"\r\n  \n".to_vec();
+        pasted.extend_from_slice(&armored);
+        pasted.extend_from_slice(b"\n\n");
+        assert_eq!(Envelope::detect(&pasted), Envelope::Armored);
+        assert_eq!(decrypt(&pasted, &id).unwrap(), b"bundle");
+        let binary = encrypt(b"bundle", &id.to_public(), false);
+        assert_eq!(Envelope::detect(&binary), Envelope::Age);
+        assert_eq!(decrypt(&binary, &id).unwrap(), b"bundle");
     }
 }

@@ -157,7 +157,7 @@ pub fn demo(args: &DemoArgs, ctx: &Ctx) -> Result<()> {
             "demo: the two sides found different numbers of shared entries",
         ));
     }
-    print!("{a}");
+    print_stdout(&a)?;
     match &args.dir {
         Some(d) => ctx.say(format!("\nThe demo's files are in {}.", d.display())),
         None => ctx.say("\nThe demo's files were temporary and are gone; keep them with --dir DIR."),

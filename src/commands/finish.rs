@@ -33,7 +33,9 @@ pub fn finish(args: &FinishArgs, ctx: &Ctx) -> Result<()> {
     }
     fsio::check_dest(&results, args.force, false)?;
     if let Some(r) = &reply {
-        fsio::check_dest(r, args.force, env != Envelope::Armored)?;
+        // `--reply` always names its destination, so `--reply -` is an
+        // explicit request for standard output, like `-o -`.
+        fsio::check_dest(r, args.force, false)?;
     }
     let me = load_identity(&args.id.identity)?;
     let store = store(&args.state.state_dir)?;

@@ -26,7 +26,9 @@ pub fn init(args: &InitArgs, ctx: &Ctx) -> Result<()> {
     if let Some(o) = &args.out.output {
         check_distinct(&[input, &args.peer], &[o])?;
     }
-    fsio::check_dest(&dest, args.out.force, env != Envelope::Armored)?;
+    // A binary bundle goes to a terminal only when asked for with `-o -`.
+    let binary_to_terminal_check = env != Envelope::Armored && args.out.output.is_none();
+    fsio::check_dest(&dest, args.out.force, binary_to_terminal_check)?;
     let me = load_identity(&args.id.identity)?;
     let peer = load_peer(&args.peer)?;
     if peer == me.public() {

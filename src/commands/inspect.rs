@@ -41,11 +41,13 @@ pub struct Summary {
 pub fn inspect(args: &InspectArgs, _ctx: &Ctx) -> Result<()> {
     let s = summary(args)?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&s).expect("JSON to memory"));
+        print_stdout(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&s).expect("JSON to memory")
+        ))
     } else {
-        print!("{}", render_human(&s));
+        print_stdout(&render_human(&s))
     }
-    Ok(())
 }
 
 /// Read a bundle and summarize its header.

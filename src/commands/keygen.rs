@@ -5,7 +5,7 @@ use std::io::IsTerminal;
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
 
-use super::{default_identity_path, load_identity, Ctx};
+use super::{default_identity_path, load_identity, print_stdout, Ctx};
 use crate::cli::{KeygenArgs, PubkeyArgs};
 use crate::error::{Error, Result};
 use crate::fsio::{self, Dest};
@@ -35,7 +35,7 @@ pub fn keygen(args: &KeygenArgs, ctx: &Ctx) -> Result<()> {
             "cosect: identity written to {} (keep it secret; mode 0600)",
             p.display()
         ));
-        println!("{}", public.line());
+        print_stdout(&format!("{}\n", public.line()))?;
     }
     ctx.say(format!(
         "cosect: fingerprint {}; send the public line to your peer and compare fingerprints by phone",
@@ -69,12 +69,11 @@ pub fn public_json(p: &PublicIdentity) -> serde_json::Value {
 pub fn pubkey(args: &PubkeyArgs, _ctx: &Ctx) -> Result<()> {
     let public = load_identity(&args.id.identity)?.public();
     if args.json {
-        println!(
-            "{}",
+        print_stdout(&format!(
+            "{}\n",
             serde_json::to_string_pretty(&public_json(&public)).expect("JSON to memory")
-        );
+        ))
     } else {
-        println!("{}", public.line());
+        print_stdout(&format!("{}\n", public.line()))
     }
-    Ok(())
 }

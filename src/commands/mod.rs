@@ -156,6 +156,12 @@ pub fn load_peer(path: &Path) -> Result<PublicIdentity> {
     PublicIdentity::parse(text).map_err(|e| Error::from(e).in_file(&name))
 }
 
+/// Print text on standard output; a closed pipe (`cosect inspect f | head`)
+/// ends the output quietly instead of panicking.
+pub fn print_stdout(text: &str) -> Result<()> {
+    fsio::write_atomic(&fsio::Dest::Stdout, text.as_bytes(), false, false)
+}
+
 /// Read and normalize a list in any input format, reporting what was
 /// skipped (each skipped entry with `--verbose`).
 pub fn read_list(ctx: &Ctx, list: &ListIn, kind: KindSetting) -> Result<Entries> {

@@ -56,7 +56,9 @@ pub fn respond(args: &RespondArgs, ctx: &Ctx) -> Result<()> {
         inputs.extend(args.list.input.as_deref());
         check_distinct(&inputs, &[o])?;
     }
-    fsio::check_dest(&dest, args.out.force, env != Envelope::Armored)?;
+    // A binary bundle goes to a terminal only when asked for with `-o -`.
+    let binary_to_terminal_check = env != Envelope::Armored && args.out.output.is_none();
+    fsio::check_dest(&dest, args.out.force, binary_to_terminal_check)?;
     let me = load_identity(&args.id.identity)?;
     let peer = load_peer(&args.peer)?;
     let store = store(&args.state.state_dir)?;
