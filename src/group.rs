@@ -143,7 +143,7 @@ pub fn decode_and_multiply(
     width: usize,
     progress: &dyn Progress,
 ) -> Result<Vec<u8>, BadPoint> {
-    assert!(input.len() % POINT_LEN == 0 && (1..=POINT_LEN).contains(&width));
+    assert!(input.len().is_multiple_of(POINT_LEN) && (1..=POINT_LEN).contains(&width));
     let h = half(scalar);
     let n = input.len() / POINT_LEN;
     let mut out = vec![0u8; n * width];

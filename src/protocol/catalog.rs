@@ -255,7 +255,7 @@ impl CatalogKey {
         exec: Exec,
         progress: &dyn Progress,
     ) -> Result<Vec<u8>, CatalogError> {
-        if points.len() % POINT_LEN != 0 {
+        if !points.len().is_multiple_of(POINT_LEN) {
             return Err(CatalogError::Counts(
                 "the query is not a whole number of elements".into(),
             ));
@@ -457,14 +457,14 @@ impl CatalogView<'_> {
         if !(MIN_TRUNC..=MAX_TRUNC).contains(&self.trunc) {
             return bad("outputs are not truncated to 8..32 bytes");
         }
-        if self.outputs.is_empty() || self.outputs.len() % self.trunc != 0 {
+        if self.outputs.is_empty() || !self.outputs.len().is_multiple_of(self.trunc) {
             return bad("the outputs are empty or not a whole number of entries");
         }
         if self.label_len > MAX_LABEL {
             return bad("labels are longer than 1024 bytes");
         }
         let r = record_len(self.label_len);
-        if self.labels.len() % r != 0 {
+        if !self.labels.len().is_multiple_of(r) {
             return bad("the label records are not a whole number of records");
         }
         let mut prev: Option<&[u8]> = None;

@@ -150,7 +150,7 @@ fn send_order<R: RngCore + CryptoRng>(n: usize, pad_to: Option<u64>, rng: &mut R
         )));
     }
     let mut order: Vec<u32> = (0..n as u32)
-        .chain(std::iter::repeat(PAD).take(total as usize - n))
+        .chain(std::iter::repeat_n(PAD, total as usize - n))
         .collect();
     order.shuffle(rng);
     Ok(order)
@@ -303,7 +303,8 @@ impl Initiator {
     ) -> Result<(Outcome, Option<Round3>), ProtocolError> {
         let n_a = self.order.len();
         let w = r2.trunc;
-        if w == 0 || w > POINT_LEN || r2.doubled.len() % w != 0 || r2.points.len() % POINT_LEN != 0 {
+        if w == 0 || w > POINT_LEN || !r2.doubled.len().is_multiple_of(w) || !r2.points.len().is_multiple_of(POINT_LEN)
+        {
             return Err(ProtocolError::Counts("element lengths are malformed".into()));
         }
         let n_b = r2.points.len() / POINT_LEN;
@@ -369,7 +370,7 @@ impl Responder {
         progress: &dyn Progress,
         rng: &mut R,
     ) -> Result<(Round2, Option<Responder>), ProtocolError> {
-        if r1.points.len() % POINT_LEN != 0 {
+        if !r1.points.len().is_multiple_of(POINT_LEN) {
             return Err(ProtocolError::Counts("round 1 points are not 32 bytes each".into()));
         }
         let n_a = r1.points.len() / POINT_LEN;
