@@ -13,7 +13,7 @@ use crate::bundle::envelope;
 use crate::error::{Error, Result};
 use crate::fsio::{self, Dest};
 use crate::identity::Identity;
-use crate::input::{Entries, Kind};
+use crate::input::{Entries, Kind, StrList};
 use crate::output::Shared;
 use crate::protocol::{Initiator, Responder};
 
@@ -65,7 +65,7 @@ impl Session {
 /// MISP uuid) when the input named one.
 #[derive(Serialize, Deserialize, zeroize::Zeroize, zeroize::ZeroizeOnDrop)]
 pub struct SecretList {
-    pub values: Vec<String>,
+    pub values: StrList,
     /// Index into `Kind::ALL` of each entry.
     #[serde(with = "serde_bytes")]
     pub kinds: Vec<u8>,
@@ -74,13 +74,16 @@ pub struct SecretList {
 }
 
 impl SecretList {
-    pub fn from_entries(e: &Entries) -> Self {
-        let has_sources = (0..e.len()).any(|i| e.source(i).is_some());
+    /// Move the user's spellings, kinds and source ids out of `e` (its
+    /// canonical bytes, counts and skip reports stay).
+    pub fn from_entries(e: &mut Entries) -> Self {
+        let (values, kinds, sources) = e.take_display();
+        let has_sources = sources.iter().any(Option::is_some);
         SecretList {
-            values: e.original.clone(),
-            kinds: (0..e.len()).map(|i| e.get(i).0 as u8).collect(),
+            values,
+            kinds: kinds.into_iter().map(|k| k as u8).collect(),
             sources: if has_sources {
-                (0..e.len()).map(|i| e.source(i).map(str::to_owned)).collect()
+                sources.into_iter().map(|s| s.map(String::from)).collect()
             } else {
                 Vec::new()
             },
@@ -108,7 +111,7 @@ impl SecretList {
                 .get(i)
                 .and_then(|&k| Kind::ALL.get(k as usize))
                 .map_or("raw", |k| k.name()),
-            value: &self.values[i],
+            value: self.values.get(i),
             source: self.sources.get(i).and_then(|s| s.as_deref()),
             label: None,
         }

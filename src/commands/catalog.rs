@@ -343,7 +343,7 @@ pub fn init(args: &InitArgs, catalog_path: &Path, ctx: &Ctx) -> Result<()> {
     }
     let e = ext(&cat.payload).expect("checked by check_catalog");
     let key_id = e.key_id.clone();
-    let entries = read_list(ctx, &args.list, kind)?;
+    let mut entries = read_list(ctx, &args.list, kind)?;
 
     let bar = ctx.bar(entries.len() as u64, "blinding");
     let (client, points) = Client::start(&entries, args.list.pad_to, Exec::Parallel, &|n| bar.inc(n), &mut OsRng)?;
@@ -385,7 +385,7 @@ pub fn init(args: &InitArgs, catalog_path: &Path, ctx: &Ctx) -> Result<()> {
         catalog_hash: cat.hash.to_vec(),
         key_id,
         sent_hash: sealed.hash.to_vec(),
-        entries: SecretList::from_entries(&entries),
+        entries: SecretList::from_entries(&mut entries),
         client,
     };
     // State first: a query whose state was not saved could never be finished.

@@ -38,7 +38,7 @@ pub fn init(args: &InitArgs, ctx: &Ctx) -> Result<()> {
         );
     }
     let store = store(&args.state.state_dir)?;
-    let entries = read_list(ctx, &args.list, kind)?;
+    let mut entries = read_list(ctx, &args.list, kind)?;
 
     let bar = ctx.bar(entries.len() as u64, "blinding");
     let (state, r1) = Initiator::start(
@@ -50,6 +50,7 @@ pub fn init(args: &InitArgs, ctx: &Ctx) -> Result<()> {
         &mut OsRng,
     )?;
     bar.finish_and_clear();
+    entries.release_canonical();
 
     let mut session = [0u8; SESSION_LEN];
     OsRng.fill_bytes(&mut session);
@@ -82,7 +83,7 @@ pub fn init(args: &InitArgs, ctx: &Ctx) -> Result<()> {
         peer.line(),
         kind.name().into(),
         sealed.hash,
-        crate::store::SecretList::from_entries(&entries),
+        crate::store::SecretList::from_entries(&mut entries),
         Step::AwaitRound2(state),
     );
     // State first: a bundle whose state was not saved could never be finished.

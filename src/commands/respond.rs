@@ -101,7 +101,7 @@ pub fn respond(args: &RespondArgs, ctx: &Ctx) -> Result<()> {
         .with_hint("each round-1 bundle is answered once; ask your peer to start a new exchange"));
     }
 
-    let entries = read_list(ctx, &args.list, kind)?;
+    let mut entries = read_list(ctx, &args.list, kind)?;
     let total = p.n_points + args.list.pad_to.unwrap_or(entries.len() as u64);
     let bar = ctx.bar(total, "answering");
     let round1 = Round1 {
@@ -119,6 +119,8 @@ pub fn respond(args: &RespondArgs, ctx: &Ctx) -> Result<()> {
     )
     .map_err(|e| Error::from(e).in_file(&bundle_name))?;
     bar.finish_and_clear();
+    drop(round1);
+    entries.release_canonical();
 
     let created = now();
     let n_points = (r2.points.len() / crate::group::POINT_LEN) as u64;
@@ -150,7 +152,7 @@ pub fn respond(args: &RespondArgs, ctx: &Ctx) -> Result<()> {
             peer.line(),
             kind.name().into(),
             sealed.hash,
-            crate::store::SecretList::from_entries(&entries),
+            crate::store::SecretList::from_entries(&mut entries),
             Step::AwaitRound3(state),
         );
         store.save(&s, &me)?;

@@ -186,7 +186,7 @@ mod tests {
         assert_eq!(e.format, InputFormat::Csv.name());
         assert_eq!(e.get(0).1, b"www.example.com");
         assert_eq!(e.get(1).1, b"mail.example.org");
-        assert_eq!(e.original[0], "WWW.Example.COM.");
+        assert_eq!(e.original.get(0), "WWW.Example.COM.");
         assert_eq!(e.lines, vec![2, 3]);
         let e = read_entries(data.as_bytes(), &opts("HOSTNAME", KindSetting::Auto)).unwrap();
         assert_eq!(e.len(), 2);
@@ -194,7 +194,8 @@ mod tests {
         assert_eq!(e.len(), 3, "numbered columns read the header row as data");
         let e = read_entries(data.as_bytes(), &opts("1", KindSetting::Auto)).unwrap();
         assert_eq!(
-            e.original[0], "owner",
+            e.original.get(0),
+            "owner",
             "the byte-order mark is not part of the first field"
         );
     }

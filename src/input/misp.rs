@@ -134,7 +134,7 @@ mod tests {
         );
         assert_eq!(e.source(0), Some("a1"));
         assert_eq!(e.source(4), Some("a7"));
-        assert_eq!(e.original[0], "Evil.Example.");
+        assert_eq!(e.original.get(0), "Evil.Example.");
         assert_eq!(e.skip_counts["MISP attributes of types not compared"], 1);
         assert_eq!(e.skip_counts["deleted MISP attributes"], 1);
         assert_eq!(e.skip_counts["address ranges (CIDR)"], 1);

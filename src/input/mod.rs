@@ -16,7 +16,7 @@ pub mod text;
 pub use detect::{detect, sniff, InputFormat, KindSetting};
 pub use normalize::{normalize, Kind};
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::io::BufRead;
 
@@ -86,6 +86,64 @@ pub struct Skipped {
     pub detail: String,
 }
 
+/// Strings stored in one buffer with their end offsets: no allocation per
+/// string, which matters for lists of millions of entries.
+#[derive(Default, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, zeroize::Zeroize)]
+pub struct StrList {
+    buf: String,
+    ends: Vec<u64>,
+}
+
+impl std::fmt::Debug for StrList {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl StrList {
+    pub fn push(&mut self, s: &str) {
+        self.buf.push_str(s);
+        self.ends.push(self.buf.len() as u64);
+    }
+
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// String `i`; empty if `i` is out of range or the offsets are damaged
+    /// (a list read back from storage is never trusted to index blindly).
+    pub fn get(&self, i: usize) -> &str {
+        let start = if i == 0 {
+            0
+        } else {
+            self.ends.get(i - 1).copied().unwrap_or(0)
+        };
+        let end = self.ends.get(i).copied().unwrap_or(start);
+        self.buf.get(start as usize..end as usize).unwrap_or("")
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        (0..self.len()).map(|i| self.get(i))
+    }
+}
+
+impl std::ops::Index<usize> for StrList {
+    type Output = str;
+    fn index(&self, i: usize) -> &str {
+        self.get(i)
+    }
+}
+
+impl<S: AsRef<str>> PartialEq<Vec<S>> for StrList {
+    fn eq(&self, other: &Vec<S>) -> bool {
+        self.len() == other.len() && self.iter().zip(other).all(|(a, b)| a == b.as_ref())
+    }
+}
+
 /// Canonical entries ready for hashing, stored without a per-entry
 /// allocation, with the user's own spelling kept for output.
 #[derive(Default, Debug, Clone)]
@@ -96,7 +154,7 @@ pub struct Entries {
     /// Source ids (STIX id, MISP uuid); empty when no entry has one.
     sources: Vec<Option<Box<str>>>,
     /// The user's spelling of each entry (first occurrence), in input order.
-    pub original: Vec<String>,
+    pub original: StrList,
     /// Line number (text, CSV) or item number (JSON), 1-based, of each
     /// entry's first occurrence.
     pub lines: Vec<u64>,
@@ -118,6 +176,29 @@ impl Entries {
 
     pub fn is_empty(&self) -> bool {
         self.kinds.is_empty()
+    }
+
+    /// Kind of entry `i`.
+    pub fn kind(&self, i: usize) -> Kind {
+        self.kinds[i]
+    }
+
+    /// Free the canonical bytes once they are hashed: only the kinds and
+    /// the user's spellings are needed after that. `get` must not be
+    /// called afterwards.
+    pub fn release_canonical(&mut self) {
+        self.canon = Vec::new();
+        self.ends = Vec::new();
+    }
+
+    /// Move the user's spellings, kinds and sources out (for the session
+    /// state), leaving counts and skip reports.
+    pub fn take_display(&mut self) -> (StrList, Vec<Kind>, Vec<Option<Box<str>>>) {
+        (
+            std::mem::take(&mut self.original),
+            self.kinds.clone(),
+            std::mem::take(&mut self.sources),
+        )
     }
 
     /// Kind and canonical bytes of entry `i`.
@@ -145,7 +226,7 @@ impl Entries {
         self.skip_counts.values().sum()
     }
 
-    fn push(&mut self, kind: Kind, canon: &str, original: String, line: u64, source: Option<&str>) {
+    fn push(&mut self, kind: Kind, canon: &str, original: &str, line: u64, source: Option<&str>) {
         if let Some(s) = source {
             if self.sources.len() < self.kinds.len() {
                 self.sources.resize(self.kinds.len(), None);
@@ -175,15 +256,52 @@ impl Entries {
     /// Build from (kind, canonical) pairs directly, for tests and the library.
     pub fn from_canonical<'a>(items: impl IntoIterator<Item = (Kind, &'a str)>) -> Self {
         let mut e = Entries::default();
-        let mut seen = HashSet::new();
+        let mut seen = Dedupe::default();
         for (n, (k, c)) in items.into_iter().enumerate() {
-            if seen.insert((k, c.to_owned())) {
-                e.push(k, c, c.to_owned(), n as u64 + 1, None);
+            if seen.is_new(&e, k, c) {
+                e.push(k, c, c, n as u64 + 1, None);
             } else {
                 e.duplicates += 1;
             }
         }
         e
+    }
+}
+
+/// Finds duplicates among the entries already collected: a table of entry
+/// indices hashed by (kind, canonical bytes), compared against the entries
+/// themselves, so no second copy of any entry is kept.
+#[derive(Default)]
+struct Dedupe {
+    table: hashbrown::HashTable<u32>,
+    hasher: std::collections::hash_map::RandomState,
+}
+
+impl Dedupe {
+    fn hash(&self, kind: Kind, canon: &[u8]) -> u64 {
+        use std::hash::BuildHasher;
+        self.hasher.hash_one((kind, canon))
+    }
+
+    /// Whether (kind, canon) is not among `entries` yet; if so it is
+    /// recorded as the next entry, which the caller must push.
+    fn is_new(&mut self, entries: &Entries, kind: Kind, canon: &str) -> bool {
+        let h = self.hash(kind, canon.as_bytes());
+        if self
+            .table
+            .find(h, |&i| entries.get(i as usize) == (kind, canon.as_bytes()))
+            .is_some()
+        {
+            return false;
+        }
+        let next = entries.len() as u32;
+        let hasher = &self.hasher;
+        self.table.insert_unique(h, next, |&i| {
+            use std::hash::BuildHasher;
+            let (k, c) = entries.get(i as usize);
+            hasher.hash_one((k, c))
+        });
+        true
     }
 }
 
@@ -273,7 +391,7 @@ pub struct Collector {
     pub entries: Entries,
     setting: KindSetting,
     skip_invalid: bool,
-    seen: HashSet<(Kind, Box<str>)>,
+    seen: Dedupe,
 }
 
 impl Collector {
@@ -282,7 +400,7 @@ impl Collector {
             entries: Entries::default(),
             setting,
             skip_invalid,
-            seen: HashSet::new(),
+            seen: Dedupe::default(),
         }
     }
 }
@@ -322,9 +440,8 @@ impl Sink for Collector {
         };
         match normalized {
             Ok((kind, canon)) => {
-                if self.seen.insert((kind, canon.as_str().into())) {
-                    self.entries
-                        .push(kind, &canon, value.to_owned(), r.pos.number(), r.source);
+                if self.seen.is_new(&self.entries, kind, &canon) {
+                    self.entries.push(kind, &canon, value, r.pos.number(), r.source);
                 } else {
                     self.entries.duplicates += 1;
                 }
@@ -428,5 +545,34 @@ mod tests {
             read_list(&bad[..], Kind::Raw, false),
             Err(InputError::NotUtf8 { line: 2 })
         ));
+    }
+
+    #[test]
+    fn str_list_stores_in_one_buffer_and_never_panics_on_damage() {
+        let mut l = StrList::default();
+        for s in ["a", "", "bücher", "x y"] {
+            l.push(s);
+        }
+        assert_eq!(l.len(), 4);
+        assert_eq!(l.iter().collect::<Vec<_>>(), vec!["a", "", "bücher", "x y"]);
+        assert_eq!(l.get(9), "");
+        // Offsets read back from storage may be damaged: out of range,
+        // decreasing, or inside a UTF-8 sequence. Every lookup is safe.
+        #[derive(serde::Serialize)]
+        struct Raw {
+            buf: &'static str,
+            ends: Vec<u64>,
+        }
+        let mut bytes = Vec::new();
+        ciborium::into_writer(
+            &Raw {
+                buf: "bücher",
+                ends: vec![2, 1, 99, 3],
+            },
+            &mut bytes,
+        )
+        .unwrap();
+        let bad: StrList = ciborium::from_reader(&bytes[..]).unwrap();
+        assert_eq!(bad.iter().collect::<Vec<_>>(), vec!["", "", "", ""]);
     }
 }

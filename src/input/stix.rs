@@ -412,7 +412,7 @@ mod tests {
                 (Kind::Hash, b"d41d8cd98f00b204e9800998ecf8427e", Some("file--1")),
             ]
         );
-        assert_eq!(e.original[0], "EVIL.example.");
+        assert_eq!(e.original.get(0), "EVIL.example.");
         assert_eq!(e.duplicates, 1);
         assert_eq!(e.skip_counts[UNUSABLE_PATTERN], 2);
         assert_eq!(e.skip_counts[UNUSABLE_COMPARISON], 1);

@@ -76,7 +76,7 @@ mod tests {
                 (Kind::Ip, "198.51.100.7".into()),
             ]
         );
-        assert_eq!(e.original[0], "Evil.Example.");
+        assert_eq!(e.original.get(0), "Evil.Example.");
         assert_eq!(e.lines, vec![2, 3, 4, 5, 6, 8]);
         assert_eq!(e.count_by_kind(), [1, 1, 2, 1, 1]);
     }

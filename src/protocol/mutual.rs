@@ -462,7 +462,7 @@ mod tests {
 
     fn names(o: &Outcome, e: &Entries) -> BTreeSet<String> {
         match o {
-            Outcome::Matches(m) => m.iter().map(|&i| e.original[i].clone()).collect(),
+            Outcome::Matches(m) => m.iter().map(|&i| e.original.get(i).to_owned()).collect(),
             Outcome::Count(_) => panic!("expected matches"),
         }
     }
