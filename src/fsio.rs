@@ -117,6 +117,12 @@ pub fn write_atomic(dest: &Dest, data: &[u8], force: bool, secret: bool) -> Resu
             }
         })?;
     }
+    // Make the rename itself durable, so a crash after we return leaves the
+    // new file, not the old or none.
+    #[cfg(unix)]
+    if let Ok(d) = fs::File::open(&dir) {
+        let _ = d.sync_all();
+    }
     Ok(())
 }
 
