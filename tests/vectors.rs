@@ -535,6 +535,26 @@ fn regenerate() {
         "the same, age-encrypted and armored",
         &r1_asc,
     );
+    // White space a mail client may add or drop around armored text: the
+    // decrypted bundle is the same bytes, so these are accepted.
+    let mut pasted = b"\r\n\n  \n".to_vec();
+    pasted.extend(
+        String::from_utf8(r1_asc.clone())
+            .unwrap()
+            .replace('\n', "\r\n")
+            .into_bytes(),
+    );
+    g.write(
+        "r1-ok-armor-pasted",
+        "ok",
+        None,
+        None,
+        "respond",
+        ab,
+        &[],
+        "armored with blank lines before it and CRLF line endings (as pasted from a mail)",
+        &pasted,
+    );
     let r2 = payload(2, &pb, &pa);
     g.write(
         "r2-ok-plain",

@@ -59,6 +59,14 @@ pub fn encrypt(data: &[u8], recipient: &age::x25519::Recipient, armor: bool) -> 
 
 /// Decrypt an age file (binary or armored) with `identity`.
 pub fn decrypt(data: &[u8], identity: &dyn age::Identity) -> Result<Vec<u8>, BundleError> {
+    // Armored text pasted from a mail may start with blank lines; age's
+    // reader accepts trailing white space but not leading.
+    let start = data.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(data.len());
+    let data = if data[start..].starts_with(ARMOR_MAGIC) {
+        &data[start..]
+    } else {
+        data
+    };
     let reader = ArmoredReader::new(data);
     let dec = age::Decryptor::new(reader).map_err(|e| BundleError::Decrypt(decrypt_reason(&e)))?;
     let mut r = dec
