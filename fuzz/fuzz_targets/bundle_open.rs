@@ -37,6 +37,14 @@ fuzz_target!(|data: &[u8]| {
         let r1 = Round1 {
             points: b.payload.points.clone(),
         };
-        let _ = Responder::respond(&r1, &entries, Mode::Mutual, None, Exec::Serial, &NoProgress, &mut rand::rngs::OsRng);
+        let _ = Responder::respond(
+            &r1,
+            &entries,
+            Mode::Mutual,
+            None,
+            Exec::Serial,
+            &NoProgress,
+            &mut rand::rngs::OsRng,
+        );
     }
 });
