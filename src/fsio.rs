@@ -135,6 +135,12 @@ where
             }
         })?;
     }
+    // Make the rename itself durable, so a crash after we return leaves the
+    // new file, not the old or none.
+    #[cfg(unix)]
+    if let Ok(d) = fs::File::open(&dir) {
+        let _ = d.sync_all();
+    }
     Ok(())
 }
 

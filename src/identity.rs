@@ -63,8 +63,10 @@ pub fn check_name(name: &str) -> Result<(), IdentityError> {
     if name.chars().count() > MAX_NAME {
         return Err(IdentityError::BadName("too long"));
     }
-    if name.chars().any(|c| c.is_control()) {
-        return Err(IdentityError::BadName("it contains control characters"));
+    if name.chars().any(|c| c.is_control() || crate::input::is_invisible(c)) {
+        return Err(IdentityError::BadName(
+            "it contains control or invisible (bidirectional, zero-width) characters",
+        ));
     }
     if name != name.trim() {
         return Err(IdentityError::BadName("it starts or ends with white space"));
@@ -131,7 +133,9 @@ impl Identity {
 
     /// The identity file's text (contains the secret key).
     pub fn to_file_text(&self, created: &str) -> Zeroizing<String> {
-        let mut s = String::new();
+        // Reserve enough up front: a reallocation after the secret is in
+        // would leave a copy of it in freed memory.
+        let mut s = String::with_capacity(1024 + created.len() + 4 * self.name.len());
         s.push_str(&format!("# cosect identity; created: {created}\n"));
         if !self.name.is_empty() {
             s.push_str(&format!("# name: {}\n", self.name));

@@ -118,6 +118,20 @@ impl SecretList {
     }
 }
 
+/// A writer that only counts bytes.
+struct Counter(usize);
+
+impl std::io::Write for Counter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 += buf.len();
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// A state directory.
 pub struct Store {
     dir: PathBuf,
@@ -144,8 +158,13 @@ impl Store {
     pub fn save(&self, session: &Session, me: &Identity) -> Result<()> {
         let path = self.path(&session.id);
         fsio::create_private_dir(path.parent().expect("session path has a parent"))?;
-        let mut plain = Zeroizing::new(Vec::new());
+        // Size first, so the buffer never reallocates and leaves no
+        // unwiped copy of the secret state behind.
+        let mut counter = Counter(0);
+        ciborium::into_writer(session, &mut counter).expect("counting bytes cannot fail");
+        let mut plain = Zeroizing::new(Vec::with_capacity(counter.0));
         ciborium::into_writer(session, &mut *plain).expect("writing CBOR to memory cannot fail");
+        debug_assert_eq!(plain.len(), counter.0);
         let sealed = envelope::encrypt(&plain, &me.public().recipient, false);
         fsio::write_atomic(&Dest::File(path), &sealed, false, true)
     }

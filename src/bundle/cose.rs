@@ -206,6 +206,9 @@ impl<'a> Signed<'a> {
         if r.head(MAP, "unprotected header")? != 0 {
             return Err(structure("its unprotected header is not empty"));
         }
+        if r.buf.get(r.pos) == Some(&0xf6) {
+            return Err(structure("it has no payload (cosect bundles never detach it)"));
+        }
         let payload = r.bytes("payload")?;
         let signature = r.bytes("signature")?;
         if r.pos != bytes.len() {
@@ -254,15 +257,16 @@ fn check_protected(protected: &[u8]) -> Result<&[u8], BundleError> {
             return Ok(kid);
         }
     }
-    let needle = CONTENT_TYPE.split(';').next().unwrap_or(CONTENT_TYPE).as_bytes();
-    let names_cosect = protected.windows(needle.len()).any(|w| w == needle);
-    let eddsa = protected.windows(2).any(|w| w == [0x01, 0x27]);
-    Err(structure(if names_cosect && !protected.ends_with(b"v=1") && eddsa {
-        "its protected header names another version of the cosect format; upgrade cosect?"
-    } else if !eddsa {
+    let has = |needle: &[u8]| protected.windows(needle.len()).any(|w| w == needle);
+    let family = CONTENT_TYPE.split("v=").next().unwrap_or(CONTENT_TYPE).as_bytes();
+    Err(structure(if !has(&[0x01, 0x27]) {
         "its signature algorithm is not EdDSA"
+    } else if has(CONTENT_TYPE.as_bytes()) {
+        "its protected header holds other fields than alg, content type and kid, or a kid that is not 32 bytes"
+    } else if has(family) {
+        "its content type names another version of the cosect format; upgrade cosect?"
     } else {
-        "its protected header is not that of a cosect bundle"
+        "its content type is not a cosect bundle"
     }))
 }
 

@@ -80,7 +80,9 @@ pub fn decrypt(data: &[u8], identity: &dyn age::Identity) -> Result<Vec<u8>, Bun
     let mut r = dec
         .decrypt(std::iter::once(identity))
         .map_err(|e| BundleError::Decrypt(decrypt_reason(&e)))?;
-    let mut out = Vec::new();
+    // The plaintext is shorter than the file: with this capacity the buffer
+    // never reallocates, so no unwiped copy of decrypted state is left.
+    let mut out = Vec::with_capacity(data.len());
     r.read_to_end(&mut out)
         .map_err(|_| BundleError::Decrypt("the encrypted data is damaged or cut short".into()))?;
     Ok(out)

@@ -30,6 +30,8 @@ pub enum BundleError {
     BadSignature(String),
     #[error("the bundle is addressed to fingerprint {0}, not to you")]
     NotForMe(String),
+    #[error("this is a bundle you sent yourself (round {0}), not one from your peer")]
+    OwnBundle(u8),
     #[error("the bundle expired at {expires} (created {created})")]
     Expired { created: String, expires: String },
     #[error("inconsistent counts: {0}")]
@@ -49,6 +51,9 @@ impl crate::error::Hinted for BundleError {
                 "do not use this bundle; confirm with your peer by phone which file they sent".into()
             }
             BundleError::NotForMe(_) => "this bundle was meant for someone else (or is your own); do not use it".into(),
+            BundleError::OwnBundle(_) => {
+                "send this file to your peer; pass the file your peer sent back instead".into()
+            }
             BundleError::Expired { .. } => "ask the sender to start a new exchange".into(),
         })
     }
@@ -121,6 +126,15 @@ impl Opened {
     /// Whether the signature verifies under the sender's own claimed key.
     pub fn self_signature_valid(&self) -> bool {
         self.verify(&self.sender.ed25519)
+    }
+
+    /// Not a bundle `me` signed (a round fed back to its own sender).
+    /// Checked before the session is looked up, so the message is clear.
+    pub fn check_not_own(&self, me: &PublicIdentity) -> Result<(), BundleError> {
+        if self.payload.from[..] == me.fingerprint()[..] {
+            return Err(BundleError::OwnBundle(self.payload.round));
+        }
+        Ok(())
     }
 
     /// Addressed to me.

@@ -40,6 +40,7 @@ pub fn finish(args: &FinishArgs, ctx: &Ctx) -> Result<()> {
     let me = load_identity(&args.id.identity)?;
     let store = store(&args.state.state_dir)?;
     let mut bundle = open_bundle(&args.bundle, Some(&me))?;
+    bundle.check_not_own(&me.public()).map_err(in_file)?;
     if bundle.payload.protocol == crate::bundle::catalog::PROTOCOL_CATALOG {
         return super::catalog::finish(args, ctx, bundle, &me, &store, &results);
     }
@@ -106,14 +107,11 @@ pub fn finish(args: &FinishArgs, ctx: &Ctx) -> Result<()> {
     .map_err(|e| Error::from(e).in_file(&name))?;
     bar.finish_and_clear();
 
+    let mut written_reply = None;
     if let (Some(r3), Some(reply)) = (r3, &reply) {
         let payload = round3_payload(&me, &peer, &bundle.payload, &bundle.hash, mode, r3);
         write_bundle(reply, &seal(payload, &me, &peer, env), args.force)?;
-        ctx.say(format!(
-            "cosect: round 3 written to {} ({}); send it to your peer",
-            reply.display(),
-            env.describe()
-        ));
+        written_reply = Some(reply);
     }
     let shared = match &outcome {
         Outcome::Matches(m) => Some(m.iter().map(|&i| entries.shared(i)).collect()),
@@ -127,7 +125,21 @@ pub fn finish(args: &FinishArgs, ctx: &Ctx) -> Result<()> {
         with_source: entries.has_sources(),
         with_label: false,
     };
-    fsio::write_atomic(&results, &output::render(&report, args.format), args.force, false)?;
+    if let Err(e) = fsio::write_atomic(&results, &output::render(&report, args.format), args.force, false) {
+        // The session stays open: remove the new round 3 so that a retry
+        // starts from the same files (unless --force replaced an old one).
+        if let (Some(Dest::File(p)), false) = (written_reply, args.force) {
+            let _ = std::fs::remove_file(p);
+        }
+        return Err(e);
+    }
+    if let Some(reply) = written_reply {
+        ctx.say(format!(
+            "cosect: round 3 written to {} ({}); send it to your peer",
+            reply.display(),
+            env.describe()
+        ));
+    }
     store.remove(&id)?;
     ctx.say(format!(
         "cosect: session {sid} finished: you share {} of your {} entries with {} ({}){}",

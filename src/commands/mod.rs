@@ -137,12 +137,15 @@ pub fn load_identity(arg: &Option<PathBuf>) -> Result<Identity> {
     if path.as_os_str() == "-" {
         return Err(Error::new("the identity cannot be read from standard input").with_hint("pass -i FILE"));
     }
-    let text = fsio::read_input(&path, 1 << 20)?;
+    // Refuse before reading the secret, as ssh does.
     if fsio::too_open(&path) {
-        return Err(Error::new(format!("{name}: identity file is readable by other users"))
-            .with_hint(format!("run `chmod 600 {name}`")));
+        return Err(
+            Error::new(format!("{name}: identity file is readable by other users")).with_hint(format!(
+                "run `chmod 600 {name}` (and consider the key exposed if others could read it)"
+            )),
+        );
     }
-    let text = zeroize::Zeroizing::new(text);
+    let text = zeroize::Zeroizing::new(fsio::read_input(&path, 1 << 20)?);
     let text =
         std::str::from_utf8(&text).map_err(|_| Error::new(format!("{name}: identity file is not UTF-8 text")))?;
     Identity::parse(text).map_err(|e| Error::from(e).in_file(&name))

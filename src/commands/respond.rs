@@ -68,6 +68,7 @@ pub fn respond(args: &RespondArgs, ctx: &Ctx) -> Result<()> {
         return super::catalog::respond(args, ctx, &me, &peer, &store, r1);
     }
     let in_file = |e: crate::bundle::BundleError| Error::from(e).in_file(&bundle_name);
+    r1.check_not_own(&me.public()).map_err(in_file)?;
     r1.check_sender(&peer).map_err(in_file)?;
     r1.check_recipient(&me.public()).map_err(in_file)?;
     r1.check_time(now()).map_err(in_file)?;

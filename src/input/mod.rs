@@ -146,7 +146,7 @@ impl<S: AsRef<str>> PartialEq<Vec<S>> for StrList {
 
 /// Canonical entries ready for hashing, stored without a per-entry
 /// allocation, with the user's own spelling kept for output.
-#[derive(Default, Debug, Clone)]
+#[derive(Default, Clone)]
 pub struct Entries {
     kinds: Vec<Kind>,
     ends: Vec<usize>,
@@ -167,6 +167,17 @@ pub struct Entries {
     pub duplicates: u64,
     /// The input format read ("text", "CSV", "STIX 2.1", "MISP").
     pub format: &'static str,
+}
+
+/// Counts only: the entries themselves are the user's secret list.
+impl std::fmt::Debug for Entries {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Entries")
+            .field("len", &self.len())
+            .field("skipped", &self.skipped.len())
+            .field("duplicates", &self.duplicates)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Entries {
@@ -356,8 +367,16 @@ impl crate::error::Hinted for InputError {
     }
 }
 
-/// Show at most 80 characters of untrusted text, with control characters
-/// escaped, so an error message cannot rewrite the terminal.
+/// Characters that are not control characters but still change how a
+/// terminal shows the text around them: bidirectional overrides and
+/// isolates, zero-width characters, the byte-order mark.
+pub fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{061c}' | '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2060}'..='\u{206f}' | '\u{feff}')
+}
+
+/// Show at most 80 characters of untrusted text, with control and
+/// invisible characters escaped, so an error message cannot rewrite the
+/// terminal or reorder what it shows.
 pub fn shown(s: &str) -> String {
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
@@ -365,7 +384,7 @@ pub fn shown(s: &str) -> String {
             out.push('…');
             break;
         }
-        if c.is_control() {
+        if c.is_control() || is_invisible(c) {
             out.extend(c.escape_default());
         } else {
             out.push(c);

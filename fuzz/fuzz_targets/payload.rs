@@ -1,0 +1,14 @@
+//! `Payload::decode`: never panics; whatever it accepts is canonical
+//! (re-encodes to the same bytes) and has consistent counts.
+#![no_main]
+
+use cosect::bundle::Payload;
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(p) = Payload::decode(data) {
+        assert_eq!(p.encode(), data, "accepted a non-canonical payload");
+        assert!(p.check_lengths().is_ok());
+        assert!(p.expires >= p.created);
+    }
+});
