@@ -39,7 +39,13 @@ pub fn read_input(path: &Path, limit: u64) -> Result<Vec<u8>> {
     let res = if path.as_os_str() == "-" {
         std::io::stdin().lock().take(limit + 1).read_to_end(&mut buf)
     } else {
-        fs::File::open(path).and_then(|f| f.take(limit + 1).read_to_end(&mut buf))
+        // Reserve the file's size up front: a large bundle is then read
+        // without the copies that growing the buffer would make.
+        fs::File::open(path).and_then(|f| {
+            let size = f.metadata().map(|m| m.len()).unwrap_or(0).min(limit + 1);
+            buf.reserve_exact(size as usize + 1);
+            f.take(limit + 1).read_to_end(&mut buf)
+        })
     };
     res.map_err(|e| io_error(&name, "cannot read", &e))?;
     if buf.len() as u64 > limit {

@@ -20,6 +20,7 @@ pub mod input;
 pub mod man;
 pub mod output;
 pub mod protocol;
+pub mod serde_le;
 pub mod store;
 
 pub use error::{Error, Result};

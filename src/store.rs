@@ -18,7 +18,7 @@ use crate::output::Shared;
 use crate::protocol::{Initiator, Responder};
 
 /// 2: entries carry their kind and source id.
-const STATE_VERSION: u32 = 2;
+const STATE_VERSION: u32 = 3;
 
 /// Where the session stands.
 #[derive(Serialize, Deserialize)]

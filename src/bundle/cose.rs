@@ -239,6 +239,12 @@ impl<'a> Signed<'a> {
         let Ok(sig) = Signature::from_slice(self.signature) else {
             return false;
         };
+        // As `verify_strict`: R must be a valid point of large order (the
+        // key itself is checked when the public identity is parsed).
+        match curve25519_dalek::edwards::CompressedEdwardsY(*sig.r_bytes()).decompress() {
+            Some(r) if !r.is_small_order() => {}
+            _ => return false,
+        }
         let Ok(mut v) = key.verify_stream(&sig) else {
             return false;
         };

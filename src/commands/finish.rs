@@ -94,7 +94,7 @@ pub fn finish(args: &FinishArgs, ctx: &Ctx) -> Result<()> {
                 points: std::mem::take(&mut p.points),
                 trunc: p.trunc as usize,
             };
-            init.finish(&r2, Exec::Parallel, &|n| bar.inc(n), &mut OsRng)
+            init.finish(r2, Exec::Parallel, &|n| bar.inc(n), &mut OsRng)
         }
         Step::AwaitRound3(resp) => {
             let r3 = Round3 {

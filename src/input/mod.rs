@@ -91,6 +91,7 @@ pub struct Skipped {
 #[derive(Default, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, zeroize::Zeroize)]
 pub struct StrList {
     buf: String,
+    #[serde(with = "crate::serde_le::u64s")]
     ends: Vec<u64>,
 }
 
@@ -580,6 +581,7 @@ mod tests {
         #[derive(serde::Serialize)]
         struct Raw {
             buf: &'static str,
+            #[serde(with = "crate::serde_le::u64s")]
             ends: Vec<u64>,
         }
         let mut bytes = Vec::new();

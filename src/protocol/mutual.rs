@@ -12,7 +12,6 @@
 //! `cardinality` (each side shuffles the double-encrypted values it returns,
 //! so both learn only the count).
 
-use std::collections::HashSet;
 use std::fmt;
 use std::str::FromStr;
 
@@ -189,18 +188,58 @@ fn shuffle_elements<R: RngCore + CryptoRng>(bytes: &[u8], width: usize, rng: &mu
     out
 }
 
-fn element_set(bytes: &[u8], width: usize) -> HashSet<&[u8]> {
-    bytes.chunks_exact(width).collect()
+/// The fixed-width elements of a buffer as a set: a table of 4-byte
+/// indices into the buffer (not a copy or a fat pointer per element), keyed
+/// by a keyed hash of the element.
+struct ElementSet<'a> {
+    bytes: &'a [u8],
+    width: usize,
+    table: hashbrown::HashTable<u32>,
+    hasher: std::collections::hash_map::RandomState,
+}
+
+impl<'a> ElementSet<'a> {
+    fn new(bytes: &'a [u8], width: usize) -> Self {
+        let n = bytes.len() / width;
+        let mut set = ElementSet {
+            bytes,
+            width,
+            table: hashbrown::HashTable::with_capacity(n),
+            hasher: Default::default(),
+        };
+        for i in 0..n as u32 {
+            let h = set.hash(set.get(i));
+            let (hasher, bytes) = (&set.hasher, set.bytes);
+            set.table.insert_unique(h, i, |&j| {
+                use std::hash::BuildHasher;
+                hasher.hash_one(&bytes[j as usize * width..(j as usize + 1) * width])
+            });
+        }
+        set
+    }
+
+    fn get(&self, i: u32) -> &'a [u8] {
+        &self.bytes[i as usize * self.width..(i as usize + 1) * self.width]
+    }
+
+    fn hash(&self, e: &[u8]) -> u64 {
+        use std::hash::BuildHasher;
+        self.hasher.hash_one(e)
+    }
+
+    fn contains(&self, e: &[u8]) -> bool {
+        self.table.find(self.hash(e), |&i| self.get(i) == e).is_some()
+    }
 }
 
 /// Positions `k` of `mine` (width `w`) found in `theirs`, mapped through
 /// `order` to entry indices, ascending.
 fn matches(mine: &[u8], theirs: &[u8], w: usize, order: &[u32]) -> Vec<usize> {
-    let set = element_set(theirs, w);
+    let set = ElementSet::new(theirs, w);
     let mut m: Vec<usize> = mine
         .chunks_exact(w)
         .zip(order)
-        .filter(|(e, &o)| o != PAD && set.contains(*e))
+        .filter(|(e, &o)| o != PAD && set.contains(e))
         .map(|(_, &o)| o as usize)
         .collect();
     m.sort_unstable();
@@ -208,7 +247,7 @@ fn matches(mine: &[u8], theirs: &[u8], w: usize, order: &[u32]) -> Vec<usize> {
 }
 
 fn count_common(a: &[u8], b: &[u8], w: usize) -> u64 {
-    let set = element_set(b, w);
+    let set = ElementSet::new(b, w);
     a.chunks_exact(w).filter(|e| set.contains(e)).count() as u64
 }
 
@@ -241,6 +280,7 @@ pub struct Round3 {
 pub struct Initiator {
     #[serde(with = "serde_bytes")]
     scalar: Vec<u8>,
+    #[serde(with = "crate::serde_le::u32s")]
     order: Vec<u32>,
     #[zeroize(skip)]
     mode: Mode,
@@ -294,9 +334,10 @@ impl Initiator {
     }
 
     /// Take round 2: learn the result and, unless one-sided, produce round 3.
+    /// Round 2 is consumed: its points are freed as soon as they are used.
     pub fn finish<R: RngCore + CryptoRng>(
         self,
-        r2: &Round2,
+        r2: Round2,
         exec: Exec,
         progress: &dyn Progress,
         rng: &mut R,
@@ -322,6 +363,7 @@ impl Initiator {
         }
         let a = self.scalar()?;
         let d_b = group::decode_and_multiply(exec, &r2.points, &a, w, progress).map_err(bad_point("points"))?;
+        drop(r2.points);
         let outcome = match self.mode {
             Mode::Cardinality => Outcome::Count(count_common(&r2.doubled, &d_b, w)),
             _ => Outcome::Matches(matches(&r2.doubled, &d_b, w, &self.order)),
@@ -342,6 +384,7 @@ impl Initiator {
 /// no exponent: only its send order and the initiator's double-encrypted set.
 #[derive(Serialize, Deserialize, Zeroize, ZeroizeOnDrop)]
 pub struct Responder {
+    #[serde(with = "crate::serde_le::u32s")]
     order: Vec<u32>,
     #[serde(with = "serde_bytes")]
     peer_doubled: Vec<u8>,
@@ -451,7 +494,7 @@ mod tests {
         let (ea, eb) = (entries(a), entries(b));
         let (init, r1) = Initiator::start(&ea, mode, pad, Exec::Parallel, &NoProgress, &mut OsRng).unwrap();
         let (r2, resp) = Responder::respond(&r1, &eb, mode, pad, Exec::Serial, &NoProgress, &mut OsRng).unwrap();
-        let (out_a, r3) = init.finish(&r2, Exec::Parallel, &NoProgress, &mut OsRng).unwrap();
+        let (out_a, r3) = init.finish(r2, Exec::Parallel, &NoProgress, &mut OsRng).unwrap();
         let out_b = match (resp, r3) {
             (Some(s), Some(r3)) => Some(s.finish(&r3).unwrap()),
             (None, None) => None,
@@ -522,7 +565,7 @@ mod tests {
         let (mut r2, _) =
             Responder::respond(&r1, &ea, Mode::Mutual, None, Exec::Serial, &NoProgress, &mut OsRng).unwrap();
         r2.points[32..64].fill(0);
-        let e = init.finish(&r2, Exec::Serial, &NoProgress, &mut OsRng).unwrap_err();
+        let e = init.finish(r2, Exec::Serial, &NoProgress, &mut OsRng).unwrap_err();
         assert_eq!(
             e,
             ProtocolError::BadPoint {
