@@ -7,7 +7,6 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use zeroize::Zeroizing;
 
 use crate::bundle::envelope;
 use crate::error::{Error, Result};
@@ -118,20 +117,6 @@ impl SecretList {
     }
 }
 
-/// A writer that only counts bytes.
-struct Counter(usize);
-
-impl std::io::Write for Counter {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0 += buf.len();
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 /// A state directory.
 pub struct Store {
     dir: PathBuf,
@@ -158,23 +143,25 @@ impl Store {
     pub fn save(&self, session: &Session, me: &Identity) -> Result<()> {
         let path = self.path(&session.id);
         fsio::create_private_dir(path.parent().expect("session path has a parent"))?;
-        // Size first, so the buffer never reallocates and leaves no
-        // unwiped copy of the secret state behind.
-        let mut counter = Counter(0);
-        ciborium::into_writer(session, &mut counter).expect("counting bytes cannot fail");
-        let mut plain = Zeroizing::new(Vec::with_capacity(counter.0));
-        ciborium::into_writer(session, &mut *plain).expect("writing CBOR to memory cannot fail");
-        debug_assert_eq!(plain.len(), counter.0);
-        let sealed = envelope::encrypt(&plain, &me.public().recipient, false);
-        fsio::write_atomic(&Dest::File(path), &sealed, false, true)
+        // Streamed: CBOR straight into age's encryptor (whose plaintext
+        // chunk buffer is wiped), then to disk. No whole plaintext copy of
+        // the secret state exists in memory, and none of the ciphertext.
+        fsio::write_atomic_with(&Dest::File(path), false, true, |w| {
+            envelope::encrypt_with(&me.public().recipient, w, |plain| {
+                ciborium::into_writer(session, plain).map_err(|e| match e {
+                    ciborium::ser::Error::Io(e) => e,
+                    ciborium::ser::Error::Value(v) => std::io::Error::other(v),
+                })
+            })
+        })
     }
 
     /// Load a session by id, if this store has it.
     pub fn load(&self, id: &[u8], me: &Identity) -> Result<Option<Session>> {
         let path = self.path(id);
         let name = path.display().to_string();
-        let sealed = match fs::read(&path) {
-            Ok(b) => b,
+        let file = match fs::File::open(&path) {
+            Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(fsio::io_error(&name, "cannot read session state", &e)),
         };
@@ -182,11 +169,13 @@ impl Store {
             return Err(Error::new(format!("{name}: session state is readable by other users"))
                 .with_hint(format!("run `chmod 600 {name}` if you trust it, or delete it")));
         }
-        let plain = Zeroizing::new(envelope::decrypt(&sealed, me.age_identity()).map_err(|e| {
+        // Streamed back the same way: file → age (plaintext chunks wiped by
+        // age) → CBOR, with no whole plaintext copy in memory.
+        let plain = envelope::decrypt_reader(std::io::BufReader::new(file), me.age_identity()).map_err(|e| {
             Error::new(format!("{name}: cannot open session state: {e}"))
                 .with_hint("sessions can only be continued with the identity that started them")
-        })?);
-        let s: Session = ciborium::from_reader(&plain[..]).map_err(|_| {
+        })?;
+        let s: Session = ciborium::from_reader(plain).map_err(|_| {
             Error::new(format!("{name}: session state is damaged")).with_hint("delete it and start a new exchange")
         })?;
         if s.version != STATE_VERSION || s.id != id {

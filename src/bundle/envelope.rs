@@ -64,6 +64,29 @@ pub fn encrypt_to<W: Write>(
     Ok(())
 }
 
+/// Encrypt what `fill` writes to `recipient` (binary age), streaming into
+/// `out`. age wipes its plaintext chunk buffer.
+pub fn encrypt_with<W: Write>(
+    recipient: &age::x25519::Recipient,
+    out: W,
+    fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let enc = age::Encryptor::with_recipients(std::iter::once(recipient as &dyn age::Recipient))
+        .expect("one X25519 recipient is always a valid recipient set");
+    let mut w = enc.wrap_output(out)?;
+    fill(&mut w)?;
+    w.finish()?;
+    Ok(())
+}
+
+/// A reader of the plaintext of a binary age file. Damage past the header
+/// shows as a read error.
+pub fn decrypt_reader<R: std::io::BufRead>(input: R, identity: &dyn age::Identity) -> Result<impl Read, BundleError> {
+    let dec = age::Decryptor::new_buffered(input).map_err(|e| BundleError::Decrypt(decrypt_reason(&e)))?;
+    dec.decrypt(std::iter::once(identity))
+        .map_err(|e| BundleError::Decrypt(decrypt_reason(&e)))
+}
+
 /// Encrypt `data` to `recipient` in memory.
 pub fn encrypt(data: &[u8], recipient: &age::x25519::Recipient, armor: bool) -> Vec<u8> {
     let mut out = Vec::with_capacity(data.len() + data.len() / 2 + 512);

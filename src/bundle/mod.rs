@@ -81,7 +81,9 @@ impl Opened {
             Envelope::Plain => bytes,
             _ => {
                 let id = identity.ok_or(BundleError::NeedIdentity)?;
-                envelope::decrypt(&bytes, id.age_identity())?
+                let plain = envelope::decrypt(&bytes, id.age_identity())?;
+                drop(bytes); // the ciphertext is not needed any more
+                plain
             }
         };
         let signed = cose::Signed::parse(&cose)?;
