@@ -19,6 +19,7 @@ memory and bundle bytes per entry. In the same run it measures
     python3 benches/e2e.py                       # n = 2^15 and 2^20
     python3 benches/e2e.py --n 32768 --scaling   # also 2^14..2^20, fitted us/entry
     python3 benches/e2e.py --n 10000000 --no-bare --no-peer
+    python3 benches/e2e.py --n 1048576 --catalog 10000 --no-peer
 
 It builds the release binary first (`cargo build --release`), which uses the
 project's .cargo/config.toml (target-cpu=native). It needs /usr/bin/time
@@ -109,6 +110,39 @@ def cosect_exchange(binary, d, n, env):
     return out, sizes, counts
 
 
+def catalog(binary, d, q, env):
+    """Publish alice.txt as a catalog; Bob queries the first q lines of his
+    list. Returns per-step figures and the catalog's size."""
+    j = lambda f: os.path.join(d, f)  # noqa: E731
+    for f in ("cat.cbor", "query.cbor", "answer.cbor", "matches.txt"):
+        if os.path.exists(j(f)):
+            os.remove(j(f))
+    with open(j("bob.txt")) as src, open(j("bob-q.txt"), "w") as dst:
+        for _, line in zip(range(q), src):
+            dst.write(line)
+    steps = [
+        ("publish", [binary, "-q", "publish", "-i", j("alice.id"), "--state-dir", j("sa"), "--input", j("alice.txt"),
+                     "--kind", "domain", "-o", j("cat.cbor")]),
+        ("query", [binary, "-q", "init", "-i", j("bob.id"), "--state-dir", j("sb"), "--catalog", j("cat.cbor"),
+                   "--peer", j("alice.pub"), "--input", j("bob-q.txt"), "-o", j("query.cbor")]),
+        ("answer", [binary, "-q", "respond", j("query.cbor"), "-i", j("alice.id"), "--state-dir", j("sa"),
+                    "--peer", j("bob.pub"), "-o", j("answer.cbor")]),
+        ("finish", [binary, "-q", "finish", j("answer.cbor"), "-i", j("bob.id"), "--state-dir", j("sb"),
+                    "-o", j("matches.txt")]),
+    ]
+    out = [(name,) + run(cmd, env) for name, cmd in steps]
+    with open(j("matches.txt")) as fh:
+        found = sum(1 for _ in fh)
+    return out, os.path.getsize(j("cat.cbor")), found
+
+
+def bare_catalog(n, q, env):
+    exe = os.path.join(ROOT, "target", "release", "examples", "bare_arith")
+    r = subprocess.run([exe, "catalog", str(n), str(q)], env=env, capture_output=True, text=True, check=True)
+    f = dict(kv.split("=") for kv in r.stdout.split())
+    return float(f["publish_seconds"]), float(f["query_seconds"])
+
+
 def bare(n, env):
     exe = os.path.join(ROOT, "target", "release", "examples", "bare_arith")
     r = subprocess.run([exe, str(n)], env=env, capture_output=True, text=True, check=True)
@@ -160,6 +194,8 @@ def main():
     ap.add_argument("--no-bare", action="store_true", help="skip the bare-arithmetic baseline")
     ap.add_argument("--no-peer", action="store_true", help="skip OpenMined PSI")
     ap.add_argument("--scaling", action="store_true", help="also run n = 2^14..2^20 and fit us/entry")
+    ap.add_argument("--catalog", type=int, metavar="Q", default=0,
+                    help="also publish each n as a catalog and query it with Q entries")
     ap.add_argument("--no-build", action="store_true")
     ap.add_argument("--keep", help="keep the work files in this directory")
     args = ap.parse_args()
@@ -213,6 +249,18 @@ def main():
         if counts[0] != shared or counts[1] != shared:
             ok = False
             print(f"  WRONG RESULT: expected {shared} shared entries")
+        if args.catalog:
+            q = min(args.catalog, n)
+            csteps, csize, found = catalog(binary, d, q, env)
+            bp, bq = bare_catalog(n, q, env)
+            print(f"  catalog: {n} entries published ({csize} B = {csize / n:.2f} B/entry), "
+                  f"queried with {q} entries, {found} found")
+            for name, wall, cpu, rss in csteps:
+                print(f"  {name:<9} {wall:9.2f} {cpu:9.2f} {rss / MIB:8.1f}Mi")
+            pub = csteps[0][1]
+            qry = sum(s[1] for s in csteps[1:])
+            print(f"  publish / bare = {pub:.2f} / {bp:.2f} s = {pub / bp:.2f}; "
+                  f"query+answer+finish / bare = {qry:.2f} / {bq:.2f} s = {qry / bq:.2f}")
 
     if args.scaling:
         print("\nscaling (cosect, all four steps):")

@@ -6,8 +6,13 @@
 //! compared with.
 //!
 //!     cargo run --release --example bare_arith -- 1048576
+//!     cargo run --release --example bare_arith -- catalog 1048576 10000
 //!
-//! Prints one line: `n=<n> threads=<t> seconds=<s>`.
+//! Prints one line: `n=<n> threads=<t> seconds=<s>`. With `catalog N Q`:
+//! the arithmetic of publishing N entries (N hash, mult, encode) and of one
+//! query of Q entries (client blinds: Q hash, mult, encode; server
+//! evaluates: Q decode, mult, encode; client unblinds: Q decode, mult,
+//! encode): `publish_seconds=<s> query_seconds=<s>`.
 
 use std::time::Instant;
 
@@ -61,8 +66,26 @@ fn decode_mul(v: &[[u8; 32]], k: &Scalar) -> Vec<[u8; 32]> {
 }
 
 fn main() {
-    let n: usize = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(1 << 14);
+    let args: Vec<String> = std::env::args().collect();
     let half = Scalar::from(2u8).invert();
+    if args.get(1).map(String::as_str) == Some("catalog") {
+        let arg = |i: usize| args.get(i).and_then(|s| s.parse().ok()).unwrap_or(10_000usize);
+        let (n, q) = (arg(2), arg(3));
+        let k = Scalar::random(&mut OsRng) * half;
+        let t = Instant::now();
+        let cat = hash_mul(n, 0, &k);
+        let publish = t.elapsed().as_secs_f64();
+        let r = Scalar::random(&mut OsRng) * half;
+        let t = Instant::now();
+        let blinded = hash_mul(q, 1, &r);
+        let evaluated = decode_mul(&blinded, &k);
+        let unblinded = decode_mul(&evaluated, &(r.invert() * half * half));
+        let query = t.elapsed().as_secs_f64();
+        let check = cat.iter().chain(&unblinded).fold(0u8, |x, p| x ^ p[0]);
+        println!("publish_seconds={publish:.3} query_seconds={query:.3} check={check}");
+        return;
+    }
+    let n: usize = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(1 << 14);
     let a = Scalar::random(&mut OsRng) * half;
     let b = Scalar::random(&mut OsRng) * half;
     let t = Instant::now();
