@@ -256,8 +256,11 @@ fn check_protected(protected: &[u8]) -> Result<&[u8], BundleError> {
     }
     let needle = CONTENT_TYPE.split(';').next().unwrap_or(CONTENT_TYPE).as_bytes();
     let names_cosect = protected.windows(needle.len()).any(|w| w == needle);
+    let names_v1 = protected
+        .windows(CONTENT_TYPE.len())
+        .any(|w| w == CONTENT_TYPE.as_bytes());
     let eddsa = protected.windows(2).any(|w| w == [0x01, 0x27]);
-    Err(structure(if names_cosect && !protected.ends_with(b"v=1") && eddsa {
+    Err(structure(if names_cosect && !names_v1 && eddsa {
         "its protected header names another version of the cosect format; upgrade cosect?"
     } else if !eddsa {
         "its signature algorithm is not EdDSA"
@@ -291,6 +294,27 @@ mod tests {
         // And coset's own encoding of the same message is byte-identical.
         assert_eq!(msg.clone().to_tagged_vec().unwrap(), bytes);
         let _ = msg.to_vec();
+    }
+
+    #[test]
+    fn a_differing_protected_header_is_named_for_what_it_is() {
+        let kid = [3u8; 32];
+        let ours = protected_header(&kid);
+        assert_eq!(check_protected(&ours).unwrap(), &kid[..]);
+        let err = |h: &[u8]| check_protected(h).unwrap_err().to_string();
+        // Another version of the content type: upgrade.
+        let mut v2 = ours.clone();
+        let at = v2.windows(3).position(|w| w == b"v=1").unwrap();
+        v2[at + 2] = b'2';
+        assert!(err(&v2).contains("another version"), "{}", err(&v2));
+        // Our version, but one parameter more (here `crit`, label 2): not ours, not "upgrade".
+        let mut extra = ours.clone();
+        extra[0] = 0xa4;
+        extra.extend([0x02, 0x81, 0x01]);
+        assert!(err(&extra).contains("not that of a cosect bundle"), "{}", err(&extra));
+        // Another algorithm.
+        let es256: Vec<u8> = [&[0xa3, 0x01, 0x26][..], &ours[3..]].concat();
+        assert!(err(&es256).contains("not EdDSA"), "{}", err(&es256));
     }
 
     #[test]
