@@ -304,6 +304,27 @@ mod tests {
     }
 
     #[test]
+    fn a_differing_protected_header_is_named_for_what_it_is() {
+        let kid = [3u8; 32];
+        let ours = protected_header(&kid);
+        assert_eq!(check_protected(&ours).unwrap(), &kid[..]);
+        let err = |h: &[u8]| check_protected(h).unwrap_err().to_string();
+        // Another version of the content type: upgrade.
+        let mut v2 = ours.clone();
+        let at = v2.windows(3).position(|w| w == b"v=1").unwrap();
+        v2[at + 2] = b'2';
+        assert!(err(&v2).contains("another version"), "{}", err(&v2));
+        // Our version, but one parameter more (here `crit`, label 2): not ours, not "upgrade".
+        let mut extra = ours.clone();
+        extra[0] = 0xa4;
+        extra.extend([0x02, 0x81, 0x01]);
+        assert!(err(&extra).contains("holds other fields"), "{}", err(&extra));
+        // Another algorithm.
+        let es256: Vec<u8> = [&[0xa3, 0x01, 0x26][..], &ours[3..]].concat();
+        assert!(err(&es256).contains("not EdDSA"), "{}", err(&es256));
+    }
+
+    #[test]
     fn parse_verify_and_refuse() {
         let k = key();
         let bytes = sign(vec![1, 2, 3], &k, &[5u8; 32]).to_vec();

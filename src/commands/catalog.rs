@@ -320,7 +320,12 @@ pub fn init(args: &InitArgs, catalog_path: &Path, ctx: &Ctx) -> Result<()> {
     if let Some(o) = &args.out.output {
         check_distinct(&[input, &args.peer, catalog_path], &[o])?;
     }
-    fsio::check_dest(&dest, args.out.force, env != Envelope::Armored)?;
+    // A binary bundle goes to a terminal only when asked for with `-o -`.
+    fsio::check_dest(
+        &dest,
+        args.out.force,
+        env != Envelope::Armored && args.out.output.is_none(),
+    )?;
     if args.mode != ModeArg::Mutual {
         return Err(Error::new("--mode does not apply to a catalog query").with_hint("drop --mode"));
     }

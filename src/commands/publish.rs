@@ -91,7 +91,8 @@ pub fn publish(args: &PublishArgs, ctx: &Ctx) -> Result<()> {
     if let Some(o) = &args.output {
         check_distinct(&[&args.input], &[o])?;
     }
-    fsio::check_dest(&dest, args.force, true)?;
+    // A binary catalog goes to a terminal only when asked for with `-o -`.
+    fsio::check_dest(&dest, args.force, args.output.is_none())?;
     let me = load_identity(&args.id.identity)?;
     let store = store(&args.state.state_dir)?;
     // Before the work: a damaged or foreign key state stops us here.
