@@ -78,6 +78,41 @@ pub fn check_dest(dest: &Dest, force: bool, binary: bool) -> Result<()> {
     }
 }
 
+/// Temporary files being written right now, so that an interrupt (Ctrl-C,
+/// SIGTERM) can remove them: a stopped command leaves no file behind.
+static IN_FLIGHT: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+/// Registration of one temporary file in `IN_FLIGHT`, undone on drop.
+struct InFlight(PathBuf);
+
+impl InFlight {
+    fn register(path: &Path) -> Self {
+        if let Ok(mut v) = IN_FLIGHT.lock() {
+            v.push(path.to_path_buf());
+        }
+        InFlight(path.to_path_buf())
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        if let Ok(mut v) = IN_FLIGHT.lock() {
+            v.retain(|p| p != &self.0);
+        }
+    }
+}
+
+/// Remove every temporary file still being written. Called by the
+/// interrupt handler just before the process exits; a file already renamed
+/// into place is not touched (its temporary name no longer exists).
+pub fn remove_in_flight() {
+    if let Ok(v) = IN_FLIGHT.lock() {
+        for p in v.iter() {
+            let _ = fs::remove_file(p);
+        }
+    }
+}
+
 /// Write `data` to `dest` atomically. With `secret`, the file is 0600.
 /// Returns only after the data is on disk; on error no file is left behind.
 pub fn write_atomic(dest: &Dest, data: &[u8], force: bool, secret: bool) -> Result<()> {
@@ -119,6 +154,8 @@ where
     let mut tmp = builder
         .tempfile_in(&dir)
         .map_err(|e| io_error(&name, "cannot create a file beside", &e))?;
+    // Known to the interrupt handler until it is renamed or removed.
+    let _in_flight = InFlight::register(tmp.path());
     {
         let mut w = std::io::BufWriter::with_capacity(1 << 16, tmp.as_file_mut());
         fill(&mut w)
@@ -175,4 +212,41 @@ pub fn create_private_dir(dir: &Path) -> Result<()> {
     }
     b.create(dir)
         .map_err(|e| io_error(&dir.display().to_string(), "cannot create directory", &e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp_files(dir: &Path) -> Vec<String> {
+        fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with(".cosect-"))
+            .collect()
+    }
+
+    #[test]
+    fn an_interrupt_removes_the_file_being_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = Dest::File(dir.path().join("out.bin"));
+        let r = write_atomic_with(&dest, false, false, |w| {
+            w.write_all(b"half")?;
+            assert_eq!(
+                temp_files(dir.path()).len(),
+                1,
+                "the temporary file exists while writing"
+            );
+            remove_in_flight(); // what the Ctrl-C handler does
+            assert!(temp_files(dir.path()).is_empty(), "the handler removed it");
+            Err(std::io::ErrorKind::Interrupted.into())
+        });
+        assert!(r.is_err());
+        assert!(!dir.path().join("out.bin").exists());
+        // A finished write is no longer registered: an interrupt afterwards
+        // leaves the file in place.
+        write_atomic(&dest, b"whole", false, false).unwrap();
+        remove_in_flight();
+        assert_eq!(fs::read(dir.path().join("out.bin")).unwrap(), b"whole");
+    }
 }

@@ -11,6 +11,13 @@ fn main() -> ExitCode {
             return ExitCode::from(e.exit_code() as u8);
         }
     };
+    // Ctrl-C or SIGTERM: remove the temporary files being written, so an
+    // interrupted command leaves either the old file or none, never a part.
+    let _ = ctrlc::set_handler(|| {
+        cosect::fsio::remove_in_flight();
+        eprintln!("cosect: interrupted; files it was writing were removed");
+        std::process::exit(130);
+    });
     match cosect::commands::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

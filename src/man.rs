@@ -8,7 +8,8 @@ use clap_mangen::Man;
 const EXIT_STATUS: &str = ".SH \"EXIT STATUS\"\n.TP\n\\fB0\\fR\nSuccess.\n.TP\n\\fB1\\fR\nAn error: a file, bundle, identity or \
 list was refused or could not be read or written. One line starting with \\fBerror:\\fR names the file and what failed; \
 a line starting with \\fBhint:\\fR says what to do. No output file is left behind.\n.TP\n\\fB2\\fR\nA usage error: \
-unknown or missing options or values.\n";
+unknown or missing options or values.\n.TP\n\\fB130\\fR\nInterrupted (Ctrl\\-C or SIGTERM): \
+the files it was writing were removed.\n";
 
 fn examples(verb: &str) -> &'static [(&'static str, &'static str)] {
     match verb {

@@ -913,6 +913,64 @@ fn responder_caps_the_peer_set() {
     assert_eq!(r.stdout, "5\n");
 }
 
+/// Ctrl-C (SIGINT) stops a command with exit status 130 and a one-line
+/// message, and leaves no file: here `init` is waiting for its list on
+/// standard input when it is interrupted.
+#[test]
+fn an_interrupt_exits_130_and_leaves_nothing() {
+    let (env, a, b) = two_parties();
+    let mut child = env
+        .command(&[
+            "init",
+            "-i",
+            &a.id,
+            "--peer",
+            &b.public,
+            "--state-dir",
+            &a.state,
+            "--input",
+            "-",
+            "-o",
+            "r1",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    std::io::Write::write_all(&mut stdin, b"a.example\n").unwrap();
+    // Interrupt it once its handler is installed (Linux lists caught
+    // signals in /proc: bit 1 of SigCgt is SIGINT) while it waits for input.
+    let caught = || {
+        std::fs::read_to_string(format!("/proc/{}/status", child.id()))
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find_map(|l| l.strip_prefix("SigCgt:").map(|v| v.trim().to_owned()))
+            })
+            .and_then(|v| u64::from_str_radix(&v, 16).ok())
+            .is_some_and(|mask| mask & 0b10 != 0)
+    };
+    for _ in 0..1000 {
+        if caught() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let out = child.wait_with_output().unwrap();
+    drop(stdin);
+    assert_eq!(out.status.code(), Some(130));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("interrupted"), "{err}");
+    env.assert_absent("r1");
+    assert!(sessions(&env, &a).is_empty());
+}
+
 #[test]
 fn usage_errors_exit_2() {
     let env = Env::new();

@@ -676,6 +676,19 @@ fn invalid_and_identity_points_and_forged_counts_are_refused() {
             }),
             "round 1 holds no elements",
         ),
+        (
+            "catalog field in a mutual bundle",
+            Box::new(|p| {
+                p.catalog = Some(cosect::bundle::catalog::CatalogExt {
+                    suite: "ristretto255-SHA512".into(),
+                    key_id: vec![0; 32],
+                    label_len: 0,
+                    n_labels: 0,
+                    labels: Vec::new(),
+                })
+            }),
+            "carries no catalog field",
+        ),
     ];
     for (what, f, want) in cases {
         let bad = w.reseal("r1.cbor", "bob", "alice", "bob", Envelope::Plain, f);
@@ -694,7 +707,24 @@ fn invalid_and_identity_points_and_forged_counts_are_refused() {
     let err = check_refusal(&["r2 identity"], w.finish_a("bad2.cbor", "r3.cbor", "a.out", &[]));
     assert!(err.contains("element 0 is the identity element"), "{err}");
     assert!(!w.exists("r3.cbor") && !w.exists("a.out"));
+    // A round 2 without the responder's elements.
+    let bad = w.reseal("r2.cbor", "alice", "bob", "alice", Envelope::Plain, |p| {
+        p.points.clear();
+        p.n_points = 0;
+    });
+    w.write("bad2.cbor", &bad);
+    let err = check_refusal(&["r2 empty"], w.finish_a("bad2.cbor", "r3.cbor", "a.out", &[]));
+    assert!(err.contains("round 2 holds none of the responder's elements"), "{err}");
     assert!(w.finish_a("r2.cbor", "r3.cbor", "a.out", &[]).status.success());
+    // A round 3 that carries blinded elements it never has.
+    let bad = w.reseal("r3.cbor", "bob", "alice", "bob", Envelope::Plain, |p| {
+        p.points = vec![0x11; 32];
+        p.n_points = 1;
+    });
+    w.write("bad3.cbor", &bad);
+    let err = check_refusal(&["r3 points"], w.finish_b("bad3.cbor", "b.out"));
+    assert!(err.contains("round 3 carries blinded elements"), "{err}");
+    assert!(w.finish_b("r3.cbor", "b.out").status.success());
 }
 
 #[cfg(unix)]

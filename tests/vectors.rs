@@ -747,7 +747,7 @@ fn regenerate() {
     g.r1(
         "cose-content-type-v2",
         "open",
-        "another version of the cosect format; upgrade cosect?",
+        "unknown bundle format version 2; upgrade cosect?",
         "content type of a future format",
         &sign_with_header(
             &r1,

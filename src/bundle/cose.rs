@@ -264,13 +264,24 @@ fn check_protected(protected: &[u8]) -> Result<&[u8], BundleError> {
         }
     }
     let has = |needle: &[u8]| protected.windows(needle.len()).any(|w| w == needle);
-    let family = CONTENT_TYPE.split("v=").next().unwrap_or(CONTENT_TYPE).as_bytes();
+    // "application/cosect-bundle+cbor; v=", the part every version shares.
+    let family = &CONTENT_TYPE.as_bytes()[..CONTENT_TYPE.find("v=").map_or(CONTENT_TYPE.len(), |i| i + 2)];
     Err(structure(if !has(&[0x01, 0x27]) {
         "its signature algorithm is not EdDSA"
     } else if has(CONTENT_TYPE.as_bytes()) {
         "its protected header holds other fields than alg, content type and kid, or a kid that is not 32 bytes"
     } else if has(family) {
-        "its content type names another version of the cosect format; upgrade cosect?"
+        // "application/cosect-bundle+cbor; v=N": report N as the version.
+        let at = protected.windows(family.len()).position(|w| w == family).unwrap_or(0) + family.len();
+        let digits: String = protected[at..]
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .map(|&b| b as char)
+            .collect();
+        return Err(match digits.parse() {
+            Ok(v) => BundleError::Version(v),
+            Err(_) => structure("its content type names another version of the cosect format; upgrade cosect?"),
+        });
     } else {
         "its content type is not a cosect bundle"
     }))
@@ -313,7 +324,7 @@ mod tests {
         let mut v2 = ours.clone();
         let at = v2.windows(3).position(|w| w == b"v=1").unwrap();
         v2[at + 2] = b'2';
-        assert!(err(&v2).contains("another version"), "{}", err(&v2));
+        assert!(err(&v2).contains("unknown bundle format version 2"), "{}", err(&v2));
         // Our version, but one parameter more (here `crit`, label 2): not ours, not "upgrade".
         let mut extra = ours.clone();
         extra[0] = 0xa4;

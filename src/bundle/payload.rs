@@ -121,7 +121,13 @@ impl Payload {
             }
         }
         let p: Payload = ciborium::from_reader(bytes).map_err(|e| {
-            BundleError::Structure(format!("the payload does not match the bundle schema ({})", short(&e)))
+            // serde says e.g. "unknown field `x`, expected one of …" or
+            // "missing field `round`": keep its first clause only.
+            let why = match &e {
+                ciborium::de::Error::Semantic(_, msg) => msg.split(", expected").next().unwrap_or(msg).to_owned(),
+                _ => "it is damaged or cut short".to_owned(),
+            };
+            BundleError::Structure(format!("the payload does not match the bundle schema: {}", short(&why)))
         })?;
         if !p.encodes_to(bytes) {
             return Err(BundleError::Structure(

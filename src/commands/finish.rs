@@ -174,6 +174,25 @@ fn check_answer(p: &Payload, s: &Session, mode: Mode, round: u8, sid: &str) -> R
             "it answers another bundle than the one you sent in this session (replayed or mixed up)".into(),
         ));
     }
+    if p.catalog.is_some() {
+        return Err(BundleError::Structure(
+            "a mutual-exchange bundle carries no catalog field".into(),
+        ));
+    }
+    // Round 2 carries the responder's blinded elements; round 3 none.
+    match (round, p.n_points) {
+        (2, 0) => {
+            return Err(BundleError::Counts(
+                "round 2 holds none of the responder's elements".into(),
+            ))
+        }
+        (3, n) if n > 0 => {
+            return Err(BundleError::Counts(
+                "round 3 carries blinded elements it never has".into(),
+            ))
+        }
+        _ => {}
+    }
     if p.kind != s.kind || p.mode != mode.name() {
         return Err(BundleError::Structure(format!(
             "its kind and mode ({}, {}) differ from the session's ({}, {mode})",

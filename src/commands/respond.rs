@@ -44,6 +44,9 @@ pub fn check_round1(p: &Payload) -> Result<(KindSetting, Mode), crate::bundle::B
     if p.n_points == 0 {
         return Err(Counts("round 1 holds no elements".into()));
     }
+    if p.catalog.is_some() {
+        return Err(Structure("a mutual-exchange bundle carries no catalog field".into()));
+    }
     Ok((kind, mode))
 }
 
