@@ -59,6 +59,34 @@ impl crate::error::Hinted for BundleError {
     }
 }
 
+impl Payload {
+    /// The payload of round `round` of `protocol` in `session`, from `me` to
+    /// the holder of fingerprint `to`; kind, mode, times, the answered hash
+    /// and the elements are left empty for the caller to fill in.
+    pub fn addressed(protocol: &str, round: u8, session: &[u8], me: &PublicIdentity, to: &[u8]) -> Payload {
+        Payload {
+            cosect: payload::FORMAT_VERSION,
+            protocol: protocol.to_owned(),
+            round,
+            session: session.to_vec(),
+            sender: me.line(),
+            from: me.fingerprint().to_vec(),
+            to: to.to_vec(),
+            kind: String::new(),
+            mode: String::new(),
+            created: 0,
+            expires: 0,
+            answers: Vec::new(),
+            n_points: 0,
+            points: Vec::new(),
+            trunc: 0,
+            n_doubled: 0,
+            doubled: Vec::new(),
+            catalog: None,
+        }
+    }
+}
+
 /// A bundle after decryption and structural decoding, signature not yet
 /// checked.
 pub struct Opened {

@@ -20,7 +20,7 @@ use zeroize::{Zeroize, Zeroizing};
 
 use super::*;
 use crate::bundle::catalog::{CatalogExt, PROTOCOL_CATALOG, TO_ANYONE};
-use crate::bundle::payload::{Payload, FORMAT_VERSION, HASH_LEN, SESSION_LEN};
+use crate::bundle::payload::{Payload, HASH_LEN, SESSION_LEN};
 use crate::bundle::{envelope, format_time, seal, BundleError};
 use crate::cli::{FinishArgs, InitArgs, ListIn, ModeArg, RespondArgs};
 use crate::fsio::Dest;
@@ -359,13 +359,6 @@ pub fn init(args: &InitArgs, catalog_path: &Path, ctx: &Ctx) -> Result<()> {
     let created = now();
     let n_points = client.sent();
     let payload = Payload {
-        cosect: FORMAT_VERSION,
-        protocol: PROTOCOL_CATALOG.into(),
-        round: 1,
-        session: session.to_vec(),
-        sender: me.public().line(),
-        from: me.public().fingerprint().to_vec(),
-        to: publisher.fingerprint().to_vec(),
         kind: kind.name().into(),
         mode: MODE.into(),
         created,
@@ -373,10 +366,8 @@ pub fn init(args: &InitArgs, catalog_path: &Path, ctx: &Ctx) -> Result<()> {
         answers: cat.hash.to_vec(),
         n_points,
         points,
-        trunc: 0,
-        n_doubled: 0,
-        doubled: Vec::new(),
         catalog: Some(ext_for_exchange(&key_id)),
+        ..Payload::addressed(PROTOCOL_CATALOG, 1, &session, &me.public(), &publisher.fingerprint())
     };
     let expires = payload.expires;
     let sealed = seal(payload, &me, &publisher, env);
@@ -508,13 +499,6 @@ pub fn respond(
 
     let created = now();
     let payload = Payload {
-        cosect: FORMAT_VERSION,
-        protocol: PROTOCOL_CATALOG.into(),
-        round: 2,
-        session: p.session.clone(),
-        sender: me.public().line(),
-        from: me.public().fingerprint().to_vec(),
-        to: peer.fingerprint().to_vec(),
         kind: p.kind.clone(),
         mode: MODE.into(),
         created,
@@ -522,10 +506,8 @@ pub fn respond(
         answers: q.hash.to_vec(),
         n_points: p.n_points,
         points,
-        trunc: 0,
-        n_doubled: 0,
-        doubled: Vec::new(),
         catalog: Some(ext_for_exchange(&cur.key_id)),
+        ..Payload::addressed(PROTOCOL_CATALOG, 2, &p.session, &me.public(), &peer.fingerprint())
     };
     write_bundle(&dest, &seal(payload, me, peer, env), args.out.force)?;
     ctx.say(format!(

@@ -4,7 +4,7 @@
 use rand::rngs::OsRng;
 
 use super::*;
-use crate::bundle::payload::{Payload, FORMAT_VERSION, PROTOCOL_PSI};
+use crate::bundle::payload::{Payload, PROTOCOL_PSI};
 use crate::bundle::{seal, BundleError};
 use crate::cli::FinishArgs;
 use crate::fsio::Dest;
@@ -214,13 +214,6 @@ fn round3_payload(
 ) -> Payload {
     let created = now();
     Payload {
-        cosect: FORMAT_VERSION,
-        protocol: PROTOCOL_PSI.into(),
-        round: 3,
-        session: r2.session.clone(),
-        sender: me.public().line(),
-        from: me.public().fingerprint().to_vec(),
-        to: peer.fingerprint().to_vec(),
         kind: r2.kind.clone(),
         mode: mode.name().into(),
         created,
@@ -230,11 +223,9 @@ fn round3_payload(
             std::time::Duration::from_secs(r2.expires.saturating_sub(r2.created).max(3600)),
         ),
         answers: r2_hash.to_vec(),
-        n_points: 0,
-        points: Vec::new(),
         trunc: r3.trunc as u8,
         n_doubled: (r3.doubled.len() / r3.trunc) as u64,
         doubled: r3.doubled,
-        catalog: None,
+        ..Payload::addressed(PROTOCOL_PSI, 3, &r2.session, &me.public(), &peer.fingerprint())
     }
 }

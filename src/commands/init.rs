@@ -5,7 +5,7 @@ use rand::rngs::OsRng;
 use rand::RngCore;
 
 use super::*;
-use crate::bundle::payload::{Payload, FORMAT_VERSION, PROTOCOL_PSI, SESSION_LEN};
+use crate::bundle::payload::{Payload, PROTOCOL_PSI, SESSION_LEN};
 use crate::bundle::{format_time, seal};
 use crate::cli::InitArgs;
 use crate::fsio::Dest;
@@ -57,24 +57,13 @@ pub fn init(args: &InitArgs, ctx: &Ctx) -> Result<()> {
     let created = now();
     let n_points = state.sent();
     let payload = Payload {
-        cosect: FORMAT_VERSION,
-        protocol: PROTOCOL_PSI.into(),
-        round: 1,
-        session: session.to_vec(),
-        sender: me.public().line(),
-        from: me.public().fingerprint().to_vec(),
-        to: peer.fingerprint().to_vec(),
         kind: kind.name().into(),
         mode: mode.name().into(),
         created,
         expires: expiry(created, args.expires),
-        answers: Vec::new(),
         n_points,
         points: r1.points,
-        trunc: 0,
-        n_doubled: 0,
-        doubled: Vec::new(),
-        catalog: None,
+        ..Payload::addressed(PROTOCOL_PSI, 1, &session, &me.public(), &peer.fingerprint())
     };
     let expires = payload.expires;
     let sealed = seal(payload, &me, &peer, env);
@@ -86,12 +75,7 @@ pub fn init(args: &InitArgs, ctx: &Ctx) -> Result<()> {
         crate::store::SecretList::from_entries(&mut entries),
         Step::AwaitRound2(state),
     );
-    // State first: a bundle whose state was not saved could never be finished.
-    store.save(&state, &me)?;
-    if let Err(e) = write_bundle(&dest, &sealed, args.out.force) {
-        let _ = store.remove(&session);
-        return Err(e);
-    }
+    save_then_write(&store, Some(&state), &me, &dest, &sealed, args.out.force)?;
     ctx.say(format!(
         "cosect: round 1 of session {} for {} ({}) written to {}",
         &hex(&session)[..8],

@@ -7,7 +7,7 @@ use rand::RngCore;
 use super::catalog::{catalog_name, CurrentKey, KeyState};
 use super::*;
 use crate::bundle::catalog::{CatalogExt, PROTOCOL_CATALOG, TO_ANYONE};
-use crate::bundle::payload::{Payload, FORMAT_VERSION, SESSION_LEN};
+use crate::bundle::payload::{Payload, SESSION_LEN};
 use crate::bundle::{format_time, seal};
 use crate::cli::PublishArgs;
 use crate::fsio::Dest;
@@ -133,20 +133,10 @@ pub fn publish(args: &PublishArgs, ctx: &Ctx) -> Result<()> {
     let n = entries.len() as u64;
     let key_id = key.key_id();
     let payload = Payload {
-        cosect: FORMAT_VERSION,
-        protocol: PROTOCOL_CATALOG.into(),
-        round: 0,
-        session: session.to_vec(),
-        sender: me.public().line(),
-        from: me.public().fingerprint().to_vec(),
-        to: TO_ANYONE.to_vec(),
         kind: kind.name().into(),
         mode: MODE.into(),
         created,
         expires: expiry(created, args.expires),
-        answers: Vec::new(),
-        n_points: 0,
-        points: Vec::new(),
         trunc: cat.trunc as u8,
         n_doubled: n,
         doubled: cat.outputs,
@@ -157,6 +147,7 @@ pub fn publish(args: &PublishArgs, ctx: &Ctx) -> Result<()> {
             n_labels: cat.n_labels as u64,
             labels: cat.labels,
         }),
+        ..Payload::addressed(PROTOCOL_CATALOG, 0, &session, &me.public(), &TO_ANYONE)
     };
     // A catalog is public to its clients: signed, not encrypted.
     let with_labels = payload.catalog.as_ref().map_or(0, |c| c.n_labels);

@@ -3,7 +3,7 @@
 use rand::rngs::OsRng;
 
 use super::*;
-use crate::bundle::payload::{Payload, FORMAT_VERSION, PROTOCOL_PSI};
+use crate::bundle::payload::{Payload, PROTOCOL_PSI};
 use crate::bundle::{format_time, seal};
 use crate::cli::RespondArgs;
 use crate::fsio::Dest;
@@ -129,13 +129,6 @@ pub fn respond(args: &RespondArgs, ctx: &Ctx) -> Result<()> {
     let created = now();
     let n_points = (r2.points.len() / crate::group::POINT_LEN) as u64;
     let payload = Payload {
-        cosect: FORMAT_VERSION,
-        protocol: PROTOCOL_PSI.into(),
-        round: 2,
-        session: p.session.clone(),
-        sender: me.public().line(),
-        from: me.public().fingerprint().to_vec(),
-        to: peer.fingerprint().to_vec(),
         kind: kind.name().into(),
         mode: mode.name().into(),
         created,
@@ -146,25 +139,21 @@ pub fn respond(args: &RespondArgs, ctx: &Ctx) -> Result<()> {
         trunc: r2.trunc as u8,
         n_doubled: p.n_points,
         doubled: r2.doubled,
-        catalog: None,
+        ..Payload::addressed(PROTOCOL_PSI, 2, &p.session, &me.public(), &peer.fingerprint())
     };
     let expires = payload.expires;
     let sealed = seal(payload, &me, &peer, env);
-    if let Some(state) = state {
-        let s = Session::new(
+    let state = state.map(|state| {
+        Session::new(
             &p.session,
             peer.line(),
             kind.name().into(),
             sealed.hash,
             crate::store::SecretList::from_entries(&mut entries),
             Step::AwaitRound3(state),
-        );
-        store.save(&s, &me)?;
-    }
-    if let Err(e) = write_bundle(&dest, &sealed, args.out.force) {
-        let _ = store.remove(&p.session);
-        return Err(e);
-    }
+        )
+    });
+    save_then_write(&store, state.as_ref(), &me, &dest, &sealed, args.out.force)?;
     ctx.say(format!(
         "cosect: round 2 of session {} for {} ({}) written to {}",
         &hex(&p.session)[..8],
