@@ -45,6 +45,15 @@ pub enum Exec {
     Parallel,
 }
 
+impl std::fmt::Display for Exec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Exec::Serial => "serial",
+            Exec::Parallel => "parallel",
+        })
+    }
+}
+
 /// Receives the number of elements finished, batch by batch, from any thread.
 pub trait Progress: Sync {
     fn advance(&self, done: u64);

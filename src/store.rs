@@ -141,47 +141,23 @@ impl Store {
 
     /// Save a new session (never replaces one).
     pub fn save(&self, session: &Session, me: &Identity) -> Result<()> {
-        let path = self.path(&session.id);
-        fsio::create_private_dir(path.parent().expect("session path has a parent"))?;
-        // Streamed: CBOR straight into age's encryptor (whose plaintext
-        // chunk buffer is wiped), then to disk. No whole plaintext copy of
-        // the secret state exists in memory, and none of the ciphertext.
-        fsio::write_atomic_with(&Dest::File(path), false, true, |w| {
-            envelope::encrypt_with(&me.public().recipient, w, |plain| {
-                ciborium::into_writer(session, plain).map_err(|e| match e {
-                    ciborium::ser::Error::Io(e) => e,
-                    ciborium::ser::Error::Value(v) => std::io::Error::other(v),
-                })
-            })
-        })
+        save_sealed(&self.path(&session.id), session, me, false)
     }
 
     /// Load a session by id, if this store has it.
     pub fn load(&self, id: &[u8], me: &Identity) -> Result<Option<Session>> {
         let path = self.path(id);
-        let name = path.display().to_string();
-        let file = match fs::File::open(&path) {
-            Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(fsio::io_error(&name, "cannot read session state", &e)),
+        let Some(s) = load_sealed::<Session>(&path, me, "session state")? else {
+            return Ok(None);
         };
-        if fsio::too_open(&path) {
-            return Err(Error::new(format!("{name}: session state is readable by other users"))
-                .with_hint(format!("run `chmod 600 {name}` if you trust it, or delete it")));
-        }
-        // Streamed back the same way: file → age (plaintext chunks wiped by
-        // age) → CBOR, with no whole plaintext copy in memory.
-        let plain = envelope::decrypt_reader(std::io::BufReader::new(file), me.age_identity()).map_err(|e| {
-            Error::new(format!("{name}: cannot open session state: {e}"))
-                .with_hint("sessions can only be continued with the identity that started them")
-        })?;
-        let s: Session = ciborium::from_reader(plain).map_err(|_| {
-            Error::new(format!("{name}: session state is damaged")).with_hint("delete it and start a new exchange")
-        })?;
         if s.version != STATE_VERSION || s.id != id {
             return Err(Error::new(format!(
-                "{name}: session state is of another version or session"
-            )));
+                "{}: session state is of another version or session",
+                path.display()
+            ))
+            .with_hint(
+                "it was written by another cosect release; finish the exchange with that release or start anew",
+            ));
         }
         Ok(Some(s))
     }
@@ -199,4 +175,42 @@ impl Store {
             )),
         }
     }
+}
+
+/// Write `value` as CBOR, age-encrypted to `me`, to `path` (0600, atomic;
+/// replacing an existing file only with `replace`). Streamed: CBOR goes
+/// straight into age's encryptor (which wipes its plaintext chunk buffer)
+/// and on to disk, so no whole plaintext or ciphertext copy is held.
+pub fn save_sealed<T: Serialize>(path: &Path, value: &T, me: &Identity, replace: bool) -> Result<()> {
+    fsio::create_private_dir(path.parent().expect("state paths have a parent"))?;
+    fsio::write_atomic_with(&Dest::File(path.to_path_buf()), replace, true, |w| {
+        envelope::encrypt_with(&me.public().recipient, w, |plain| {
+            ciborium::into_writer(value, plain).map_err(|e| match e {
+                ciborium::ser::Error::Io(e) => e,
+                ciborium::ser::Error::Value(v) => std::io::Error::other(v),
+            })
+        })
+    })
+}
+
+/// Read back what `save_sealed` wrote, streamed the same way; `None` when
+/// there is no such file. `what` names it in messages ("session state").
+pub fn load_sealed<T: serde::de::DeserializeOwned>(path: &Path, me: &Identity, what: &str) -> Result<Option<T>> {
+    let name = path.display().to_string();
+    let file = match fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(fsio::io_error(&name, &format!("cannot read {what}"), &e)),
+    };
+    if fsio::too_open(path) {
+        return Err(Error::new(format!("{name}: {what} is readable by other users"))
+            .with_hint(format!("run `chmod 600 {name}` if you trust it, or delete it")));
+    }
+    let plain = envelope::decrypt_reader(std::io::BufReader::new(file), me.age_identity()).map_err(|e| {
+        Error::new(format!("{name}: cannot open {what}: {e}"))
+            .with_hint("it can only be opened with the identity (-i) that wrote it")
+    })?;
+    ciborium::from_reader(plain)
+        .map(Some)
+        .map_err(|_| Error::new(format!("{name}: {what} is damaged")).with_hint("delete it and start again"))
 }

@@ -14,19 +14,19 @@ use std::path::{Path, PathBuf};
 
 use rand::rngs::OsRng;
 use rand::RngCore;
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use zeroize::{Zeroize, Zeroizing};
+use zeroize::Zeroize;
 
 use super::*;
 use crate::bundle::catalog::{CatalogExt, PROTOCOL_CATALOG, TO_ANYONE};
 use crate::bundle::payload::{Payload, HASH_LEN, SESSION_LEN};
-use crate::bundle::{envelope, format_time, seal, BundleError};
+use crate::bundle::{format_time, seal, BundleError};
 use crate::cli::{FinishArgs, InitArgs, ListIn, ModeArg, RespondArgs};
 use crate::fsio::Dest;
 use crate::group::Exec;
 use crate::protocol::catalog::{self as proto, CatalogKey, CatalogView, Client, MODE, SUITE};
 use crate::store::{hex, SecretList};
+use crate::store::{load_sealed, save_sealed};
 
 const STATE_VERSION: u32 = 1;
 /// Retired catalogs remembered, so that stale queries are refused by name.
@@ -57,34 +57,6 @@ pub fn key_path(store: &Store) -> PathBuf {
 
 fn query_path(store: &Store, id: &[u8]) -> PathBuf {
     catalog_dir(store).join("queries").join(format!("{}.age", hex(id)))
-}
-
-fn save_sealed<T: Serialize>(path: &Path, value: &T, me: &Identity, replace: bool) -> Result<()> {
-    fsio::create_private_dir(path.parent().expect("state paths have a parent"))?;
-    let mut plain = Zeroizing::new(Vec::new());
-    ciborium::into_writer(value, &mut *plain).expect("writing CBOR to memory cannot fail");
-    let sealed = envelope::encrypt(&plain, &me.public().recipient, false);
-    fsio::write_atomic(&Dest::File(path.to_path_buf()), &sealed, replace, true)
-}
-
-fn load_sealed<T: DeserializeOwned>(path: &Path, me: &Identity, what: &str) -> Result<Option<T>> {
-    let name = path.display().to_string();
-    let sealed = match std::fs::read(path) {
-        Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(fsio::io_error(&name, &format!("cannot read {what}"), &e)),
-    };
-    if fsio::too_open(path) {
-        return Err(Error::new(format!("{name}: {what} is readable by other users"))
-            .with_hint(format!("run `chmod 600 {name}` if you trust it, or delete it")));
-    }
-    let plain = Zeroizing::new(envelope::decrypt(&sealed, me.age_identity()).map_err(|e| {
-        Error::new(format!("{name}: cannot open {what}: {e}"))
-            .with_hint("it can only be opened with the identity (-i) that wrote it")
-    })?);
-    ciborium::from_reader(&plain[..])
-        .map(Some)
-        .map_err(|_| Error::new(format!("{name}: {what} is damaged")).with_hint("delete it and start again"))
 }
 
 /// The publisher's current catalog key and what it published with it.
