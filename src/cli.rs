@@ -257,8 +257,15 @@ pub struct PublishArgs {
     /// catalog's setting [default: auto]
     #[arg(long, value_enum, value_name = "KIND")]
     pub kind: Option<KindArg>,
-    /// Lines are `entry<TAB>label`; each label is encrypted so that a client reads only
-    /// the labels of entries it holds
+    /// CSV field holding the entries: a header name, or a field number from 1 (then
+    /// every row is data)
+    #[arg(long, value_name = "NAME|N", value_parser = Column::parse)]
+    pub column: Option<Column>,
+    /// CSV field holding each entry's label (with --column; implies --labels)
+    #[arg(long, value_name = "NAME|N", value_parser = Column::parse, requires = "column")]
+    pub label_column: Option<Column>,
+    /// Each entry carries a label: lines are `entry<TAB>label`, or see --label-column. Each
+    /// label is encrypted so that a client reads only the labels of entries it holds
     #[arg(long)]
     pub labels: bool,
     /// How long clients may query the catalog (e.g. 30d; at most a year)

@@ -357,3 +357,65 @@ fn without_labels_rotation_and_limits() {
     );
     assert!(!w.path("x.cbor").exists());
 }
+
+/// Labels from a CSV column (`--column` for the entries, `--label-column`
+/// for the labels), with a quoted field, a row without a label, and a
+/// duplicate whose first label is kept.
+#[test]
+fn labels_from_a_csv_column() {
+    let w = World::new();
+    w.write(
+        "iocs.csv",
+        "domain,note,source\r\n\
+         EVIL.example,\"first seen 2026-01-02, high\",feed-a\r\n\
+         quiet.example,,feed-b\r\n\
+         evil.example.,a later duplicate,feed-c\r\n\
+         other.example,campaign Owl,feed-a\r\n",
+    );
+    w.publish(
+        "iocs.csv",
+        "cat.cbor",
+        &["--kind", "domain", "--column", "domain", "--label-column", "note"],
+    );
+    w.write("carol.txt", "evil.example\nquiet.example\nnot.example\n");
+    w.query("carol", "cat.cbor", "carol.txt", "q.cbor", &[]);
+    w.answer("carol", "q.cbor", "a.cbor");
+    assert_eq!(
+        w.finish("carol", "a.cbor", &[]),
+        "evil.example\tfirst seen 2026-01-02, high\nquiet.example\t\n"
+    );
+    // --labels with --column but no --label-column says what is missing;
+    // --label-column without --column is a usage error.
+    w.fails(
+        &[
+            "publish",
+            "-i",
+            "srv.id",
+            "--state-dir",
+            "st-srv",
+            "--input",
+            "iocs.csv",
+            "--column",
+            "domain",
+            "--labels",
+            "-o",
+            "x.cbor",
+        ],
+        "--labels with --column needs --label-column",
+    );
+    let out = w.run(&[
+        "publish",
+        "-i",
+        "srv.id",
+        "--state-dir",
+        "st-srv",
+        "--input",
+        "iocs.csv",
+        "--label-column",
+        "note",
+        "-o",
+        "x.cbor",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!w.path("x.cbor").exists());
+}

@@ -14,13 +14,25 @@ use crate::fsio::Dest;
 use crate::group::Exec;
 use crate::protocol::catalog::{self as proto, CatalogKey, MAX_LABEL, MODE, SUITE};
 
-/// Split `entry<TAB>label` lines: the entry column (same line numbering,
-/// for the list reader) and each line's label (`None` without a TAB).
-/// Labels are trimmed; a label must be UTF-8 without control characters
-/// and at most `MAX_LABEL` bytes.
 /// The entry column and the label of each line.
 pub type Split = (Vec<u8>, Vec<Option<String>>);
 
+/// A label as published: trimmed, no control characters, at most
+/// `MAX_LABEL` bytes.
+fn check_label(label: &str) -> std::result::Result<String, String> {
+    let label = label.trim();
+    if label.chars().any(|c| c.is_control()) {
+        return Err("the label contains a control character (a second TAB?)".into());
+    }
+    if label.len() > MAX_LABEL {
+        return Err(format!("the label is longer than {MAX_LABEL} bytes"));
+    }
+    Ok(label.to_owned())
+}
+
+/// Split `entry<TAB>label` lines: the entry column (same line numbering,
+/// for the list reader) and each line's label (`None` without a TAB).
+/// Labels must be UTF-8 and pass `check_label`.
 pub fn split_labels(text: &[u8]) -> std::result::Result<Split, (u64, String)> {
     let mut entries = Vec::with_capacity(text.len());
     let mut labels = Vec::new();
@@ -34,16 +46,9 @@ pub fn split_labels(text: &[u8]) -> std::result::Result<Split, (u64, String)> {
             Some(t) => {
                 entries.extend_from_slice(&line[..t]);
                 let raw = &line[t + 1..];
-                let label = std::str::from_utf8(raw)
-                    .map_err(|_| (line_no, "the label is not valid UTF-8".to_owned()))?
-                    .trim();
-                if label.chars().any(|c| c.is_control()) {
-                    return Err((line_no, "the label contains a control character (a second TAB?)".into()));
-                }
-                if label.len() > MAX_LABEL {
-                    return Err((line_no, format!("the label is longer than {MAX_LABEL} bytes")));
-                }
-                labels.push(Some(label.to_owned()));
+                let label =
+                    std::str::from_utf8(raw).map_err(|_| (line_no, "the label is not valid UTF-8".to_owned()))?;
+                labels.push(Some(check_label(label).map_err(|why| (line_no, why))?));
             }
         }
         entries.push(b'\n');
@@ -84,6 +89,57 @@ fn read_labelled(
     Ok((entries, labels))
 }
 
+/// Collects one CSV field per line, for `--label-column`: read by the same
+/// CSV reader as the entries, so both agree on line numbers.
+#[derive(Default)]
+struct LabelColumn(std::collections::HashMap<u64, String>);
+
+impl input::Sink for LabelColumn {
+    fn record(&mut self, r: input::Record<'_>) -> std::result::Result<(), input::InputError> {
+        let label = check_label(r.value).map_err(|why| input::InputError::Invalid {
+            at: r.pos.to_string(),
+            reason: "the label is not usable",
+            shown: why,
+        })?;
+        if !label.is_empty() {
+            self.0.insert(r.pos.number(), label);
+        }
+        Ok(())
+    }
+
+    fn unusable(&mut self, _: input::Pos, _: Option<&str>, _: &'static str, _: &str) {}
+}
+
+/// Entries from one CSV column and their labels from another.
+fn read_csv_labelled(
+    ctx: &Ctx,
+    args: &PublishArgs,
+    column: &input::csv::Column,
+    label_column: &input::csv::Column,
+    kind: KindSetting,
+) -> Result<(Entries, Vec<Option<String>>)> {
+    let name = if args.input.as_os_str() == "-" {
+        "standard input".to_owned()
+    } else {
+        args.input.display().to_string()
+    };
+    // Read once into memory: standard input cannot be read twice.
+    let text = fsio::read_input(&args.input, MAX_BUNDLE_BYTES)?;
+    let opts = input::ReadOptions {
+        format: Some(input::InputFormat::Csv),
+        column: Some(column.clone()),
+        kind,
+        skip_invalid: args.skip_invalid,
+    };
+    let entries = input::read_entries(&text[..], &opts).map_err(|e| Error::from(e).in_file(&name))?;
+    report_entries(ctx, &name, &entries, kind, false)?;
+    let mut by_line = LabelColumn::default();
+    input::csv::read(&text[..], label_column, &mut by_line).map_err(|e| Error::from(e).in_file(&name))?;
+    // A merged duplicate keeps the label of its first occurrence.
+    let labels = entries.lines.iter().map(|l| by_line.0.get(l).cloned()).collect();
+    Ok((entries, labels))
+}
+
 pub fn publish(args: &PublishArgs, ctx: &Ctx) -> Result<()> {
     // Auto unless --kind says otherwise, as for `init`.
     let kind = args.kind.map_or(KindSetting::Auto, KindSetting::from);
@@ -100,14 +156,21 @@ pub fn publish(args: &PublishArgs, ctx: &Ctx) -> Result<()> {
     let key_path = super::catalog::key_path(&store);
     let old_state = std::fs::read(&key_path).ok();
 
-    let (entries, labels) = if args.labels {
+    let (entries, labels) = if let (Some(col), Some(label_col)) = (&args.column, &args.label_column) {
+        let (e, l) = read_csv_labelled(ctx, args, col, label_col, kind)?;
+        (e, Some(l))
+    } else if args.labels {
+        if args.column.is_some() {
+            return Err(Error::new("--labels with --column needs --label-column")
+                .with_hint("name the CSV field that holds the labels with --label-column NAME|N"));
+        }
         let (e, l) = read_labelled(ctx, &args.input, kind, args.skip_invalid)?;
         (e, Some(l))
     } else {
         let list = crate::cli::ListIn {
             input: Some(args.input.clone()),
             input_format: None,
-            column: None,
+            column: args.column.clone(),
             skip_invalid: args.skip_invalid,
             verbose: false,
             pad_to: None,
