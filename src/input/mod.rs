@@ -145,13 +145,20 @@ impl<S: AsRef<str>> PartialEq<Vec<S>> for StrList {
     }
 }
 
+/// Marks an entry whose canonical form is its spelling.
+const SAME_AS_ORIGINAL: u32 = u32::MAX;
+
 /// Canonical entries ready for hashing, stored without a per-entry
 /// allocation, with the user's own spelling kept for output.
 #[derive(Default, Clone)]
 pub struct Entries {
     kinds: Vec<Kind>,
-    ends: Vec<usize>,
-    canon: Vec<u8>,
+    /// For each entry, where its canonical form is: `SAME_AS_ORIGINAL`
+    /// when it equals the user's spelling (the common case, stored once),
+    /// else its index in `canon`.
+    canon_idx: Vec<u32>,
+    /// The canonical forms that differ from their spelling.
+    canon: StrList,
     /// Source ids (STIX id, MISP uuid); empty when no entry has one.
     sources: Vec<Option<Box<str>>>,
     /// The user's spelling of each entry (first occurrence), in input order.
@@ -199,12 +206,13 @@ impl Entries {
     /// the user's spellings are needed after that. `get` must not be
     /// called afterwards.
     pub fn release_canonical(&mut self) {
-        self.canon = Vec::new();
-        self.ends = Vec::new();
+        self.canon = StrList::default();
+        self.canon_idx = Vec::new();
     }
 
     /// Move the user's spellings, kinds and sources out (for the session
-    /// state), leaving counts and skip reports.
+    /// state), leaving counts and skip reports. Like `release_canonical`,
+    /// it ends the use of `get`.
     pub fn take_display(&mut self) -> (StrList, Vec<Kind>, Vec<Option<Box<str>>>) {
         (
             std::mem::take(&mut self.original),
@@ -215,8 +223,11 @@ impl Entries {
 
     /// Kind and canonical bytes of entry `i`.
     pub fn get(&self, i: usize) -> (Kind, &[u8]) {
-        let start = if i == 0 { 0 } else { self.ends[i - 1] };
-        (self.kinds[i], &self.canon[start..self.ends[i]])
+        let canon = match self.canon_idx[i] {
+            SAME_AS_ORIGINAL => self.original.get(i),
+            j => self.canon.get(j as usize),
+        };
+        (self.kinds[i], canon.as_bytes())
     }
 
     /// The source id of entry `i`, if its input named one.
@@ -248,8 +259,12 @@ impl Entries {
             self.sources.push(None);
         }
         self.kinds.push(kind);
-        self.canon.extend_from_slice(canon.as_bytes());
-        self.ends.push(self.canon.len());
+        if canon == original {
+            self.canon_idx.push(SAME_AS_ORIGINAL);
+        } else {
+            self.canon_idx.push(self.canon.len() as u32);
+            self.canon.push(canon);
+        }
         self.original.push(original);
         self.lines.push(line);
     }
@@ -460,6 +475,13 @@ impl Sink for Collector {
         };
         match normalized {
             Ok((kind, canon)) => {
+                // Entries are indexed with u32 (one value is a marker).
+                if self.entries.len() >= SAME_AS_ORIGINAL as usize - 1 {
+                    return Err(InputError::Format(format!(
+                        "the list holds more than {} entries",
+                        SAME_AS_ORIGINAL - 1
+                    )));
+                }
                 if self.seen.is_new(&self.entries, kind, &canon) {
                     self.entries.push(kind, &canon, value, r.pos.number(), r.source);
                 } else {
