@@ -60,6 +60,23 @@ pub fn normalize(kind: Kind, entry: &str) -> Result<String, Invalid> {
     }
 }
 
+/// IDNA to ASCII (UTS #46). For a name of ASCII letters, digits, '-', '_'
+/// and '.', with no `xn--` label to validate, that mapping is exactly ASCII
+/// lower-casing: take that path without the Unicode tables (most lists are
+/// all such names, and this runs once per entry).
+fn to_ascii(s: &str) -> Result<String, Invalid> {
+    let plain = s
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        && !s
+            .split('.')
+            .any(|l| l.len() >= 4 && l[..4].eq_ignore_ascii_case("xn--"));
+    if plain {
+        return Ok(s.to_ascii_lowercase());
+    }
+    idna::domain_to_ascii(s).map_err(|_| "not a valid internationalized domain name")
+}
+
 fn domain(s: &str) -> Result<String, Invalid> {
     let s = s.strip_suffix('.').unwrap_or(s);
     if s.is_empty() {
@@ -68,7 +85,7 @@ fn domain(s: &str) -> Result<String, Invalid> {
     if s.parse::<IpAddr>().is_ok() {
         return Err("an IP address, not a domain name (use --kind ip)");
     }
-    let ascii = idna::domain_to_ascii(s).map_err(|_| "not a valid internationalized domain name")?;
+    let ascii = to_ascii(s)?;
     if ascii.len() > 253 {
         return Err("domain name longer than 253 characters");
     }
@@ -154,5 +171,28 @@ mod tests {
         assert!(normalize(Kind::Domain, &"a".repeat(64)).is_err());
         assert!(normalize(Kind::Email, "nobody").is_err());
         assert!(normalize(Kind::Email, "a@").is_err());
+    }
+
+    #[test]
+    fn the_ascii_fast_path_agrees_with_idna() {
+        for name in [
+            "Example.COM",
+            "a-b_c.example",
+            "ab--cd.example",
+            "-lead.example",
+            "trail-.example",
+            "123.example",
+            "x.y.z",
+            "_dmarc.Example.org",
+            "UPPER",
+        ] {
+            assert_eq!(to_ascii(name).ok(), idna::domain_to_ascii(name).ok(), "{name}");
+        }
+        // Not plain: handed to idna (punycode checked, Unicode mapped).
+        assert_eq!(to_ascii("XN--BCHER-KVA.example").unwrap(), "xn--bcher-kva.example");
+        for name in ["xn--ls8h.example", "xn--a.example", "xn--.example", "a.XN--zz-.example"] {
+            assert_eq!(to_ascii(name).ok(), idna::domain_to_ascii(name).ok(), "{name}");
+        }
+        assert_eq!(to_ascii("Bücher.example").unwrap(), "xn--bcher-kva.example");
     }
 }
