@@ -32,6 +32,15 @@ impl Dest {
     }
 }
 
+/// How messages name an input file: `-` is standard input.
+pub fn input_name(path: &Path) -> String {
+    if path.as_os_str() == "-" {
+        "standard input".to_owned()
+    } else {
+        path.display().to_string()
+    }
+}
+
 /// Read a whole input (`-` = stdin), at most `limit` bytes.
 pub fn read_input(path: &Path, limit: u64) -> Result<Vec<u8>> {
     let mut buf = Vec::new();

@@ -169,11 +169,7 @@ pub fn print_stdout(text: &str) -> Result<()> {
 /// skipped (each skipped entry with `--verbose`).
 pub fn read_list(ctx: &Ctx, list: &ListIn, kind: KindSetting) -> Result<Entries> {
     let path = catalog::need_input(list)?;
-    let name = if path.as_os_str() == "-" {
-        "standard input".to_owned()
-    } else {
-        path.display().to_string()
-    };
+    let name = fsio::input_name(path);
     let format = list.input_format.map(input::InputFormat::from);
     let opts = input::ReadOptions {
         format,

@@ -62,11 +62,7 @@ fn read_labelled(
     kind: KindSetting,
     skip_invalid: bool,
 ) -> Result<(Entries, Vec<Option<String>>)> {
-    let name = if path.as_os_str() == "-" {
-        "standard input".to_owned()
-    } else {
-        path.display().to_string()
-    };
+    let name = fsio::input_name(path);
     let text = fsio::read_input(path, MAX_BUNDLE_BYTES)?;
     let (column, by_line) = split_labels(&text).map_err(|(line, why)| {
         Error::new(format!("{name}: line {line}: {why}")).with_hint("labelled lines are `entry<TAB>label`")
@@ -118,11 +114,7 @@ fn read_csv_labelled(
     label_column: &input::csv::Column,
     kind: KindSetting,
 ) -> Result<(Entries, Vec<Option<String>>)> {
-    let name = if args.input.as_os_str() == "-" {
-        "standard input".to_owned()
-    } else {
-        args.input.display().to_string()
-    };
+    let name = fsio::input_name(&args.input);
     // Read once into memory: standard input cannot be read twice.
     let text = fsio::read_input(&args.input, MAX_BUNDLE_BYTES)?;
     let opts = input::ReadOptions {
