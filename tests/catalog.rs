@@ -1,64 +1,48 @@
 //! The published-catalog protocol through the real binary: one publisher,
 //! separate identities and state directories, bundles passed as files.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
+use std::ops::Deref;
+use std::path::Path;
+use std::process::Output;
+
+use common::{refused, succeeded, Env};
+
+/// A publisher (`srv`) and two clients (`carol`, `dave`) in one scratch dir.
 struct World {
-    dir: tempfile::TempDir,
+    env: Env,
+}
+
+impl Deref for World {
+    type Target = Env;
+    fn deref(&self) -> &Env {
+        &self.env
+    }
 }
 
 impl World {
     fn new() -> Self {
-        let w = World {
-            dir: tempfile::tempdir().unwrap(),
-        };
+        let w = World { env: Env::new() };
         for who in ["srv", "carol", "dave"] {
-            let out = w.run(&["keygen", "-o", &format!("{who}.id"), "--name", who]);
-            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-            std::fs::write(w.path(&format!("{who}.pub")), &out.stdout).unwrap();
+            let out = w.ok(&["keygen", "-o", &format!("{who}.id"), "--name", who]);
+            w.write(&format!("{who}.pub"), &out.stdout);
         }
         w
     }
 
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    fn write(&self, name: &str, text: &str) {
-        std::fs::write(self.path(name), text).unwrap();
-    }
-
-    fn read(&self, name: &str) -> String {
-        std::fs::read_to_string(self.path(name)).unwrap()
-    }
-
     fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_cosect"))
-            .args(args)
-            .current_dir(self.dir.path())
-            .env("XDG_CONFIG_HOME", self.dir.path().join("no-config"))
-            .env("XDG_STATE_HOME", self.dir.path().join("no-state"))
-            .output()
-            .unwrap()
+        self.env.output(args)
     }
 
     /// Run and expect success.
     fn ok(&self, args: &[&str]) -> Output {
-        let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "cosect {args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        out
+        succeeded(args, self.run(args))
     }
 
     /// Run and expect exit 1 with `needle` in the error.
     fn fails(&self, args: &[&str], needle: &str) -> String {
-        let out = self.run(args);
-        let err = String::from_utf8_lossy(&out.stderr).into_owned();
-        assert_eq!(out.status.code(), Some(1), "cosect {args:?}: {err}");
+        let err = refused(args, self.run(args));
         assert!(err.contains(needle), "cosect {args:?}: expected {needle:?} in: {err}");
         err
     }

@@ -9,7 +9,7 @@ use std::process::Command;
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
-use common::{have_tool, sessions, Env, Party};
+use common::{err, finish, has, have_tool, init, json, ok, respond, sessions, two_parties, Env, Party};
 use serde_json::Value;
 
 /// How bundles travel.
@@ -52,83 +52,6 @@ impl Wrap {
     }
 }
 
-fn two_parties() -> (Env, Party, Party) {
-    let env = Env::new();
-    let a = env.party("alice", "ACME CERT");
-    let b = env.party("bob", "Bob MSSP");
-    (env, a, b)
-}
-
-/// `cosect init` as Alice for Bob, writing `out`.
-fn init(env: &Env, a: &Party, b: &Party, input: &str, extra: &[&str], out: &str) -> common::Run {
-    let mut args = vec![
-        "init",
-        "-i",
-        &a.id,
-        "--state-dir",
-        &a.state,
-        "--peer",
-        &b.public,
-        "--input",
-        input,
-        "-o",
-        out,
-    ];
-    args.extend_from_slice(extra);
-    env.run(&args)
-}
-
-/// `cosect respond` as Bob to Alice's `r1`, writing `out`.
-fn respond(env: &Env, b: &Party, a: &Party, r1: &str, input: &str, extra: &[&str], out: &str) -> common::Run {
-    let mut args = vec![
-        "respond",
-        r1,
-        "-i",
-        &b.id,
-        "--state-dir",
-        &b.state,
-        "--peer",
-        &a.public,
-        "--input",
-        input,
-        "-o",
-        out,
-    ];
-    args.extend_from_slice(extra);
-    env.run(&args)
-}
-
-/// `cosect finish BUNDLE` as `p`.
-fn finish(env: &Env, p: &Party, bundle: &str, extra: &[&str]) -> common::Run {
-    let mut args = vec!["finish", bundle, "-i", &p.id, "--state-dir", &p.state];
-    args.extend_from_slice(extra);
-    env.run(&args)
-}
-
-fn ok(r: common::Run, what: &str) -> common::Run {
-    assert_eq!(r.code, 0, "{what} failed:\n{}", r.stderr);
-    r
-}
-
-fn err(r: common::Run, what: &str) -> String {
-    assert_eq!(
-        r.code, 1,
-        "{what}: expected exit 1, got {}\nstdout: {}\nstderr: {}",
-        r.code, r.stdout, r.stderr
-    );
-    assert!(
-        r.stderr.lines().any(|l| l.starts_with("error: ")),
-        "{what}: {}",
-        r.stderr
-    );
-    assert_eq!(r.stdout, "", "{what}: a failed command printed results");
-    r.stderr
-}
-
-fn has(haystack: &str, needle: &str) {
-    assert!(haystack.contains(needle), "expected {needle:?} in:\n{haystack}");
-}
-
 /// A whole mutual exchange: init → respond → finish --reply → finish, every
 /// bundle wrapped as `wrap`. Returns what Alice and Bob print on stdout.
 fn mutual(kind: &str, alice: &str, bob: &str, wrap: Wrap, formats: [&str; 2]) -> (String, String) {
@@ -168,10 +91,6 @@ fn mutual(kind: &str, alice: &str, bob: &str, wrap: Wrap, formats: [&str; 2]) ->
     let rb = ok(finish(&env, &b, "r3", &["--format", formats[1]]), "bob finish");
     assert!(sessions(&env, &b).is_empty(), "Bob's session outlived finish");
     (ra.stdout, rb.stdout)
-}
-
-fn json(s: &str) -> Value {
-    serde_json::from_str(s).unwrap_or_else(|e| panic!("not JSON ({e}): {s}"))
 }
 
 /// A JSON result: exactly this count and these entries, all of `kind`.
@@ -415,8 +334,8 @@ fn padding_stdin_quiet_and_inspect() {
     let (env, a, b) = two_parties();
     env.write("bob.txt", "d.example\nb.example\n");
     // Alice's list from standard input, padded to 16; everything quiet.
-    let mut child = env
-        .command(&[
+    let r = env.feed(
+        &[
             "-q",
             "init",
             "-i",
@@ -433,19 +352,9 @@ fn padding_stdin_quiet_and_inspect() {
             "16",
             "-o",
             "r1",
-        ])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write as _;
-    let mut stdin = child.stdin.take().unwrap();
-    stdin
-        .write_all(b"a.example\nB.Example\nc.example\nd.example.\n")
-        .unwrap();
-    drop(stdin);
-    let r: common::Run = child.wait_with_output().unwrap().into();
+        ],
+        b"a.example\nB.Example\nc.example\nd.example.\n",
+    );
     assert_eq!((r.code, r.stdout.as_str(), r.stderr.as_str()), (0, "", ""));
 
     let r1 = json(&env.ok(&["inspect", "r1", "--json", "--peer", &a.public]).stdout);

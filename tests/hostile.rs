@@ -4,16 +4,26 @@
 //! temporary directory. Crafted bundles (signed by a party's real key but
 //! with a chosen payload) are made with the library, then fed to the binary.
 
-use std::fs;
-use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+mod common;
 
+use std::fs;
+use std::ops::Deref;
+use std::process::Output;
+
+use common::{refused as check_refusal, succeeded, Env};
 use cosect::bundle::{seal, Envelope, Opened, Payload};
 use cosect::identity::Identity;
 
 /// One temporary world: Alice (initiator), Bob (responder), Carol (third party).
 struct World {
-    dir: tempfile::TempDir,
+    env: Env,
+}
+
+impl Deref for World {
+    type Target = Env;
+    fn deref(&self) -> &Env {
+        &self.env
+    }
 }
 
 /// A party's identity and state-dir flags.
@@ -22,12 +32,7 @@ const BOB: [&str; 4] = ["-i", "bob.id", "--state-dir", "sb"];
 
 impl World {
     fn new() -> World {
-        let w = World {
-            dir: tempfile::tempdir().unwrap(),
-        };
-        for sub in ["home", "config", "state", "data", "cache"] {
-            fs::create_dir(w.p(sub)).unwrap();
-        }
+        let w = World { env: Env::new() };
         for (who, name) in [("alice", "Alice CERT"), ("bob", "Bob SOC"), ("carol", "Carol")] {
             let out = w.ok(&["keygen", "-o", &format!("{who}.id"), "--name", name]);
             w.write(&format!("{who}.pub"), &out.stdout);
@@ -41,48 +46,20 @@ impl World {
         w
     }
 
-    fn p(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    fn write(&self, name: &str, bytes: &[u8]) {
-        fs::write(self.p(name), bytes).unwrap();
+    fn p(&self, name: &str) -> std::path::PathBuf {
+        self.env.path(name)
     }
 
     fn read(&self, name: &str) -> Vec<u8> {
-        fs::read(self.p(name)).unwrap()
-    }
-
-    fn exists(&self, name: &str) -> bool {
-        self.p(name).exists()
-    }
-
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_cosect"));
-        c.args(args)
-            .current_dir(self.dir.path())
-            .env("HOME", self.p("home"))
-            .env("XDG_CONFIG_HOME", self.p("config"))
-            .env("XDG_STATE_HOME", self.p("state"))
-            .env("XDG_DATA_HOME", self.p("data"))
-            .env("XDG_CACHE_HOME", self.p("cache"))
-            .env_remove("RUST_BACKTRACE")
-            .stdin(Stdio::null());
-        c
+        self.env.bytes(name)
     }
 
     fn run(&self, args: &[&str]) -> Output {
-        self.cmd(args).output().unwrap()
+        self.env.output(args)
     }
 
     fn ok(&self, args: &[&str]) -> Output {
-        let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "cosect {args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        out
+        succeeded(args, self.run(args))
     }
 
     /// Run, expect exit 1 with a short `error:` message and no panic;
@@ -151,21 +128,6 @@ impl World {
         args.extend(["-o", out, "-q"]);
         self.run(&args)
     }
-}
-
-fn check_refusal(args: &[&str], out: Output) -> String {
-    let err = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "cosect {args:?} should fail with exit 1: {err}"
-    );
-    assert!(err.starts_with("error: "), "{args:?}: {err}");
-    assert!(err.lines().count() <= 4, "{args:?}: message too long: {err}");
-    for bad in ["panicked", "RUST_BACKTRACE", "stack backtrace"] {
-        assert!(!err.contains(bad), "{args:?}: {err}");
-    }
-    err
 }
 
 const SHARED: &str = "s0\ns1\ns2\ns3\ns4\n";
@@ -772,7 +734,7 @@ fn secret_files_are_private_and_refused_when_readable_by_others() {
     assert!(w.finish_a("r2.cbor", "r3.cbor", "a.out", &[]).status.success());
     assert_eq!(w.sessions("sa"), 0);
     // No stray temporary files next to the outputs.
-    let stray: Vec<_> = fs::read_dir(w.dir.path())
+    let stray: Vec<_> = fs::read_dir(w.root())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .filter(|n| n.starts_with(".cosect-"))
@@ -909,8 +871,10 @@ fn bad_input_files_have_defined_refusals() {
 
     // A 4 MiB line, streamed on stdin: refused after reading at most one
     // line's worth, naming the line.
-    let mut child = w
-        .cmd(&[
+    let mut long = b"first\n".to_vec();
+    long.extend(vec![b'x'; 64 << 16]);
+    let out = w.feed_output(
+        &[
             "init",
             "-i",
             "alice.id",
@@ -922,25 +886,9 @@ fn bad_input_files_have_defined_refusals() {
             "-",
             "-o",
             "r1.cbor",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let writer = std::thread::spawn(move || {
-        use std::io::Write;
-        let chunk = vec![b'x'; 1 << 16];
-        let _ = stdin.write_all(b"first\n");
-        for _ in 0..64 {
-            if stdin.write_all(&chunk).is_err() {
-                break; // cosect stopped reading: fine
-            }
-        }
-    });
-    let out = child.wait_with_output().unwrap();
-    writer.join().unwrap();
+        ],
+        long,
+    );
     let err = check_refusal(&["long line"], out);
     assert!(
         err.contains("standard input: line 2 is longer than 65536 bytes"),

@@ -4,57 +4,41 @@
 //! are written differently on each side; both sides must print exactly
 //! the shared ones, each in its own spelling.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
+use std::path::Path;
+use std::process::Output;
+
+use common::{stderr, stdout, succeeded, testdata, Env};
+
+/// Alice and Bob, each with a state directory, addressed by absolute paths.
 struct World {
-    _tmp: tempfile::TempDir,
-    dir: PathBuf,
-}
-
-fn testdata(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata").join(name)
+    env: Env,
 }
 
 impl World {
     fn new() -> World {
-        let tmp = tempfile::tempdir().unwrap();
-        let dir = tmp.path().to_path_buf();
-        for d in ["home", "config", "state", "data", "cache", "alice-state", "bob-state"] {
-            std::fs::create_dir(dir.join(d)).unwrap();
+        let w = World { env: Env::new() };
+        for d in ["alice-state", "bob-state"] {
+            std::fs::create_dir(w.env.path(d)).unwrap();
         }
-        let w = World { _tmp: tmp, dir };
         for who in ["alice", "bob"] {
             let out = w.ok(&["keygen", "-o", &w.p(&format!("{who}.id")), "--name", who]);
-            std::fs::write(w.dir.join(format!("{who}.pub")), &out.stdout).unwrap();
+            w.env.write(&format!("{who}.pub"), &out.stdout);
         }
         w
     }
 
     fn p(&self, name: &str) -> String {
-        self.dir.join(name).display().to_string()
+        self.env.path(name).display().to_string()
     }
 
     fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_cosect"))
-            .args(args)
-            .env("HOME", self.dir.join("home"))
-            .env("XDG_CONFIG_HOME", self.dir.join("config"))
-            .env("XDG_STATE_HOME", self.dir.join("state"))
-            .env("XDG_DATA_HOME", self.dir.join("data"))
-            .env("XDG_CACHE_HOME", self.dir.join("cache"))
-            .output()
-            .unwrap()
+        self.env.output(args)
     }
 
     fn ok(&self, args: &[&str]) -> Output {
-        let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "cosect {args:?} failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        out
+        succeeded(args, self.run(args))
     }
 
     /// A failing run: exit status 1, stderr returned.
@@ -129,9 +113,7 @@ impl World {
             "--format",
             format,
         ]);
-        let s = |o: &Output| String::from_utf8(o.stdout.clone()).unwrap();
-        let e = |o: &Output| String::from_utf8(o.stderr.clone()).unwrap();
-        [s(&fa), s(&fb), e(&init), e(&resp)]
+        [stdout(&fa), stdout(&fb), stderr(&init), stderr(&resp)]
     }
 }
 
@@ -346,7 +328,7 @@ fn misp_attribute_list_against_stix() {
 #[test]
 fn kind_mismatch_is_refused_at_respond() {
     let w = World::new();
-    let list = w.dir.join("list.txt");
+    let list = w.env.path("list.txt");
     std::fs::write(&list, "evil.example\n192.0.2.1\n").unwrap();
     w.init(&list, &["--kind", "raw"]);
     let inspect = w.ok(&["inspect", &w.p("r1.cbor"), "--json"]);
@@ -359,7 +341,7 @@ fn kind_mismatch_is_refused_at_respond() {
         "{err}"
     );
     assert!(err.contains("hint: drop --kind"), "{err}");
-    assert!(!w.dir.join("r2.cbor").exists());
+    assert!(!w.env.path("r2.cbor").exists());
 
     let w = World::new();
     w.init(&list, &[]);
@@ -392,11 +374,11 @@ fn bad_json_and_csv_name_file_and_position() {
         ];
         args.extend(extra.iter().map(|s| s.to_string()));
         let err = w.fails(&args.iter().map(String::as_str).collect::<Vec<_>>());
-        assert!(!w.dir.join("r1.cbor").exists());
+        assert!(!w.env.path("r1.cbor").exists());
         err
     };
     let event = std::fs::read_to_string(testdata("misp-event.json")).unwrap();
-    let json = w.dir.join("cut.json");
+    let json = w.env.path("cut.json");
     std::fs::write(
         &json,
         event.replace("\"uuid\": \"c0a1b2c3-d4e5-4f60-8a71-b2c3d4e5f603\",", "\"uuid\" \"x\","),
@@ -407,7 +389,7 @@ fn bad_json_and_csv_name_file_and_position() {
         err.contains(&format!("{}: invalid JSON at line 18, column", json.display())),
         "{err}"
     );
-    let csv = w.dir.join("bad.csv");
+    let csv = w.env.path("bad.csv");
     std::fs::write(&csv, b"host,ip\na.example,192.0.2.1\nb.example,192.0.2.300\n").unwrap();
     let err = init_err(&csv, &["--column", "ip", "--kind", "ip"]);
     assert!(

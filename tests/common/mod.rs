@@ -1,13 +1,19 @@
-//! Helpers for the end-to-end tests: run the built `cosect` binary the way a
-//! user would, in a throwaway directory with its own HOME and XDG dirs.
+//! The one harness for the end-to-end tests: run the built `cosect` binary
+//! the way a user would, in a throwaway directory with its own HOME and XDG
+//! dirs, standard input closed unless a test feeds it, no RUST_BACKTRACE.
+//! Every binary-level test goes through [`Env`].
 
 #![allow(dead_code)]
+
+mod exchange;
+
+pub use exchange::*;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 /// A scratch directory that is the working directory of every command, with
-/// HOME, XDG_CONFIG_HOME and XDG_STATE_HOME inside it.
+/// HOME and the XDG config, state, data and cache dirs inside it.
 pub struct Env {
     dir: tempfile::TempDir,
 }
@@ -30,10 +36,19 @@ impl From<Output> for Run {
     }
 }
 
+/// The scratch sub-directories and the variables that point at them.
+const HOMES: [(&str, &str); 5] = [
+    ("HOME", "home"),
+    ("XDG_CONFIG_HOME", "config"),
+    ("XDG_STATE_HOME", "state"),
+    ("XDG_DATA_HOME", "data"),
+    ("XDG_CACHE_HOME", "cache"),
+];
+
 impl Env {
     pub fn new() -> Env {
         let dir = tempfile::Builder::new().prefix("cosect-cli-").tempdir().unwrap();
-        for d in ["home", "config", "state"] {
+        for (_, d) in HOMES {
             std::fs::create_dir(dir.path().join(d)).unwrap();
         }
         Env { dir }
@@ -47,21 +62,49 @@ impl Env {
         self.dir.path().join(name)
     }
 
-    /// A `cosect` command run in the scratch directory.
+    /// A `cosect` command run in the scratch directory, stdin closed.
     pub fn command(&self, args: &[&str]) -> Command {
         let mut c = Command::new(env!("CARGO_BIN_EXE_cosect"));
-        c.args(args)
-            .current_dir(self.root())
-            .env("HOME", self.path("home"))
-            .env("XDG_CONFIG_HOME", self.path("config"))
-            .env("XDG_STATE_HOME", self.path("state"))
-            .env_remove("RUST_BACKTRACE")
-            .stdin(Stdio::null());
+        c.args(args).current_dir(self.root()).env_remove("RUST_BACKTRACE");
+        for (var, d) in HOMES {
+            c.env(var, self.path(d));
+        }
+        c.stdin(Stdio::null());
         c
     }
 
+    /// Run and return the raw output (bytes).
+    pub fn output(&self, args: &[&str]) -> Output {
+        self.command(args).output().unwrap()
+    }
+
     pub fn run(&self, args: &[&str]) -> Run {
-        self.command(args).output().unwrap().into()
+        self.output(args).into()
+    }
+
+    /// Run with `input` on standard input (written from another thread, so
+    /// a command that stops reading early does not block the test).
+    pub fn feed_output(&self, args: &[&str], input: Vec<u8>) -> Output {
+        let mut child = self
+            .command(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        let writer = std::thread::spawn(move || {
+            use std::io::Write as _;
+            // A command that stops reading closes the pipe: that is fine.
+            let _ = stdin.write_all(&input);
+        });
+        let out = child.wait_with_output().unwrap();
+        writer.join().unwrap();
+        out
+    }
+
+    pub fn feed(&self, args: &[&str], input: &[u8]) -> Run {
+        self.feed_output(args, input.to_vec()).into()
     }
 
     /// Run and require exit 0.
@@ -69,6 +112,11 @@ impl Env {
         let r = self.run(args);
         assert_eq!(r.code, 0, "cosect {args:?} failed:\n{}", r.stderr);
         r
+    }
+
+    /// Run and require exit 0; the raw output.
+    pub fn ok_output(&self, args: &[&str]) -> Output {
+        succeeded(args, self.output(args))
     }
 
     /// Run and require a failure with exit `code`; returns stderr.
@@ -89,7 +137,7 @@ impl Env {
         r.stderr
     }
 
-    pub fn write(&self, name: &str, text: &str) {
+    pub fn write(&self, name: &str, text: impl AsRef<[u8]>) {
         std::fs::write(self.path(name), text).unwrap();
     }
 
@@ -103,6 +151,11 @@ impl Env {
 
     pub fn exists(&self, name: &str) -> bool {
         self.path(name).exists()
+    }
+
+    /// How many entries a directory under the scratch dir holds (0 if absent).
+    pub fn count(&self, dir: &str) -> usize {
+        std::fs::read_dir(self.path(dir)).map(|d| d.count()).unwrap_or(0)
     }
 
     /// Assert that a failed command left neither its output nor a temporary file.
@@ -132,28 +185,46 @@ impl Env {
     }
 }
 
-/// One side of an exchange: `<who>.id`, `<who>.pub`, state in `<who>-state`.
-pub struct Party {
-    pub id: String,
-    pub public: String,
-    pub state: String,
-    /// The public identity line keygen printed.
-    pub line: String,
+/// Require exit 0 of a raw output, showing stderr otherwise.
+pub fn succeeded(args: &[&str], out: Output) -> Output {
+    assert!(
+        out.status.success(),
+        "cosect {args:?} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
 }
 
-impl Party {
-    /// The age recipient (`age1…`) of the public line.
-    pub fn recipient(&self) -> &str {
-        self.line.split(' ').nth(1).unwrap()
+/// Require a refusal: exit 1, stderr opening with `error: `, at most four
+/// lines, no panic or backtrace. Returns stderr.
+pub fn refused(args: &[&str], out: Output) -> String {
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "cosect {args:?} should fail with exit 1: {err}"
+    );
+    assert!(err.starts_with("error: "), "{args:?}: {err}");
+    assert!(err.lines().count() <= 4, "{args:?}: message too long: {err}");
+    for bad in ["panicked", "RUST_BACKTRACE", "stack backtrace"] {
+        assert!(!err.contains(bad), "{args:?}: {err}");
     }
+    err
 }
 
-/// The open sessions in a party's state directory.
-pub fn sessions(env: &Env, p: &Party) -> Vec<PathBuf> {
-    match std::fs::read_dir(env.path(&p.state).join("sessions")) {
-        Ok(rd) => rd.map(|e| e.unwrap().path()).collect(),
-        Err(_) => Vec::new(),
-    }
+/// The stdout of a raw output as text.
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8(out.stdout.clone()).expect("stdout is UTF-8")
+}
+
+/// The stderr of a raw output as text.
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8(out.stderr.clone()).expect("stderr is UTF-8")
+}
+
+/// A file under `testdata/`.
+pub fn testdata(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata").join(name)
 }
 
 /// Whether an outside tool is usable. Missing under CI (env `CI` set) is a

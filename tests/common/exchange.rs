@@ -1,0 +1,95 @@
+//! Parties and the verbs of a mutual exchange, as `cli.rs` and the other
+//! binary tests drive them: each party has its own identity file, public
+//! line and state directory.
+
+use std::path::PathBuf;
+
+use serde_json::Value;
+
+use super::{Env, Run};
+
+/// One side of an exchange: `<who>.id`, `<who>.pub`, state in `<who>-state`.
+pub struct Party {
+    pub id: String,
+    pub public: String,
+    pub state: String,
+    /// The public identity line keygen printed.
+    pub line: String,
+}
+
+impl Party {
+    /// The age recipient (`age1…`) of the public line.
+    pub fn recipient(&self) -> &str {
+        self.line.split(' ').nth(1).unwrap()
+    }
+}
+
+/// A scratch directory with Alice and Bob in it.
+pub fn two_parties() -> (Env, Party, Party) {
+    let env = Env::new();
+    let a = env.party("alice", "ACME CERT");
+    let b = env.party("bob", "Bob MSSP");
+    (env, a, b)
+}
+
+/// The open sessions in a party's state directory.
+pub fn sessions(env: &Env, p: &Party) -> Vec<PathBuf> {
+    match std::fs::read_dir(env.path(&p.state).join("sessions")) {
+        Ok(rd) => rd.map(|e| e.unwrap().path()).collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
+/// `cosect init` as `a` for `b`, writing `out`.
+pub fn init(env: &Env, a: &Party, b: &Party, input: &str, extra: &[&str], out: &str) -> Run {
+    let mut args = vec!["init", "-i", &a.id, "--state-dir", &a.state, "--peer", &b.public];
+    args.extend(["--input", input, "-o", out]);
+    args.extend_from_slice(extra);
+    env.run(&args)
+}
+
+/// `cosect respond` as `b` to `a`'s `r1`, writing `out`.
+pub fn respond(env: &Env, b: &Party, a: &Party, r1: &str, input: &str, extra: &[&str], out: &str) -> Run {
+    let mut args = vec!["respond", r1, "-i", &b.id, "--state-dir", &b.state, "--peer", &a.public];
+    args.extend(["--input", input, "-o", out]);
+    args.extend_from_slice(extra);
+    env.run(&args)
+}
+
+/// `cosect finish BUNDLE` as `p`.
+pub fn finish(env: &Env, p: &Party, bundle: &str, extra: &[&str]) -> Run {
+    let mut args = vec!["finish", bundle, "-i", &p.id, "--state-dir", &p.state];
+    args.extend_from_slice(extra);
+    env.run(&args)
+}
+
+/// Require exit 0, showing stderr otherwise.
+pub fn ok(r: Run, what: &str) -> Run {
+    assert_eq!(r.code, 0, "{what} failed:\n{}", r.stderr);
+    r
+}
+
+/// Require exit 1 with an `error: ` line and nothing on stdout; returns stderr.
+pub fn err(r: Run, what: &str) -> String {
+    assert_eq!(
+        r.code, 1,
+        "{what}: expected exit 1, got {}\nstdout: {}\nstderr: {}",
+        r.code, r.stdout, r.stderr
+    );
+    assert!(
+        r.stderr.lines().any(|l| l.starts_with("error: ")),
+        "{what}: {}",
+        r.stderr
+    );
+    assert_eq!(r.stdout, "", "{what}: a failed command printed results");
+    r.stderr
+}
+
+pub fn has(haystack: &str, needle: &str) {
+    assert!(haystack.contains(needle), "expected {needle:?} in:\n{haystack}");
+}
+
+pub fn json(s: impl AsRef<[u8]>) -> Value {
+    let s = s.as_ref();
+    serde_json::from_slice(s).unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(s)))
+}
