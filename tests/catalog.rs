@@ -3,32 +3,21 @@
 
 mod common;
 
-use std::ops::Deref;
 use std::path::Path;
 use std::process::Output;
 
-use common::{refused, succeeded, Env};
+use common::{argv, refused, stdout, succeeded, Env};
 
-/// A publisher (`srv`) and two clients (`carol`, `dave`) in one scratch dir.
-struct World {
-    env: Env,
-}
-
-impl Deref for World {
-    type Target = Env;
-    fn deref(&self) -> &Env {
-        &self.env
-    }
-}
+common::world!(
+    /// A publisher (`srv`) and two clients (`carol`, `dave`) in one scratch dir.
+    World
+);
 
 impl World {
     fn new() -> Self {
-        let w = World { env: Env::new() };
-        for who in ["srv", "carol", "dave"] {
-            let out = w.ok(&["keygen", "-o", &format!("{who}.id"), "--name", who]);
-            w.write(&format!("{who}.pub"), &out.stdout);
+        World {
+            env: Env::with_keys(&[("srv", "srv"), ("carol", "carol"), ("dave", "dave")]),
         }
-        w
     }
 
     fn run(&self, args: &[&str]) -> Output {
@@ -47,64 +36,28 @@ impl World {
         err
     }
 
+    /// `verb` as `who` (`<who>.id`, state in `st-<who>`), then `rest`; must succeed.
+    fn as_party(&self, who: &str, verb: &[&str], rest: &[&str]) -> Output {
+        let (id, st) = (format!("{who}.id"), format!("st-{who}"));
+        self.ok(&[verb, &["-i", &id, "--state-dir", &st], rest].concat())
+    }
+
     fn publish(&self, input: &str, out: &str, extra: &[&str]) {
-        let mut a = vec![
-            "publish",
-            "-i",
-            "srv.id",
-            "--state-dir",
-            "st-srv",
-            "--input",
-            input,
-            "-o",
-            out,
-        ];
-        a.extend_from_slice(extra);
-        self.ok(&a);
+        self.as_party("srv", &["publish"], &[&["--input", input, "-o", out], extra].concat());
     }
 
     fn query(&self, who: &str, catalog: &str, input: &str, out: &str, extra: &[&str]) {
-        let (id, st) = (format!("{who}.id"), format!("st-{who}"));
-        let mut a = vec![
-            "init",
-            "-i",
-            &id,
-            "--state-dir",
-            &st,
-            "--catalog",
-            catalog,
-            "--peer",
-            "srv.pub",
-            "--input",
-            input,
-            "-o",
-            out,
-        ];
-        a.extend_from_slice(extra);
-        self.ok(&a);
+        let flags = ["--catalog", catalog, "--peer", "srv.pub", "--input", input, "-o", out];
+        self.as_party(who, &["init"], &[&flags, extra].concat());
     }
 
     fn answer(&self, who: &str, query: &str, out: &str) {
         let p = format!("{who}.pub");
-        self.ok(&[
-            "respond",
-            query,
-            "-i",
-            "srv.id",
-            "--state-dir",
-            "st-srv",
-            "--peer",
-            &p,
-            "-o",
-            out,
-        ]);
+        self.as_party("srv", &["respond", query], &["--peer", &p, "-o", out]);
     }
 
     fn finish(&self, who: &str, answer: &str, extra: &[&str]) -> String {
-        let (id, st) = (format!("{who}.id"), format!("st-{who}"));
-        let mut a = vec!["finish", answer, "-i", &id, "--state-dir", &st];
-        a.extend_from_slice(extra);
-        String::from_utf8(self.ok(&a).stdout).unwrap()
+        stdout(&self.as_party(who, &["finish", answer], extra))
     }
 }
 
@@ -227,20 +180,7 @@ fn without_labels_rotation_and_limits() {
     // A query of more elements than --max-query-items is refused.
     w.query("carol", "cat1.cbor", "carol.txt", "big.cbor", &["--pad-to", "10"]);
     w.fails(
-        &[
-            "respond",
-            "big.cbor",
-            "-i",
-            "srv.id",
-            "--state-dir",
-            "st-srv",
-            "--peer",
-            "carol.pub",
-            "-o",
-            "x.cbor",
-            "--max-query-items",
-            "9",
-        ],
+        &argv("respond big.cbor -i srv.id --state-dir st-srv --peer carol.pub -o x.cbor --max-query-items 9"),
         "more than --max-query-items 9",
     );
     assert!(!w.path("x.cbor").exists());
@@ -249,18 +189,7 @@ fn without_labels_rotation_and_limits() {
     w.query("carol", "cat1.cbor", "carol.txt", "stale.cbor", &[]);
     w.publish("list.txt", "cat2.cbor", &[]);
     let err = w.fails(
-        &[
-            "respond",
-            "stale.cbor",
-            "-i",
-            "srv.id",
-            "--state-dir",
-            "st-srv",
-            "--peer",
-            "carol.pub",
-            "-o",
-            "x.cbor",
-        ],
+        &argv("respond stale.cbor -i srv.id --state-dir st-srv --peer carol.pub -o x.cbor"),
         "was retired",
     );
     assert!(err.contains(&format!("catalog {cat1}")), "{err}");
@@ -275,68 +204,22 @@ fn without_labels_rotation_and_limits() {
 
     // A server without a key refuses; respond needs no --input for a query.
     w.fails(
-        &[
-            "respond",
-            "q2.cbor",
-            "-i",
-            "srv.id",
-            "--state-dir",
-            "st-none",
-            "--peer",
-            "carol.pub",
-            "-o",
-            "x.cbor",
-        ],
+        &argv("respond q2.cbor -i srv.id --state-dir st-none --peer carol.pub -o x.cbor"),
         "no catalog key",
     );
     // A catalog is not a query.
     w.fails(
-        &[
-            "respond",
-            "cat2.cbor",
-            "-i",
-            "srv.id",
-            "--state-dir",
-            "st-srv",
-            "--peer",
-            "carol.pub",
-            "-o",
-            "x.cbor",
-        ],
+        &argv("respond cat2.cbor -i srv.id --state-dir st-srv --peer carol.pub -o x.cbor"),
         "this is a catalog, not a query",
     );
     // A catalog signed by someone else than --peer is refused.
     w.fails(
-        &[
-            "init",
-            "-i",
-            "carol.id",
-            "--state-dir",
-            "st-carol",
-            "--catalog",
-            "cat2.cbor",
-            "--peer",
-            "dave.pub",
-            "--input",
-            "carol.txt",
-            "-o",
-            "x.cbor",
-        ],
+        &argv("init -i carol.id --state-dir st-carol --catalog cat2.cbor --peer dave.pub --input carol.txt -o x.cbor"),
         "not from your peer",
     );
     // A mutual round 1 still needs --input.
     w.fails(
-        &[
-            "init",
-            "-i",
-            "carol.id",
-            "--state-dir",
-            "st-carol",
-            "--peer",
-            "srv.pub",
-            "-o",
-            "x.cbor",
-        ],
+        &argv("init -i carol.id --state-dir st-carol --peer srv.pub -o x.cbor"),
         "--input FILE is required",
     );
     assert!(!w.path("x.cbor").exists());
@@ -371,35 +254,12 @@ fn labels_from_a_csv_column() {
     // --labels with --column but no --label-column says what is missing;
     // --label-column without --column is a usage error.
     w.fails(
-        &[
-            "publish",
-            "-i",
-            "srv.id",
-            "--state-dir",
-            "st-srv",
-            "--input",
-            "iocs.csv",
-            "--column",
-            "domain",
-            "--labels",
-            "-o",
-            "x.cbor",
-        ],
+        &argv("publish -i srv.id --state-dir st-srv --input iocs.csv --column domain --labels -o x.cbor"),
         "--labels with --column needs --label-column",
     );
-    let out = w.run(&[
-        "publish",
-        "-i",
-        "srv.id",
-        "--state-dir",
-        "st-srv",
-        "--input",
-        "iocs.csv",
-        "--label-column",
-        "note",
-        "-o",
-        "x.cbor",
-    ]);
+    let out = w.run(&argv(
+        "publish -i srv.id --state-dir st-srv --input iocs.csv --label-column note -o x.cbor",
+    ));
     assert_eq!(out.status.code(), Some(2));
     assert!(!w.path("x.cbor").exists());
 }

@@ -9,7 +9,7 @@ use std::process::Command;
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
-use common::{err, finish, has, have_tool, init, json, ok, respond, sessions, two_parties, Env, Party};
+use common::{argv, err, finish, has, have_tool, init, json, ok, respond, sessions, two_parties, Env, Party};
 use serde_json::Value;
 
 /// How bundles travel.
@@ -888,28 +888,8 @@ fn usage_errors_exit_2() {
     for args in [
         &["frobnicate"][..],
         &["init", "-i", "alice.id", "--input", "x.txt"][..], // no --peer
-        &[
-            "init",
-            "-i",
-            "alice.id",
-            "--peer",
-            "alice.pub",
-            "--input",
-            "x.txt",
-            "--kind",
-            "nope",
-        ][..],
-        &[
-            "init",
-            "-i",
-            "alice.id",
-            "--peer",
-            "alice.pub",
-            "--input",
-            "x.txt",
-            "--expires",
-            "0s",
-        ][..],
+        &argv("init -i alice.id --peer alice.pub --input x.txt --kind nope")[..],
+        &argv("init -i alice.id --peer alice.pub --input x.txt --expires 0s")[..],
         &["finish", "--format", "xml", "r2"][..],
         &["respond"][..],
     ] {

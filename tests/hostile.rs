@@ -7,24 +7,16 @@
 mod common;
 
 use std::fs;
-use std::ops::Deref;
 use std::process::Output;
 
-use common::{refused as check_refusal, succeeded, Env};
+use common::{argv, refused as check_refusal, succeeded, Env};
 use cosect::bundle::{seal, Envelope, Opened, Payload};
 use cosect::identity::Identity;
 
-/// One temporary world: Alice (initiator), Bob (responder), Carol (third party).
-struct World {
-    env: Env,
-}
-
-impl Deref for World {
-    type Target = Env;
-    fn deref(&self) -> &Env {
-        &self.env
-    }
-}
+common::world!(
+    /// One temporary world: Alice (initiator), Bob (responder), Carol (third party).
+    World
+);
 
 /// A party's identity and state-dir flags.
 const ALICE: [&str; 4] = ["-i", "alice.id", "--state-dir", "sa"];
@@ -32,11 +24,9 @@ const BOB: [&str; 4] = ["-i", "bob.id", "--state-dir", "sb"];
 
 impl World {
     fn new() -> World {
-        let w = World { env: Env::new() };
-        for (who, name) in [("alice", "Alice CERT"), ("bob", "Bob SOC"), ("carol", "Carol")] {
-            let out = w.ok(&["keygen", "-o", &format!("{who}.id"), "--name", name]);
-            w.write(&format!("{who}.pub"), &out.stdout);
-        }
+        let w = World {
+            env: Env::with_keys(&[("alice", "Alice CERT"), ("bob", "Bob SOC"), ("carol", "Carol")]),
+        };
         // 20 entries for Alice, 15 for Bob, 5 shared (s0..s4).
         let shared: Vec<String> = (0..5).map(|i| format!("s{i}")).collect();
         let a: Vec<String> = (0..15).map(|i| format!("a{i}")).chain(shared.clone()).collect();
@@ -277,34 +267,12 @@ fn tampered_encrypted_and_armored_bundles_are_refused_and_the_session_still_comp
 fn bundles_from_or_for_the_wrong_party_are_refused() {
     let w = World::new();
     // Carol sends a round 1 to Bob; Bob expects Alice.
-    w.ok(&[
-        "init",
-        "-i",
-        "carol.id",
-        "--state-dir",
-        "sc",
-        "--peer",
-        "bob.pub",
-        "--input",
-        "a.txt",
-        "-o",
-        "c1.cbor",
-        "-q",
-    ]);
-    let err = w.fail(&[
-        "respond",
-        "c1.cbor",
-        "-i",
-        "bob.id",
-        "--state-dir",
-        "sb",
-        "--peer",
-        "alice.pub",
-        "--input",
-        "b.txt",
-        "-o",
-        "r2.cbor",
-    ]);
+    w.ok(&argv(
+        "init -i carol.id --state-dir sc --peer bob.pub --input a.txt -o c1.cbor -q",
+    ));
+    let err = w.fail(&argv(
+        "respond c1.cbor -i bob.id --state-dir sb --peer alice.pub --input b.txt -o r2.cbor",
+    ));
     assert!(
         err.contains("is from Carol") && err.contains("not from your peer Alice CERT"),
         "{err}"
@@ -317,111 +285,37 @@ fn bundles_from_or_for_the_wrong_party_are_refused() {
     let n = forged.len();
     forged[n - 64..].copy_from_slice(&c1[c1.len() - 64..]);
     w.write("forged.cbor", &forged);
-    let err = w.fail(&[
-        "respond",
-        "forged.cbor",
-        "-i",
-        "bob.id",
-        "--state-dir",
-        "sb",
-        "--peer",
-        "alice.pub",
-        "--input",
-        "b.txt",
-        "-o",
-        "r2.cbor",
-    ]);
+    let err = w.fail(&argv(
+        "respond forged.cbor -i bob.id --state-dir sb --peer alice.pub --input b.txt -o r2.cbor",
+    ));
     assert!(err.contains("signature does not verify"), "{err}");
 
     // Alice's round 1 for Carol, fed to Bob.
-    w.ok(&[
-        "init",
-        "-i",
-        "alice.id",
-        "--state-dir",
-        "sa",
-        "--peer",
-        "carol.pub",
-        "--input",
-        "a.txt",
-        "-o",
-        "ac.cbor",
-        "-q",
-    ]);
-    let err = w.fail(&[
-        "respond",
-        "ac.cbor",
-        "-i",
-        "bob.id",
-        "--state-dir",
-        "sb",
-        "--peer",
-        "alice.pub",
-        "--input",
-        "b.txt",
-        "-o",
-        "r2.cbor",
-    ]);
+    w.ok(&argv(
+        "init -i alice.id --state-dir sa --peer carol.pub --input a.txt -o ac.cbor -q",
+    ));
+    let err = w.fail(&argv(
+        "respond ac.cbor -i bob.id --state-dir sb --peer alice.pub --input b.txt -o r2.cbor",
+    ));
     assert!(err.contains("addressed to") && err.contains("not to you"), "{err}");
     // The same, encrypted to Carol: Bob cannot even decrypt it.
-    w.ok(&[
-        "init",
-        "-i",
-        "alice.id",
-        "--state-dir",
-        "sa",
-        "--peer",
-        "carol.pub",
-        "--input",
-        "a.txt",
-        "-o",
-        "ac.age",
-        "-q",
-        "--encrypt",
-    ]);
-    let err = w.fail(&[
-        "respond",
-        "ac.age",
-        "-i",
-        "bob.id",
-        "--state-dir",
-        "sb",
-        "--peer",
-        "alice.pub",
-        "--input",
-        "b.txt",
-        "-o",
-        "r2.cbor",
-    ]);
+    w.ok(&argv(
+        "init -i alice.id --state-dir sa --peer carol.pub --input a.txt -o ac.age -q --encrypt",
+    ));
+    let err = w.fail(&argv(
+        "respond ac.age -i bob.id --state-dir sb --peer alice.pub --input b.txt -o r2.cbor",
+    ));
     assert!(err.contains("not encrypted to your identity"), "{err}");
     assert!(!w.exists("r2.cbor"));
 
     // A round fed back to its own sender.
-    let err = w.fail(&[
-        "finish",
-        "r1.cbor",
-        "-i",
-        "alice.id",
-        "--state-dir",
-        "sa",
-        "--reply",
-        "r3.cbor",
-    ]);
+    let err = w.fail(&argv("finish r1.cbor -i alice.id --state-dir sa --reply r3.cbor"));
     assert!(err.contains("you sent yourself (round 1)"), "{err}");
     assert!(w.respond("r1.cbor", "r2.cbor", &[]).status.success());
     let err = w.fail(&["finish", "r2.cbor", "-i", "bob.id", "--state-dir", "sb"]);
     assert!(err.contains("you sent yourself (round 2)"), "{err}");
     assert!(w.finish_a("r2.cbor", "r3.cbor", "outA.txt", &[]).status.success());
-    let err = w.fail(&[
-        "finish",
-        "r3.cbor",
-        "-i",
-        "alice.id",
-        "--state-dir",
-        "sa",
-        "-o",
-        "x.txt",
-    ]);
+    let err = w.fail(&argv("finish r3.cbor -i alice.id --state-dir sa -o x.txt"));
     assert!(err.contains("you sent yourself (round 3)"), "{err}");
     assert!(!w.exists("x.txt"));
     // Bob's session is intact after all that.
@@ -485,21 +379,9 @@ fn expired_bundles_are_refused_with_their_dates() {
     let t = |k: &str| humantime::parse_rfc3339(j[k].as_str().unwrap()).unwrap();
     assert_eq!(t("expires").duration_since(t("created")).unwrap().as_secs(), 5400);
     assert_eq!(j["expired"], false);
-    let out = w.run(&[
-        "init",
-        "-i",
-        "alice.id",
-        "--state-dir",
-        "sa",
-        "--peer",
-        "bob.pub",
-        "--input",
-        "a.txt",
-        "-o",
-        "x",
-        "--expires",
-        "0s",
-    ]);
+    let out = w.run(&argv(
+        "init -i alice.id --state-dir sa --peer bob.pub --input a.txt -o x --expires 0s",
+    ));
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("more than zero"));
 
@@ -541,42 +423,17 @@ fn peer_set_limit_is_checked_before_any_work_and_padding_hides_sizes() {
     assert!(text.starts_with("elements:  50 blinded"), "{text}");
     // Over the limit: refused before Bob's list is even read (the list
     // named does not exist), so before any curve work; nothing written.
-    let out = w.run(&[
-        "respond",
-        "r1.cbor",
-        "-i",
-        "bob.id",
-        "--state-dir",
-        "sb",
-        "--peer",
-        "alice.pub",
-        "--input",
-        "missing.txt",
-        "--max-peer-items",
-        "49",
-        "-o",
-        "r2.cbor",
-    ]);
+    let out = w.run(&argv(
+        "respond r1.cbor -i bob.id --state-dir sb --peer alice.pub --input missing.txt --max-peer-items 49 -o r2.cbor",
+    ));
     let err = check_refusal(&["limit"], out);
     assert!(err.contains("50 elements, more than --max-peer-items 49"), "{err}");
     assert!(!w.exists("r2.cbor"));
     assert_eq!(w.sessions("sb"), 0);
     // Padding below the list size is refused on both sides.
-    let err = w.fail(&[
-        "init",
-        "-i",
-        "alice.id",
-        "--state-dir",
-        "sa",
-        "--peer",
-        "bob.pub",
-        "--input",
-        "a.txt",
-        "-o",
-        "x",
-        "--pad-to",
-        "19",
-    ]);
+    let err = w.fail(&argv(
+        "init -i alice.id --state-dir sa --peer bob.pub --input a.txt -o x --pad-to 19",
+    ));
     assert!(err.contains("--pad-to 19 is smaller than the 20"), "{err}");
     let err = check_refusal(&["pad"], w.respond("r1.cbor", "r2.cbor", &["--pad-to", "14"]));
     assert!(err.contains("--pad-to 14 is smaller than the 15"), "{err}");
@@ -874,19 +731,7 @@ fn bad_input_files_have_defined_refusals() {
     let mut long = b"first\n".to_vec();
     long.extend(vec![b'x'; 64 << 16]);
     let out = w.feed_output(
-        &[
-            "init",
-            "-i",
-            "alice.id",
-            "--state-dir",
-            "sa",
-            "--peer",
-            "bob.pub",
-            "--input",
-            "-",
-            "-o",
-            "r1.cbor",
-        ],
+        &argv("init -i alice.id --state-dir sa --peer bob.pub --input - -o r1.cbor"),
         long,
     );
     let err = check_refusal(&["long line"], out);
@@ -902,34 +747,12 @@ fn bad_input_files_have_defined_refusals() {
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr)
         .contains("4 entries from text input, kind auto (4 raw), 2 duplicates merged"));
-    w.ok(&[
-        "respond",
-        "r1.cbor",
-        "-i",
-        "bob.id",
-        "--state-dir",
-        "sb",
-        "--peer",
-        "alice.pub",
-        "--input",
-        "dupsb.txt",
-        "-o",
-        "r2.cbor",
-        "-q",
-    ]);
-    w.ok(&[
-        "finish",
-        "r2.cbor",
-        "-i",
-        "alice.id",
-        "--state-dir",
-        "sa",
-        "--reply",
-        "r3.cbor",
-        "-o",
-        "a.out",
-        "-q",
-    ]);
+    w.ok(&argv(
+        "respond r1.cbor -i bob.id --state-dir sb --peer alice.pub --input dupsb.txt -o r2.cbor -q",
+    ));
+    w.ok(&argv(
+        "finish r2.cbor -i alice.id --state-dir sa --reply r3.cbor -o a.out -q",
+    ));
     assert_eq!(w.read("a.out"), b"s1\ns2\n");
     assert_eq!(w.sessions("sa"), 0);
 }

@@ -11,26 +11,24 @@ use std::process::Output;
 
 use common::{stderr, stdout, succeeded, testdata, Env};
 
-/// Alice and Bob, each with a state directory, addressed by absolute paths.
-struct World {
-    env: Env,
-}
+common::world!(
+    /// Alice and Bob, each with a state directory, addressed by absolute paths.
+    World
+);
 
 impl World {
     fn new() -> World {
-        let w = World { env: Env::new() };
+        let w = World {
+            env: Env::with_keys(&[("alice", "alice"), ("bob", "bob")]),
+        };
         for d in ["alice-state", "bob-state"] {
-            std::fs::create_dir(w.env.path(d)).unwrap();
-        }
-        for who in ["alice", "bob"] {
-            let out = w.ok(&["keygen", "-o", &w.p(&format!("{who}.id")), "--name", who]);
-            w.env.write(&format!("{who}.pub"), &out.stdout);
+            std::fs::create_dir(w.path(d)).unwrap();
         }
         w
     }
 
     fn p(&self, name: &str) -> String {
-        self.env.path(name).display().to_string()
+        self.path(name).display().to_string()
     }
 
     fn run(&self, args: &[&str]) -> Output {
@@ -328,7 +326,7 @@ fn misp_attribute_list_against_stix() {
 #[test]
 fn kind_mismatch_is_refused_at_respond() {
     let w = World::new();
-    let list = w.env.path("list.txt");
+    let list = w.path("list.txt");
     std::fs::write(&list, "evil.example\n192.0.2.1\n").unwrap();
     w.init(&list, &["--kind", "raw"]);
     let inspect = w.ok(&["inspect", &w.p("r1.cbor"), "--json"]);
@@ -341,7 +339,7 @@ fn kind_mismatch_is_refused_at_respond() {
         "{err}"
     );
     assert!(err.contains("hint: drop --kind"), "{err}");
-    assert!(!w.env.path("r2.cbor").exists());
+    assert!(!w.path("r2.cbor").exists());
 
     let w = World::new();
     w.init(&list, &[]);
@@ -374,11 +372,11 @@ fn bad_json_and_csv_name_file_and_position() {
         ];
         args.extend(extra.iter().map(|s| s.to_string()));
         let err = w.fails(&args.iter().map(String::as_str).collect::<Vec<_>>());
-        assert!(!w.env.path("r1.cbor").exists());
+        assert!(!w.path("r1.cbor").exists());
         err
     };
     let event = std::fs::read_to_string(testdata("misp-event.json")).unwrap();
-    let json = w.env.path("cut.json");
+    let json = w.path("cut.json");
     std::fs::write(
         &json,
         event.replace("\"uuid\": \"c0a1b2c3-d4e5-4f60-8a71-b2c3d4e5f603\",", "\"uuid\" \"x\","),
@@ -389,7 +387,7 @@ fn bad_json_and_csv_name_file_and_position() {
         err.contains(&format!("{}: invalid JSON at line 18, column", json.display())),
         "{err}"
     );
-    let csv = w.env.path("bad.csv");
+    let csv = w.path("bad.csv");
     std::fs::write(&csv, b"host,ip\na.example,192.0.2.1\nb.example,192.0.2.300\n").unwrap();
     let err = init_err(&csv, &["--column", "ip", "--kind", "ip"]);
     assert!(

@@ -169,6 +169,15 @@ impl Env {
         assert!(strays.is_empty(), "temporary files left behind: {strays:?}");
     }
 
+    /// A scratch directory with these identities (`<who>.id`, `<who>.pub`).
+    pub fn with_keys(keys: &[(&str, &str)]) -> Env {
+        let env = Env::new();
+        for (who, name) in keys {
+            env.party(who, name);
+        }
+        env
+    }
+
     /// Create an identity with `keygen`; the public line goes to `<who>.pub`.
     pub fn party(&self, who: &str, name: &str) -> Party {
         let id = format!("{who}.id");
@@ -184,6 +193,28 @@ impl Env {
         }
     }
 }
+
+/// Declares a test's own world: a struct around an [`Env`] that derefs to
+/// it, so the test adds its verbs beside the harness's
+/// (`common::world!(World);`, then `World { env: Env::new() }`).
+#[allow(unused_macros)]
+macro_rules! world {
+    ($(#[$m:meta])* $name:ident) => {
+        $(#[$m])*
+        struct $name {
+            env: $crate::common::Env,
+        }
+
+        impl std::ops::Deref for $name {
+            type Target = $crate::common::Env;
+            fn deref(&self) -> &Self::Target {
+                &self.env
+            }
+        }
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use world;
 
 /// Require exit 0 of a raw output, showing stderr otherwise.
 pub fn succeeded(args: &[&str], out: Output) -> Output {
@@ -244,4 +275,10 @@ pub fn have_tool(what: &str, probe: &mut Command) -> bool {
         eprintln!("note: {what} is not installed; skipping this interoperability check");
     }
     ok
+}
+
+/// The words of a command line, split on white space (for arguments that
+/// hold none): `env.run(&argv("init -i alice.id --peer bob.pub"))`.
+pub fn argv(line: &str) -> Vec<&str> {
+    line.split_whitespace().collect()
 }
