@@ -6,7 +6,7 @@ mod common;
 use std::path::Path;
 use std::process::Output;
 
-use common::{argv, refused, stdout, succeeded, Env};
+use common::{argv, refused, stdout, Env};
 
 common::world!(
     /// A publisher (`srv`) and two clients (`carol`, `dave`) in one scratch dir.
@@ -18,15 +18,6 @@ impl World {
         World {
             env: Env::with_keys(&[("srv", "srv"), ("carol", "carol"), ("dave", "dave")]),
         }
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.env.output(args)
-    }
-
-    /// Run and expect success.
-    fn ok(&self, args: &[&str]) -> Output {
-        succeeded(args, self.run(args))
     }
 
     /// Run and expect exit 1 with `needle` in the error.

@@ -9,7 +9,9 @@ use std::process::Command;
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
-use common::{argv, err, finish, has, have_tool, init, json, ok, respond, sessions, two_parties, Env, Party};
+use common::{
+    argv, err, finish, has, have_tool, init, json, ok, respond, sessions, two_lists, two_parties, Env, Party,
+};
 use serde_json::Value;
 
 /// How bundles travel.
@@ -55,9 +57,7 @@ impl Wrap {
 /// A whole mutual exchange: init → respond → finish --reply → finish, every
 /// bundle wrapped as `wrap`. Returns what Alice and Bob print on stdout.
 fn mutual(kind: &str, alice: &str, bob: &str, wrap: Wrap, formats: [&str; 2]) -> (String, String) {
-    let (env, a, b) = two_parties();
-    env.write("alice.txt", alice);
-    env.write("bob.txt", bob);
+    let (env, a, b) = two_lists(alice, bob);
     let w = wrap.flags();
 
     ok(
@@ -271,9 +271,7 @@ fn emails_meet_across_domain_case_only() {
 
 #[test]
 fn one_sided_only_the_initiator_learns() {
-    let (env, a, b) = two_parties();
-    env.write("alice.txt", "one\ntwo\nthree\n");
-    env.write("bob.txt", "three\nfour\none\n");
+    let (env, a, b) = two_lists("one\ntwo\nthree\n", "three\nfour\none\n");
     ok(
         init(&env, &a, &b, "alice.txt", &["--mode", "one-sided", "--encrypt"], "r1"),
         "init",
@@ -302,9 +300,7 @@ fn one_sided_only_the_initiator_learns() {
 
 #[test]
 fn cardinality_both_learn_only_the_count() {
-    let (env, a, b) = two_parties();
-    env.write("alice.txt", "one\ntwo\nthree\nfive\n");
-    env.write("bob.txt", "three\nfour\none\n");
+    let (env, a, b) = two_lists("one\ntwo\nthree\nfive\n", "three\nfour\none\n");
     ok(
         init(&env, &a, &b, "alice.txt", &["--mode", "cardinality"], "r1"),
         "init",
@@ -389,9 +385,7 @@ fn padding_stdin_quiet_and_inspect() {
 
 #[test]
 fn damaged_bundles_are_errors_not_panics() {
-    let (env, a, b) = two_parties();
-    env.write("alice.txt", "x\ny\n");
-    env.write("bob.txt", "y\n");
+    let (env, a, b) = two_lists("x\ny\n", "y\n");
     ok(init(&env, &a, &b, "alice.txt", &[], "plain"), "init");
     ok(init(&env, &a, &b, "alice.txt", &["--encrypt"], "sealed"), "init");
     ok(init(&env, &a, &b, "alice.txt", &["--armor"], "armored"), "init");
@@ -447,9 +441,7 @@ fn age_cli_decrypts_our_bundles_with_the_identity_file() {
     if !have_tool("the age CLI", Command::new("age").arg("--version")) {
         return;
     }
-    let (env, a, b) = two_parties();
-    env.write("alice.txt", "x\ny\n");
-    env.write("bob.txt", "y\nz\n");
+    let (env, a, b) = two_lists("x\ny\n", "y\nz\n");
     ok(init(&env, &a, &b, "alice.txt", &["--encrypt"], "r1.age"), "init");
     Wrap::Encrypt.check(&env, "r1.age");
     tool(&env, "age", &["-d", "-i", "bob.id", "-o", "r1.cose", "r1.age"]);
@@ -479,9 +471,7 @@ fn bundles_encrypted_by_hand_with_age_are_accepted() {
     if !have_tool("the age CLI", Command::new("age").arg("--version")) {
         return;
     }
-    let (env, a, b) = two_parties();
-    env.write("alice.txt", "x\ny\nw\n");
-    env.write("bob.txt", "w\ny\nz\n");
+    let (env, a, b) = two_lists("x\ny\nw\n", "w\ny\nz\n");
     for (n, armor) in [(1, false), (2, true)] {
         let plain = format!("s{n}.r1");
         let sealed = format!("s{n}.r1.age");
@@ -559,9 +549,7 @@ fn pycose_verifies_our_signature() {
     ) {
         return;
     }
-    let (env, a, b) = two_parties();
-    env.write("alice.txt", "x\ny\nz\n");
-    env.write("bob.txt", "y\n");
+    let (env, a, b) = two_lists("x\ny\nz\n", "y\n");
     env.write("alice.json", &env.ok(&["pubkey", "-i", "alice.id", "--json"]).stdout);
     env.write("bob.json", &env.ok(&["pubkey", "-i", "bob.id", "--json"]).stdout);
     ok(init(&env, &a, &b, "alice.txt", &[], "r1"), "init");
@@ -582,9 +570,7 @@ fn pycose_verifies_our_signature() {
 
 #[test]
 fn altered_bundle_is_refused() {
-    let (env, a, b) = two_parties();
-    env.write("alice.txt", "x\ny\nz\n");
-    env.write("bob.txt", "y\n");
+    let (env, a, b) = two_lists("x\ny\nz\n", "y\n");
     ok(init(&env, &a, &b, "alice.txt", &[], "r1"), "init");
     let mut bytes = env.bytes("r1");
     let i = bytes.len() - 120; // inside the blinded elements
@@ -648,9 +634,7 @@ fn bundle_addressed_to_another_identity_is_refused() {
 
 #[test]
 fn rounds_cannot_be_replayed_or_fed_back() {
-    let (env, a, b) = two_parties();
-    env.write("alice.txt", "x\ny\n");
-    env.write("bob.txt", "y\nx\n");
+    let (env, a, b) = two_lists("x\ny\n", "y\nx\n");
     ok(init(&env, &a, &b, "alice.txt", &[], "r1"), "init");
     // Round 1 answered twice.
     ok(respond(&env, &b, &a, "r1", "bob.txt", &[], "r2"), "respond");
@@ -697,9 +681,7 @@ fn rounds_cannot_be_replayed_or_fed_back() {
 
 #[test]
 fn expired_bundle_is_refused() {
-    let (env, a, b) = two_parties();
-    env.write("alice.txt", "x\ny\n");
-    env.write("bob.txt", "y\n");
+    let (env, a, b) = two_lists("x\ny\n", "y\n");
     ok(init(&env, &a, &b, "alice.txt", &["--expires", "1s"], "r1"), "init");
     std::thread::sleep(std::time::Duration::from_millis(2100));
     let e = err(respond(&env, &b, &a, "r1", "bob.txt", &[], "r2"), "respond");
@@ -710,9 +692,7 @@ fn expired_bundle_is_refused() {
 
 #[test]
 fn outputs_are_never_replaced_without_force() {
-    let (env, a, b) = two_parties();
-    env.write("alice.txt", "x\ny\n");
-    env.write("bob.txt", "y\n");
+    let (env, a, b) = two_lists("x\ny\n", "y\n");
     env.write("r1", "keep me\n");
     let e = err(init(&env, &a, &b, "alice.txt", &[], "r1"), "init");
     has(&e, "r1: file exists");
@@ -802,9 +782,7 @@ fn empty_input_is_refused() {
 
 #[test]
 fn responder_caps_the_peer_set() {
-    let (env, a, b) = two_parties();
-    env.write("alice.txt", "1\n2\n3\n4\n5\n");
-    env.write("bob.txt", "5\n6\n");
+    let (env, a, b) = two_lists("1\n2\n3\n4\n5\n", "5\n6\n");
     ok(init(&env, &a, &b, "alice.txt", &[], "r1"), "init");
     let e = err(
         respond(&env, &b, &a, "r1", "bob.txt", &["--max-peer-items", "4"], "r2"),

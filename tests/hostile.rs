@@ -9,7 +9,7 @@ mod common;
 use std::fs;
 use std::process::Output;
 
-use common::{argv, refused as check_refusal, succeeded, Env};
+use common::{argv, refused as check_refusal, Env};
 use cosect::bundle::{seal, Envelope, Opened, Payload};
 use cosect::identity::Identity;
 
@@ -42,14 +42,6 @@ impl World {
 
     fn read(&self, name: &str) -> Vec<u8> {
         self.env.bytes(name)
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.env.output(args)
-    }
-
-    fn ok(&self, args: &[&str]) -> Output {
-        succeeded(args, self.run(args))
     }
 
     /// Run, expect exit 1 with a short `error:` message and no panic;

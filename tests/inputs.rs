@@ -31,88 +31,58 @@ impl World {
         self.path(name).display().to_string()
     }
 
-    fn run(&self, args: &[&str]) -> Output {
-        self.env.output(args)
-    }
-
-    fn ok(&self, args: &[&str]) -> Output {
-        succeeded(args, self.run(args))
-    }
-
     /// A failing run: exit status 1, stderr returned.
     fn fails(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert_eq!(out.status.code(), Some(1), "cosect {args:?}: {out:?}");
-        String::from_utf8(out.stderr).unwrap()
+        exit_1(args, self.run(args))
     }
 
+    /// `cosect HEAD… -i <who>.id --state-dir <who>-state REST…`, every file
+    /// named by its absolute path.
+    fn as_party(&self, who: &str, head: &[&str], rest: &[&str]) -> Output {
+        let (id, st) = (self.p(&format!("{who}.id")), self.p(&format!("{who}-state")));
+        self.run(&[head, &["-i", &id, "--state-dir", &st], rest].concat())
+    }
+
+    /// Alice's `init` for Bob from `input`, writing `r1.cbor`; must succeed.
     fn init(&self, input: &Path, extra: &[&str]) -> Output {
-        let mut args: Vec<String> = vec![
-            "init".into(),
-            "-i".into(),
-            self.p("alice.id"),
-            "--state-dir".into(),
-            self.p("alice-state"),
-            "--peer".into(),
-            self.p("bob.pub"),
-            "-o".into(),
-            self.p("r1.cbor"),
-            "--input".into(),
-            input.display().to_string(),
-        ];
-        args.extend(extra.iter().map(|s| s.to_string()));
-        self.ok(&args.iter().map(String::as_str).collect::<Vec<_>>())
+        let (peer, out, input) = (self.p("bob.pub"), self.p("r1.cbor"), input.display().to_string());
+        let flags = ["--peer", &peer, "-o", &out, "--input", &input];
+        succeeded(
+            &["init", &input],
+            self.as_party("alice", &["init"], &[&flags, extra].concat()),
+        )
     }
 
-    fn respond_args(&self, input: &Path, extra: &[&str]) -> Vec<String> {
-        let mut args: Vec<String> = vec![
-            "respond".into(),
-            self.p("r1.cbor"),
-            "-i".into(),
-            self.p("bob.id"),
-            "--state-dir".into(),
-            self.p("bob-state"),
-            "--peer".into(),
-            self.p("alice.pub"),
-            "-o".into(),
-            self.p("r2.cbor"),
-            "--input".into(),
-            input.display().to_string(),
-        ];
-        args.extend(extra.iter().map(|s| s.to_string()));
-        args
+    /// Bob's `respond` to `r1.cbor` from `input`, writing `r2.cbor`.
+    fn respond(&self, input: &Path, extra: &[&str]) -> Output {
+        let (r1, peer, out) = (self.p("r1.cbor"), self.p("alice.pub"), self.p("r2.cbor"));
+        let input = input.display().to_string();
+        let flags = ["--peer", &peer, "-o", &out, "--input", &input];
+        self.as_party("bob", &["respond", &r1], &[&flags, extra].concat())
+    }
+
+    /// `finish` as `who` with `bundle`, printing `format`; must succeed.
+    fn finish(&self, who: &str, bundle: &str, extra: &[&str], format: &str) -> Output {
+        let bundle = self.p(bundle);
+        let out = self.as_party(who, &["finish", &bundle], &[extra, &["--format", format]].concat());
+        succeeded(&["finish", &bundle], out)
     }
 
     /// A whole exchange; returns (Alice's output, Bob's output, Alice's
     /// init stderr, Bob's respond stderr).
     fn exchange(&self, a: &Path, a_extra: &[&str], b: &Path, b_extra: &[&str], format: &str) -> [String; 4] {
         let init = self.init(a, a_extra);
-        let args = self.respond_args(b, b_extra);
-        let resp = self.ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
-        let fa = self.ok(&[
-            "finish",
-            &self.p("r2.cbor"),
-            "-i",
-            &self.p("alice.id"),
-            "--state-dir",
-            &self.p("alice-state"),
-            "--reply",
-            &self.p("r3.cbor"),
-            "--format",
-            format,
-        ]);
-        let fb = self.ok(&[
-            "finish",
-            &self.p("r3.cbor"),
-            "-i",
-            &self.p("bob.id"),
-            "--state-dir",
-            &self.p("bob-state"),
-            "--format",
-            format,
-        ]);
+        let resp = succeeded(&["respond"], self.respond(b, b_extra));
+        let fa = self.finish("alice", "r2.cbor", &["--reply", &self.p("r3.cbor")], format);
+        let fb = self.finish("bob", "r3.cbor", &[], format);
         [stdout(&fa), stdout(&fb), stderr(&init), stderr(&resp)]
     }
+}
+
+/// Exit status 1; stderr returned.
+fn exit_1(args: &[&str], out: Output) -> String {
+    assert_eq!(out.status.code(), Some(1), "cosect {args:?}: {out:?}");
+    String::from_utf8(out.stderr).unwrap()
 }
 
 fn lines(s: &str) -> Vec<&str> {
@@ -332,8 +302,7 @@ fn kind_mismatch_is_refused_at_respond() {
     let inspect = w.ok(&["inspect", &w.p("r1.cbor"), "--json"]);
     let inspect: serde_json::Value = serde_json::from_slice(&inspect.stdout).unwrap();
     assert_eq!(inspect["kind"], "raw");
-    let args = w.respond_args(&list, &["--kind", "auto"]);
-    let err = w.fails(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let err = exit_1(&["respond"], w.respond(&list, &["--kind", "auto"]));
     assert!(
         err.contains("your peer built round 1 with --kind raw, you passed --kind auto"),
         "{err}"
@@ -345,12 +314,10 @@ fn kind_mismatch_is_refused_at_respond() {
     w.init(&list, &[]);
     let inspect = w.ok(&["inspect", &w.p("r1.cbor")]);
     assert!(String::from_utf8_lossy(&inspect.stdout).contains("kind auto"));
-    let args = w.respond_args(&list, &["--kind", "domain"]);
-    let err = w.fails(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let err = exit_1(&["respond"], w.respond(&list, &["--kind", "domain"]));
     assert!(err.contains("with --kind auto, you passed --kind domain"), "{err}");
     // The same setting is accepted.
-    let args = w.respond_args(&list, &["--kind", "auto"]);
-    w.ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    succeeded(&["respond"], w.respond(&list, &["--kind", "auto"]));
 }
 
 #[test]

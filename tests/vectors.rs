@@ -18,7 +18,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use common::Env;
+use common::{argv, Env};
 use cosect::bundle::payload::Payload;
 use cosect::bundle::Opened;
 use cosect::group::{Exec, NoProgress};
@@ -286,21 +286,9 @@ fn run_vector(v: &Vector) -> Result<(), String> {
     }
 
     // respond.
-    let out = place.output(&[
-        "respond",
-        "v.bin",
-        "-i",
-        &id,
-        "--peer",
-        &peer,
-        "--input",
-        "list.txt",
-        "--state-dir",
-        "s",
-        "-o",
-        "out.bin",
-        "-q",
-    ]);
+    let out = place.output(&argv(&format!(
+        "respond v.bin -i {id} --peer {peer} --input list.txt --state-dir s -o out.bin -q"
+    )));
     let want_respond = match fails {
         Some(s) if s <= Stage::Time => Some(v.opt("respond-error").unwrap_or(want)),
         _ if !v.for_respond() => Some("`respond` answers round 1"),
@@ -314,18 +302,9 @@ fn run_vector(v: &Vector) -> Result<(), String> {
 
     // finish, with no open session: only failures before the session
     // lookup (structure, addressee) name their cause.
-    let out = place.output(&[
-        "finish",
-        "v.bin",
-        "-i",
-        &id,
-        "--state-dir",
-        "s2",
-        "--reply",
-        "r3.bin",
-        "-o",
-        "res.txt",
-    ]);
+    let out = place.output(&argv(&format!(
+        "finish v.bin -i {id} --state-dir s2 --reply r3.bin -o res.txt"
+    )));
     let want_finish = v
         .opt("finish-error")
         // `finish` checks the addressee before the session: a bundle not

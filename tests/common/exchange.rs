@@ -32,6 +32,14 @@ pub fn two_parties() -> (Env, Party, Party) {
     (env, a, b)
 }
 
+/// Alice and Bob with their lists in `alice.txt` and `bob.txt`.
+pub fn two_lists(alice: &str, bob: &str) -> (Env, Party, Party) {
+    let (env, a, b) = two_parties();
+    env.write("alice.txt", alice);
+    env.write("bob.txt", bob);
+    (env, a, b)
+}
+
 /// The open sessions in a party's state directory.
 pub fn sessions(env: &Env, p: &Party) -> Vec<PathBuf> {
     match std::fs::read_dir(env.path(&p.state).join("sessions")) {

@@ -196,7 +196,8 @@ impl Env {
 
 /// Declares a test's own world: a struct around an [`Env`] that derefs to
 /// it, so the test adds its verbs beside the harness's
-/// (`common::world!(World);`, then `World { env: Env::new() }`).
+/// (`common::world!(World);`, then `World { env: Env::new() }`). Its `run`
+/// and `ok` give the raw [`Output`] (bytes) instead of a [`Run`].
 #[allow(unused_macros)]
 macro_rules! world {
     ($(#[$m:meta])* $name:ident) => {
@@ -209,6 +210,18 @@ macro_rules! world {
             type Target = $crate::common::Env;
             fn deref(&self) -> &Self::Target {
                 &self.env
+            }
+        }
+
+        impl $name {
+            /// Run; the raw output.
+            fn run(&self, args: &[&str]) -> std::process::Output {
+                self.env.output(args)
+            }
+
+            /// Run and require exit 0; the raw output.
+            fn ok(&self, args: &[&str]) -> std::process::Output {
+                $crate::common::succeeded(args, self.run(args))
             }
         }
     };
