@@ -6,7 +6,7 @@ mod common;
 use std::path::Path;
 use std::process::Output;
 
-use common::{argv, refused, stdout, Env};
+use common::{argv, has, refused, stdout, Env};
 
 common::world!(
     /// A publisher (`srv`) and two clients (`carol`, `dave`) in one scratch dir.
@@ -100,11 +100,8 @@ fn one_publisher_two_clients_with_labels() {
     assert_eq!(j["catalog"]["labels"], 2);
     assert!(j["catalog"]["false_match_log2_per_2_24_query"].as_f64().unwrap() <= -40.0);
     let human = String::from_utf8(w.ok(&["inspect", "catalog.cbor"]).stdout).unwrap();
-    assert!(
-        human.contains("3 entries, truncated PRF outputs of 9 B each"),
-        "{human}"
-    );
-    assert!(human.contains("2 encrypted labels"), "{human}");
+    has(&human, "3 entries, truncated PRF outputs of 9 B each");
+    has(&human, "2 encrypted labels");
 
     // Carol holds three of the entries, Dave none; the query is encrypted.
     w.query("carol", "catalog.cbor", "carol.txt", "q-carol.cbor", &["--encrypt"]);
@@ -183,7 +180,7 @@ fn without_labels_rotation_and_limits() {
         &argv("respond stale.cbor -i srv.id --state-dir st-srv --peer carol.pub -o x.cbor"),
         "was retired",
     );
-    assert!(err.contains(&format!("catalog {cat1}")), "{err}");
+    has(&err, &format!("catalog {cat1}"));
     assert!(!w.path("x.cbor").exists());
     // The new catalog works; the old one can no longer be answered.
     w.query("carol", "cat2.cbor", "carol.txt", "q2.cbor", &[]);

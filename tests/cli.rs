@@ -10,7 +10,8 @@ use std::process::Command;
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
 use common::{
-    argv, err, finish, has, have_tool, init, json, ok, respond, sessions, two_lists, two_parties, Env, Party,
+    answer_and_finish, argv, err, finish, has, have_tool, init, json, ok, respond, respond_refused, round1, sessions,
+    two_lists, two_parties, Env, Party,
 };
 use serde_json::Value;
 
@@ -570,16 +571,20 @@ fn pycose_verifies_our_signature() {
 
 #[test]
 fn altered_bundle_is_refused() {
-    let (env, a, b) = two_lists("x\ny\nz\n", "y\n");
-    ok(init(&env, &a, &b, "alice.txt", &[], "r1"), "init");
+    let (env, a, b) = round1("x\ny\nz\n", "y\n");
     let mut bytes = env.bytes("r1");
     let i = bytes.len() - 120; // inside the blinded elements
     bytes[i] ^= 1;
     std::fs::write(env.path("r1.bad"), bytes).unwrap();
-    let e = err(respond(&env, &b, &a, "r1.bad", "bob.txt", &[], "r2"), "respond");
-    has(&e, "r1.bad: the signature does not verify");
-    env.assert_absent("r2");
-    assert!(sessions(&env, &b).is_empty());
+    respond_refused(
+        &env,
+        &b,
+        &a,
+        "r1.bad",
+        "bob.txt",
+        &[],
+        "r1.bad: the signature does not verify",
+    );
 }
 
 // ---------------------------------------------------------------- failures
@@ -594,17 +599,12 @@ fn fingerprint(env: &Env, p: &Party) -> String {
 
 #[test]
 fn bundle_from_someone_other_than_the_peer_is_refused() {
-    let (env, a, b) = two_parties();
+    let (env, a, b) = two_lists("x\ny\n", "y\n");
     let c = env.party("carol", "Carol");
-    env.write("alice.txt", "x\ny\n");
-    env.write("bob.txt", "y\n");
     ok(init(&env, &a, &b, "alice.txt", &["--encrypt"], "r1"), "init");
     // Bob expects Carol; the bundle is Alice's.
-    let e = err(respond(&env, &b, &c, "r1", "bob.txt", &[], "r2"), "respond");
-    has(&e, "r1: the bundle is from ACME CERT");
+    let e = respond_refused(&env, &b, &c, "r1", "bob.txt", &[], "r1: the bundle is from ACME CERT");
     has(&e, &format!("not from your peer Carol ({})", fingerprint(&env, &c)));
-    env.assert_absent("r2");
-    assert!(sessions(&env, &b).is_empty());
 }
 
 #[test]
@@ -626,16 +626,20 @@ fn bundle_addressed_to_another_identity_is_refused() {
     env.assert_absent("r2");
     // Encrypted to Bob: Carol cannot even decrypt it.
     ok(init(&env, &a, &b, "alice.txt", &["--armor"], "sealed.r1"), "init");
-    let e = err(respond(&env, &c, &a, "sealed.r1", "carol.txt", &[], "r2"), "respond");
-    has(&e, "sealed.r1: cannot decrypt the bundle");
-    env.assert_absent("r2");
-    assert!(sessions(&env, &c).is_empty());
+    respond_refused(
+        &env,
+        &c,
+        &a,
+        "sealed.r1",
+        "carol.txt",
+        &[],
+        "sealed.r1: cannot decrypt the bundle",
+    );
 }
 
 #[test]
 fn rounds_cannot_be_replayed_or_fed_back() {
-    let (env, a, b) = two_lists("x\ny\n", "y\nx\n");
-    ok(init(&env, &a, &b, "alice.txt", &[], "r1"), "init");
+    let (env, a, b) = round1("x\ny\n", "y\nx\n");
     // Round 1 answered twice.
     ok(respond(&env, &b, &a, "r1", "bob.txt", &[], "r2"), "respond");
     let e = err(respond(&env, &b, &a, "r1", "bob.txt", &[], "r2.again"), "respond again");
@@ -684,10 +688,7 @@ fn expired_bundle_is_refused() {
     let (env, a, b) = two_lists("x\ny\n", "y\n");
     ok(init(&env, &a, &b, "alice.txt", &["--expires", "1s"], "r1"), "init");
     std::thread::sleep(std::time::Duration::from_millis(2100));
-    let e = err(respond(&env, &b, &a, "r1", "bob.txt", &[], "r2"), "respond");
-    has(&e, "r1: the bundle expired at ");
-    env.assert_absent("r2");
-    assert!(sessions(&env, &b).is_empty());
+    respond_refused(&env, &b, &a, "r1", "bob.txt", &[], "r1: the bundle expired at ");
 }
 
 #[test]
@@ -744,12 +745,7 @@ fn invalid_lines_name_file_and_line_or_are_skipped() {
     let e = err(respond(&env, &b, &a, "r1", "bob.txt", &[], "r2"), "respond");
     has(&e, "bob.txt: line 2: not an IPv4 or IPv6 address: example.com");
     env.assert_absent("r2");
-    ok(
-        respond(&env, &b, &a, "r1", "bob.txt", &["--skip-invalid"], "r2"),
-        "respond",
-    );
-    let r = ok(finish(&env, &a, "r2", &["--reply", "r3"]), "finish");
-    assert_eq!(r.stdout, "10.0.0.1\n");
+    assert_eq!(answer_and_finish(&env, &a, &b, &["--skip-invalid"]), "10.0.0.1\n");
 }
 
 #[test]
@@ -774,30 +770,24 @@ fn empty_input_is_refused() {
 
     env.write("alice.txt", "x\n");
     ok(init(&env, &a, &b, "alice.txt", &[], "r1"), "init");
-    let e = err(respond(&env, &b, &a, "r1", "comments.txt", &[], "r2"), "respond");
-    has(&e, "comments.txt: no entries of kind auto to compare");
-    env.assert_absent("r2");
-    assert!(sessions(&env, &b).is_empty());
+    respond_refused(
+        &env,
+        &b,
+        &a,
+        "r1",
+        "comments.txt",
+        &[],
+        "comments.txt: no entries of kind auto to compare",
+    );
 }
 
 #[test]
 fn responder_caps_the_peer_set() {
-    let (env, a, b) = two_lists("1\n2\n3\n4\n5\n", "5\n6\n");
-    ok(init(&env, &a, &b, "alice.txt", &[], "r1"), "init");
-    let e = err(
-        respond(&env, &b, &a, "r1", "bob.txt", &["--max-peer-items", "4"], "r2"),
-        "respond",
-    );
-    has(&e, "r1: the peer's set has 5 elements, more than --max-peer-items 4");
-    env.assert_absent("r2");
-    assert!(sessions(&env, &b).is_empty());
+    let (env, a, b) = round1("1\n2\n3\n4\n5\n", "5\n6\n");
+    let why = "r1: the peer's set has 5 elements, more than --max-peer-items 4";
+    respond_refused(&env, &b, &a, "r1", "bob.txt", &["--max-peer-items", "4"], why);
     // Exactly at the cap is fine.
-    ok(
-        respond(&env, &b, &a, "r1", "bob.txt", &["--max-peer-items", "5"], "r2"),
-        "respond",
-    );
-    let r = ok(finish(&env, &a, "r2", &["--reply", "r3"]), "finish");
-    assert_eq!(r.stdout, "5\n");
+    assert_eq!(answer_and_finish(&env, &a, &b, &["--max-peer-items", "5"]), "5\n");
 }
 
 /// Ctrl-C (SIGINT) stops a command with exit status 130 and a one-line
@@ -853,7 +843,7 @@ fn an_interrupt_exits_130_and_leaves_nothing() {
     drop(stdin);
     assert_eq!(out.status.code(), Some(130));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("interrupted"), "{err}");
+    has(&err, "interrupted");
     env.assert_absent("r1");
     assert!(sessions(&env, &a).is_empty());
 }

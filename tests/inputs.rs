@@ -9,7 +9,7 @@ mod common;
 use std::path::Path;
 use std::process::Output;
 
-use common::{stderr, stdout, succeeded, testdata, Env};
+use common::{has, stderr, stdout, succeeded, testdata, Env};
 
 common::world!(
     /// Alice and Bob, each with a state directory, addressed by absolute paths.
@@ -31,11 +31,6 @@ impl World {
         self.path(name).display().to_string()
     }
 
-    /// A failing run: exit status 1, stderr returned.
-    fn fails(&self, args: &[&str]) -> String {
-        exit_1(args, self.run(args))
-    }
-
     /// `cosect HEAD… -i <who>.id --state-dir <who>-state REST…`, every file
     /// named by its absolute path.
     fn as_party(&self, who: &str, head: &[&str], rest: &[&str]) -> Output {
@@ -45,12 +40,14 @@ impl World {
 
     /// Alice's `init` for Bob from `input`, writing `r1.cbor`; must succeed.
     fn init(&self, input: &Path, extra: &[&str]) -> Output {
+        succeeded(&["init"], self.init_run(input, extra))
+    }
+
+    /// Alice's `init` for Bob from `input`, writing `r1.cbor`.
+    fn init_run(&self, input: &Path, extra: &[&str]) -> Output {
         let (peer, out, input) = (self.p("bob.pub"), self.p("r1.cbor"), input.display().to_string());
         let flags = ["--peer", &peer, "-o", &out, "--input", &input];
-        succeeded(
-            &["init", &input],
-            self.as_party("alice", &["init"], &[&flags, extra].concat()),
-        )
+        self.as_party("alice", &["init"], &[&flags, extra].concat())
     }
 
     /// Bob's `respond` to `r1.cbor` from `input`, writing `r2.cbor`.
@@ -68,11 +65,18 @@ impl World {
         succeeded(&["finish", &bundle], out)
     }
 
-    /// A whole exchange; returns (Alice's output, Bob's output, Alice's
-    /// init stderr, Bob's respond stderr).
-    fn exchange(&self, a: &Path, a_extra: &[&str], b: &Path, b_extra: &[&str], format: &str) -> [String; 4] {
-        let init = self.init(a, a_extra);
-        let resp = succeeded(&["respond"], self.respond(b, b_extra));
+    /// A whole exchange of the `testdata/` files `a` (Alice) and `b` (Bob);
+    /// returns (Alice's output, Bob's output, Alice's init stderr, Bob's
+    /// respond stderr).
+    /// Each exchange in a world of its own.
+    fn exchange(a: &str, a_extra: &[&str], b: &str, b_extra: &[&str], format: &str) -> [String; 4] {
+        let w = World::new();
+        w.exchange_here(a, a_extra, b, b_extra, format)
+    }
+
+    fn exchange_here(&self, a: &str, a_extra: &[&str], b: &str, b_extra: &[&str], format: &str) -> [String; 4] {
+        let init = self.init(&testdata(a), a_extra);
+        let resp = succeeded(&["respond"], self.respond(&testdata(b), b_extra));
         let fa = self.finish("alice", "r2.cbor", &["--reply", &self.p("r3.cbor")], format);
         let fb = self.finish("bob", "r3.cbor", &[], format);
         [stdout(&fa), stdout(&fb), stderr(&init), stderr(&resp)]
@@ -102,14 +106,7 @@ const STIX_SHARED: [&str; 8] = [
 
 #[test]
 fn stix_against_misp_event() {
-    let w = World::new();
-    let [a, b, init_err, resp_err] = w.exchange(
-        &testdata("feed.stix.json"),
-        &[],
-        &testdata("misp-event.json"),
-        &[],
-        "text",
-    );
+    let [a, b, init_err, resp_err] = World::exchange("feed.stix.json", &[], "misp-event.json", &[], "text");
     assert_eq!(lines(&a), STIX_SHARED);
     assert_eq!(
         lines(&b),
@@ -125,26 +122,22 @@ fn stix_against_misp_event() {
         ]
     );
     // The stderr summaries: format, kinds, and what was skipped.
-    assert!(
-        init_err.contains("12 entries from STIX 2.1 input, kind auto (4 domain, 3 ip, 3 hash, 1 email, 1 raw)"),
-        "{init_err}"
+    has(
+        &init_err,
+        "12 entries from STIX 2.1 input, kind auto (4 domain, 3 ip, 3 hash, 1 email, 1 raw)",
     );
-    assert!(init_err.contains("skipped 2: 2 unusable STIX patterns"), "{init_err}");
-    assert!(resp_err.contains("entries from MISP input, kind auto"), "{resp_err}");
-    assert!(resp_err.contains("1 deleted MISP attributes"), "{resp_err}");
-    assert!(
-        resp_err.contains("3 MISP attributes of types not compared"),
-        "{resp_err}"
-    );
+    has(&init_err, "skipped 2: 2 unusable STIX patterns");
+    has(&resp_err, "entries from MISP input, kind auto");
+    has(&resp_err, "1 deleted MISP attributes");
+    has(&resp_err, "3 MISP attributes of types not compared");
 }
 
 #[test]
 fn json_output_names_kind_and_source() {
-    let w = World::new();
-    let [a, b, ..] = w.exchange(
-        &testdata("misp-event.json"),
+    let [a, b, ..] = World::exchange(
+        "misp-event.json",
         &["--input-format", "misp"],
-        &testdata("feed.stix.json"),
+        "feed.stix.json",
         &["--input-format", "stix", "--verbose"],
         "json",
     );
@@ -175,14 +168,7 @@ fn json_output_names_kind_and_source() {
 
 #[test]
 fn stix_against_csv_and_csv_against_misp() {
-    let w = World::new();
-    let [a, b, _, resp_err] = w.exchange(
-        &testdata("feed.stix.json"),
-        &[],
-        &testdata("assets.csv"),
-        &["--column", "ip"],
-        "csv",
-    );
+    let [a, b, _, resp_err] = World::exchange("feed.stix.json", &[], "assets.csv", &["--column", "ip"], "csv");
     assert_eq!(
         a,
         "kind,value,source\r\nip,198.51.100.23,indicator--1f6e0c0a-5b8e-4a53-9d8f-3c0c7f1e9a01\r\n\
@@ -192,24 +178,20 @@ fn stix_against_csv_and_csv_against_misp() {
         b,
         "kind,value\r\nip,198.51.100.23\r\nip,2001:DB8:85A3:0:0:8A2E:370:7334\r\n"
     );
-    assert!(
-        resp_err.contains("5 entries from CSV input, kind auto (5 ip)"),
-        "{resp_err}"
-    );
+    has(&resp_err, "5 entries from CSV input, kind auto (5 ip)");
 
     // A fixed --kind on the initiator; the MISP responder adopts it and
     // reports the entries of other kinds it skipped.
-    let w = World::new();
-    let [a, b, _, resp_err] = w.exchange(
-        &testdata("assets.csv"),
+    let [a, b, _, resp_err] = World::exchange(
+        "assets.csv",
         &["--column", "hostname", "--kind", "domain"],
-        &testdata("misp-event.json"),
+        "misp-event.json",
         &[],
         "text",
     );
     assert_eq!(a, "Login-MicrosoftOnline.Example-Auth.COM\n");
     assert_eq!(b, "login-microsoftonline.example-auth.com\n");
-    assert!(resp_err.contains("entries of another kind than --kind"), "{resp_err}");
+    has(&resp_err, "entries of another kind than --kind");
 }
 
 #[test]
@@ -221,14 +203,7 @@ fn mixed_text_against_stix_and_misp() {
         "billing@INVOICE-PORTAL.example.biz",
         "http://secure-paypal-verify.example.net/login.php",
     ];
-    let w = World::new();
-    let [a, b, init_err, _] = w.exchange(
-        &testdata("mixed-iocs.txt"),
-        &[],
-        &testdata("feed.stix.json"),
-        &[],
-        "text",
-    );
+    let [a, b, init_err, _] = World::exchange("mixed-iocs.txt", &[], "feed.stix.json", &[], "text");
     assert_eq!(lines(&a), shared_text);
     assert_eq!(
         lines(&b),
@@ -240,18 +215,11 @@ fn mixed_text_against_stix_and_misp() {
             STIX_SHARED[7]
         ]
     );
-    assert!(
-        init_err.contains("12 entries from text input, kind auto (2 domain, 3 ip, 2 hash, 2 email, 3 raw)"),
-        "{init_err}"
+    has(
+        &init_err,
+        "12 entries from text input, kind auto (2 domain, 3 ip, 2 hash, 2 email, 3 raw)",
     );
-    let w = World::new();
-    let [a, b, ..] = w.exchange(
-        &testdata("misp-event.json"),
-        &[],
-        &testdata("mixed-iocs.txt"),
-        &[],
-        "text",
-    );
+    let [a, b, ..] = World::exchange("misp-event.json", &[], "mixed-iocs.txt", &[], "text");
     assert_eq!(
         lines(&a),
         [
@@ -267,14 +235,7 @@ fn mixed_text_against_stix_and_misp() {
 
 #[test]
 fn misp_attribute_list_against_stix() {
-    let w = World::new();
-    let [a, b, ..] = w.exchange(
-        &testdata("misp-attributes.json"),
-        &[],
-        &testdata("feed.stix.json"),
-        &[],
-        "text",
-    );
+    let [a, b, ..] = World::exchange("misp-attributes.json", &[], "feed.stix.json", &[], "text");
     assert_eq!(
         lines(&a),
         [
@@ -303,11 +264,8 @@ fn kind_mismatch_is_refused_at_respond() {
     let inspect: serde_json::Value = serde_json::from_slice(&inspect.stdout).unwrap();
     assert_eq!(inspect["kind"], "raw");
     let err = exit_1(&["respond"], w.respond(&list, &["--kind", "auto"]));
-    assert!(
-        err.contains("your peer built round 1 with --kind raw, you passed --kind auto"),
-        "{err}"
-    );
-    assert!(err.contains("hint: drop --kind"), "{err}");
+    has(&err, "your peer built round 1 with --kind raw, you passed --kind auto");
+    has(&err, "hint: drop --kind");
     assert!(!w.path("r2.cbor").exists());
 
     let w = World::new();
@@ -315,7 +273,7 @@ fn kind_mismatch_is_refused_at_respond() {
     let inspect = w.ok(&["inspect", &w.p("r1.cbor")]);
     assert!(String::from_utf8_lossy(&inspect.stdout).contains("kind auto"));
     let err = exit_1(&["respond"], w.respond(&list, &["--kind", "domain"]));
-    assert!(err.contains("with --kind auto, you passed --kind domain"), "{err}");
+    has(&err, "with --kind auto, you passed --kind domain");
     // The same setting is accepted.
     succeeded(&["respond"], w.respond(&list, &["--kind", "auto"]));
 }
@@ -324,21 +282,7 @@ fn kind_mismatch_is_refused_at_respond() {
 fn bad_json_and_csv_name_file_and_position() {
     let w = World::new();
     let init_err = |input: &Path, extra: &[&str]| {
-        let mut args = vec![
-            "init".to_string(),
-            "-i".into(),
-            w.p("alice.id"),
-            "--state-dir".into(),
-            w.p("alice-state"),
-            "--peer".into(),
-            w.p("bob.pub"),
-            "-o".into(),
-            w.p("r1.cbor"),
-            "--input".into(),
-            input.display().to_string(),
-        ];
-        args.extend(extra.iter().map(|s| s.to_string()));
-        let err = w.fails(&args.iter().map(String::as_str).collect::<Vec<_>>());
+        let err = exit_1(&["init"], w.init_run(input, extra));
         assert!(!w.path("r1.cbor").exists());
         err
     };
@@ -366,15 +310,15 @@ fn bad_json_and_csv_name_file_and_position() {
     );
     std::fs::write(&csv, b"host,ip\na.example,192.0.2.1\n\xffb.example,192.0.2.3\n").unwrap();
     let err = init_err(&csv, &["--column", "2"]);
-    assert!(err.contains("bad.csv: line 3 is not valid UTF-8"), "{err}");
+    has(&err, "bad.csv: line 3 is not valid UTF-8");
     let err = init_err(&csv, &[]);
-    assert!(err.contains("this looks like CSV"), "{err}");
+    has(&err, "this looks like CSV");
     let err = init_err(&testdata("feed.stix.json"), &["--input-format", "misp"]);
-    assert!(err.contains("this is STIX 2.1 JSON, not MISP"), "{err}");
+    has(&err, "this is STIX 2.1 JSON, not MISP");
     let err = init_err(&testdata("feed.stix.json"), &["--column", "hostname"]);
-    assert!(
-        err.contains("--column applies to CSV input, but this input is read as JSON (STIX or MISP)"),
-        "{err}"
+    has(
+        &err,
+        "--column applies to CSV input, but this input is read as JSON (STIX or MISP)",
     );
 }
 

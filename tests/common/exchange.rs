@@ -40,6 +40,13 @@ pub fn two_lists(alice: &str, bob: &str) -> (Env, Party, Party) {
     (env, a, b)
 }
 
+/// Alice and Bob with their lists, after Alice's `init` wrote `r1`.
+pub fn round1(alice: &str, bob: &str) -> (Env, Party, Party) {
+    let (env, a, b) = two_lists(alice, bob);
+    ok(init(&env, &a, &b, "alice.txt", &[], "r1"), "init");
+    (env, a, b)
+}
+
 /// The open sessions in a party's state directory.
 pub fn sessions(env: &Env, p: &Party) -> Vec<PathBuf> {
     match std::fs::read_dir(env.path(&p.state).join("sessions")) {
@@ -69,6 +76,23 @@ pub fn finish(env: &Env, p: &Party, bundle: &str, extra: &[&str]) -> Run {
     let mut args = vec!["finish", bundle, "-i", &p.id, "--state-dir", &p.state];
     args.extend_from_slice(extra);
     env.run(&args)
+}
+
+/// Bob answers `r1` from `bob.txt` (with `extra` flags) and Alice
+/// finishes with `--reply r3`; both must succeed. Returns what Alice prints.
+pub fn answer_and_finish(env: &Env, a: &Party, b: &Party, extra: &[&str]) -> String {
+    ok(respond(env, b, a, "r1", "bob.txt", extra, "r2"), "respond");
+    ok(finish(env, a, "r2", &["--reply", "r3"]), "finish").stdout
+}
+
+/// `respond` as `b` to `a`'s `r1` from `input` must be refused naming
+/// `why`, and leave neither `r2` nor a session for `b`. Returns stderr.
+pub fn respond_refused(env: &Env, b: &Party, a: &Party, r1: &str, input: &str, extra: &[&str], why: &str) -> String {
+    let e = err(respond(env, b, a, r1, input, extra, "r2"), "respond");
+    has(&e, why);
+    env.assert_absent("r2");
+    assert!(sessions(env, b).is_empty(), "respond left a session");
+    e
 }
 
 /// Require exit 0, showing stderr otherwise.
