@@ -3,7 +3,6 @@
 
 mod common;
 
-use std::path::Path;
 use std::process::Output;
 
 use common::{argv, has, refused, stdout, Env};
@@ -57,10 +56,6 @@ const IOCS: &str = "# indicators\n\
     Bad.Example.\tcampaign \"Owl\", wave 2\n\
     worse.example\n\
     evil.example\tlater duplicate, ignored\n";
-
-fn files_in(dir: &Path) -> usize {
-    std::fs::read_dir(dir).map(|d| d.count()).unwrap_or(0)
-}
 
 #[test]
 fn one_publisher_two_clients_with_labels() {
@@ -129,7 +124,7 @@ fn one_publisher_two_clients_with_labels() {
     );
     assert_eq!(w.finish("dave", "a-dave.cbor", &[]), "");
     // Sessions are destroyed.
-    assert_eq!(files_in(&w.path("st-carol/catalog/queries")), 0);
+    assert_eq!(w.count("st-carol/catalog/queries"), 0);
     w.fails(
         &["finish", "a-carol.cbor", "-i", "carol.id", "--state-dir", "st-carol"],
         "no open catalog query",

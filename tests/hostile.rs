@@ -52,9 +52,7 @@ impl World {
 
     /// Sessions open in a state dir.
     fn sessions(&self, state: &str) -> usize {
-        fs::read_dir(self.p(state).join("sessions"))
-            .map(|d| d.count())
-            .unwrap_or(0)
+        self.count(&format!("{state}/sessions"))
     }
 
     fn identity(&self, who: &str) -> Identity {

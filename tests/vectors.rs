@@ -166,13 +166,20 @@ fn now() -> u64 {
         .as_secs()
 }
 
-/// The round-1 meaning check `respond` applies (protocol, round, kind,
-/// mode, answered hash, element count).
+/// The round-1 checks `respond` applies after the envelope ones: its
+/// meaning (protocol, round, kind, mode, answered hash, element count),
+/// then every point, by answering it.
 // ENGINE: replace with cosect::engine
-fn check_round1(p: &Payload) -> Result<(), String> {
-    cosect::commands::respond::check_round1(p)
-        .map(|_| ())
-        .map_err(|e| e.to_string())
+fn check_round1(p: &Payload) -> Result<(), (Stage, String)> {
+    let meaning = cosect::commands::respond::check_round1(p);
+    meaning.map_err(|e| (Stage::Round1, e.to_string()))?;
+    let entries = Entries::from_canonical([(Kind::Raw, "x"), (Kind::Raw, "y")]);
+    let r1 = Round1 {
+        points: p.points.clone(),
+    };
+    let rng = &mut rand::rngs::OsRng;
+    let answer = Responder::respond(&r1, &entries, Mode::Mutual, None, Exec::Serial, &NoProgress, rng);
+    answer.map(|_| ()).map_err(|e| (Stage::Points, e.to_string()))
 }
 
 /// The library path: open, then each check in order. Returns the stage
@@ -188,22 +195,7 @@ fn library(v: &Vector) -> Result<(), (Stage, String)> {
     if !v.for_respond() {
         return Ok(());
     }
-    check_round1(&b.payload).map_err(|e| (Stage::Round1, e))?;
-    let entries = Entries::from_canonical([(Kind::Raw, "x"), (Kind::Raw, "y")]);
-    let r1 = Round1 {
-        points: b.payload.points.clone(),
-    };
-    Responder::respond(
-        &r1,
-        &entries,
-        Mode::Mutual,
-        None,
-        Exec::Serial,
-        &NoProgress,
-        &mut rand::rngs::OsRng,
-    )
-    .map_err(|e| (Stage::Points, e.to_string()))?;
-    Ok(())
+    check_round1(&b.payload)
 }
 
 /// A scratch directory with the test identities (0600), their public

@@ -114,11 +114,6 @@ impl Env {
         r
     }
 
-    /// Run and require exit 0; the raw output.
-    pub fn ok_output(&self, args: &[&str]) -> Output {
-        succeeded(args, self.output(args))
-    }
-
     /// Run and require a failure with exit `code`; returns stderr.
     pub fn fails(&self, args: &[&str], code: i32) -> String {
         let r = self.run(args);
