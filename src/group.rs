@@ -114,6 +114,19 @@ where
     }
 }
 
+/// Run `f(index, element)` over `out` cut into `width`-byte elements,
+/// serially or on rayon's pool.
+pub fn for_each_element<F>(exec: Exec, out: &mut [u8], width: usize, f: F)
+where
+    F: Fn(usize, &mut [u8]) + Sync,
+{
+    let g = |(i, o): (usize, &mut [u8])| f(i, o);
+    match exec {
+        Exec::Serial => out.chunks_mut(width).enumerate().for_each(g),
+        Exec::Parallel => out.par_chunks_mut(width).enumerate().for_each(g),
+    }
+}
+
 /// Encode `points[k]` doubled (so callers pass points times half a scalar)
 /// into `out`, `width` bytes each (a prefix of the 32-byte encoding).
 fn encode_doubled(points: &[RistrettoPoint], out: &mut [u8], width: usize) {
@@ -241,23 +254,12 @@ mod tests {
         let s = random_scalar(&mut OsRng);
         let mut pts = random_points(5, &mut OsRng);
         assert!(decode_and_multiply(Exec::Parallel, &pts, &s, 32, &NoProgress).is_ok());
-        pts[3 * 32..4 * 32].fill(0);
-        let e = decode_and_multiply(Exec::Parallel, &pts, &s, 32, &NoProgress).unwrap_err();
-        assert_eq!(
-            e,
-            BadPoint {
-                index: 3,
-                identity: true
+        for (fill, identity) in [(0, true), (0xff, false)] {
+            pts[3 * 32..4 * 32].fill(fill);
+            for exec in [Exec::Parallel, Exec::Serial] {
+                let e = decode_and_multiply(exec, &pts, &s, 32, &NoProgress).unwrap_err();
+                assert_eq!(e, BadPoint { index: 3, identity });
             }
-        );
-        pts[3 * 32..4 * 32].fill(0xff);
-        let e = decode_and_multiply(Exec::Serial, &pts, &s, 32, &NoProgress).unwrap_err();
-        assert_eq!(
-            e,
-            BadPoint {
-                index: 3,
-                identity: false
-            }
-        );
+        }
     }
 }
