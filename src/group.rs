@@ -6,6 +6,10 @@
 //! shares one inversion across a batch but yields the encoding of `2P`, so
 //! every multiplication here uses half the scalar and lets the batch encoder
 //! do the doubling.
+//!
+//! Both protocols do their bulk curve arithmetic through this room (the
+//! catalog client's `Blind`/`Finalize` go through the `voprf` crate), and
+//! `for_each_element` runs any per-element step serially or in parallel.
 
 use curve25519_dalek::ristretto::{CompressedRistretto, RistrettoPoint};
 use curve25519_dalek::scalar::Scalar;

@@ -11,6 +11,12 @@
 //! Modes: `mutual` (both learn the intersection), `one-sided` (no round 3),
 //! `cardinality` (each side shuffles the double-encrypted values it returns,
 //! so both learn only the count).
+//!
+//! This room owns the mode, the three rounds' messages (`Round1`..`Round3`,
+//! plain bytes already taken out of a bundle), the two sides' states
+//! (`Initiator`, `Responder`, which are what the store keeps between steps),
+//! the truncation ℓ, and matching. Padding comes from `pad`, the group
+//! arithmetic from `group`. Pure: no files, no terminal.
 
 use std::fmt;
 use std::str::FromStr;
@@ -140,11 +146,7 @@ const PAD: u32 = u32::MAX;
 /// `order[k]` is the entry index sent at position `k`, or `PAD`.
 fn send_order<R: RngCore + CryptoRng>(n: usize, pad_to: Option<u64>, rng: &mut R) -> Result<Vec<u32>, ProtocolError> {
     let total = pad::padded_len(n, pad_to)?;
-    if total >= PAD as u64 {
-        return Err(ProtocolError::Counts(format!(
-            "{total} elements are more than one bundle can carry"
-        )));
-    }
+    pad::check_capacity(total).map_err(ProtocolError::Counts)?;
     let mut order: Vec<u32> = (0..n as u32)
         .chain(std::iter::repeat_n(PAD, total as usize - n))
         .collect();

@@ -34,6 +34,19 @@ pub fn padded_len(have: usize, pad_to: Option<u64>) -> Result<u64, PadTooSmall> 
     }
 }
 
+/// Most elements one message may carry: the mutual protocol numbers its
+/// send order in 32 bits and keeps `u32::MAX` to mark padding.
+pub const MAX_ELEMENTS: u64 = u32::MAX as u64 - 1;
+
+/// `Err` with the sentence both protocols give (after "inconsistent
+/// counts: ") when a message of `total` elements is more than one can carry.
+pub fn check_capacity(total: u64) -> Result<(), String> {
+    if total > MAX_ELEMENTS {
+        return Err(format!("{total} elements are more than one bundle can carry"));
+    }
+    Ok(())
+}
+
 /// The padding of a message of `have` entries padded to `pad_to`: that many
 /// uniformly random, non-identity group elements, encoded, drawn from `rng`.
 pub fn padding<R: RngCore + CryptoRng>(have: usize, pad_to: Option<u64>, rng: &mut R) -> Result<Vec<u8>, PadTooSmall> {
@@ -53,6 +66,8 @@ mod tests {
         assert_eq!(padded_len(3, Some(3)), Ok(3));
         assert_eq!(padded_len(3, Some(10)), Ok(10));
         assert_eq!(padded_len(3, Some(2)), Err(PadTooSmall { pad: 2, have: 3 }));
+        assert!(check_capacity(MAX_ELEMENTS).is_ok());
+        assert!(check_capacity(u32::MAX as u64).is_err());
         assert_eq!(padding(3, Some(2), &mut OsRng), Err(PadTooSmall { pad: 2, have: 3 }));
         assert!(padding(3, None, &mut OsRng).unwrap().is_empty());
         let p = padding(3, Some(7), &mut OsRng).unwrap();

@@ -191,6 +191,7 @@ impl Client {
     ) -> Result<(Client, Vec<u8>), CatalogError> {
         check_inputs(entries)?;
         let sent = pad::padded_len(entries.len(), pad_to)?;
+        pad::check_capacity(sent).map_err(CatalogError::Counts)?;
         let (inputs, ends) = prf_inputs(entries)?;
         let (blinds, mut points) = blind_all(&inputs, &ends, exec, progress, rng)?;
         points.extend_from_slice(&pad::padding(entries.len(), pad_to, rng)?);
@@ -411,5 +412,15 @@ mod tests {
             ..view
         };
         assert!(matches!(v.check(), Err(CatalogError::Catalog(_))));
+    }
+
+    #[test]
+    fn padding_is_checked_before_any_work() {
+        let e = entries(&["a", "b"]);
+        let r = Client::start(&e, Some(1), Exec::Serial, &group::NoProgress, &mut OsRng);
+        let want = crate::protocol::PadTooSmall { pad: 1, have: 2 };
+        assert_eq!(r.err(), Some(CatalogError::PadTooSmall(want)));
+        let r = Client::start(&e, Some(u32::MAX as u64), Exec::Serial, &group::NoProgress, &mut OsRng);
+        assert!(matches!(r, Err(CatalogError::Counts(_))));
     }
 }
