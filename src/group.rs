@@ -6,6 +6,10 @@
 //! shares one inversion across a batch but yields the encoding of `2P`, so
 //! every multiplication here uses half the scalar and lets the batch encoder
 //! do the doubling.
+//!
+//! Both protocols do their bulk curve arithmetic through this room (the
+//! catalog client's `Blind`/`Finalize` go through the `voprf` crate), and
+//! `for_each_element` runs any per-element step serially or in parallel.
 
 use curve25519_dalek::ristretto::{CompressedRistretto, RistrettoPoint};
 use curve25519_dalek::scalar::Scalar;
@@ -111,6 +115,19 @@ where
     match exec {
         Exec::Serial => out.chunks_mut(step).enumerate().try_for_each(run),
         Exec::Parallel => out.par_chunks_mut(step).enumerate().try_for_each(run),
+    }
+}
+
+/// Run `f(index, element)` over `out` cut into `width`-byte elements,
+/// serially or on rayon's pool.
+pub fn for_each_element<F>(exec: Exec, out: &mut [u8], width: usize, f: F)
+where
+    F: Fn(usize, &mut [u8]) + Sync,
+{
+    let g = |(i, o): (usize, &mut [u8])| f(i, o);
+    match exec {
+        Exec::Serial => out.chunks_mut(width).enumerate().for_each(g),
+        Exec::Parallel => out.par_chunks_mut(width).enumerate().for_each(g),
     }
 }
 
@@ -241,23 +258,12 @@ mod tests {
         let s = random_scalar(&mut OsRng);
         let mut pts = random_points(5, &mut OsRng);
         assert!(decode_and_multiply(Exec::Parallel, &pts, &s, 32, &NoProgress).is_ok());
-        pts[3 * 32..4 * 32].fill(0);
-        let e = decode_and_multiply(Exec::Parallel, &pts, &s, 32, &NoProgress).unwrap_err();
-        assert_eq!(
-            e,
-            BadPoint {
-                index: 3,
-                identity: true
+        for (fill, identity) in [(0, true), (0xff, false)] {
+            pts[3 * 32..4 * 32].fill(fill);
+            for exec in [Exec::Parallel, Exec::Serial] {
+                let e = decode_and_multiply(exec, &pts, &s, 32, &NoProgress).unwrap_err();
+                assert_eq!(e, BadPoint { index: 3, identity });
             }
-        );
-        pts[3 * 32..4 * 32].fill(0xff);
-        let e = decode_and_multiply(Exec::Serial, &pts, &s, 32, &NoProgress).unwrap_err();
-        assert_eq!(
-            e,
-            BadPoint {
-                index: 3,
-                identity: false
-            }
-        );
+        }
     }
 }

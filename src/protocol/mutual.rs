@@ -11,6 +11,12 @@
 //! Modes: `mutual` (both learn the intersection), `one-sided` (no round 3),
 //! `cardinality` (each side shuffles the double-encrypted values it returns,
 //! so both learn only the count).
+//!
+//! This room owns the mode, the three rounds' messages (`Round1`..`Round3`,
+//! plain bytes already taken out of a bundle), the two sides' states
+//! (`Initiator`, `Responder`, which are what the store keeps between steps),
+//! the truncation ℓ, and matching. Padding comes from `pad`, the group
+//! arithmetic from `group`. Pure: no files, no terminal.
 
 use std::fmt;
 use std::str::FromStr;
@@ -23,6 +29,7 @@ use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use crate::group::{self, BadPoint, Exec, Progress, POINT_LEN};
 use crate::input::{Entries, Kind};
+use crate::protocol::pad::{self, PadTooSmall};
 
 /// Domain-separation tag for hashing entries to the group (RFC 9380 §3.1).
 pub const DST: &[u8] = b"cosect-v1-psi-ristretto255_XMD:SHA-512_R255MAP_RO_";
@@ -93,14 +100,14 @@ pub enum ProtocolError {
         index: usize,
         identity: bool,
     },
-    #[error("--pad-to {pad} is smaller than the {have} entries to send")]
-    PadTooSmall { pad: u64, have: u64 },
+    #[error(transparent)]
+    PadTooSmall(#[from] PadTooSmall),
 }
 
 impl crate::error::Hinted for ProtocolError {
     fn hint(&self) -> Option<String> {
         Some(match self {
-            ProtocolError::PadTooSmall { .. } => "choose a --pad-to at least as large as the list".into(),
+            ProtocolError::PadTooSmall(e) => return crate::error::Hinted::hint(e),
             _ => "the bundle is damaged or crafted; ask the sender for it again".into(),
         })
     }
@@ -138,16 +145,8 @@ const PAD: u32 = u32::MAX;
 /// Shuffled send order over `n` entries plus padding up to `pad_to`:
 /// `order[k]` is the entry index sent at position `k`, or `PAD`.
 fn send_order<R: RngCore + CryptoRng>(n: usize, pad_to: Option<u64>, rng: &mut R) -> Result<Vec<u32>, ProtocolError> {
-    let total = match pad_to {
-        Some(p) if p < n as u64 => return Err(ProtocolError::PadTooSmall { pad: p, have: n as u64 }),
-        Some(p) => p,
-        None => n as u64,
-    };
-    if total >= PAD as u64 {
-        return Err(ProtocolError::Counts(format!(
-            "{total} elements are more than one bundle can carry"
-        )));
-    }
+    let total = pad::padded_len(n, pad_to)?;
+    pad::check_capacity(total).map_err(ProtocolError::Counts)?;
     let mut order: Vec<u32> = (0..n as u32)
         .chain(std::iter::repeat_n(PAD, total as usize - n))
         .collect();
@@ -156,25 +155,30 @@ fn send_order<R: RngCore + CryptoRng>(n: usize, pad_to: Option<u64>, rng: &mut R
 }
 
 /// `scalar·H(entry)` in send order; padding positions get uniformly random
-/// elements, indistinguishable from real ones.
-fn blind_in_order(exec: Exec, entries: &Entries, order: &[u32], scalar: &Scalar, progress: &dyn Progress) -> Vec<u8> {
-    group::hash_and_multiply(
-        exec,
-        order.len(),
-        |k| match order[k] {
-            PAD => {
-                let mut r = [0u8; 32];
-                rand::thread_rng().fill_bytes(&mut r);
-                group::hash_to_group(&[b"pad\0", &r], DST)
-            }
-            i => {
-                let (kind, canon) = entries.get(i as usize);
-                hash_entry(kind, canon)
-            }
-        },
-        scalar,
-        progress,
-    )
+/// elements from `rng` (`pad::padding`), indistinguishable from real ones.
+fn blind_in_order<R: RngCore + CryptoRng>(
+    exec: Exec,
+    entries: &Entries,
+    order: &[u32],
+    scalar: &Scalar,
+    progress: &dyn Progress,
+    rng: &mut R,
+) -> Result<Vec<u8>, ProtocolError> {
+    let hash = |k: usize| match order[k] {
+        // A placeholder, replaced by a random element below.
+        PAD => curve25519_dalek::constants::RISTRETTO_BASEPOINT_POINT,
+        i => {
+            let (kind, canon) = entries.get(i as usize);
+            hash_entry(kind, canon)
+        }
+    };
+    let mut points = group::hash_and_multiply(exec, order.len(), hash, scalar, progress);
+    let padding = pad::padding(entries.len(), Some(order.len() as u64), rng)?;
+    let slots = points.chunks_exact_mut(POINT_LEN).zip(order).filter(|(_, &o)| o == PAD);
+    for ((slot, _), p) in slots.zip(padding.chunks_exact(POINT_LEN)) {
+        slot.copy_from_slice(p);
+    }
+    Ok(points)
 }
 
 /// Shuffle fixed-width elements.
@@ -286,14 +290,6 @@ pub struct Initiator {
     mode: Mode,
 }
 
-impl fmt::Debug for Initiator {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Initiator")
-            .field("mode", &self.mode)
-            .finish_non_exhaustive()
-    }
-}
-
 impl Initiator {
     /// Draw a fresh exponent and blind the entries for round 1.
     pub fn start<R: RngCore + CryptoRng>(
@@ -306,7 +302,7 @@ impl Initiator {
     ) -> Result<(Initiator, Round1), ProtocolError> {
         let order = send_order(entries.len(), pad_to, rng)?;
         let a = group::random_scalar(rng);
-        let points = blind_in_order(exec, entries, &order, &a, progress);
+        let points = blind_in_order(exec, entries, &order, &a, progress, rng)?;
         let state = Initiator {
             scalar: a.to_bytes().to_vec(),
             order,
@@ -393,14 +389,6 @@ pub struct Responder {
     mode: Mode,
 }
 
-impl fmt::Debug for Responder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Responder")
-            .field("mode", &self.mode)
-            .finish_non_exhaustive()
-    }
-}
-
 impl Responder {
     /// Answer round 1 with a fresh exponent. Returns round 2 and, for modes
     /// with a round 3, the state that will read it.
@@ -424,7 +412,7 @@ impl Responder {
         if mode == Mode::Cardinality {
             doubled = shuffle_elements(&doubled, w, rng);
         }
-        let points = blind_in_order(exec, entries, &order, &b, progress);
+        let points = blind_in_order(exec, entries, &order, &b, progress, rng)?;
         let state = mode.has_round3().then(|| Responder {
             order,
             peer_doubled: doubled.clone(),
@@ -476,6 +464,20 @@ impl Responder {
         })
     }
 }
+
+/// A protocol state shows its mode only: never its exponent, order or
+/// the peer's elements.
+macro_rules! debug_mode_only {
+    ($($state:ident),*) => {$(
+        impl fmt::Debug for $state {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_struct(stringify!($state)).field("mode", &self.mode).finish_non_exhaustive()
+            }
+        }
+    )*};
+}
+
+debug_mode_only!(Initiator, Responder);
 
 #[cfg(test)]
 mod tests {
@@ -555,7 +557,10 @@ mod tests {
     fn padding_below_the_set_size_is_refused() {
         let e = entries(&[1, 2, 3]);
         let r = Initiator::start(&e, Mode::Mutual, Some(2), Exec::Serial, &NoProgress, &mut OsRng);
-        assert_eq!(r.unwrap_err(), ProtocolError::PadTooSmall { pad: 2, have: 3 });
+        assert_eq!(
+            r.unwrap_err(),
+            ProtocolError::PadTooSmall(PadTooSmall { pad: 2, have: 3 })
+        );
     }
 
     #[test]
