@@ -19,6 +19,7 @@ pub const DEFAULT_MAX_QUERY_ITEMS: u64 = 1_000_000;
 #[command(
     name = "cosect",
     version,
+    long_version = long_version(),
     about = "Find the entries two private lists share, and nothing else, through signed bundle files",
     long_about = "cosect lets two organizations learn which entries of their private lists they share \
 (domains, IPs, file hashes, e-mail addresses, ids) and nothing else, with no live connection: \
@@ -385,6 +386,16 @@ impl From<ModeArg> for Mode {
 }
 
 /// The clap command, for man pages and completions.
+/// `--version`: the version, and the arithmetic backend this CPU runs
+/// (`-V` prints the version alone).
+fn long_version() -> String {
+    format!(
+        "{}\narithmetic: curve25519-dalek 5, {} backend (chosen at run time for this CPU)",
+        env!("CARGO_PKG_VERSION"),
+        crate::group::backend()
+    )
+}
+
 pub fn command() -> clap::Command {
     <Cli as clap::CommandFactory>::command()
 }

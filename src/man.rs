@@ -91,7 +91,8 @@ fn roff_escape(s: &str) -> String {
 
 /// All pages: (file name, contents).
 pub fn pages() -> Vec<(String, Vec<u8>)> {
-    let mut cmd = crate::cli::command();
+    // The long version names this machine's CPU backend: not for a man page.
+    let mut cmd = crate::cli::command().long_version(None::<&str>);
     cmd.build();
     let mut pages = vec![("cosect.1".to_owned(), render(cmd.clone(), ""))];
     for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
