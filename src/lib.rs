@@ -12,6 +12,7 @@
 pub mod bundle;
 pub mod cli;
 pub mod commands;
+pub mod engine;
 pub mod error;
 pub mod fsio;
 pub mod group;
@@ -22,5 +23,6 @@ pub mod output;
 pub mod protocol;
 pub mod serde_le;
 pub mod store;
+pub mod text;
 
 pub use error::{Error, Result};

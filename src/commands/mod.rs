@@ -198,7 +198,7 @@ pub fn report_entries(ctx: &Ctx, name: &str, entries: &Entries, kind: KindSettin
             (Some(first), false) => format!(
                 " (first: {}, {}; --verbose lists them all)",
                 first.at,
-                input::shown(&first.detail)
+                crate::text::shown(&first.detail)
             ),
             _ => String::new(),
         };
@@ -276,7 +276,7 @@ pub fn envelope(encrypt: bool, armor: bool) -> Envelope {
 
 /// The name of a bundle argument for messages.
 pub fn shown_path(p: &Path) -> String {
-    input::shown(&p.display().to_string())
+    crate::text::shown(&p.display().to_string())
 }
 
 /// `n entries from FORMAT input (kind setting; per-kind counts, duplicates merged)`.

@@ -4,15 +4,15 @@
 use rand::rngs::OsRng;
 use rand::RngCore;
 
-use super::catalog::{catalog_name, CurrentKey, KeyState};
 use super::*;
-use crate::bundle::catalog::{CatalogExt, PROTOCOL_CATALOG, TO_ANYONE};
-use crate::bundle::payload::{Payload, SESSION_LEN};
-use crate::bundle::{format_time, seal};
+use crate::bundle::format_time;
+use crate::bundle::payload::SESSION_LEN;
 use crate::cli::PublishArgs;
+use crate::engine::{self, catalog_name, Addressed, Catalog, Message};
 use crate::fsio::Dest;
 use crate::group::Exec;
-use crate::protocol::catalog::{self as proto, CatalogKey, MAX_LABEL, MODE, SUITE};
+use crate::protocol::catalog::{self as proto, CatalogKey, MAX_LABEL};
+use crate::store::{CurrentKey, Keep};
 
 /// The entry column and the label of each line.
 pub type Split = (Vec<u8>, Vec<Option<String>>);
@@ -144,9 +144,7 @@ pub fn publish(args: &PublishArgs, ctx: &Ctx) -> Result<()> {
     let me = load_identity(&args.id.identity)?;
     let store = store(&args.state.state_dir)?;
     // Before the work: a damaged or foreign key state stops us here.
-    let mut keys = KeyState::load(&store, &me)?;
-    let key_path = super::catalog::key_path(&store);
-    let old_state = std::fs::read(&key_path).ok();
+    let mut keys = store.load_keys(&me)?;
 
     let (entries, labels) = if let (Some(col), Some(label_col)) = (&args.column, &args.label_column) {
         let (e, l) = read_csv_labelled(ctx, args, col, label_col, kind)?;
@@ -187,50 +185,41 @@ pub fn publish(args: &PublishArgs, ctx: &Ctx) -> Result<()> {
     let created = now();
     let n = entries.len() as u64;
     let key_id = key.key_id();
-    let payload = Payload {
-        kind: kind.name().into(),
-        mode: MODE.into(),
-        created,
-        expires: expiry(created, args.expires),
+    let with_labels = cat.n_labels as u64;
+    let trunc = cat.trunc;
+    let catalog = Catalog {
+        kind,
+        key_id: key_id.to_vec(),
         trunc: cat.trunc as u8,
-        n_doubled: n,
-        doubled: cat.outputs,
-        catalog: Some(CatalogExt {
-            suite: SUITE.into(),
-            key_id: key_id.to_vec(),
-            label_len: cat.label_len as u32,
-            n_labels: cat.n_labels as u64,
-            labels: cat.labels,
-        }),
-        ..Payload::addressed(PROTOCOL_CATALOG, 0, &session, &me.public(), &TO_ANYONE)
+        outputs: cat.outputs,
+        label_len: cat.label_len as u32,
+        n_labels: cat.n_labels as u64,
+        labels: cat.labels,
     };
     // A catalog is public to its clients: signed, not encrypted.
-    let with_labels = payload.catalog.as_ref().map_or(0, |c| c.n_labels);
-    let expires = payload.expires;
-    let sealed = seal(payload, &me, &me.public(), Envelope::Plain);
+    let expires = expiry(created, args.expires);
+    let to = Addressed {
+        session,
+        me: &me,
+        to: &me.public(),
+        created,
+        expires,
+    };
+    let sealed = engine::seal_message(Message::Catalog(catalog), &to, Envelope::Plain);
     let hash = sealed.hash;
 
     // Key first (the old one is destroyed), then the catalog; if the
     // catalog cannot be written, the previous key state is put back.
-    let retired = keys.rotate(
-        CurrentKey {
-            sk: key.to_bytes().to_vec(),
-            key_id: key_id.to_vec(),
-            catalog: hash.to_vec(),
-            kind: kind.name().into(),
-            entries: n,
-            published: created,
-        },
-        created,
-    );
-    keys.save(&store, &me)?;
-    if let Err(e) = write_bundle(&dest, &sealed, args.force) {
-        let _ = match &old_state {
-            Some(b) => fsio::write_atomic(&Dest::File(key_path.clone()), b, true, true),
-            None => std::fs::remove_file(&key_path).map_err(|e| fsio::io_error("", "", &e)),
-        };
-        return Err(e);
-    }
+    let current = CurrentKey {
+        sk: key.to_bytes().to_vec(),
+        key_id: key_id.to_vec(),
+        catalog: hash.to_vec(),
+        kind: kind.name().into(),
+        entries: n,
+        published: created,
+    };
+    let retired = keys.rotate(current, created);
+    store.transaction(Keep::Keys(&keys), &me, || write_bundle(&dest, &sealed, args.force))?;
     ctx.say(format!(
         "cosect: catalog {} written to {}: {}",
         catalog_name(&hash),
@@ -239,7 +228,7 @@ pub fn publish(args: &PublishArgs, ctx: &Ctx) -> Result<()> {
     ));
     ctx.say(format!(
         "        {} B per entry, {} labels, signed, not encrypted (public to its clients), expires {}",
-        cat.trunc,
+        trunc,
         with_labels,
         format_time(expires)
     ));
