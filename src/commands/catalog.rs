@@ -13,6 +13,7 @@ use super::respond::Out;
 use super::*;
 use crate::bundle::format_time;
 use crate::bundle::payload::SESSION_LEN;
+use crate::cli::options::Sending;
 use crate::cli::{FinishArgs, InitArgs, ListIn, ModeArg, RespondArgs};
 use crate::engine::{self, catalog_name, Addressed, CatalogAnswer, CatalogQuery, Expect, Header, Message};
 use crate::fsio::Dest;
@@ -31,17 +32,7 @@ pub fn need_input(list: &ListIn) -> Result<&Path> {
 
 fn check_init(args: &InitArgs, catalog_path: &Path) -> Result<(Dest, Envelope)> {
     let input = need_input(&args.list)?;
-    let dest = Dest::from_arg(args.out.output.as_deref());
-    let env = envelope(args.out.encrypt, args.out.armor);
-    if let Some(o) = &args.out.output {
-        check_distinct(&[input, &args.peer, catalog_path], &[o])?;
-    }
-    // A binary bundle goes to a terminal only when asked for with `-o -`.
-    fsio::check_dest(
-        &dest,
-        args.out.force,
-        env != Envelope::Armored && args.out.output.is_none(),
-    )?;
+    let Sending { dest, env, .. } = args.out.resolve(&[input, &args.peer, catalog_path])?;
     if args.mode != ModeArg::Mutual {
         return Err(Error::new("--mode does not apply to a catalog query").with_hint("drop --mode"));
     }

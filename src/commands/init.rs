@@ -5,13 +5,14 @@ use rand::rngs::OsRng;
 use rand::RngCore;
 
 use super::*;
-use crate::bundle::payload::{Payload, PROTOCOL_PSI, SESSION_LEN};
-use crate::bundle::{format_time, seal};
+use crate::bundle::format_time;
+use crate::bundle::payload::SESSION_LEN;
+use crate::cli::options::Sending;
 use crate::cli::InitArgs;
-use crate::fsio::Dest;
+use crate::engine::{self, Addressed, Message};
 use crate::group::Exec;
 use crate::protocol::{Initiator, Mode};
-use crate::store::{hex, Session, Step};
+use crate::store::{hex, Keep, Session, Step};
 
 pub fn init(args: &InitArgs, ctx: &Ctx) -> Result<()> {
     if let Some(catalog) = &args.catalog {
@@ -21,14 +22,7 @@ pub fn init(args: &InitArgs, ctx: &Ctx) -> Result<()> {
     let kind = args.kind.map_or(KindSetting::Auto, KindSetting::from);
     let input = super::catalog::need_input(&args.list)?;
     let mode = Mode::from(args.mode);
-    let dest = Dest::from_arg(args.out.output.as_deref());
-    let env = envelope(args.out.encrypt, args.out.armor);
-    if let Some(o) = &args.out.output {
-        check_distinct(&[input, &args.peer], &[o])?;
-    }
-    // A binary bundle goes to a terminal only when asked for with `-o -`.
-    let binary_to_terminal_check = env != Envelope::Armored && args.out.output.is_none();
-    fsio::check_dest(&dest, args.out.force, binary_to_terminal_check)?;
+    let Sending { dest, env, .. } = args.out.resolve(&[input, &args.peer])?;
     let me = load_identity(&args.id.identity)?;
     let peer = load_peer(&args.peer)?;
     if peer == me.public() {
@@ -56,26 +50,32 @@ pub fn init(args: &InitArgs, ctx: &Ctx) -> Result<()> {
     OsRng.fill_bytes(&mut session);
     let created = now();
     let n_points = state.sent();
-    let payload = Payload {
-        kind: kind.name().into(),
-        mode: mode.name().into(),
+    let expires = expiry(created, args.expires);
+    let to = Addressed {
+        session,
+        me: &me,
+        to: &peer,
         created,
-        expires: expiry(created, args.expires),
-        n_points,
-        points: r1.points,
-        ..Payload::addressed(PROTOCOL_PSI, 1, &session, &me.public(), &peer.fingerprint())
+        expires,
     };
-    let expires = payload.expires;
-    let sealed = seal(payload, &me, &peer, env);
+    let msg = Message::Round1(engine::Round1 {
+        kind,
+        mode,
+        elements: r1,
+    });
+    let sealed = engine::seal_message(msg, &to, env);
+    let list = crate::store::SecretList::from_entries(&mut entries);
     let state = Session::new(
         &session,
         peer.line(),
         kind.name().into(),
         sealed.hash,
-        crate::store::SecretList::from_entries(&mut entries),
+        list,
         Step::AwaitRound2(state),
     );
-    save_then_write(&store, Some(&state), &me, &dest, &sealed, args.out.force)?;
+    store.transaction(Keep::Session(&state), &me, || {
+        write_bundle(&dest, &sealed, args.out.force)
+    })?;
     ctx.say(format!(
         "cosect: round 1 of session {} for {} ({}) written to {}",
         &hex(&session)[..8],

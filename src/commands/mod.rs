@@ -229,27 +229,6 @@ pub fn open_bundle(path: &Path, me: Option<&Identity>) -> Result<Opened> {
     Opened::open(bytes, me).map_err(|e| Error::from(e).in_file(&name))
 }
 
-/// Save the session state, then write the bundle it belongs to: state
-/// first, since a bundle whose state was not saved could never be finished;
-/// if the bundle cannot be written, the state is removed again.
-pub fn save_then_write(
-    store: &Store,
-    state: Option<&crate::store::Session>,
-    me: &Identity,
-    dest: &fsio::Dest,
-    sealed: &crate::bundle::Sealed,
-    force: bool,
-) -> Result<()> {
-    if let Some(s) = state {
-        store.save(s, me)?;
-    }
-    write_bundle(dest, sealed, force).inspect_err(|_| {
-        if let Some(s) = state {
-            let _ = store.remove(&s.id);
-        }
-    })
-}
-
 /// Write a sealed bundle atomically, streaming it through its envelope.
 pub fn write_bundle(dest: &fsio::Dest, sealed: &crate::bundle::Sealed, force: bool) -> Result<()> {
     fsio::write_atomic_with(dest, force, false, |w| sealed.write_to(w))
@@ -266,13 +245,7 @@ pub fn expiry(now: u64, d: Duration) -> u64 {
     now.saturating_add(d.as_secs())
 }
 
-pub fn envelope(encrypt: bool, armor: bool) -> Envelope {
-    match (encrypt, armor) {
-        (_, true) => Envelope::Armored,
-        (true, false) => Envelope::Age,
-        _ => Envelope::Plain,
-    }
-}
+pub use crate::cli::options::envelope;
 
 /// The name of a bundle argument for messages.
 pub fn shown_path(p: &Path) -> String {

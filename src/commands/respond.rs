@@ -5,6 +5,7 @@ use rand::rngs::OsRng;
 
 use super::*;
 use crate::bundle::format_time;
+use crate::cli::options::Sending;
 use crate::cli::RespondArgs;
 use crate::engine::{self, Addressed, Expect, Header, Kept, Message, Round1, Round2};
 use crate::fsio::Dest;
@@ -18,16 +19,9 @@ pub use crate::engine::check_round1;
 
 pub fn respond(args: &RespondArgs, ctx: &Ctx) -> Result<()> {
     let bundle_name = shown_path(&args.bundle);
-    let dest = Dest::from_arg(args.out.output.as_deref());
-    let env = envelope(args.out.encrypt, args.out.armor);
-    if let Some(o) = &args.out.output {
-        let mut inputs = vec![args.peer.as_path(), args.bundle.as_path()];
-        inputs.extend(args.list.input.as_deref());
-        check_distinct(&inputs, &[o])?;
-    }
-    // A binary bundle goes to a terminal only when asked for with `-o -`.
-    let binary_to_terminal_check = env != Envelope::Armored && args.out.output.is_none();
-    fsio::check_dest(&dest, args.out.force, binary_to_terminal_check)?;
+    let mut inputs = vec![args.peer.as_path(), args.bundle.as_path()];
+    inputs.extend(args.list.input.as_deref());
+    let Sending { dest, env, .. } = args.out.resolve(&inputs)?;
     let me = load_identity(&args.id.identity)?;
     let peer = load_peer(&args.peer)?;
     let store = store(&args.state.state_dir)?;

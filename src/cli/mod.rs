@@ -1,5 +1,7 @@
 //! Command-line definitions (clap). Also the source of the man pages.
 
+pub mod options;
+
 use std::path::PathBuf;
 use std::time::Duration;
 
