@@ -32,16 +32,16 @@ impl BundleOut {
     /// terminal only when asked for with `-o -`.
     pub fn resolve(&self, inputs: &[&Path]) -> Result<Sending> {
         let dest = Dest::from_arg(self.output.as_deref());
-        let env = envelope(self.encrypt, self.armor);
+        let env = envelope(self.wrap.encrypt, self.wrap.armor);
         if let Some(o) = &self.output {
             crate::commands::check_distinct(inputs, &[o])?;
         }
         let binary_to_terminal_check = env != Envelope::Armored && self.output.is_none();
-        fsio::check_dest(&dest, self.force, binary_to_terminal_check)?;
+        fsio::check_dest(&dest, self.wrap.force, binary_to_terminal_check)?;
         Ok(Sending {
             dest,
             env,
-            force: self.force,
+            force: self.wrap.force,
         })
     }
 }

@@ -110,7 +110,7 @@ pub fn init(args: &InitArgs, catalog_path: &Path, ctx: &Ctx) -> Result<()> {
         client,
     };
     store.transaction(Keep::Query(&state), &me, || {
-        write_bundle(&dest, &sealed, args.out.force)
+        write_bundle(&dest, &sealed, args.out.wrap.force)
     })?;
     ctx.say(format!(
         "cosect: catalog query {} for {} ({}) written to {}",
@@ -178,7 +178,7 @@ pub fn respond(args: &RespondArgs, ctx: &Ctx, out: &Out, h: &Header, q: CatalogQ
         points,
     };
     let sealed = engine::seal_message(Message::CatalogAnswer(answer), &to, out.env);
-    write_bundle(out.dest, &sealed, args.out.force)?;
+    write_bundle(out.dest, &sealed, args.out.wrap.force)?;
     ctx.say(format!(
         "cosect: answer to catalog query {} from {} ({}) written to {}",
         &hex(&h.session)[..8],
@@ -261,7 +261,7 @@ pub fn finish(
     fsio::write_atomic(
         &out.results,
         &crate::output::render(&report, args.format),
-        args.force,
+        args.wrap.force,
         false,
     )?;
     store.remove_query(&id)?;

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use super::*;
 use crate::cli::*;
-use crate::output::Format;
+use clap::Parser;
 
 const ALICE_LIST: &str = include_str!("../../testdata/feed.stix.json");
 const BOB_LIST: &str = include_str!("../../testdata/misp-event.json");
@@ -40,9 +40,6 @@ pub fn demo(args: &DemoArgs, ctx: &Ctx) -> Result<()> {
     };
     write("alice-feed.stix.json", ALICE_LIST)?;
     write("bob-misp-event.json", BOB_LIST)?;
-    let state_a = Some(f("alice-state"));
-    let state_b = Some(f("bob-state"));
-    let id = |n: &str| IdentityArg { identity: Some(f(n)) };
 
     step("Alice (a CERT) and Bob (an MSSP) each create an identity");
     for (who, name) in [("alice", "Alice CERT"), ("bob", "Bob MSSP")] {
@@ -54,35 +51,33 @@ pub fn demo(args: &DemoArgs, ctx: &Ctx) -> Result<()> {
         ));
     }
 
+    // Each step is the command line a person would type, parsed by clap.
+    let run = |line: &[&str]| -> Result<()> {
+        let words = line.iter().map(|w| match w.strip_prefix('@') {
+            Some(name) => f(name).into_os_string(),
+            None => std::ffi::OsString::from(w),
+        });
+        let cli = Cli::try_parse_from(std::iter::once("cosect".into()).chain(words))
+            .map_err(|e| Error::new(format!("demo: {}", e.to_string().trim_end())))?;
+        dispatch(cli.command, ctx)
+    };
+    let (sa, sb) = (["--state-dir", "@alice-state"], ["--state-dir", "@bob-state"]);
+
     step("Alice starts: her STIX 2.1 feed (kinds per entry: --kind auto), blinded, encrypted to Bob -> round1.age");
-    init::init(
-        &InitArgs {
-            id: id("alice.id"),
-            state: StateArg {
-                state_dir: state_a.clone(),
-            },
-            peer: f("bob.pub"),
-            catalog: None,
-            list: ListIn {
-                input: Some(f("alice-feed.stix.json")),
-                input_format: None,
-                column: None,
-                skip_invalid: false,
-                verbose: false,
-                pad_to: None,
-            },
-            kind: None,
-            mode: ModeArg::Mutual,
-            expires: std::time::Duration::from_secs(86400),
-            out: BundleOut {
-                output: Some(f("round1.age")),
-                encrypt: true,
-                armor: false,
-                force: false,
-            },
-        },
-        ctx,
-    )?;
+    run(&[
+        &[
+            "init",
+            "-i",
+            "@alice.id",
+            "--peer",
+            "@bob.pub",
+            "--input",
+            "@alice-feed.stix.json",
+        ][..],
+        &sa,
+        &["--expires", "1d", "-o", "@round1.age", "--encrypt"],
+    ]
+    .concat())?;
 
     step("Bob looks at what arrived before answering");
     let summary = inspect::summary(&InspectArgs {
@@ -94,58 +89,36 @@ pub fn demo(args: &DemoArgs, ctx: &Ctx) -> Result<()> {
     ctx.say(inspect::render_human(&summary).trim_end());
 
     step("Bob answers with his MISP event export -> round2.age");
-    respond::respond(
-        &RespondArgs {
-            bundle: f("round1.age"),
-            id: id("bob.id"),
-            state: StateArg {
-                state_dir: state_b.clone(),
-            },
-            peer: f("alice.pub"),
-            list: ListIn {
-                input: Some(f("bob-misp-event.json")),
-                input_format: None,
-                column: None,
-                skip_invalid: false,
-                verbose: false,
-                pad_to: None,
-            },
-            kind: None,
-            max_peer_items: DEFAULT_MAX_PEER_ITEMS,
-            max_query_items: crate::cli::DEFAULT_MAX_QUERY_ITEMS,
-            expires: std::time::Duration::from_secs(86400),
-            out: BundleOut {
-                output: Some(f("round2.age")),
-                encrypt: true,
-                armor: false,
-                force: false,
-            },
-        },
-        ctx,
-    )?;
+    run(&[
+        &[
+            "respond",
+            "@round1.age",
+            "-i",
+            "@bob.id",
+            "--peer",
+            "@alice.pub",
+            "--input",
+            "@bob-misp-event.json",
+        ][..],
+        &sb,
+        &["--expires", "1d", "-o", "@round2.age", "--encrypt"],
+    ]
+    .concat())?;
 
     step("Alice finishes: she learns the shared entries and writes round3.age for Bob");
-    let finish_args = |bundle: &str, who: &str, state: &Option<PathBuf>, reply: Option<PathBuf>| FinishArgs {
-        bundle: f(bundle),
-        id: id(&format!("{who}.id")),
-        state: StateArg {
-            state_dir: state.clone(),
-        },
-        output: Some(f(&format!("{who}-shared.txt"))),
-        format: Format::Text,
-        catalog: None,
-        reply,
-        encrypt: true,
-        armor: false,
-        force: false,
-    };
-    finish::finish(
-        &finish_args("round2.age", "alice", &state_a, Some(f("round3.age"))),
-        ctx,
-    )?;
+    run(&[
+        &["finish", "@round2.age", "-i", "@alice.id", "-o", "@alice-shared.txt"][..],
+        &sa,
+        &["--reply", "@round3.age", "--encrypt"],
+    ]
+    .concat())?;
 
     step("Bob finishes with round 3 and learns the same entries");
-    finish::finish(&finish_args("round3.age", "bob", &state_b, None), ctx)?;
+    run(&[
+        &["finish", "@round3.age", "-i", "@bob.id", "-o", "@bob-shared.txt"][..],
+        &sb,
+    ]
+    .concat())?;
 
     let read = |n: &str| std::fs::read_to_string(f(n)).map_err(|e| fsio::io_error(n, "cannot read", &e));
     let (a, b) = (read("alice-shared.txt")?, read("bob-shared.txt")?);

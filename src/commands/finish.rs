@@ -34,16 +34,16 @@ fn outputs(args: &FinishArgs) -> Result<Outputs> {
         return Err(Error::new("the results and round 3 cannot both go to standard output")
             .with_hint("name a file with --reply FILE or -o FILE"));
     }
-    fsio::check_dest(&results, args.force, false)?;
+    fsio::check_dest(&results, args.wrap.force, false)?;
     if let Some(r) = &reply {
         // `--reply` always names its destination, so `--reply -` is an
         // explicit request for standard output, like `-o -`.
-        fsio::check_dest(r, args.force, false)?;
+        fsio::check_dest(r, args.wrap.force, false)?;
     }
     Ok(Outputs {
         results,
         reply,
-        env: envelope(args.encrypt, args.armor),
+        env: envelope(args.wrap.encrypt, args.wrap.armor),
     })
 }
 
@@ -134,7 +134,7 @@ fn finish_session(
                 answers: h.hash,
                 elements: r3,
             });
-            write_bundle(reply, &engine::seal_message(msg, &to, out.env), args.force)?;
+            write_bundle(reply, &engine::seal_message(msg, &to, out.env), args.wrap.force)?;
             Some(reply)
         }
         _ => None,
@@ -151,10 +151,15 @@ fn finish_session(
         with_source: entries.has_sources(),
         with_label: false,
     };
-    if let Err(e) = fsio::write_atomic(&out.results, &output::render(&report, args.format), args.force, false) {
+    if let Err(e) = fsio::write_atomic(
+        &out.results,
+        &output::render(&report, args.format),
+        args.wrap.force,
+        false,
+    ) {
         // The session stays open: remove the new round 3 so that a retry
         // starts from the same files (unless --force replaced an old one).
-        if let (Some(Dest::File(p)), false) = (written_reply, args.force) {
+        if let (Some(Dest::File(p)), false) = (written_reply, args.wrap.force) {
             let _ = std::fs::remove_file(p);
         }
         return Err(e);

@@ -74,7 +74,7 @@ pub fn init(args: &InitArgs, ctx: &Ctx) -> Result<()> {
         Step::AwaitRound2(state),
     );
     store.transaction(Keep::Session(&state), &me, || {
-        write_bundle(&dest, &sealed, args.out.force)
+        write_bundle(&dest, &sealed, args.out.wrap.force)
     })?;
     ctx.say(format!(
         "cosect: round 1 of session {} for {} ({}) written to {}",

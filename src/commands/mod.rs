@@ -77,8 +77,13 @@ impl Ctx {
 
 /// Run one parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
-    let ctx = Ctx::from_env(cli.quiet);
-    match cli.command {
+    dispatch(cli.command, &Ctx::from_env(cli.quiet))
+}
+
+/// Run one verb.
+pub fn dispatch(command: Command, ctx: &Ctx) -> Result<()> {
+    let ctx = *ctx;
+    match command {
         Command::Keygen(a) => keygen::keygen(&a, &ctx),
         Command::Pubkey(a) => keygen::pubkey(&a, &ctx),
         Command::Init(a) => init::init(&a, &ctx),

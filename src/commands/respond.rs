@@ -131,7 +131,7 @@ fn answer_round1(args: &RespondArgs, ctx: &Ctx, out: &Out, h: &Header, r1: Round
             Step::AwaitRound3(state),
         )
     });
-    let write = || write_bundle(out.dest, &sealed, args.out.force);
+    let write = || write_bundle(out.dest, &sealed, args.out.wrap.force);
     match &state {
         Some(s) => out.store.transaction(Keep::Session(s), out.me, write)?,
         None => write()?,
