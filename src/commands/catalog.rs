@@ -6,13 +6,11 @@
 use std::path::{Path, PathBuf};
 
 use rand::rngs::OsRng;
-use rand::RngCore;
 
 use super::finish::{written_to, Outputs};
 use super::respond::Out;
 use super::*;
 use crate::bundle::format_time;
-use crate::bundle::payload::SESSION_LEN;
 use crate::cli::options::Sending;
 use crate::cli::{FinishArgs, InitArgs, ListIn, ModeArg, RespondArgs};
 use crate::engine::{self, catalog_name, Addressed, CatalogAnswer, CatalogQuery, Expect, Header, Message};
@@ -41,26 +39,9 @@ fn check_init(args: &InitArgs, catalog_path: &Path) -> Result<(Dest, Envelope)> 
 
 pub fn init(args: &InitArgs, catalog_path: &Path, ctx: &Ctx) -> Result<()> {
     let (dest, env) = check_init(args, catalog_path)?;
-    let me = load_identity(&args.id.identity)?;
-    let publisher = load_peer(&args.peer)?;
-    if publisher == me.public() {
-        return Err(
-            Error::new(format!("{}: this is your own public identity", args.peer.display()))
-                .with_hint("pass the catalog publisher's public identity with --peer"),
-        );
-    }
+    let (me, publisher) = load_pair(&args.id.identity, &args.peer, "the catalog publisher's")?;
     let store = store(&args.state.state_dir)?;
-    let reader = engine::Reader {
-        me: &me,
-        now: now(),
-        store: &engine::NoState,
-    };
-    let bytes = fsio::read_input(catalog_path, MAX_BUNDLE_BYTES)?;
-    let got = reader.read(
-        &shown_path(catalog_path),
-        bytes,
-        Expect::Catalog { publisher: &publisher },
-    )?;
+    let got = receive(&me, &store, catalog_path, Expect::Catalog { publisher: &publisher })?;
     let Message::Catalog(cat) = got.message else {
         unreachable!("Expect::Catalog yields a catalog")
     };
@@ -77,34 +58,25 @@ pub fn init(args: &InitArgs, catalog_path: &Path, ctx: &Ctx) -> Result<()> {
     let (client, points) = Client::start(&entries, args.list.pad_to, Exec::Parallel, &|n| bar.inc(n), &mut OsRng)?;
     bar.finish_and_clear();
 
-    let mut session = [0u8; SESSION_LEN];
-    OsRng.fill_bytes(&mut session);
-    let created = now();
-    let expires = expiry(created, args.expires).min(got.header.expires);
-    let to = Addressed {
-        session,
-        me: &me,
-        to: &publisher,
-        created,
-        expires,
-    };
-    let (n_points, key_id) = (client.sent(), cat.key_id.clone());
+    let mut to = Addressed::new(new_session(), &me, &publisher, now(), args.expires);
+    to.expires = to.expires.min(got.header.expires);
+    let n_points = client.sent();
     let query = CatalogQuery {
         kind,
         catalog: got.header.hash,
-        key_id: key_id.clone(),
+        key_id: cat.key_id.clone(),
         points,
     };
     let sealed = engine::seal_message(Message::CatalogQuery(query), &to, env);
     let catalog_abs = std::fs::canonicalize(catalog_path).unwrap_or_else(|_| catalog_path.to_path_buf());
     let state = QueryState {
         version: crate::store::catalog::STATE_VERSION,
-        id: session.to_vec(),
+        id: to.session.to_vec(),
         publisher: publisher.line(),
         kind: kind.name().into(),
         catalog_path: catalog_abs.display().to_string(),
         catalog_hash: got.header.hash.to_vec(),
-        key_id,
+        key_id: cat.key_id.clone(),
         sent_hash: sealed.hash.to_vec(),
         entries: SecretList::from_entries(&mut entries),
         client,
@@ -112,20 +84,14 @@ pub fn init(args: &InitArgs, catalog_path: &Path, ctx: &Ctx) -> Result<()> {
     store.transaction(Keep::Query(&state), &me, || {
         write_bundle(&dest, &sealed, args.out.wrap.force)
     })?;
-    ctx.say(format!(
-        "cosect: catalog query {} for {} ({}) written to {}",
-        &hex(&session)[..8],
-        publisher.display_name(),
-        publisher.short_fingerprint(),
-        dest.display()
-    ));
+    ctx.say(sent_line("catalog query", &to.session, "for", &publisher, &dest));
     ctx.say(format!(
         "        {}, {n_points} blinded elements, against catalog {} ({} entries), {}, expires {}",
         describe_entries(&entries, kind),
         catalog_name(&got.header.hash),
         cat.len(),
         env.describe(),
-        format_time(expires)
+        format_time(to.expires)
     ));
     ctx.say("        send it to the publisher; finish with `cosect finish ANSWER-FILE`");
     Ok(())
@@ -163,14 +129,7 @@ pub fn respond(args: &RespondArgs, ctx: &Ctx, out: &Out, h: &Header, q: CatalogQ
         .map_err(|e| Error::from(e).in_file(&name))?;
     bar.finish_and_clear();
 
-    let created = now();
-    let to = Addressed {
-        session: h.session,
-        me: out.me,
-        to: out.peer,
-        created,
-        expires: expiry(created, args.expires),
-    };
+    let to = Addressed::new(h.session, out.me, out.peer, now(), args.expires);
     let answer = CatalogAnswer {
         kind: q.kind,
         query: h.hash,
@@ -179,12 +138,12 @@ pub fn respond(args: &RespondArgs, ctx: &Ctx, out: &Out, h: &Header, q: CatalogQ
     };
     let sealed = engine::seal_message(Message::CatalogAnswer(answer), &to, out.env);
     write_bundle(out.dest, &sealed, args.out.wrap.force)?;
-    ctx.say(format!(
-        "cosect: answer to catalog query {} from {} ({}) written to {}",
-        &hex(&h.session)[..8],
-        out.peer.display_name(),
-        out.peer.short_fingerprint(),
-        out.dest.display()
+    ctx.say(sent_line(
+        "answer to catalog query",
+        &h.session,
+        "from",
+        out.peer,
+        out.dest,
     ));
     ctx.say(format!(
         "        {n} elements evaluated with the key of catalog {}; you learn nothing else, {}",
@@ -199,13 +158,12 @@ pub fn respond(args: &RespondArgs, ctx: &Ctx, out: &Out, h: &Header, q: CatalogQ
 pub fn finish(
     args: &FinishArgs,
     ctx: &Ctx,
-    reader: &engine::Reader,
+    me: &Identity,
     store: &Store,
     out: &Outputs,
     answer: CatalogAnswer,
     state: QueryState,
 ) -> Result<()> {
-    let name = shown_path(&args.bundle);
     if args.reply.is_some() {
         return Err(Error::new("a catalog answer needs no reply").with_hint("drop --reply"));
     }
@@ -217,9 +175,12 @@ pub fn finish(
     let cat_name = shown_path(&cat_path);
     let bytes = fsio::read_input(&cat_path, MAX_BUNDLE_BYTES)
         .map_err(|e| e.with_hint("the catalog is needed to finish; if it moved, pass --catalog FILE"))?;
+    let reader = engine::Reader {
+        me,
+        now: now(),
+        store: &engine::NoState,
+    };
     let (cat_header, cat) = reader.catalog_of(&cat_name, bytes, &state)?;
-    let with_labels = cat.n_labels > 0;
-    let publisher = cat_header.sender.clone();
     let QueryState {
         id,
         kind,
@@ -229,7 +190,7 @@ pub fn finish(
     } = state;
     let lookup = client
         .finish(&answer.points, &cat.view(), Exec::Parallel)
-        .map_err(|e| Error::from(e).in_file(&name))?;
+        .map_err(|e| Error::from(e).in_file(&shown_path(&args.bundle)))?;
     if lookup.bad_labels > 0 {
         ctx.warn(format!(
             "{} label(s) in {cat_name} did not decrypt and are left out (damaged catalog?)",
@@ -256,7 +217,7 @@ pub fn finish(
         count: found.len() as u64,
         entries: Some(found),
         with_source: entries.has_sources(),
-        with_label: with_labels,
+        with_label: cat.n_labels > 0,
     };
     fsio::write_atomic(
         &out.results,
@@ -265,20 +226,27 @@ pub fn finish(
         false,
     )?;
     store.remove_query(&id)?;
-    ctx.say(format!(
-        "cosect: catalog query {} finished: {} of your {} entries are in catalog {} of {} ({}){}{}",
-        &hex(&id)[..8],
+    let labelled = (cat.n_labels > 0).then(|| labels.iter().filter(|l| l.is_some()).count());
+    ctx.say(finished_line(
+        &id,
         report.count,
         entries.len(),
-        catalog_name(&cat_header.hash),
-        publisher.display_name(),
-        publisher.short_fingerprint(),
-        if with_labels {
-            format!(", {} with labels", labels.iter().filter(|l| l.is_some()).count())
-        } else {
-            String::new()
-        },
-        written_to(&out.results)
+        &cat_header,
+        labelled,
+        &out.results,
     ));
     Ok(())
+}
+
+/// `cosect: catalog query … finished: N of your M entries are in catalog …`.
+fn finished_line(id: &[u8], count: u64, of: usize, cat: &Header, labelled: Option<usize>, results: &Dest) -> String {
+    format!(
+        "cosect: catalog query {} finished: {count} of your {of} entries are in catalog {} of {} ({}){}{}",
+        &hex(id)[..8],
+        catalog_name(&cat.hash),
+        cat.sender.display_name(),
+        cat.sender.short_fingerprint(),
+        labelled.map_or(String::new(), |n| format!(", {n} with labels")),
+        written_to(results)
+    )
 }

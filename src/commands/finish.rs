@@ -51,17 +51,29 @@ pub fn finish(args: &FinishArgs, ctx: &Ctx) -> Result<()> {
     let out = outputs(args)?;
     let me = load_identity(&args.id.identity)?;
     let store = store(&args.state.state_dir)?;
-    let unlocked = store.unlocked(&me);
-    let reader = engine::Reader {
-        me: &me,
-        now: now(),
-        store: &unlocked,
-    };
-    let bytes = fsio::read_input(&args.bundle, MAX_BUNDLE_BYTES)?;
-    let got = reader.read(&shown_path(&args.bundle), bytes, Expect::Answer)?;
+    let got = receive(&me, &store, &args.bundle, Expect::Answer)?;
     match (got.message, got.kept) {
-        (Message::CatalogAnswer(a), Kept::Query(q)) => super::catalog::finish(args, ctx, &reader, &store, &out, a, q),
-        (message, Kept::Session(s)) => finish_session(args, ctx, &me, &store, &out, &got.header, message, s),
+        (Message::CatalogAnswer(a), Kept::Query(q)) => super::catalog::finish(args, ctx, &me, &store, &out, a, q),
+        (message, Kept::Session(s)) => {
+            let Session {
+                id,
+                kind,
+                entries,
+                step,
+                ..
+            } = s;
+            let (outcome, reply, mode) = run_step(args, ctx, &me, &out, &got.header, message, step)?;
+            let done = Done {
+                id,
+                kind,
+                entries,
+                outcome,
+                mode,
+                reply,
+                peer: &got.header.sender,
+            };
+            report(args, ctx, &store, &out, done)
+        }
         _ => unreachable!("Expect::Answer yields an answer with its kept state"),
     }
 }
@@ -80,105 +92,102 @@ fn check_reply(mode: Mode, round: u8, reply: &Option<Dest>) -> Result<()> {
     Ok(())
 }
 
-#[allow(clippy::too_many_arguments)]
-fn finish_session(
+/// The protocol step: the outcome, and round 3 written when the mode has
+/// one (returns where it went).
+fn run_step<'a>(
     args: &FinishArgs,
     ctx: &Ctx,
     me: &Identity,
-    store: &Store,
-    out: &Outputs,
+    out: &'a Outputs,
     h: &Header,
     message: Message,
-    session: Session,
-) -> Result<()> {
+    step: Step,
+) -> Result<(Outcome, Option<&'a Dest>, Mode)> {
     let name = shown_path(&args.bundle);
-    let peer = h.sender.clone();
-    let Session {
-        id,
-        kind,
-        entries,
-        step,
-        ..
-    } = session;
-    let (outcome, r3, mode) = match (step, message) {
-        (Step::AwaitRound2(init), Message::Round2(r2)) => {
+    match (message, step) {
+        (Message::Round2(r2), Step::AwaitRound2(init)) => {
             check_reply(r2.mode, 2, &out.reply)?;
             let bar = ctx.bar((r2.elements.points.len() / crate::group::POINT_LEN) as u64, "finishing");
-            let (o, r3) = init
+            let (outcome, r3) = init
                 .finish(r2.elements, Exec::Parallel, &|n| bar.inc(n), &mut OsRng)
                 .map_err(|e| Error::from(e).in_file(&name))?;
             bar.finish_and_clear();
-            (o, r3.map(|r3| (r2.kind, r3)), r2.mode)
+            let written = match (r3, &out.reply) {
+                (Some(r3), Some(reply)) => {
+                    let to = Addressed::new(h.session, me, &h.sender, now(), reply_lifetime(h));
+                    let msg = Message::Round3(Round3 {
+                        kind: r2.kind,
+                        mode: r2.mode,
+                        answers: h.hash,
+                        elements: r3,
+                    });
+                    write_bundle(reply, &engine::seal_message(msg, &to, out.env), args.wrap.force)?;
+                    Some(reply)
+                }
+                _ => None,
+            };
+            Ok((outcome, written, r2.mode))
         }
-        (Step::AwaitRound3(resp), Message::Round3(r3)) => {
+        (Message::Round3(r3), Step::AwaitRound3(resp)) => {
             check_reply(r3.mode, 3, &out.reply)?;
-            let o = resp.finish(&r3.elements).map_err(|e| Error::from(e).in_file(&name))?;
-            (o, None, r3.mode)
+            let outcome = resp.finish(&r3.elements).map_err(|e| Error::from(e).in_file(&name))?;
+            Ok((outcome, None, r3.mode))
         }
         _ => unreachable!("check_answer matched the round to the session's step"),
-    };
-    let written_reply = match (r3, &out.reply) {
-        (Some((kind, r3)), Some(reply)) => {
-            let created = now();
-            let expires = reply_expiry(h, created);
-            let to = Addressed {
-                session: h.session,
-                me,
-                to: &peer,
-                created,
-                expires,
-            };
-            let msg = Message::Round3(Round3 {
-                kind,
-                mode,
-                answers: h.hash,
-                elements: r3,
-            });
-            write_bundle(reply, &engine::seal_message(msg, &to, out.env), args.wrap.force)?;
-            Some(reply)
-        }
-        _ => None,
-    };
-    let shared = match &outcome {
-        Outcome::Matches(m) => Some(m.iter().map(|&i| entries.shared(i)).collect()),
+    }
+}
+
+/// A finished session, ready to report.
+struct Done<'a> {
+    id: Vec<u8>,
+    kind: String,
+    entries: crate::store::SecretList,
+    outcome: Outcome,
+    mode: Mode,
+    /// Where round 3 went, if it was written.
+    reply: Option<&'a Dest>,
+    peer: &'a PublicIdentity,
+}
+
+/// Write the results, then destroy the session and say what happened. If
+/// the results cannot be written the session stays open and the new round
+/// 3 is removed, so that a retry starts from the same files (unless
+/// --force replaced an old one).
+fn report(args: &FinishArgs, ctx: &Ctx, store: &Store, out: &Outputs, d: Done) -> Result<()> {
+    let shared = match &d.outcome {
+        Outcome::Matches(m) => Some(m.iter().map(|&i| d.entries.shared(i)).collect()),
         Outcome::Count(_) => None,
     };
     let report = Report {
-        mode: mode.name(),
-        kind: &kind,
-        count: outcome.count(),
+        mode: d.mode.name(),
+        kind: &d.kind,
+        count: d.outcome.count(),
         entries: shared,
-        with_source: entries.has_sources(),
+        with_source: d.entries.has_sources(),
         with_label: false,
     };
-    if let Err(e) = fsio::write_atomic(
-        &out.results,
-        &output::render(&report, args.format),
-        args.wrap.force,
-        false,
-    ) {
-        // The session stays open: remove the new round 3 so that a retry
-        // starts from the same files (unless --force replaced an old one).
-        if let (Some(Dest::File(p)), false) = (written_reply, args.wrap.force) {
+    let force = args.wrap.force;
+    if let Err(e) = fsio::write_atomic(&out.results, &output::render(&report, args.format), force, false) {
+        if let (Some(Dest::File(p)), false) = (d.reply, force) {
             let _ = std::fs::remove_file(p);
         }
         return Err(e);
     }
-    if let Some(reply) = written_reply {
+    if let Some(reply) = d.reply {
         ctx.say(format!(
             "cosect: round 3 written to {} ({}); send it to your peer",
             reply.display(),
             out.env.describe()
         ));
     }
-    store.remove(&id)?;
+    store.remove(&d.id)?;
     ctx.say(format!(
         "cosect: session {} finished: you share {} of your {} entries with {} ({}){}",
-        &hex(&id)[..8],
-        outcome.count(),
-        entries.len(),
-        peer.display_name(),
-        peer.short_fingerprint(),
+        &hex(&d.id)[..8],
+        d.outcome.count(),
+        d.entries.len(),
+        d.peer.display_name(),
+        d.peer.short_fingerprint(),
         written_to(&out.results)
     ));
     Ok(())
@@ -194,9 +203,6 @@ pub fn written_to(results: &Dest) -> String {
 
 /// The responder has already waited for round 3; give it as long as round
 /// 2 gave us.
-fn reply_expiry(r2: &Header, created: u64) -> u64 {
-    expiry(
-        created,
-        std::time::Duration::from_secs(r2.expires.saturating_sub(r2.created).max(3600)),
-    )
+fn reply_lifetime(r2: &Header) -> std::time::Duration {
+    std::time::Duration::from_secs(r2.expires.saturating_sub(r2.created).max(3600))
 }

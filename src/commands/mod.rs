@@ -298,3 +298,54 @@ pub fn check_distinct(inputs: &[&Path], outputs: &[&Path]) -> Result<()> {
     }
     Ok(())
 }
+
+/// `cosect: WHAT 1a2b3c4d for NAME (FINGERPRINT) written to DEST`: the
+/// first line of every verb that sends a bundle (`rel` is "for" or "from").
+pub fn sent_line(what: &str, session: &[u8], rel: &str, peer: &PublicIdentity, dest: &fsio::Dest) -> String {
+    format!(
+        "cosect: {what} {} {rel} {} ({}) written to {}",
+        &crate::store::hex(session)[..8],
+        peer.display_name(),
+        peer.short_fingerprint(),
+        dest.display()
+    )
+}
+
+/// Read a bundle file and run the engine's pipeline on it as `me`.
+pub fn receive(
+    me: &Identity,
+    store: &Store,
+    path: &Path,
+    expect: crate::engine::Expect<'_>,
+) -> Result<crate::engine::Received> {
+    let unlocked = store.unlocked(me);
+    let reader = crate::engine::Reader {
+        me,
+        now: now(),
+        store: &unlocked,
+    };
+    let bytes = fsio::read_input(path, MAX_BUNDLE_BYTES)?;
+    reader.read(&shown_path(path), bytes, expect)
+}
+
+/// A fresh random session id.
+pub fn new_session() -> [u8; crate::bundle::payload::SESSION_LEN] {
+    use rand::RngCore;
+    let mut session = [0u8; crate::bundle::payload::SESSION_LEN];
+    rand::rngs::OsRng.fill_bytes(&mut session);
+    session
+}
+
+/// Load my identity and the peer's public one (`--peer`), refusing my own
+/// as the peer; `whose` names the peer in the hint ("your peer's").
+pub fn load_pair(id: &Option<PathBuf>, peer: &Path, whose: &str) -> Result<(Identity, PublicIdentity)> {
+    let me = load_identity(id)?;
+    let other = load_peer(peer)?;
+    if other == me.public() {
+        return Err(
+            Error::new(format!("{}: this is your own public identity", peer.display()))
+                .with_hint(format!("pass {whose} public identity with --peer")),
+        );
+    }
+    Ok((me, other))
+}

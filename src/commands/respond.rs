@@ -11,28 +11,20 @@ use crate::engine::{self, Addressed, Expect, Header, Kept, Message, Round1, Roun
 use crate::fsio::Dest;
 use crate::group::Exec;
 use crate::protocol::{Mode, Responder};
-use crate::store::{hex, Keep, Session, Step};
+use crate::store::{Keep, Session, Step};
 
 /// Kept until tests/vectors.rs calls `engine::check_round1` itself.
 #[doc(hidden)]
 pub use crate::engine::check_round1;
 
 pub fn respond(args: &RespondArgs, ctx: &Ctx) -> Result<()> {
-    let bundle_name = shown_path(&args.bundle);
     let mut inputs = vec![args.peer.as_path(), args.bundle.as_path()];
     inputs.extend(args.list.input.as_deref());
     let Sending { dest, env, .. } = args.out.resolve(&inputs)?;
     let me = load_identity(&args.id.identity)?;
     let peer = load_peer(&args.peer)?;
     let store = store(&args.state.state_dir)?;
-    let unlocked = store.unlocked(&me);
-    let reader = engine::Reader {
-        me: &me,
-        now: now(),
-        store: &unlocked,
-    };
-    let bytes = fsio::read_input(&args.bundle, MAX_BUNDLE_BYTES)?;
-    let got = reader.read(&bundle_name, bytes, Expect::Request { peer: &peer })?;
+    let got = receive(&me, &store, &args.bundle, Expect::Request { peer: &peer })?;
     let out = Out {
         me: &me,
         peer: &peer,
@@ -90,11 +82,12 @@ fn answer_round1(args: &RespondArgs, ctx: &Ctx, out: &Out, h: &Header, r1: Round
     let peer_n = (r1.elements.points.len() / crate::group::POINT_LEN) as u64;
     let mut entries = read_list(ctx, &args.list, kind)?;
     let bar = ctx.bar(peer_n + args.list.pad_to.unwrap_or(entries.len() as u64), "answering");
+    let pad_to = args.list.pad_to;
     let (r2, state) = Responder::respond(
         &r1.elements,
         &entries,
         mode,
-        args.list.pad_to,
+        pad_to,
         Exec::Parallel,
         &|n| bar.inc(n),
         &mut OsRng,
@@ -105,14 +98,7 @@ fn answer_round1(args: &RespondArgs, ctx: &Ctx, out: &Out, h: &Header, r1: Round
     entries.release_canonical();
 
     let n_points = (r2.points.len() / crate::group::POINT_LEN) as u64;
-    let created = now();
-    let to = Addressed {
-        session: h.session,
-        me: out.me,
-        to: out.peer,
-        created,
-        expires: expiry(created, args.expires),
-    };
+    let to = Addressed::new(h.session, out.me, out.peer, now(), args.expires);
     let msg = Message::Round2(Round2 {
         kind,
         mode,
@@ -136,13 +122,7 @@ fn answer_round1(args: &RespondArgs, ctx: &Ctx, out: &Out, h: &Header, r1: Round
         Some(s) => out.store.transaction(Keep::Session(s), out.me, write)?,
         None => write()?,
     }
-    ctx.say(format!(
-        "cosect: round 2 of session {} for {} ({}) written to {}",
-        &hex(&h.session)[..8],
-        out.peer.display_name(),
-        out.peer.short_fingerprint(),
-        out.dest.display()
-    ));
+    ctx.say(sent_line("round 2 of session", &h.session, "for", out.peer, out.dest));
     ctx.say(format!(
         "        peer sent {peer_n} elements; you: {}, {n_points} elements sent, mode {mode}, {}, expires {}",
         describe_entries(&entries, kind),

@@ -130,6 +130,27 @@ pub struct Addressed<'a> {
     pub expires: u64,
 }
 
+impl<'a> Addressed<'a> {
+    /// From `me` to `to` in `session`, created at `created` (Unix
+    /// seconds), valid for `lifetime`.
+    pub fn new(
+        session: [u8; SESSION_LEN],
+        me: &'a Identity,
+        to: &'a PublicIdentity,
+        created: u64,
+        lifetime: std::time::Duration,
+    ) -> Self {
+        let expires = created.saturating_add(lifetime.as_secs());
+        Addressed {
+            session,
+            me,
+            to,
+            created,
+            expires,
+        }
+    }
+}
+
 fn count(bytes: &[u8], each: usize) -> u64 {
     bytes.len().checked_div(each).unwrap_or(0) as u64
 }
