@@ -197,6 +197,31 @@ pub fn finish(
             lookup.bad_labels
         ));
     }
+    let with_labels = cat.n_labels > 0;
+    let (text, count, labelled) = render_matches(args.format, &kind, &entries, &lookup, with_labels);
+    fsio::write_atomic(&out.results, &text, args.wrap.force, false)?;
+    store.remove_query(&id)?;
+    let labelled = with_labels.then_some(labelled);
+    ctx.say(finished_line(
+        &id,
+        count,
+        entries.len(),
+        &cat_header,
+        labelled,
+        &out.results,
+    ));
+    Ok(())
+}
+
+/// The report of the matches (labels escaped: they come from the
+/// publisher), how many matched and how many of those carry a label.
+fn render_matches(
+    format: crate::output::Format,
+    kind: &str,
+    entries: &SecretList,
+    lookup: &crate::protocol::catalog::Lookup,
+    with_label: bool,
+) -> (Vec<u8>, u64, usize) {
     let labels: Vec<Option<String>> = lookup
         .found
         .iter()
@@ -213,29 +238,14 @@ pub fn finish(
         .collect();
     let report = crate::output::Report {
         mode: "catalog",
-        kind: &kind,
+        kind,
         count: found.len() as u64,
         entries: Some(found),
         with_source: entries.has_sources(),
-        with_label: cat.n_labels > 0,
+        with_label,
     };
-    fsio::write_atomic(
-        &out.results,
-        &crate::output::render(&report, args.format),
-        args.wrap.force,
-        false,
-    )?;
-    store.remove_query(&id)?;
-    let labelled = (cat.n_labels > 0).then(|| labels.iter().filter(|l| l.is_some()).count());
-    ctx.say(finished_line(
-        &id,
-        report.count,
-        entries.len(),
-        &cat_header,
-        labelled,
-        &out.results,
-    ));
-    Ok(())
+    let labelled = labels.iter().filter(|l| l.is_some()).count();
+    (crate::output::render(&report, format), report.count, labelled)
 }
 
 /// `cosect: catalog query … finished: N of your M entries are in catalog …`.

@@ -2,11 +2,9 @@
 //! catalog key (retiring the previous one), write the signed catalog.
 
 use rand::rngs::OsRng;
-use rand::RngCore;
 
 use super::*;
 use crate::bundle::format_time;
-use crate::bundle::payload::SESSION_LEN;
 use crate::cli::PublishArgs;
 use crate::engine::{self, catalog_name, Addressed, Catalog, Message};
 use crate::fsio::Dest;
@@ -132,6 +130,52 @@ fn read_csv_labelled(
     Ok((entries, labels))
 }
 
+/// The entries to publish and their labels, read the way the flags ask.
+fn read_entries(ctx: &Ctx, args: &PublishArgs, kind: KindSetting) -> Result<(Entries, Option<Vec<Option<String>>>)> {
+    if let (Some(col), Some(label_col)) = (&args.column, &args.label_column) {
+        let (e, l) = read_csv_labelled(ctx, args, col, label_col, kind)?;
+        return Ok((e, Some(l)));
+    }
+    if args.labels {
+        if args.column.is_some() {
+            return Err(Error::new("--labels with --column needs --label-column")
+                .with_hint("name the CSV field that holds the labels with --label-column NAME|N"));
+        }
+        let (e, l) = read_labelled(ctx, &args.input, kind, args.skip_invalid)?;
+        return Ok((e, Some(l)));
+    }
+    let list = crate::cli::ListIn {
+        input: Some(args.input.clone()),
+        input_format: None,
+        column: args.column.clone(),
+        skip_invalid: args.skip_invalid,
+        verbose: false,
+        pad_to: None,
+    };
+    Ok((read_list(ctx, &list, kind)?, None))
+}
+
+/// The typed message of a catalog the protocol layer built.
+fn to_message(kind: KindSetting, key: &CatalogKey, cat: proto::Catalog) -> Catalog {
+    Catalog {
+        kind,
+        key_id: key.key_id().to_vec(),
+        trunc: cat.trunc as u8,
+        outputs: cat.outputs,
+        label_len: cat.label_len as u32,
+        n_labels: cat.n_labels as u64,
+        labels: cat.labels,
+    }
+}
+
+fn retired_line(r: &crate::store::Retired) -> String {
+    format!(
+        "        the previous catalog {} (published {}) is retired: its key is destroyed and queries against it will be refused",
+        catalog_name(&r.catalog),
+        format_time(r.published)
+    )
+}
+
 pub fn publish(args: &PublishArgs, ctx: &Ctx) -> Result<()> {
     // Auto unless --kind says otherwise, as for `init`.
     let kind = args.kind.map_or(KindSetting::Auto, KindSetting::from);
@@ -145,28 +189,7 @@ pub fn publish(args: &PublishArgs, ctx: &Ctx) -> Result<()> {
     let store = store(&args.state.state_dir)?;
     // Before the work: a damaged or foreign key state stops us here.
     let mut keys = store.load_keys(&me)?;
-
-    let (entries, labels) = if let (Some(col), Some(label_col)) = (&args.column, &args.label_column) {
-        let (e, l) = read_csv_labelled(ctx, args, col, label_col, kind)?;
-        (e, Some(l))
-    } else if args.labels {
-        if args.column.is_some() {
-            return Err(Error::new("--labels with --column needs --label-column")
-                .with_hint("name the CSV field that holds the labels with --label-column NAME|N"));
-        }
-        let (e, l) = read_labelled(ctx, &args.input, kind, args.skip_invalid)?;
-        (e, Some(l))
-    } else {
-        let list = crate::cli::ListIn {
-            input: Some(args.input.clone()),
-            input_format: None,
-            column: args.column.clone(),
-            skip_invalid: args.skip_invalid,
-            verbose: false,
-            pad_to: None,
-        };
-        (read_list(ctx, &list, kind)?, None)
-    };
+    let (entries, labels) = read_entries(ctx, args, kind)?;
     let key = CatalogKey::generate(&mut OsRng);
     let bar = ctx.bar(entries.len() as u64, "publishing");
     let cat = proto::publish(
@@ -180,64 +203,36 @@ pub fn publish(args: &PublishArgs, ctx: &Ctx) -> Result<()> {
     bar.finish_and_clear();
     drop(labels);
 
-    let mut session = [0u8; SESSION_LEN];
-    OsRng.fill_bytes(&mut session);
-    let created = now();
-    let n = entries.len() as u64;
-    let key_id = key.key_id();
-    let with_labels = cat.n_labels as u64;
-    let trunc = cat.trunc;
-    let catalog = Catalog {
-        kind,
-        key_id: key_id.to_vec(),
-        trunc: cat.trunc as u8,
-        outputs: cat.outputs,
-        label_len: cat.label_len as u32,
-        n_labels: cat.n_labels as u64,
-        labels: cat.labels,
-    };
+    let (trunc, n_labels) = (cat.trunc, cat.n_labels as u64);
+    let catalog = to_message(kind, &key, cat);
     // A catalog is public to its clients: signed, not encrypted.
-    let expires = expiry(created, args.expires);
-    let to = Addressed {
-        session,
-        me: &me,
-        to: &me.public(),
-        created,
-        expires,
-    };
+    let public = me.public();
+    let to = Addressed::new(new_session(), &me, &public, now(), args.expires);
     let sealed = engine::seal_message(Message::Catalog(catalog), &to, Envelope::Plain);
-    let hash = sealed.hash;
-
     // Key first (the old one is destroyed), then the catalog; if the
     // catalog cannot be written, the previous key state is put back.
     let current = CurrentKey {
         sk: key.to_bytes().to_vec(),
-        key_id: key_id.to_vec(),
-        catalog: hash.to_vec(),
+        key_id: key.key_id().to_vec(),
+        catalog: sealed.hash.to_vec(),
         kind: kind.name().into(),
-        entries: n,
-        published: created,
+        entries: entries.len() as u64,
+        published: to.created,
     };
-    let retired = keys.rotate(current, created);
+    let retired = keys.rotate(current, to.created);
     store.transaction(Keep::Keys(&keys), &me, || write_bundle(&dest, &sealed, args.force))?;
     ctx.say(format!(
         "cosect: catalog {} written to {}: {}",
-        catalog_name(&hash),
+        catalog_name(&sealed.hash),
         dest.display(),
         describe_entries(&entries, kind)
     ));
     ctx.say(format!(
-        "        {} B per entry, {} labels, signed, not encrypted (public to its clients), expires {}",
-        trunc,
-        with_labels,
-        format_time(expires)
+        "        {trunc} B per entry, {n_labels} labels, signed, not encrypted (public to its clients), expires {}",
+        format_time(to.expires)
     ));
     if let Some(r) = retired {
-        ctx.say(format!(
-            "        the previous catalog {} (published {}) is retired: its key is destroyed and queries against it will be refused",
-            catalog_name(&r.catalog),
-            format_time(r.published)
-        ));
+        ctx.say(retired_line(&r));
     }
     ctx.say("        clients query it with `cosect init --catalog FILE`; answer with `cosect respond QUERY-FILE`");
     Ok(())
