@@ -155,19 +155,6 @@ fn read_entries(ctx: &Ctx, args: &PublishArgs, kind: KindSetting) -> Result<(Ent
     Ok((read_list(ctx, &list, kind)?, None))
 }
 
-/// The typed message of a catalog the protocol layer built.
-fn to_message(kind: KindSetting, key: &CatalogKey, cat: proto::Catalog) -> Catalog {
-    Catalog {
-        kind,
-        key_id: key.key_id().to_vec(),
-        trunc: cat.trunc as u8,
-        outputs: cat.outputs,
-        label_len: cat.label_len as u32,
-        n_labels: cat.n_labels as u64,
-        labels: cat.labels,
-    }
-}
-
 fn retired_line(r: &crate::store::Retired) -> String {
     format!(
         "        the previous catalog {} (published {}) is retired: its key is destroyed and queries against it will be refused",
@@ -204,7 +191,7 @@ pub fn publish(args: &PublishArgs, ctx: &Ctx) -> Result<()> {
     drop(labels);
 
     let (trunc, n_labels) = (cat.trunc, cat.n_labels as u64);
-    let catalog = to_message(kind, &key, cat);
+    let catalog = Catalog::published(kind, key.key_id().to_vec(), cat);
     // A catalog is public to its clients: signed, not encrypted.
     let public = me.public();
     let to = Addressed::new(new_session(), &me, &public, now(), args.expires);

@@ -97,6 +97,19 @@ impl Catalog {
         self.len() == 0
     }
 
+    /// The message of a catalog the protocol layer built with `key_id`.
+    pub fn published(kind: KindSetting, key_id: Vec<u8>, cat: crate::protocol::catalog::Catalog) -> Self {
+        Catalog {
+            kind,
+            key_id,
+            trunc: cat.trunc as u8,
+            outputs: cat.outputs,
+            label_len: cat.label_len as u32,
+            n_labels: cat.n_labels as u64,
+            labels: cat.labels,
+        }
+    }
+
     /// The protocol layer's view of it.
     pub fn view(&self) -> CatalogView<'_> {
         CatalogView {

@@ -208,11 +208,7 @@ impl Reader<'_> {
             // someone else (typically your own round 1 or round 3 fed back to you)
             // fails "addressed to me" before "session exists": say so.
             b.check_recipient(&self.me.public()).map_err(in_file)?;
-            return Err(Error::new(format!(
-                "{name}: no open session {sid} in {} (already finished, or started with another --state-dir or identity)",
-                self.store.place()
-            ))
-            .with_hint("a session can be finished only once: its secrets are destroyed when it finishes"));
+            return Err(self.not_open(name, "session", &sid, "started"));
         };
         let peer = PublicIdentity::parse_line(&session.peer)
             .map_err(|_| Error::new(format!("session {sid}: the stored peer identity is damaged")))?;
@@ -237,15 +233,23 @@ impl Reader<'_> {
         })
     }
 
+    /// No open session (or query) `sid` in this store.
+    fn not_open(&self, name: &str, what: &str, sid: &str, begun: &str) -> Error {
+        let short = what.rsplit(' ').next().unwrap_or(what);
+        Error::new(format!(
+            "{name}: no open {what} {sid} in {} (already finished, or {begun} with another --state-dir or identity)",
+            self.store.place()
+        ))
+        .with_hint(format!(
+            "a {short} can be finished only once: its secrets are destroyed when it finishes"
+        ))
+    }
+
     fn catalog_answer(&self, name: &str, mut b: Opened) -> Result<Received> {
         let in_file = |e: BundleError| Error::from(e).in_file(name);
         let sid = sid(&b.payload);
         let Some(state) = self.store.query(&b.payload.session)? else {
-            return Err(Error::new(format!(
-                "{name}: no open catalog query {sid} in {} (already finished, or made with another --state-dir or identity)",
-                self.store.place()
-            ))
-            .with_hint("a query can be finished only once: its secrets are destroyed when it finishes"));
+            return Err(self.not_open(name, "catalog query", &sid, "made"));
         };
         let publisher = PublicIdentity::parse_line(&state.publisher)
             .map_err(|_| Error::new(format!("query {sid}: the stored publisher identity is damaged")))?;

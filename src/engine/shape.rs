@@ -216,20 +216,22 @@ pub fn check_exchange(p: &Payload, round: u8) -> Result<(KindSetting, Vec<u8>), 
 
 /// A checked query, its elements moved out of the payload.
 pub(super) fn query(p: &mut Payload, kind: KindSetting, key_id: Vec<u8>) -> CatalogQuery {
+    let (catalog, points) = (hash_of(&p.answers), std::mem::take(&mut p.points));
     CatalogQuery {
         kind,
-        catalog: hash_of(&p.answers),
+        catalog,
         key_id,
-        points: std::mem::take(&mut p.points),
+        points,
     }
 }
 
 /// A checked answer, its elements moved out of the payload.
 pub(super) fn answer(p: &mut Payload, kind: KindSetting, key_id: Vec<u8>) -> CatalogAnswer {
+    let (query, points) = (hash_of(&p.answers), std::mem::take(&mut p.points));
     CatalogAnswer {
         kind,
-        query: hash_of(&p.answers),
+        query,
         key_id,
-        points: std::mem::take(&mut p.points),
+        points,
     }
 }

@@ -78,6 +78,19 @@ fn round1(a: &Identity, b: &Identity) -> (Initiator, Vec<u8>, [u8; 32]) {
     (init, sealed.to_vec(), sealed.hash)
 }
 
+fn answer(r1: &crate::protocol::mutual::Round1) -> (crate::protocol::mutual::Round2, Option<Responder>) {
+    Responder::respond(
+        r1,
+        &entries(),
+        Mode::Mutual,
+        None,
+        Exec::Serial,
+        &NoProgress,
+        &mut OsRng,
+    )
+    .unwrap()
+}
+
 fn read(me: &Identity, store: &dyn Lookup, bytes: Vec<u8>, expect: Expect<'_>) -> Result<Received> {
     Reader { me, now: NOW, store }.read("b", bytes, expect)
 }
@@ -95,16 +108,7 @@ fn mutual_rounds_round_trip_through_bytes() {
         (r1.kind, r1.mode, r1.elements.points.len()),
         (KindSetting::Fixed(Kind::Raw), Mode::Mutual, 96)
     );
-    let (r2, resp) = Responder::respond(
-        &r1.elements,
-        &entries(),
-        Mode::Mutual,
-        None,
-        Exec::Serial,
-        &NoProgress,
-        &mut OsRng,
-    )
-    .unwrap();
+    let (r2, resp) = answer(&r1.elements);
     let (points, doubled) = (r2.points.clone(), r2.doubled.clone());
     let msg = Message::Round2(Round2 {
         kind: r1.kind,
@@ -150,15 +154,7 @@ fn mutual_rounds_round_trip_through_bytes() {
 
 fn published(a: &Identity, key: &CatalogKey) -> (Vec<u8>, [u8; 32]) {
     let cat = proto::publish(key, &entries(), None, Exec::Serial, &NoProgress, &mut OsRng).unwrap();
-    let catalog = Catalog {
-        kind: KindSetting::Auto,
-        key_id: key.key_id().to_vec(),
-        trunc: cat.trunc as u8,
-        outputs: cat.outputs,
-        label_len: cat.label_len as u32,
-        n_labels: cat.n_labels as u64,
-        labels: cat.labels,
-    };
+    let catalog = Catalog::published(KindSetting::Auto, key.key_id().to_vec(), cat);
     let sealed = seal_message(Message::Catalog(catalog), &to(a, &a.public()), Envelope::Plain);
     (sealed.to_vec(), sealed.hash)
 }
@@ -352,16 +348,7 @@ fn an_answer_must_name_the_bundle_sent() {
     let (_, r1, _) = round1(&a, &b);
     let got = read(&b, &NoState, r1, Expect::Request { peer: &a.public() }).unwrap();
     let Message::Round1(r1) = got.message else { panic!() };
-    let (r2, _) = Responder::respond(
-        &r1.elements,
-        &entries(),
-        Mode::Mutual,
-        None,
-        Exec::Serial,
-        &NoProgress,
-        &mut OsRng,
-    )
-    .unwrap();
+    let (r2, _) = answer(&r1.elements);
     let msg = Message::Round2(Round2 {
         kind: r1.kind,
         mode: r1.mode,
