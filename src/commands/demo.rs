@@ -51,6 +51,19 @@ fn run(dir: &Path, ctx: &Ctx, line: &str) -> Result<()> {
     dispatch(cli.command, ctx)
 }
 
+/// Alice's and Bob's identities and public lines, in the demo's directory.
+fn identities(dir: &Path, ctx: &Ctx) -> Result<()> {
+    for (who, name) in [("alice", "Alice CERT"), ("bob", "Bob MSSP")] {
+        let public = keygen::create_identity(&fsio::Dest::File(dir.join(format!("{who}.id"))), name, false)?;
+        write(dir, &format!("{who}.pub"), &format!("{}\n", public.line()))?;
+        ctx.say(format!(
+            "   {name}: fingerprint {} (they compare these by phone)",
+            public.short_fingerprint()
+        ));
+    }
+    Ok(())
+}
+
 pub fn demo(args: &DemoArgs, ctx: &Ctx) -> Result<()> {
     let (_guard, dir) = demo_dir(args)?;
     let f = |name: &str| dir.join(name);
@@ -63,14 +76,7 @@ pub fn demo(args: &DemoArgs, ctx: &Ctx) -> Result<()> {
     write(&dir, "bob-misp-event.json", BOB_LIST)?;
 
     step("Alice (a CERT) and Bob (an MSSP) each create an identity");
-    for (who, name) in [("alice", "Alice CERT"), ("bob", "Bob MSSP")] {
-        let public = keygen::create_identity(&fsio::Dest::File(f(&format!("{who}.id"))), name, false)?;
-        write(&dir, &format!("{who}.pub"), &format!("{}\n", public.line()))?;
-        ctx.say(format!(
-            "   {name}: fingerprint {} (they compare these by phone)",
-            public.short_fingerprint()
-        ));
-    }
+    identities(&dir, ctx)?;
 
     step("Alice starts: her STIX 2.1 feed (kinds per entry: --kind auto), blinded, encrypted to Bob -> round1.age");
     run(&dir, ctx, "init -i @alice.id --peer @bob.pub --input @alice-feed.stix.json --state-dir @alice-state --expires 1d -o @round1.age --encrypt")?;

@@ -54,18 +54,10 @@ pub fn inspect(args: &InspectArgs, _ctx: &Ctx) -> Result<()> {
 }
 
 /// Read a bundle and summarize its header.
-pub fn summary(args: &InspectArgs) -> Result<Summary> {
-    let name = shown_path(&args.bundle);
-    // An identity is only needed to decrypt; use the default one if present.
-    let me = match &args.identity {
-        Some(_) => Some(load_identity(&args.identity)?),
-        None => default_identity_path()
-            .ok()
-            .filter(|p| p.exists())
-            .and_then(|_| load_identity(&None).ok()),
-    };
-    let mut bundle = open_bundle(&args.bundle, me.as_ref())?;
-    let (signature, signature_note) = match &args.peer {
+/// Whether the signature verifies: under `peer` when given, else under
+/// the key the bundle names.
+fn signature(bundle: &mut Opened, peer: Option<&Path>) -> Result<(&'static str, String)> {
+    Ok(match peer {
         Some(path) => {
             let peer = load_peer(path)?;
             match bundle.check_sender(&peer) {
@@ -88,7 +80,21 @@ pub fn summary(args: &InspectArgs) -> Result<Summary> {
             "invalid",
             "the signature does not verify even under the key the bundle names".into(),
         ),
+    })
+}
+
+pub fn summary(args: &InspectArgs) -> Result<Summary> {
+    let name = shown_path(&args.bundle);
+    // An identity is only needed to decrypt; use the default one if present.
+    let me = match &args.identity {
+        Some(_) => Some(load_identity(&args.identity)?),
+        None => default_identity_path()
+            .ok()
+            .filter(|p| p.exists())
+            .and_then(|_| load_identity(&None).ok()),
     };
+    let mut bundle = open_bundle(&args.bundle, me.as_ref())?;
+    let (signature, signature_note) = signature(&mut bundle, args.peer.as_deref())?;
     let p = &bundle.payload;
     let s = Summary {
         file: name,

@@ -175,6 +175,28 @@ fn current(key: &CatalogKey, catalog: [u8; 32]) -> KeyState {
     }
 }
 
+/// A client's open query against catalog `cat_hash`, sent as `q_hash`.
+fn query_state(
+    publisher: &PublicIdentity,
+    cat_hash: [u8; 32],
+    key_id: Vec<u8>,
+    q_hash: [u8; 32],
+    client: Client,
+) -> QueryState {
+    QueryState {
+        version: 1,
+        id: SESSION.to_vec(),
+        publisher: publisher.line(),
+        kind: "auto".into(),
+        catalog_path: String::new(),
+        catalog_hash: cat_hash.to_vec(),
+        key_id,
+        sent_hash: q_hash.to_vec(),
+        entries: SecretList::from_entries(&mut entries()),
+        client,
+    }
+}
+
 #[test]
 fn catalog_messages_round_trip_through_bytes() {
     let (a, b) = (alice(), bob());
@@ -217,18 +239,7 @@ fn catalog_messages_round_trip_through_bytes() {
         points: answer.clone(),
     };
     let sealed = seal_message(Message::CatalogAnswer(msg), &to(&a, &b.public()), Envelope::Plain);
-    let state = QueryState {
-        version: 1,
-        id: SESSION.to_vec(),
-        publisher: a.public().line(),
-        kind: "auto".into(),
-        catalog_path: String::new(),
-        catalog_hash: cat_hash.to_vec(),
-        key_id: key.key_id().to_vec(),
-        sent_hash: q_hash.to_vec(),
-        entries: SecretList::from_entries(&mut entries()),
-        client,
-    };
+    let state = query_state(&a.public(), cat_hash, key.key_id().to_vec(), q_hash, client);
     let reader = Reader {
         me: &b,
         now: NOW,
