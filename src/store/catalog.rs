@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroize;
 
-use super::{hex, load_sealed, SecretList, Store};
+use super::{hex, load_fitting, load_sealed, SecretList, Store};
 use crate::error::{Error, Result};
 use crate::identity::Identity;
 use crate::protocol::catalog::Client;
@@ -143,15 +143,12 @@ impl Store {
     /// An open query by session id, if this store has it.
     pub fn load_query(&self, id: &[u8], me: &Identity) -> Result<Option<QueryState>> {
         let path = self.query_path(id);
-        let Some(state) = load_sealed::<QueryState>(&path, me, "the query state")? else {
-            return Ok(None);
-        };
-        if state.version != STATE_VERSION || state.id != id {
-            return Err(Error::new(format!(
+        let fits = |q: &QueryState| q.version == STATE_VERSION && q.id == id;
+        load_fitting(&path, me, "the query state", fits, || {
+            Error::new(format!(
                 "{}: the query state is of another version or query",
                 path.display()
-            )));
-        }
-        Ok(Some(state))
+            ))
+        })
     }
 }

@@ -153,19 +153,14 @@ impl Store {
     /// Load a session by id, if this store has it.
     pub fn load(&self, id: &[u8], me: &Identity) -> Result<Option<Session>> {
         let path = self.path(id);
-        let Some(s) = load_sealed::<Session>(&path, me, "session state")? else {
-            return Ok(None);
-        };
-        if s.version != STATE_VERSION || s.id != id {
-            return Err(Error::new(format!(
+        let fits = |s: &Session| s.version == STATE_VERSION && s.id == id;
+        load_fitting(&path, me, "session state", fits, || {
+            Error::new(format!(
                 "{}: session state is of another version or session",
                 path.display()
             ))
-            .with_hint(
-                "it was written by another cosect release; finish the exchange with that release or start anew",
-            ));
-        }
-        Ok(Some(s))
+            .with_hint("it was written by another cosect release; finish the exchange with that release or start anew")
+        })
     }
 
     /// Destroy a finished session's state.
@@ -270,6 +265,21 @@ pub fn save_sealed<T: Serialize>(path: &Path, value: &T, me: &Identity, replace:
             })
         })
     })
+}
+
+/// `load_sealed`, refusing a file that does not `fit` (another version,
+/// or another session's id) with the error `stale` makes.
+fn load_fitting<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    me: &Identity,
+    what: &str,
+    fits: impl FnOnce(&T) -> bool,
+    stale: impl FnOnce() -> Error,
+) -> Result<Option<T>> {
+    match load_sealed::<T>(path, me, what)? {
+        Some(v) if !fits(&v) => Err(stale()),
+        v => Ok(v),
+    }
 }
 
 /// Read back what `save_sealed` wrote, streamed the same way; `None` when
