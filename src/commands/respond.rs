@@ -13,10 +13,6 @@ use crate::group::Exec;
 use crate::protocol::{Mode, Responder};
 use crate::store::{Keep, Session, Step};
 
-/// Kept until tests/vectors.rs calls `engine::check_round1` itself.
-#[doc(hidden)]
-pub use crate::engine::check_round1;
-
 pub fn respond(args: &RespondArgs, ctx: &Ctx) -> Result<()> {
     let mut inputs = vec![args.peer.as_path(), args.bundle.as_path()];
     inputs.extend(args.list.input.as_deref());
