@@ -128,6 +128,42 @@ pub fn write_atomic(dest: &Dest, data: &[u8], force: bool, secret: bool) -> Resu
     write_atomic_with(dest, force, secret, |w| w.write_all(data))
 }
 
+/// A temporary file in `dir`: 0600 for secrets (tempfile's default),
+/// else the usual 0644 (less the umask).
+fn temp_beside(dir: &Path, name: &str, secret: bool) -> Result<tempfile::NamedTempFile> {
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".cosect-").suffix(".tmp");
+    #[cfg(unix)]
+    if !secret {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(fs::Permissions::from_mode(0o644));
+    }
+    #[cfg(not(unix))]
+    let _ = secret;
+    builder
+        .tempfile_in(dir)
+        .map_err(|e| io_error(name, "cannot create a file beside", &e))
+}
+
+/// Rename the finished temporary file into place; without `force`, never
+/// over an existing file.
+fn persist(tmp: tempfile::NamedTempFile, path: &Path, name: &str, force: bool) -> Result<()> {
+    if force {
+        tmp.persist(path)
+            .map_err(|e| io_error(name, "cannot write", &e.error))?;
+    } else {
+        tmp.persist_noclobber(path).map_err(|e| {
+            if e.error.kind() == std::io::ErrorKind::AlreadyExists {
+                Error::new(format!("{name}: file exists"))
+                    .with_hint("choose another name, or pass --force to replace it")
+            } else {
+                io_error(name, "cannot write", &e.error)
+            }
+        })?;
+    }
+    Ok(())
+}
+
 /// Like `write_atomic`, with the content produced by `fill` into a buffered
 /// writer (so large outputs stream to disk without a copy in memory).
 pub fn write_atomic_with<F>(dest: &Dest, force: bool, secret: bool, fill: F) -> Result<()>
@@ -149,20 +185,7 @@ where
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(".cosect-").suffix(".tmp");
-    #[cfg(unix)]
-    if !secret {
-        use std::os::unix::fs::PermissionsExt;
-        builder.permissions(fs::Permissions::from_mode(0o644));
-    }
-    // tempfile creates files 0600, which is what secrets need; other
-    // outputs get the usual 0644 (less the umask).
-    #[cfg(not(unix))]
-    let _ = secret;
-    let mut tmp = builder
-        .tempfile_in(&dir)
-        .map_err(|e| io_error(&name, "cannot create a file beside", &e))?;
+    let mut tmp = temp_beside(&dir, &name, secret)?;
     // Known to the interrupt handler until it is renamed or removed.
     let _in_flight = InFlight::register(tmp.path());
     {
@@ -174,19 +197,7 @@ where
     tmp.as_file()
         .sync_all()
         .map_err(|e| io_error(&name, "cannot write", &e))?;
-    if force {
-        tmp.persist(path)
-            .map_err(|e| io_error(&name, "cannot write", &e.error))?;
-    } else {
-        tmp.persist_noclobber(path).map_err(|e| {
-            if e.error.kind() == std::io::ErrorKind::AlreadyExists {
-                Error::new(format!("{name}: file exists"))
-                    .with_hint("choose another name, or pass --force to replace it")
-            } else {
-                io_error(&name, "cannot write", &e.error)
-            }
-        })?;
-    }
+    persist(tmp, path, &name, force)?;
     // Make the rename itself durable, so a crash after we return leaves the
     // new file, not the old or none.
     #[cfg(unix)]

@@ -63,7 +63,7 @@ pub fn check_name(name: &str) -> Result<(), IdentityError> {
     if name.chars().count() > MAX_NAME {
         return Err(IdentityError::BadName("too long"));
     }
-    if name.chars().any(|c| c.is_control() || crate::input::is_invisible(c)) {
+    if name.chars().any(|c| c.is_control() || crate::text::is_invisible(c)) {
         return Err(IdentityError::BadName(
             "it contains control or invisible (bidirectional, zero-width) characters",
         ));
@@ -220,7 +220,7 @@ impl PublicIdentity {
         if self.name.is_empty() {
             "(no name)".into()
         } else {
-            crate::input::shown(&self.name)
+            crate::text::shown(&self.name)
         }
     }
 

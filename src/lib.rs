@@ -3,24 +3,35 @@
 //!
 //! Data flows one way out and back the same way in:
 //! input list → [`input`] (normalize) → [`group`] → [`protocol`] round →
-//! [`bundle`] payload → COSE signature → age envelope → file.
-//! `input`, `group`, `protocol` and `bundle` do no file or terminal I/O;
-//! [`commands`] wires files, keys and progress to them.
+//! [`engine`] typed message → [`bundle`] payload → COSE signature → age
+//! envelope → file. `input`, `group`, `protocol`, `bundle` and `engine` do
+//! no file or terminal I/O; [`store`] keeps state between rounds; the
+//! binary's verbs (`commands`, `cli`, `man`, `output`) wire files, keys and
+//! the terminal to them and are not library surface. doc/architecture.md
+//! draws the house.
 
 #![forbid(unsafe_code)]
 
 pub mod bundle;
-pub mod cli;
-pub mod commands;
+pub mod engine;
 pub mod error;
 pub mod fsio;
 pub mod group;
 pub mod identity;
 pub mod input;
-pub mod man;
-pub mod output;
 pub mod protocol;
 pub mod serde_le;
 pub mod store;
+pub mod text;
+
+// What only the binary (and its man-page test) needs: not library surface.
+#[doc(hidden)]
+pub mod cli;
+#[doc(hidden)]
+pub mod commands;
+#[doc(hidden)]
+pub mod man;
+#[doc(hidden)]
+pub mod output;
 
 pub use error::{Error, Result};

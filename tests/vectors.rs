@@ -169,9 +169,9 @@ fn now() -> u64 {
 /// The round-1 checks `respond` applies after the envelope ones: its
 /// meaning (protocol, round, kind, mode, answered hash, element count),
 /// then every point, by answering it.
-// ENGINE: replace with cosect::engine
+/// The round-1 meaning (the engine's shape check) and the point check.
 fn check_round1(p: &Payload) -> Result<(), (Stage, String)> {
-    let meaning = cosect::commands::respond::check_round1(p);
+    let meaning = cosect::engine::check_round1(p);
     meaning.map_err(|e| (Stage::Round1, e.to_string()))?;
     let entries = Entries::from_canonical([(Kind::Raw, "x"), (Kind::Raw, "y")]);
     let r1 = Round1 {

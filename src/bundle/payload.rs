@@ -186,5 +186,5 @@ impl Payload {
 }
 
 fn short(e: &dyn std::fmt::Display) -> String {
-    crate::input::shown(&e.to_string())
+    crate::text::shown(&e.to_string())
 }

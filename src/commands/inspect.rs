@@ -3,8 +3,11 @@
 use serde::Serialize;
 
 use super::*;
+use crate::bundle::catalog::{PROTOCOL_CATALOG, TO_ANYONE};
 use crate::bundle::format_time;
+use crate::bundle::Payload;
 use crate::cli::InspectArgs;
+use crate::engine::catalog_name;
 use crate::identity::short_fingerprint;
 use crate::store::hex;
 
@@ -35,7 +38,7 @@ pub struct Summary {
     signature_note: String,
     /// Catalog protocol only.
     #[serde(skip_serializing_if = "Option::is_none")]
-    catalog: Option<super::catalog::CatalogSummary>,
+    catalog: Option<CatalogSummary>,
 }
 
 pub fn inspect(args: &InspectArgs, _ctx: &Ctx) -> Result<()> {
@@ -51,18 +54,10 @@ pub fn inspect(args: &InspectArgs, _ctx: &Ctx) -> Result<()> {
 }
 
 /// Read a bundle and summarize its header.
-pub fn summary(args: &InspectArgs) -> Result<Summary> {
-    let name = shown_path(&args.bundle);
-    // An identity is only needed to decrypt; use the default one if present.
-    let me = match &args.identity {
-        Some(_) => Some(load_identity(&args.identity)?),
-        None => default_identity_path()
-            .ok()
-            .filter(|p| p.exists())
-            .and_then(|_| load_identity(&None).ok()),
-    };
-    let mut bundle = open_bundle(&args.bundle, me.as_ref())?;
-    let (signature, signature_note) = match &args.peer {
+/// Whether the signature verifies: under `peer` when given, else under
+/// the key the bundle names.
+fn signature(bundle: &mut Opened, peer: Option<&Path>) -> Result<(&'static str, String)> {
+    Ok(match peer {
         Some(path) => {
             let peer = load_peer(path)?;
             match bundle.check_sender(&peer) {
@@ -85,23 +80,37 @@ pub fn summary(args: &InspectArgs) -> Result<Summary> {
             "invalid",
             "the signature does not verify even under the key the bundle names".into(),
         ),
+    })
+}
+
+pub fn summary(args: &InspectArgs) -> Result<Summary> {
+    let name = shown_path(&args.bundle);
+    // An identity is only needed to decrypt; use the default one if present.
+    let me = match &args.identity {
+        Some(_) => Some(load_identity(&args.identity)?),
+        None => default_identity_path()
+            .ok()
+            .filter(|p| p.exists())
+            .and_then(|_| load_identity(&None).ok()),
     };
+    let mut bundle = open_bundle(&args.bundle, me.as_ref())?;
+    let (signature, signature_note) = signature(&mut bundle, args.peer.as_deref())?;
     let p = &bundle.payload;
     let s = Summary {
         file: name,
         envelope: bundle.envelope.describe(),
         format_version: p.cosect,
-        protocol: input::shown(&p.protocol),
+        protocol: crate::text::shown(&p.protocol),
         round: p.round,
-        mode: input::shown(&p.mode),
-        kind: input::shown(&p.kind),
+        mode: crate::text::shown(&p.mode),
+        kind: crate::text::shown(&p.kind),
         points: p.n_points,
         doubled: p.n_doubled,
         doubled_bytes_each: p.trunc,
         session: hex(&p.session),
         from_name: bundle.sender.display_name(),
         from_fingerprint: bundle.sender.short_fingerprint(),
-        to_fingerprint: if super::catalog::is_public(p) {
+        to_fingerprint: if is_public(p) {
             "anyone (a public catalog)".into()
         } else {
             short_fingerprint(&p.to)
@@ -112,7 +121,7 @@ pub fn summary(args: &InspectArgs) -> Result<Summary> {
         answers: (!p.answers.is_empty()).then(|| hex(&p.answers)),
         signature,
         signature_note,
-        catalog: super::catalog::summary(p, &bundle.hash),
+        catalog: catalog_summary(p, &bundle.hash),
     };
     Ok(s)
 }
@@ -121,7 +130,7 @@ pub fn summary(args: &InspectArgs) -> Result<Summary> {
 pub fn render_human(s: &Summary) -> String {
     let mut out = String::new();
     match &s.catalog {
-        Some(c) => out.push_str(&super::catalog::render_summary(c, s.points, s.round)),
+        Some(c) => out.push_str(&render_summary(c, s.points, s.round)),
         None => out.push_str(&format!(
             "{:<11}{} blinded (32 B each), {} double-encrypted ({} B each)\n",
             "elements:", s.points, s.doubled, s.doubled_bytes_each
@@ -147,4 +156,86 @@ pub fn render_human(s: &Summary) -> String {
     line("answers:", s.answers.clone().unwrap_or_else(|| "-".into()));
     line("signature:", format!("{}: {}", s.signature, s.signature_note));
     out
+}
+
+// ---------------------------------------------------------------- catalog facts
+
+/// Catalog facts for `inspect`.
+#[derive(Serialize, Debug)]
+pub struct CatalogSummary {
+    /// How people name this catalog (first 16 hex digits of its hash);
+    /// empty for an answer.
+    pub catalog: String,
+    pub suite: String,
+    pub key_id: String,
+    pub entries: u64,
+    pub bytes_each: u8,
+    /// log2 of the chance that a query of 2^24 entries has a false match.
+    pub false_match_log2_per_2_24_query: f64,
+    pub labels: u64,
+    pub label_bytes: u32,
+}
+
+/// For `inspect`: the catalog fields of a catalog-protocol bundle.
+pub fn catalog_summary(p: &Payload, hash: &[u8; 32]) -> Option<CatalogSummary> {
+    let e = p.catalog.as_ref()?;
+    Some(CatalogSummary {
+        catalog: match p.round {
+            0 => catalog_name(hash),
+            1 => catalog_name(&p.answers),
+            // An answer names the query; the query names the catalog.
+            _ => String::new(),
+        },
+        suite: crate::text::shown(&e.suite),
+        key_id: hex(&e.key_id),
+        entries: p.n_doubled,
+        bytes_each: p.trunc,
+        false_match_log2_per_2_24_query: if p.round == 0 && p.trunc > 0 {
+            (crate::protocol::catalog::false_match_log2(
+                p.n_doubled,
+                1 << crate::protocol::catalog::LOG2_QUERY_BOUND,
+                p.trunc as usize,
+            ) * 10.0)
+                .round()
+                / 10.0
+        } else {
+            0.0
+        },
+        labels: e.n_labels,
+        label_bytes: e.label_len,
+    })
+}
+
+/// The human lines `inspect` shows first for a catalog-protocol bundle
+/// (`points`: the elements of a query or answer).
+pub fn render_summary(s: &CatalogSummary, points: u64, round: u8) -> String {
+    let key = &s.key_id[..16.min(s.key_id.len())];
+    if s.entries > 0 {
+        format!(
+            "catalog:   {} entries, truncated PRF outputs of {} B each ({}, key {key});\n           \
+             a query of up to 2^24 entries has a false match with probability below 2^{:.0};\n           \
+             {}\n",
+            s.entries,
+            s.bytes_each,
+            s.suite,
+            s.false_match_log2_per_2_24_query.ceil(),
+            if s.labels > 0 {
+                format!("{} encrypted labels, padded to {} B each", s.labels, s.label_bytes)
+            } else {
+                "no labels".into()
+            }
+        )
+    } else if round == 1 {
+        format!(
+            "elements:  {points} blinded (32 B each), a query against catalog {} (key {key})\n",
+            s.catalog
+        )
+    } else {
+        format!("elements:  {points} evaluated (32 B each), an answer with catalog key {key}\n")
+    }
+}
+
+/// For `inspect`'s `to:` line: a catalog is addressed to no one in particular.
+pub fn is_public(p: &Payload) -> bool {
+    p.protocol == PROTOCOL_CATALOG && p.to[..] == TO_ANYONE
 }

@@ -77,8 +77,13 @@ impl Ctx {
 
 /// Run one parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
-    let ctx = Ctx::from_env(cli.quiet);
-    match cli.command {
+    dispatch(cli.command, &Ctx::from_env(cli.quiet))
+}
+
+/// Run one verb.
+pub fn dispatch(command: Command, ctx: &Ctx) -> Result<()> {
+    let ctx = *ctx;
+    match command {
         Command::Keygen(a) => keygen::keygen(&a, &ctx),
         Command::Pubkey(a) => keygen::pubkey(&a, &ctx),
         Command::Init(a) => init::init(&a, &ctx),
@@ -198,7 +203,7 @@ pub fn report_entries(ctx: &Ctx, name: &str, entries: &Entries, kind: KindSettin
             (Some(first), false) => format!(
                 " (first: {}, {}; --verbose lists them all)",
                 first.at,
-                input::shown(&first.detail)
+                crate::text::shown(&first.detail)
             ),
             _ => String::new(),
         };
@@ -229,27 +234,6 @@ pub fn open_bundle(path: &Path, me: Option<&Identity>) -> Result<Opened> {
     Opened::open(bytes, me).map_err(|e| Error::from(e).in_file(&name))
 }
 
-/// Save the session state, then write the bundle it belongs to: state
-/// first, since a bundle whose state was not saved could never be finished;
-/// if the bundle cannot be written, the state is removed again.
-pub fn save_then_write(
-    store: &Store,
-    state: Option<&crate::store::Session>,
-    me: &Identity,
-    dest: &fsio::Dest,
-    sealed: &crate::bundle::Sealed,
-    force: bool,
-) -> Result<()> {
-    if let Some(s) = state {
-        store.save(s, me)?;
-    }
-    write_bundle(dest, sealed, force).inspect_err(|_| {
-        if let Some(s) = state {
-            let _ = store.remove(&s.id);
-        }
-    })
-}
-
 /// Write a sealed bundle atomically, streaming it through its envelope.
 pub fn write_bundle(dest: &fsio::Dest, sealed: &crate::bundle::Sealed, force: bool) -> Result<()> {
     fsio::write_atomic_with(dest, force, false, |w| sealed.write_to(w))
@@ -266,17 +250,11 @@ pub fn expiry(now: u64, d: Duration) -> u64 {
     now.saturating_add(d.as_secs())
 }
 
-pub fn envelope(encrypt: bool, armor: bool) -> Envelope {
-    match (encrypt, armor) {
-        (_, true) => Envelope::Armored,
-        (true, false) => Envelope::Age,
-        _ => Envelope::Plain,
-    }
-}
+pub use crate::cli::options::envelope;
 
 /// The name of a bundle argument for messages.
 pub fn shown_path(p: &Path) -> String {
-    input::shown(&p.display().to_string())
+    crate::text::shown(&p.display().to_string())
 }
 
 /// `n entries from FORMAT input (kind setting; per-kind counts, duplicates merged)`.
@@ -319,4 +297,55 @@ pub fn check_distinct(inputs: &[&Path], outputs: &[&Path]) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// `cosect: WHAT 1a2b3c4d for NAME (FINGERPRINT) written to DEST`: the
+/// first line of every verb that sends a bundle (`rel` is "for" or "from").
+pub fn sent_line(what: &str, session: &[u8], rel: &str, peer: &PublicIdentity, dest: &fsio::Dest) -> String {
+    format!(
+        "cosect: {what} {} {rel} {} ({}) written to {}",
+        &crate::store::hex(session)[..8],
+        peer.display_name(),
+        peer.short_fingerprint(),
+        dest.display()
+    )
+}
+
+/// Read a bundle file and run the engine's pipeline on it as `me`.
+pub fn receive(
+    me: &Identity,
+    store: &Store,
+    path: &Path,
+    expect: crate::engine::Expect<'_>,
+) -> Result<crate::engine::Received> {
+    let unlocked = store.unlocked(me);
+    let reader = crate::engine::Reader {
+        me,
+        now: now(),
+        store: &unlocked,
+    };
+    let bytes = fsio::read_input(path, MAX_BUNDLE_BYTES)?;
+    reader.read(&shown_path(path), bytes, expect)
+}
+
+/// A fresh random session id.
+pub fn new_session() -> [u8; crate::bundle::payload::SESSION_LEN] {
+    use rand::RngCore;
+    let mut session = [0u8; crate::bundle::payload::SESSION_LEN];
+    rand::rngs::OsRng.fill_bytes(&mut session);
+    session
+}
+
+/// Load my identity and the peer's public one (`--peer`), refusing my own
+/// as the peer; `whose` names the peer in the hint ("your peer's").
+pub fn load_pair(id: &Option<PathBuf>, peer: &Path, whose: &str) -> Result<(Identity, PublicIdentity)> {
+    let me = load_identity(id)?;
+    let other = load_peer(peer)?;
+    if other == me.public() {
+        return Err(
+            Error::new(format!("{}: this is your own public identity", peer.display()))
+                .with_hint(format!("pass {whose} public identity with --peer")),
+        );
+    }
+    Ok((me, other))
 }

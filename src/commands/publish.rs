@@ -2,17 +2,15 @@
 //! catalog key (retiring the previous one), write the signed catalog.
 
 use rand::rngs::OsRng;
-use rand::RngCore;
 
-use super::catalog::{catalog_name, CurrentKey, KeyState};
 use super::*;
-use crate::bundle::catalog::{CatalogExt, PROTOCOL_CATALOG, TO_ANYONE};
-use crate::bundle::payload::{Payload, SESSION_LEN};
-use crate::bundle::{format_time, seal};
+use crate::bundle::format_time;
 use crate::cli::PublishArgs;
+use crate::engine::{self, catalog_name, Addressed, Catalog, Message};
 use crate::fsio::Dest;
 use crate::group::Exec;
-use crate::protocol::catalog::{self as proto, CatalogKey, MAX_LABEL, MODE, SUITE};
+use crate::protocol::catalog::{self as proto, CatalogKey, MAX_LABEL};
+use crate::store::{CurrentKey, Keep};
 
 /// The entry column and the label of each line.
 pub type Split = (Vec<u8>, Vec<Option<String>>);
@@ -132,6 +130,39 @@ fn read_csv_labelled(
     Ok((entries, labels))
 }
 
+/// The entries to publish and their labels, read the way the flags ask.
+fn read_entries(ctx: &Ctx, args: &PublishArgs, kind: KindSetting) -> Result<(Entries, Option<Vec<Option<String>>>)> {
+    if let (Some(col), Some(label_col)) = (&args.column, &args.label_column) {
+        let (e, l) = read_csv_labelled(ctx, args, col, label_col, kind)?;
+        return Ok((e, Some(l)));
+    }
+    if args.labels {
+        if args.column.is_some() {
+            return Err(Error::new("--labels with --column needs --label-column")
+                .with_hint("name the CSV field that holds the labels with --label-column NAME|N"));
+        }
+        let (e, l) = read_labelled(ctx, &args.input, kind, args.skip_invalid)?;
+        return Ok((e, Some(l)));
+    }
+    let list = crate::cli::ListIn {
+        input: Some(args.input.clone()),
+        input_format: None,
+        column: args.column.clone(),
+        skip_invalid: args.skip_invalid,
+        verbose: false,
+        pad_to: None,
+    };
+    Ok((read_list(ctx, &list, kind)?, None))
+}
+
+fn retired_line(r: &crate::store::Retired) -> String {
+    format!(
+        "        the previous catalog {} (published {}) is retired: its key is destroyed and queries against it will be refused",
+        catalog_name(&r.catalog),
+        format_time(r.published)
+    )
+}
+
 pub fn publish(args: &PublishArgs, ctx: &Ctx) -> Result<()> {
     // Auto unless --kind says otherwise, as for `init`.
     let kind = args.kind.map_or(KindSetting::Auto, KindSetting::from);
@@ -144,31 +175,8 @@ pub fn publish(args: &PublishArgs, ctx: &Ctx) -> Result<()> {
     let me = load_identity(&args.id.identity)?;
     let store = store(&args.state.state_dir)?;
     // Before the work: a damaged or foreign key state stops us here.
-    let mut keys = KeyState::load(&store, &me)?;
-    let key_path = super::catalog::key_path(&store);
-    let old_state = std::fs::read(&key_path).ok();
-
-    let (entries, labels) = if let (Some(col), Some(label_col)) = (&args.column, &args.label_column) {
-        let (e, l) = read_csv_labelled(ctx, args, col, label_col, kind)?;
-        (e, Some(l))
-    } else if args.labels {
-        if args.column.is_some() {
-            return Err(Error::new("--labels with --column needs --label-column")
-                .with_hint("name the CSV field that holds the labels with --label-column NAME|N"));
-        }
-        let (e, l) = read_labelled(ctx, &args.input, kind, args.skip_invalid)?;
-        (e, Some(l))
-    } else {
-        let list = crate::cli::ListIn {
-            input: Some(args.input.clone()),
-            input_format: None,
-            column: args.column.clone(),
-            skip_invalid: args.skip_invalid,
-            verbose: false,
-            pad_to: None,
-        };
-        (read_list(ctx, &list, kind)?, None)
-    };
+    let mut keys = store.load_keys(&me)?;
+    let (entries, labels) = read_entries(ctx, args, kind)?;
     let key = CatalogKey::generate(&mut OsRng);
     let bar = ctx.bar(entries.len() as u64, "publishing");
     let cat = proto::publish(
@@ -182,73 +190,36 @@ pub fn publish(args: &PublishArgs, ctx: &Ctx) -> Result<()> {
     bar.finish_and_clear();
     drop(labels);
 
-    let mut session = [0u8; SESSION_LEN];
-    OsRng.fill_bytes(&mut session);
-    let created = now();
-    let n = entries.len() as u64;
-    let key_id = key.key_id();
-    let payload = Payload {
-        kind: kind.name().into(),
-        mode: MODE.into(),
-        created,
-        expires: expiry(created, args.expires),
-        trunc: cat.trunc as u8,
-        n_doubled: n,
-        doubled: cat.outputs,
-        catalog: Some(CatalogExt {
-            suite: SUITE.into(),
-            key_id: key_id.to_vec(),
-            label_len: cat.label_len as u32,
-            n_labels: cat.n_labels as u64,
-            labels: cat.labels,
-        }),
-        ..Payload::addressed(PROTOCOL_CATALOG, 0, &session, &me.public(), &TO_ANYONE)
-    };
+    let (trunc, n_labels) = (cat.trunc, cat.n_labels as u64);
+    let catalog = Catalog::published(kind, key.key_id().to_vec(), cat);
     // A catalog is public to its clients: signed, not encrypted.
-    let with_labels = payload.catalog.as_ref().map_or(0, |c| c.n_labels);
-    let expires = payload.expires;
-    let sealed = seal(payload, &me, &me.public(), Envelope::Plain);
-    let hash = sealed.hash;
-
+    let public = me.public();
+    let to = Addressed::new(new_session(), &me, &public, now(), args.expires);
+    let sealed = engine::seal_message(Message::Catalog(catalog), &to, Envelope::Plain);
     // Key first (the old one is destroyed), then the catalog; if the
     // catalog cannot be written, the previous key state is put back.
-    let retired = keys.rotate(
-        CurrentKey {
-            sk: key.to_bytes().to_vec(),
-            key_id: key_id.to_vec(),
-            catalog: hash.to_vec(),
-            kind: kind.name().into(),
-            entries: n,
-            published: created,
-        },
-        created,
-    );
-    keys.save(&store, &me)?;
-    if let Err(e) = write_bundle(&dest, &sealed, args.force) {
-        let _ = match &old_state {
-            Some(b) => fsio::write_atomic(&Dest::File(key_path.clone()), b, true, true),
-            None => std::fs::remove_file(&key_path).map_err(|e| fsio::io_error("", "", &e)),
-        };
-        return Err(e);
-    }
+    let current = CurrentKey {
+        sk: key.to_bytes().to_vec(),
+        key_id: key.key_id().to_vec(),
+        catalog: sealed.hash.to_vec(),
+        kind: kind.name().into(),
+        entries: entries.len() as u64,
+        published: to.created,
+    };
+    let retired = keys.rotate(current, to.created);
+    store.transaction(Keep::Keys(&keys), &me, || write_bundle(&dest, &sealed, args.force))?;
     ctx.say(format!(
         "cosect: catalog {} written to {}: {}",
-        catalog_name(&hash),
+        catalog_name(&sealed.hash),
         dest.display(),
         describe_entries(&entries, kind)
     ));
     ctx.say(format!(
-        "        {} B per entry, {} labels, signed, not encrypted (public to its clients), expires {}",
-        cat.trunc,
-        with_labels,
-        format_time(expires)
+        "        {trunc} B per entry, {n_labels} labels, signed, not encrypted (public to its clients), expires {}",
+        format_time(to.expires)
     ));
     if let Some(r) = retired {
-        ctx.say(format!(
-            "        the previous catalog {} (published {}) is retired: its key is destroyed and queries against it will be refused",
-            catalog_name(&r.catalog),
-            format_time(r.published)
-        ));
+        ctx.say(retired_line(&r));
     }
     ctx.say("        clients query it with `cosect init --catalog FILE`; answer with `cosect respond QUERY-FILE`");
     Ok(())

@@ -1,7 +1,13 @@
 //! The session store: the secret per-session state between rounds, one file
 //! per session under `<state dir>/sessions/`, age-encrypted to the owner's
 //! own identity, created 0600 and atomically, deleted when the session
-//! finishes.
+//! finishes. The catalog protocol's state (a publisher's key, a client's
+//! open queries) lives beside it (`catalog`); every step that keeps state
+//! saves it through one transaction (`Store::transaction`).
+
+pub mod catalog;
+
+pub use catalog::{CurrentKey, KeyState, QueryState, Retired};
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -147,19 +153,14 @@ impl Store {
     /// Load a session by id, if this store has it.
     pub fn load(&self, id: &[u8], me: &Identity) -> Result<Option<Session>> {
         let path = self.path(id);
-        let Some(s) = load_sealed::<Session>(&path, me, "session state")? else {
-            return Ok(None);
-        };
-        if s.version != STATE_VERSION || s.id != id {
-            return Err(Error::new(format!(
+        let fits = |s: &Session| s.version == STATE_VERSION && s.id == id;
+        load_fitting(&path, me, "session state", fits, || {
+            Error::new(format!(
                 "{}: session state is of another version or session",
                 path.display()
             ))
-            .with_hint(
-                "it was written by another cosect release; finish the exchange with that release or start anew",
-            ));
-        }
-        Ok(Some(s))
+            .with_hint("it was written by another cosect release; finish the exchange with that release or start anew")
+        })
     }
 
     /// Destroy a finished session's state.
@@ -174,6 +175,79 @@ impl Store {
                 &e,
             )),
         }
+    }
+
+    /// Destroy a finished query's state.
+    pub fn remove_query(&self, id: &[u8]) -> Result<()> {
+        let path = self.query_path(id);
+        fs::remove_file(&path).map_err(|e| fsio::io_error(&path.display().to_string(), "cannot delete query state", &e))
+    }
+
+    /// Save the state, then write the bundle it belongs to: state first,
+    /// since a bundle whose state was not saved could never be finished; if
+    /// `write` fails, the state is put back as it was (a new file removed,
+    /// a replaced one restored).
+    pub fn transaction<T>(&self, keep: Keep<'_>, me: &Identity, write: impl FnOnce() -> Result<T>) -> Result<T> {
+        let (path, replace) = match &keep {
+            Keep::Session(s) => (self.path(&s.id), false),
+            Keep::Query(q) => (self.query_path(&q.id), false),
+            Keep::Keys(_) => (self.key_path(), true),
+        };
+        let before = if replace { fs::read(&path).ok() } else { None };
+        match keep {
+            Keep::Session(s) => save_sealed(&path, s, me, replace),
+            Keep::Query(q) => save_sealed(&path, q, me, replace),
+            Keep::Keys(k) => save_sealed(&path, k, me, replace),
+        }?;
+        write().inspect_err(|_| restore(&path, before))
+    }
+
+    /// This store opened with `me`, as the engine looks state up.
+    pub fn unlocked<'a>(&'a self, me: &'a Identity) -> Unlocked<'a> {
+        Unlocked { store: self, me }
+    }
+}
+
+/// What a step keeps between rounds, saved by `Store::transaction`.
+pub enum Keep<'a> {
+    /// A new mutual-protocol session (never replaces one).
+    Session(&'a Session),
+    /// A new catalog query (never replaces one).
+    Query(&'a QueryState),
+    /// The catalog key state (replaces the previous one).
+    Keys(&'a KeyState),
+}
+
+/// Put a state file back as it was before a failed transaction.
+fn restore(path: &Path, before: Option<Vec<u8>>) {
+    let _ = match before {
+        Some(b) => fsio::write_atomic(&Dest::File(path.to_path_buf()), &b, true, true),
+        None => fs::remove_file(path).map_err(|e| fsio::io_error("", "", &e)),
+    };
+}
+
+/// A store and the identity that opens its files: what the engine reads
+/// kept state through.
+pub struct Unlocked<'a> {
+    store: &'a Store,
+    me: &'a Identity,
+}
+
+impl crate::engine::Lookup for Unlocked<'_> {
+    fn session(&self, id: &[u8]) -> Result<Option<Session>> {
+        self.store.load(id, self.me)
+    }
+
+    fn query(&self, id: &[u8]) -> Result<Option<QueryState>> {
+        self.store.load_query(id, self.me)
+    }
+
+    fn keys(&self) -> Result<KeyState> {
+        self.store.load_keys(self.me)
+    }
+
+    fn place(&self) -> String {
+        self.store.dir().display().to_string()
     }
 }
 
@@ -191,6 +265,21 @@ pub fn save_sealed<T: Serialize>(path: &Path, value: &T, me: &Identity, replace:
             })
         })
     })
+}
+
+/// `load_sealed`, refusing a file that does not `fit` (another version,
+/// or another session's id) with the error `stale` makes.
+fn load_fitting<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    me: &Identity,
+    what: &str,
+    fits: impl FnOnce(&T) -> bool,
+    stale: impl FnOnce() -> Error,
+) -> Result<Option<T>> {
+    match load_sealed::<T>(path, me, what)? {
+        Some(v) if !fits(&v) => Err(stale()),
+        v => Ok(v),
+    }
 }
 
 /// Read back what `save_sealed` wrote, streamed the same way; `None` when

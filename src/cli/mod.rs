@@ -1,5 +1,7 @@
 //! Command-line definitions (clap). Also the source of the man pages.
 
+pub mod options;
+
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -107,6 +109,14 @@ pub struct BundleOut {
     /// Write the bundle here ('-' for standard output)
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub wrap: Wrap,
+}
+
+/// How a sent bundle is wrapped, and whether outputs may replace files:
+/// the same flags for every verb that writes a bundle.
+#[derive(Args, Debug, Clone, Default)]
+pub struct Wrap {
     /// Encrypt the bundle to the peer with age
     #[arg(long)]
     pub encrypt: bool,
@@ -231,15 +241,9 @@ pub struct FinishArgs {
     /// Write round 3 for your peer here (initiator, mutual and cardinality modes)
     #[arg(long, value_name = "FILE")]
     pub reply: Option<PathBuf>,
-    /// Encrypt round 3 to the peer with age
-    #[arg(long)]
-    pub encrypt: bool,
-    /// ASCII-armor the encrypted round 3 (implies --encrypt)
-    #[arg(long)]
-    pub armor: bool,
-    /// Replace existing output files
-    #[arg(long)]
-    pub force: bool,
+    /// Round 3's envelope, and whether outputs may replace files
+    #[command(flatten)]
+    pub wrap: Wrap,
 }
 
 #[derive(Args, Debug, Clone)]

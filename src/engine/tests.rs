@@ -1,0 +1,374 @@
+//! Each typed message round-trips through bytes and the whole pipeline;
+//! each check refuses the bundle that violates it with today's sentence.
+
+use std::cell::RefCell;
+
+use rand::rngs::OsRng;
+
+use super::*;
+use crate::bundle::payload::SESSION_LEN;
+use crate::bundle::{seal, Envelope};
+use crate::group::{Exec, NoProgress};
+use crate::input::{Entries, Kind, KindSetting};
+use crate::protocol::catalog::{self as proto, CatalogKey, Client};
+use crate::protocol::{Initiator, Mode, Responder};
+use crate::store::SecretList;
+
+const NOW: u64 = 1_800_000_000;
+const SESSION: [u8; SESSION_LEN] = [7; SESSION_LEN];
+
+fn alice() -> Identity {
+    Identity::parse(include_str!("../../testdata/vectors/alice.id")).unwrap()
+}
+
+fn bob() -> Identity {
+    Identity::parse(include_str!("../../testdata/vectors/bob.id")).unwrap()
+}
+
+fn entries() -> Entries {
+    Entries::from_canonical([(Kind::Raw, "x"), (Kind::Raw, "y"), (Kind::Raw, "z")])
+}
+
+/// Kept state in memory, handed out once.
+#[derive(Default)]
+struct Mem {
+    session: RefCell<Option<Session>>,
+    query: RefCell<Option<QueryState>>,
+    keys: RefCell<Option<KeyState>>,
+}
+
+impl Lookup for Mem {
+    fn session(&self, _: &[u8]) -> Result<Option<Session>> {
+        Ok(self.session.borrow_mut().take())
+    }
+    fn query(&self, _: &[u8]) -> Result<Option<QueryState>> {
+        Ok(self.query.borrow_mut().take())
+    }
+    fn keys(&self) -> Result<KeyState> {
+        Ok(self.keys.borrow_mut().take().unwrap_or_default())
+    }
+    fn place(&self) -> String {
+        "memory".into()
+    }
+}
+
+fn to<'a>(me: &'a Identity, peer: &'a PublicIdentity) -> Addressed<'a> {
+    Addressed {
+        session: SESSION,
+        me,
+        to: peer,
+        created: NOW - 10,
+        expires: NOW + 3600,
+    }
+}
+
+fn session(peer: &PublicIdentity, sent: [u8; 32], step: Step) -> Session {
+    let list = SecretList::from_entries(&mut entries());
+    Session::new(&SESSION, peer.line(), "raw".into(), sent, list, step)
+}
+
+fn round1(a: &Identity, b: &Identity) -> (Initiator, Vec<u8>, [u8; 32]) {
+    let (init, r1) = Initiator::start(&entries(), Mode::Mutual, None, Exec::Serial, &NoProgress, &mut OsRng).unwrap();
+    let msg = Message::Round1(Round1 {
+        kind: KindSetting::Fixed(Kind::Raw),
+        mode: Mode::Mutual,
+        elements: r1,
+    });
+    let sealed = seal_message(msg, &to(a, &b.public()), Envelope::Age);
+    (init, sealed.to_vec(), sealed.hash)
+}
+
+fn answer(r1: &crate::protocol::mutual::Round1) -> (crate::protocol::mutual::Round2, Option<Responder>) {
+    Responder::respond(
+        r1,
+        &entries(),
+        Mode::Mutual,
+        None,
+        Exec::Serial,
+        &NoProgress,
+        &mut OsRng,
+    )
+    .unwrap()
+}
+
+fn read(me: &Identity, store: &dyn Lookup, bytes: Vec<u8>, expect: Expect<'_>) -> Result<Received> {
+    Reader { me, now: NOW, store }.read("b", bytes, expect)
+}
+
+#[test]
+fn mutual_rounds_round_trip_through_bytes() {
+    let (a, b) = (alice(), bob());
+    let (init, r1_bytes, r1_hash) = round1(&a, &b);
+    let got = read(&b, &NoState, r1_bytes, Expect::Request { peer: &a.public() }).unwrap();
+    assert_eq!(got.header.session, SESSION);
+    let Message::Round1(r1) = got.message else {
+        panic!("not round 1")
+    };
+    assert_eq!(
+        (r1.kind, r1.mode, r1.elements.points.len()),
+        (KindSetting::Fixed(Kind::Raw), Mode::Mutual, 96)
+    );
+    let (r2, resp) = answer(&r1.elements);
+    let (points, doubled) = (r2.points.clone(), r2.doubled.clone());
+    let msg = Message::Round2(Round2 {
+        kind: r1.kind,
+        mode: r1.mode,
+        answers: got.header.hash,
+        elements: r2,
+    });
+    let sealed = seal_message(msg, &to(&b, &a.public()), Envelope::Armored);
+    let r2_hash = sealed.hash;
+    let mem = Mem::default();
+    *mem.session.borrow_mut() = Some(session(&b.public(), r1_hash, Step::AwaitRound2(init)));
+    let got = read(&a, &mem, sealed.to_vec(), Expect::Answer).unwrap();
+    let (Message::Round2(r2), Kept::Session(s)) = (got.message, got.kept) else {
+        panic!("not round 2")
+    };
+    assert_eq!((r2.elements.points, &r2.elements.doubled), (points, &doubled));
+    let Step::AwaitRound2(init) = s.step else { panic!() };
+    let r2 = crate::protocol::mutual::Round2 {
+        points: Vec::new(),
+        ..r2.elements
+    };
+    let _ = (init, r2); // the protocol layer has its own tests
+
+    let r3 = crate::protocol::mutual::Round3 {
+        doubled: doubled.clone(),
+        trunc: doubled.len() / 3,
+    };
+    let msg = Message::Round3(Round3 {
+        kind: r1.kind,
+        mode: Mode::Mutual,
+        answers: r2_hash,
+        elements: r3,
+    });
+    let sealed = seal_message(msg, &to(&a, &b.public()), Envelope::Plain);
+    *mem.session.borrow_mut() = Some(session(&a.public(), r2_hash, Step::AwaitRound3(resp.unwrap())));
+    let got = read(&b, &mem, sealed.to_vec(), Expect::Answer).unwrap();
+    let Message::Round3(r3) = got.message else {
+        panic!("not round 3")
+    };
+    assert_eq!(r3.elements.doubled, doubled);
+    assert_eq!(r3.answers, r2_hash);
+}
+
+fn published(a: &Identity, key: &CatalogKey) -> (Vec<u8>, [u8; 32]) {
+    let cat = proto::publish(key, &entries(), None, Exec::Serial, &NoProgress, &mut OsRng).unwrap();
+    let catalog = Catalog::published(KindSetting::Auto, key.key_id().to_vec(), cat);
+    let sealed = seal_message(Message::Catalog(catalog), &to(a, &a.public()), Envelope::Plain);
+    (sealed.to_vec(), sealed.hash)
+}
+
+fn current(key: &CatalogKey, catalog: [u8; 32]) -> KeyState {
+    let cur = CurrentKey {
+        sk: key.to_bytes().to_vec(),
+        key_id: key.key_id().to_vec(),
+        catalog: catalog.to_vec(),
+        kind: "auto".into(),
+        entries: 3,
+        published: NOW,
+    };
+    KeyState {
+        version: 1,
+        current: Some(cur),
+        retired: Vec::new(),
+    }
+}
+
+/// A client's open query against catalog `cat_hash`, sent as `q_hash`.
+fn query_state(
+    publisher: &PublicIdentity,
+    cat_hash: [u8; 32],
+    key_id: Vec<u8>,
+    q_hash: [u8; 32],
+    client: Client,
+) -> QueryState {
+    QueryState {
+        version: 1,
+        id: SESSION.to_vec(),
+        publisher: publisher.line(),
+        kind: "auto".into(),
+        catalog_path: String::new(),
+        catalog_hash: cat_hash.to_vec(),
+        key_id,
+        sent_hash: q_hash.to_vec(),
+        entries: SecretList::from_entries(&mut entries()),
+        client,
+    }
+}
+
+#[test]
+fn catalog_messages_round_trip_through_bytes() {
+    let (a, b) = (alice(), bob());
+    let key = CatalogKey::generate(&mut OsRng);
+    let (cat_bytes, cat_hash) = published(&a, &key);
+    let got = read(
+        &b,
+        &NoState,
+        cat_bytes.clone(),
+        Expect::Catalog { publisher: &a.public() },
+    )
+    .unwrap();
+    let Message::Catalog(cat) = got.message else {
+        panic!("not a catalog")
+    };
+    assert_eq!((cat.len(), cat.key_id.as_slice()), (3, &key.key_id()[..]));
+
+    let (client, points) = Client::start(&entries(), None, Exec::Serial, &NoProgress, &mut OsRng).unwrap();
+    let q = CatalogQuery {
+        kind: cat.kind,
+        catalog: cat_hash,
+        key_id: cat.key_id.clone(),
+        points: points.clone(),
+    };
+    let sealed = seal_message(Message::CatalogQuery(q), &to(&b, &a.public()), Envelope::Age);
+    let q_hash = sealed.hash;
+    let mem = Mem::default();
+    *mem.keys.borrow_mut() = Some(current(&key, cat_hash));
+    let got = read(&a, &mem, sealed.to_vec(), Expect::Request { peer: &b.public() }).unwrap();
+    let Message::CatalogQuery(q) = got.message else {
+        panic!("not a query")
+    };
+    assert_eq!((q.points, q.catalog), (points.clone(), cat_hash));
+
+    let answer = key.blind_evaluate_all(&points, Exec::Serial, &NoProgress).unwrap();
+    let msg = CatalogAnswer {
+        kind: cat.kind,
+        query: q_hash,
+        key_id: cat.key_id.clone(),
+        points: answer.clone(),
+    };
+    let sealed = seal_message(Message::CatalogAnswer(msg), &to(&a, &b.public()), Envelope::Plain);
+    let state = query_state(&a.public(), cat_hash, key.key_id().to_vec(), q_hash, client);
+    let reader = Reader {
+        me: &b,
+        now: NOW,
+        store: &NoState,
+    };
+    let (_, again) = reader.catalog_of("c", cat_bytes, &state).unwrap();
+    *mem.query.borrow_mut() = Some(state);
+    let got = read(&b, &mem, sealed.to_vec(), Expect::Answer).unwrap();
+    let (Message::CatalogAnswer(ans), Kept::Query(state)) = (got.message, got.kept) else {
+        panic!("not an answer")
+    };
+    assert_eq!(ans.points, answer);
+    let found = state.client.finish(&ans.points, &again.view(), Exec::Serial).unwrap();
+    assert_eq!(found.found.len(), 3);
+}
+
+fn refusal(me: &Identity, store: &dyn Lookup, bytes: Vec<u8>, expect: Expect<'_>) -> String {
+    read(me, store, bytes, expect).err().expect("refused").to_string()
+}
+
+/// A round 1 from Alice to Bob, with the payload altered by `f`.
+fn altered(f: impl FnOnce(&mut Payload)) -> Vec<u8> {
+    let (a, b) = (alice(), bob());
+    let (_, r1) = Initiator::start(&entries(), Mode::Mutual, None, Exec::Serial, &NoProgress, &mut OsRng).unwrap();
+    let msg = Message::Round1(Round1 {
+        kind: KindSetting::Auto,
+        mode: Mode::Mutual,
+        elements: r1,
+    });
+    let mut p = msg.into_payload(&to(&a, &b.public()));
+    f(&mut p);
+    seal(p, &a, &b.public(), Envelope::Plain).to_vec()
+}
+
+#[test]
+fn each_check_refuses_with_its_sentence() {
+    let (a, b) = (alice(), bob());
+    let (pa, pb) = (a.public(), b.public());
+    let from_a = Expect::Request { peer: &pa };
+    let from_b = Expect::Request { peer: &pb };
+    let cases: Vec<(&Identity, Vec<u8>, Expect<'_>, &str)> = vec![
+        (&b, b"junk".to_vec(), from_a, "b: not a valid cosect bundle"),
+        (
+            &a,
+            altered(|_| {}),
+            from_b,
+            "b: this is a bundle you sent yourself (round 1), not one from your peer",
+        ),
+        (&b, altered(|_| {}), from_b, "b: the bundle is from"),
+        (
+            &b,
+            altered(|p| p.to = vec![1; 32]),
+            from_a,
+            "b: the bundle is addressed to fingerprint",
+        ),
+        (&b, altered(|p| p.expires = NOW), from_a, "b: the bundle expired at"),
+        (
+            &b,
+            altered(|p| p.round = 2),
+            from_a,
+            "b: not a valid cosect bundle: this is a round-2 bundle; `respond` answers round 1",
+        ),
+        (
+            &b,
+            altered(|p| p.kind = "x".into()),
+            from_a,
+            "b: not a valid cosect bundle: unknown kind \"x\"",
+        ),
+        (
+            &b,
+            altered(|p| p.trunc = 1),
+            from_a,
+            "b: inconsistent counts: a round-1 bundle carries no answered hash",
+        ),
+        (
+            &b,
+            altered(|p| {
+                p.points.clear();
+                p.n_points = 0
+            }),
+            from_a,
+            "b: inconsistent counts: round 1 holds no elements",
+        ),
+        (
+            &b,
+            altered(|_| {}),
+            Expect::Answer,
+            "b: no open session 07070707 in no state directory",
+        ),
+        (
+            &b,
+            altered(|_| {}),
+            Expect::Catalog { publisher: &pa },
+            "b: not a valid cosect bundle: this is a round-1 bundle of protocol \"psi\", not a catalog",
+        ),
+    ];
+    for (me, bytes, expect, want) in cases {
+        let got = refusal(me, &NoState, bytes, expect);
+        assert!(got.starts_with(want), "{got:?} does not start with {want:?}");
+    }
+}
+
+#[test]
+fn a_known_session_is_not_answered_twice() {
+    let (a, b) = (alice(), bob());
+    let (init, r1, hash) = round1(&a, &b);
+    let mem = Mem::default();
+    *mem.session.borrow_mut() = Some(session(&a.public(), hash, Step::AwaitRound2(init)));
+    let got = refusal(&b, &mem, r1, Expect::Request { peer: &a.public() });
+    assert_eq!(got, "b: session 07070707 was already answered");
+}
+
+#[test]
+fn an_answer_must_name_the_bundle_sent() {
+    let (a, b) = (alice(), bob());
+    let (init, _, _) = round1(&a, &b);
+    let (_, r1, _) = round1(&a, &b);
+    let got = read(&b, &NoState, r1, Expect::Request { peer: &a.public() }).unwrap();
+    let Message::Round1(r1) = got.message else { panic!() };
+    let (r2, _) = answer(&r1.elements);
+    let msg = Message::Round2(Round2 {
+        kind: r1.kind,
+        mode: r1.mode,
+        answers: [9; 32],
+        elements: r2,
+    });
+    let bytes = seal_message(msg, &to(&b, &a.public()), Envelope::Plain).to_vec();
+    let mem = Mem::default();
+    *mem.session.borrow_mut() = Some(session(&b.public(), got.header.hash, Step::AwaitRound2(init)));
+    let got = refusal(&a, &mem, bytes, Expect::Answer);
+    assert!(got.contains("it answers another bundle than the one you sent"), "{got}");
+}
