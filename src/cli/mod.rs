@@ -330,7 +330,7 @@ pub struct DemoArgs {
 /// `--kind` values.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum KindArg {
-    /// Each entry's own kind: named by STIX/MISP, or detected (IP, hash, e-mail, domain, else raw)
+    /// Each entry's own kind: named by STIX/MISP, or detected (IP, hash, URL, e-mail, domain, else raw)
     Auto,
     /// Exact bytes of the line
     Raw,

@@ -210,12 +210,7 @@ pub fn report_entries(ctx: &Ctx, name: &str, entries: &Entries, kind: KindSettin
         };
         ctx.warn(format!("{name}: skipped {total}: {}{more}", why.join(", ")));
         if verbose {
-            for s in &entries.skipped {
-                ctx.say(format!("  {}: {}: {}", s.at, s.category, s.detail));
-            }
-            if (entries.skipped.len() as u64) < total {
-                ctx.say(format!("  ... and {} more", total - entries.skipped.len() as u64));
-            }
+            list_details(ctx, &entries.skipped, total);
         }
     }
     report_near_misses(ctx, name, entries, verbose);
@@ -243,11 +238,16 @@ fn report_near_misses(ctx: &Ctx, name: &str, entries: &Entries, verbose: bool) {
         ctx.say("        --verbose lists them with their line; fix them, or leave them to be compared as written");
         return;
     }
-    for s in &entries.near_misses {
+    list_details(ctx, &entries.near_misses, total);
+}
+
+/// `  WHERE: CATEGORY: DETAIL` for each kept entry, then how many more.
+fn list_details(ctx: &Ctx, details: &[input::Skipped], total: u64) {
+    for s in details {
         ctx.say(format!("  {}: {}: {}", s.at, s.category, s.detail));
     }
-    if (entries.near_misses.len() as u64) < total {
-        ctx.say(format!("  ... and {} more", total - entries.near_misses.len() as u64));
+    if (details.len() as u64) < total {
+        ctx.say(format!("  ... and {} more", total - details.len() as u64));
     }
 }
 

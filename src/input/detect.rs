@@ -122,12 +122,13 @@ pub fn as_ip(entry: &str) -> Option<(Kind, String, Option<&'static str>)> {
 
 /// The near-miss a `raw` entry looks like, if any: cheap checks on bytes.
 fn near_miss(entry: &str) -> Option<&'static str> {
-    let lower = |n: usize| entry.get(..n).map(str::to_ascii_lowercase);
-    if ["http:", "https:", "ftp:"]
-        .iter()
-        .any(|p| lower(p.len()).as_deref() == Some(p))
-        || entry.contains("://")
-    {
+    let starts = |p: &str| {
+        entry
+            .as_bytes()
+            .get(..p.len())
+            .is_some_and(|b| b.eq_ignore_ascii_case(p.as_bytes()))
+    };
+    if ["http:", "https:", "ftp:"].into_iter().any(starts) || entry.contains("://") {
         return Some(NEAR_URL);
     }
     if let Some((addr, prefix)) = entry.split_once('/') {
@@ -152,14 +153,14 @@ fn near_miss(entry: &str) -> Option<&'static str> {
 
 /// Four dotted decimal octets up to 255, one written with a leading zero.
 fn leading_zeros(s: &str) -> bool {
-    let parts: Vec<&str> = s.split('.').collect();
-    parts.len() == 4
-        && parts.iter().all(|p| {
+    let parts = || s.split('.');
+    parts().count() == 4
+        && parts().all(|p| {
             (1..=3).contains(&p.len())
                 && p.bytes().all(|b| b.is_ascii_digit())
                 && p.parse::<u16>().is_ok_and(|n| n <= 255)
         })
-        && parts.iter().any(|p| p.len() > 1 && p.starts_with('0'))
+        && parts().any(|p| p.len() > 1 && p.starts_with('0'))
 }
 
 /// No white space, `@` or `/`; two labels or more; the last one letters
@@ -170,7 +171,8 @@ fn looks_like_domain(s: &str) -> bool {
         return false;
     };
     let tld_like = (2..=63).contains(&tld.len())
-        && (tld.bytes().all(|b| b.is_ascii_alphabetic()) || tld.to_ascii_lowercase().starts_with("xn--"));
+        && (tld.bytes().all(|b| b.is_ascii_alphabetic())
+            || tld.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("xn--")));
     tld_like && !s.contains(|c: char| c.is_whitespace() || c == '@' || c == '/')
 }
 

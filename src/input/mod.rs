@@ -290,25 +290,11 @@ impl Entries {
     }
 
     fn near_miss(&mut self, at: impl FnOnce() -> String, category: &'static str, detail: &str) {
-        *self.near_miss_counts.entry(category).or_default() += 1;
-        if self.near_misses.len() < MAX_SKIP_DETAILS {
-            self.near_misses.push(Skipped {
-                at: at(),
-                category,
-                detail: shown(detail),
-            });
-        }
+        tally(&mut self.near_miss_counts, &mut self.near_misses, at, category, detail);
     }
 
     fn skip(&mut self, at: impl FnOnce() -> String, category: &'static str, detail: &str) {
-        *self.skip_counts.entry(category).or_default() += 1;
-        if self.skipped.len() < MAX_SKIP_DETAILS {
-            self.skipped.push(Skipped {
-                at: at(),
-                category,
-                detail: shown(detail),
-            });
-        }
+        tally(&mut self.skip_counts, &mut self.skipped, at, category, detail);
     }
 
     /// Build from (kind, canonical) pairs directly, for tests and the library.
@@ -323,6 +309,25 @@ impl Entries {
             }
         }
         e
+    }
+}
+
+/// Count one entry under `category`, and keep where it is and what it is
+/// for `--verbose` (the first `MAX_SKIP_DETAILS`).
+fn tally(
+    counts: &mut BTreeMap<&'static str, u64>,
+    details: &mut Vec<Skipped>,
+    at: impl FnOnce() -> String,
+    category: &'static str,
+    detail: &str,
+) {
+    *counts.entry(category).or_default() += 1;
+    if details.len() < MAX_SKIP_DETAILS {
+        details.push(Skipped {
+            at: at(),
+            category,
+            detail: shown(detail),
+        });
     }
 }
 
