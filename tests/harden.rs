@@ -6,6 +6,8 @@ mod common;
 use std::process::{Child, Command, Stdio};
 
 use common::*;
+use cosect::bundle::{seal, Envelope, Opened, Payload};
+use cosect::identity::Identity;
 
 /// `init` as `a` for `b`, waiting for its list on standard input, once its
 /// interrupt handler is installed (Linux lists caught signals in /proc:
@@ -185,5 +187,59 @@ fn catalog_labels_are_escaped_and_never_formulas() {
     );
     for bad in ['\u{202e}', '\u{200b}'] {
         assert!(!csv.stdout.contains(bad), "{bad:?} printed raw");
+    }
+}
+
+/// A bundle `bundle` (readable by `reader`) with its payload changed by `f`,
+/// signed by `signer` and addressed to `to`, plain.
+fn reseal(env: &Env, bundle: &str, reader: &str, signer: &str, to: &str, f: impl FnOnce(&mut Payload)) -> Vec<u8> {
+    let id = |who: &str| Identity::parse(&env.read(&format!("{who}.id"))).unwrap();
+    let opened = Opened::open(env.bytes(bundle), Some(&id(reader))).unwrap();
+    let mut p = opened.payload.clone();
+    f(&mut p);
+    seal(p, &id(signer), &id(to).public(), Envelope::Plain).to_vec()
+}
+
+/// Round 1 and round 2 with a repeated element are refused in every mode:
+/// a repeat would let its sender read the shared entries off the result.
+#[test]
+fn repeated_elements_are_refused_in_every_mode() {
+    for mode in ["mutual", "one-sided", "cardinality"] {
+        let (env, a, b) = two_lists("a\nb\nc\nd\n", "c\nd\ne\n");
+        ok(init(&env, &a, &b, "alice.txt", &["--mode", mode], "r1"), "init");
+        env.write(
+            "bad1",
+            reseal(&env, "r1", "bob", "alice", "bob", |p| {
+                let first = p.points[..32].to_vec();
+                p.points[96..128].copy_from_slice(&first);
+            }),
+        );
+        let e = respond_refused(
+            &env,
+            &b,
+            &a,
+            "bad1",
+            "bob.txt",
+            &[],
+            "round 1: element 3 repeats element 0",
+        );
+        has(&e, "hint: ");
+        ok(respond(&env, &b, &a, "r1", "bob.txt", &[], "r2"), "respond");
+        env.write(
+            "bad2",
+            reseal(&env, "r2", "alice", "bob", "alice", |p| {
+                let second = p.points[32..64].to_vec();
+                p.points[64..96].copy_from_slice(&second);
+            }),
+        );
+        let args: &[&str] = match mode {
+            "one-sided" => &["-o", "out"],
+            _ => &["--reply", "r3", "-o", "out"],
+        };
+        let e = err(finish(&env, &a, "bad2", args), "finish");
+        has(&e, "round 2: element 2 repeats element 1");
+        env.assert_absent("r3");
+        env.assert_absent("out");
+        ok(finish(&env, &a, "r2", args), "finish");
     }
 }

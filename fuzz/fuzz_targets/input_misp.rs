@@ -1,0 +1,22 @@
+//! The JSON reader as MISP exports (events, attributes, objects): never panics; the entries it returns are
+//! unique. The first byte picks the kind setting and --skip-invalid; the
+//! format is fixed, then detected.
+#![no_main]
+
+use cosect::input::{read_entries, InputFormat, Kind, KindSetting, ReadOptions};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&sel, data)) = data.split_first() else { return };
+    let kind = match sel % 6 {
+        0 => KindSetting::Auto,
+        k => KindSetting::Fixed(Kind::ALL[k as usize - 1]),
+    };
+    for format in [Some(InputFormat::Misp), None] {
+        let opts = ReadOptions { format, column: None, kind, skip_invalid: sel & 0x80 != 0 };
+        if let Ok(e) = read_entries(data, &opts) {
+            let unique: std::collections::HashSet<_> = (0..e.len()).map(|i| e.get(i)).collect();
+            assert_eq!(unique.len(), e.len(), "duplicate entry kept");
+        }
+    }
+});
