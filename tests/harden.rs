@@ -243,3 +243,67 @@ fn repeated_elements_are_refused_in_every_mode() {
         ok(finish(&env, &a, "r2", args), "finish");
     }
 }
+
+/// `expires < created` is the signer's word: checked after the signature
+/// (a bundle with a bad signature is refused for its signature), and then
+/// refused naming both times.
+#[test]
+fn expires_before_created_is_checked_after_the_signature() {
+    let (env, a, b) = round1("a\nb\n", "b\nc\n");
+    let odd = reseal(&env, "r1", "bob", "alice", "bob", |p| p.expires = p.created - 1);
+    env.write("odd", &odd);
+    let e = respond_refused(&env, &b, &a, "odd", "bob.txt", &[], "before it was created");
+    has(&e, "it expires (");
+    let mut forged = odd;
+    *forged.last_mut().unwrap() ^= 1; // in the signature
+    env.write("forged", &forged);
+    let e = respond_refused(&env, &b, &a, "forged", "bob.txt", &[], "signature does not verify");
+    assert!(!e.contains("before it was created"), "{e}");
+}
+
+/// A publisher and a client, `srv` and `carol`, state in `st-<who>`.
+fn catalog_world() -> Env {
+    Env::with_keys(&[("srv", "srv"), ("carol", "carol")])
+}
+
+fn as_party(env: &Env, who: &str, line: &str) -> Run {
+    env.ok(&argv(&format!("{line} -i {who}.id --state-dir st-{who}")))
+}
+
+/// `entry<TAB>` (or TAB and blanks) is no label; a second TAB is an error.
+#[test]
+fn an_empty_label_is_no_label_and_a_second_tab_is_refused() {
+    let env = catalog_world();
+    env.write("l.txt", "a.example\t\nb.example\t   \nc.example\tthird\n");
+    as_party(&env, "srv", "publish --input l.txt --kind domain --labels -o cat");
+    let j = json(env.ok(&["inspect", "cat", "--json"]).stdout);
+    assert_eq!(j["catalog"]["labels"], 1, "{j}");
+    env.write("bad.txt", "a.example\tone\t\n");
+    let e = env.fails(
+        &argv("publish -i srv.id --state-dir st-srv --input bad.txt --labels -o cat2"),
+        1,
+    );
+    has(&e, "bad.txt: line 1: the line has a second TAB");
+    env.assert_absent("cat2");
+}
+
+/// A query that names the current catalog but another key id is refused
+/// naming the catalog once and the key id it carries.
+#[test]
+fn a_query_with_the_current_catalog_but_another_key_names_both() {
+    let env = catalog_world();
+    env.write("l.txt", "a.example\n");
+    as_party(&env, "srv", "publish --input l.txt --kind domain -o cat");
+    as_party(&env, "carol", "init --catalog cat --peer srv.pub --input l.txt -o q");
+    let odd = reseal(&env, "q", "srv", "carol", "srv", |p| {
+        p.catalog.as_mut().unwrap().key_id = vec![0xab; 32];
+    });
+    env.write("odd", &odd);
+    let e = env.fails(
+        &argv("respond odd -i srv.id --state-dir st-srv --peer carol.pub -o ans"),
+        1,
+    );
+    has(&e, "names your current catalog");
+    has(&e, "another catalog key id (abababababababab)");
+    env.assert_absent("ans");
+}

@@ -189,8 +189,16 @@ impl Opened {
         Ok(())
     }
 
-    /// Not expired at `now` (Unix seconds).
+    /// Not expired at `now` (Unix seconds), and not expiring before it was
+    /// created. Run after the signature: both times are the signer's word.
     pub fn check_time(&self, now: u64) -> Result<(), BundleError> {
+        if self.payload.expires < self.payload.created {
+            return Err(BundleError::Structure(format!(
+                "it expires ({}) before it was created ({})",
+                format_time(self.payload.expires),
+                format_time(self.payload.created)
+            )));
+        }
         if now >= self.payload.expires {
             return Err(BundleError::Expired {
                 created: format_time(self.payload.created),

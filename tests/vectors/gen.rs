@@ -337,7 +337,7 @@ pub fn cases() -> Vec<Case> {
         fails("payload-trunc-33", Open, "trunc is larger than 32", "trunc 33", |b| b.r1_with(|p| { p.trunc = 33; p.n_doubled = 1; p.doubled = vec![0; 33] })),
         fails("payload-doubled-mismatch", Open, "n_doubled says 2 elements of 6 bytes but doubled holds 6 bytes", "n_doubled 2, one element", |b| b.r1_with(|p| { p.trunc = 6; p.n_doubled = 2; p.doubled = vec![0; 6] })),
         fails("payload-trunc-zero", Open, "trunc is 0 but doubled", "n_doubled 1 with trunc 0", |b| b.r1_with(|p| p.n_doubled = 1)),
-        fails("payload-expires-first", Open, "expires before it was created", "expires < created", |b| b.r1_with(|p| p.expires = CREATED - 1)),
+        fails("payload-expires-first", Time, "before it was created (2026-01-01T00:00:00Z)", "expires < created (checked after the signature)", |b| b.r1_with(|p| p.expires = CREATED - 1)),
         fails("payload-sender-garbage", Open, BAD_SENDER, "sender line not a public identity", |b| b.r1_with(|p| p.sender = "hello".into())),
         fails("payload-sender-escape", Open, BAD_SENDER, "sender name with a terminal escape", |b| b.r1_with(|p| p.sender = b.alice_named("Alice\u{1b}[2J"))),
         fails("payload-sender-bidi", Open, BAD_SENDER, "sender name with a right-to-left override", |b| b.r1_with(|p| p.sender = b.alice_named("Alice\u{202e}gpj"))),
