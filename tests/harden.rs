@@ -13,20 +13,7 @@ use cosect::identity::Identity;
 /// interrupt handler is installed (Linux lists caught signals in /proc:
 /// bit 14 of SigCgt is SIGTERM). `shell` runs it through `sh -c` first.
 fn waiting_init(env: &Env, a: &Party, b: &Party, shell: Option<&str>, stderr: Stdio) -> Child {
-    let args = [
-        "init",
-        "-i",
-        &a.id,
-        "--peer",
-        &b.public,
-        "--state-dir",
-        &a.state,
-        "--input",
-        "-",
-        "-o",
-        "r1",
-    ];
-    let mut cmd = env.command(&args);
+    let mut cmd = init_command(env, a, b, "-", &[], "r1");
     if let Some(script) = shell {
         let mut sh = Command::new("sh");
         sh.arg("-c")
@@ -116,11 +103,7 @@ fn a_running_command_cannot_dump_core() {
     let status = wait_a_while(&mut child).expect("SIGQUIT ends cosect");
     use std::os::unix::process::ExitStatusExt;
     assert!(!status.core_dumped(), "cosect dumped core");
-    let cores: Vec<_> = std::fs::read_dir(env.root())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with("core"))
-        .collect();
+    let cores = env.names_starting("core");
     assert!(cores.is_empty(), "core files: {cores:?}");
 }
 
