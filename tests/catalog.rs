@@ -248,6 +248,21 @@ fn labels_from_a_csv_column() {
     assert!(!w.path("x.cbor").exists());
 }
 
+/// `catalogs --json` of the publisher: (id, entries, queries answered).
+fn catalog_rows(w: &World) -> Vec<(String, u64, u64)> {
+    let out = w.as_party("srv", &["catalogs"], &["--json"]);
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let row = |c: &serde_json::Value| {
+        let n = |k: &str| c[k].as_u64().unwrap();
+        (
+            c["id"].as_str().unwrap().to_owned(),
+            n("entries"),
+            n("queries_answered"),
+        )
+    };
+    list.as_array().unwrap().iter().map(row).collect()
+}
+
 /// Two live catalogs answer the queries made against each; `catalogs`
 /// lists both under the one id stderr and `inspect` show, counts the
 /// queries each answered, and `catalogs retire` retires one by that id.
@@ -274,20 +289,7 @@ fn two_live_catalogs_answer_their_own_queries() {
     assert_eq!(w.finish("carol", "a1.cbor", &[]), "beta\n");
     assert_eq!(w.finish("carol", "a2.cbor", &[]), "gamma\n");
 
-    let list: serde_json::Value =
-        serde_json::from_slice(&w.as_party("srv", &["catalogs"], &["--json"]).stdout).unwrap();
-    let rows: Vec<(String, u64, u64)> = list
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| {
-            (
-                c["id"].as_str().unwrap().to_owned(),
-                c["entries"].as_u64().unwrap(),
-                c["queries_answered"].as_u64().unwrap(),
-            )
-        })
-        .collect();
+    let rows = catalog_rows(&w);
     assert_eq!(rows, vec![(id1.clone(), 2, 1), (id2.clone(), 2, 1)]);
     let text = stdout(&w.as_party("srv", &["catalogs"], &[]));
     has(&text, &id1);

@@ -837,11 +837,7 @@ fn an_interrupt_exits_130_and_leaves_nothing() {
         }
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
-    let kill = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(kill.success());
+    common::signal(child.id(), "INT");
     let out = child.wait_with_output().unwrap();
     drop(stdin);
     assert_eq!(out.status.code(), Some(130));

@@ -5,7 +5,7 @@
 
 mod common;
 
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use common::*;
@@ -122,11 +122,7 @@ fn interrupted_at_commit(env: &Env, args: &[&str]) -> (i32, String) {
         );
         std::thread::sleep(Duration::from_millis(20));
     }
-    let killed = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
+    signal(child.id(), "TERM");
     let out = child.wait_with_output().unwrap();
     (
         out.status.code().unwrap_or(-1),
@@ -155,48 +151,42 @@ fn snapshot(dir: &std::path::Path) -> Vec<(String, u64)> {
     out
 }
 
+/// `rest` as `who`, interrupted at its commit point: exit 130, `who`'s
+/// state as before, none of `outs` written; then the same command again
+/// succeeds as if the first never ran.
+fn interrupt_then_retry(env: &Env, who: &Party, rest: &[&str], outs: &[&str]) {
+    let before = snapshot(&env.path(&who.state));
+    let argv = [rest, &["-i", &who.id, "--state-dir", &who.state]].concat();
+    let (code, stderr) = interrupted_at_commit(env, &argv);
+    assert_eq!(code, 130, "{rest:?}: {stderr}");
+    assert_eq!(snapshot(&env.path(&who.state)), before, "{rest:?} changed the state");
+    for o in outs {
+        env.assert_absent(o);
+    }
+    env.ok(&argv);
+}
+
 #[test]
-fn an_interrupt_at_the_commit_point_leaves_the_state_before_the_command() {
+fn an_interrupted_exchange_leaves_the_state_before_each_command() {
     let (env, a, b) = two_lists("x\ny\n", "y\nz\n");
-    let args = |who: &Party, rest: &[&str]| -> Vec<String> {
-        let mut v: Vec<String> = rest.iter().map(|s| s.to_string()).collect();
-        v.extend(["-i", &who.id, "--state-dir", &who.state].map(String::from));
-        v
-    };
-    let check = |who: &Party, rest: &[&str], out: &[&str]| {
-        let before = snapshot(&env.path(&who.state));
-        let argv = args(who, rest);
-        let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
-        let (code, stderr) = interrupted_at_commit(&env, &argv);
-        assert_eq!(code, 130, "{rest:?}: {stderr}");
-        assert_eq!(snapshot(&env.path(&who.state)), before, "{rest:?} changed the state");
-        for o in out {
-            env.assert_absent(o);
-        }
-        // The retry runs as if the first attempt never happened.
-        env.ok(&argv);
-    };
-    check(
+    interrupt_then_retry(
+        &env,
         &a,
         &["init", "--peer", &b.public, "--input", "alice.txt", "-o", "r1"],
         &["r1"],
     );
-    check(
-        &b,
-        &["respond", "r1", "--peer", &a.public, "--input", "bob.txt", "-o", "r2"],
-        &["r2"],
-    );
-    check(
-        &a,
-        &["finish", "r2", "--reply", "r3", "-o", "shared.txt"],
-        &["r3", "shared.txt"],
-    );
-    check(&b, &["finish", "r3", "-o", "shared-b.txt"], &["shared-b.txt"]);
+    let respond = ["respond", "r1", "--peer", &a.public, "--input", "bob.txt", "-o", "r2"];
+    interrupt_then_retry(&env, &b, &respond, &["r2"]);
+    let finish = ["finish", "r2", "--reply", "r3", "-o", "shared.txt"];
+    interrupt_then_retry(&env, &a, &finish, &["r3", "shared.txt"]);
+    interrupt_then_retry(&env, &b, &["finish", "r3", "-o", "shared-b.txt"], &["shared-b.txt"]);
     assert_eq!(env.read("shared-b.txt"), "y\n");
     assert!(sessions(&env, &a).is_empty() && sessions(&env, &b).is_empty());
+}
 
-    // publish: the live catalog and its key survive; a query against it is
-    // still answered after the interrupted publish.
+#[test]
+fn an_interrupted_publish_keeps_the_live_catalog() {
+    let (env, a, b) = two_lists("x\ny\n", "y\nz\n");
     env.ok(&[
         "publish",
         "-i",
@@ -220,7 +210,8 @@ fn an_interrupt_at_the_commit_point_leaves_the_state_before_the_command() {
         &a.public,
     ];
     env.ok(&[&q[..], &["--input", "bob.txt", "-o", "q1"]].concat());
-    check(&a, &["publish", "--input", "alice.txt", "-o", "cat2"], &["cat2"]);
+    interrupt_then_retry(&env, &a, &["publish", "--input", "alice.txt", "-o", "cat2"], &["cat2"]);
+    // The catalog the query was made against still answers it.
     env.ok(&[
         "respond",
         "q1",

@@ -301,17 +301,25 @@ pub struct PublishArgs {
     pub replace: Option<String>,
 }
 
+/// The identity and state directory of `sessions` and `catalogs`, given
+/// before or after their action (`cosect sessions cancel ID -i FILE`).
 #[derive(Args, Debug, Clone)]
-pub struct SessionsArgs {
+pub struct StoreArgs {
     /// Your identity file [default: identity.txt in the cosect config directory]
     #[arg(short, long, value_name = "FILE", global = true)]
     pub identity: Option<PathBuf>,
     /// Directory of secret per-session state [default: $XDG_STATE_HOME/cosect]
     #[arg(long, value_name = "DIR", global = true)]
     pub state_dir: Option<PathBuf>,
-    /// Print JSON: one object per session or query
+    /// Print JSON: one object per listed session, query or catalog
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct SessionsArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
     #[command(subcommand)]
     pub action: Option<SessionsAction>,
 }
@@ -328,15 +336,8 @@ pub enum SessionsAction {
 
 #[derive(Args, Debug, Clone)]
 pub struct CatalogsArgs {
-    /// Your identity file [default: identity.txt in the cosect config directory]
-    #[arg(short, long, value_name = "FILE", global = true)]
-    pub identity: Option<PathBuf>,
-    /// Directory of secret per-session state [default: $XDG_STATE_HOME/cosect]
-    #[arg(long, value_name = "DIR", global = true)]
-    pub state_dir: Option<PathBuf>,
-    /// Print JSON: one object per live catalog
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub store: StoreArgs,
     #[command(subcommand)]
     pub action: Option<CatalogsAction>,
 }

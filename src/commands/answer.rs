@@ -52,9 +52,13 @@ pub fn respond(args: &RespondArgs, ctx: &Ctx, out: &Out, h: &Header, q: CatalogQ
     if let Some(live) = keys.live.iter_mut().find(|k| k.catalog == cur.catalog) {
         live.answered += 1;
     }
-    let mut tx = out.store.begin(out.me);
-    tx.keep(Keep::Keys(&keys))?;
-    commit_bundle(tx, out.dest, &sealed, args.out.wrap.force)?;
+    send_keeping(
+        out.store,
+        out.me,
+        vec![Keep::Keys(&keys)],
+        (out.dest, &sealed),
+        args.out.wrap.force,
+    )?;
     ctx.say(sent_line(
         "answer to catalog query",
         &h.session,

@@ -8,8 +8,8 @@ use crate::engine::catalog_name;
 use crate::store::{Keep, LiveKey};
 
 pub fn catalogs(args: &CatalogsArgs, ctx: &Ctx) -> Result<()> {
-    let me = load_identity(&args.identity)?;
-    let store = open_store(&args.state_dir, &me, ctx)?;
+    let me = load_identity(&args.store.identity)?;
+    let store = open_store(&args.store.state_dir, &me, ctx)?;
     let mut keys = store.load_keys(&me)?;
     if let Some(CatalogsAction::Retire { catalog }) = &args.action {
         let i = keys.find(catalog).ok_or_else(|| {
@@ -29,7 +29,7 @@ pub fn catalogs(args: &CatalogsArgs, ctx: &Ctx) -> Result<()> {
         ));
         return Ok(());
     }
-    if args.json {
+    if args.store.json {
         let all: Vec<serde_json::Value> = keys.live.iter().map(json).collect();
         return print_stdout(&format!(
             "{}\n",

@@ -57,9 +57,7 @@ pub fn init(args: &InitArgs, ctx: &Ctx) -> Result<()> {
         step,
         times,
     );
-    let mut tx = store.begin(&me);
-    tx.keep(Keep::Session(&state))?;
-    commit_bundle(tx, &dest, &sealed, force)?;
+    send_keeping(&store, &me, vec![Keep::Session(&state)], (&dest, &sealed), force)?;
     ctx.say(sent_line("round 1 of session", &to.session, "for", &peer, &dest));
     ctx.say(format!(
         "        {}, {n_points} elements sent, mode {mode}, {}, expires {}",

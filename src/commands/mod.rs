@@ -278,14 +278,21 @@ pub fn write_bundle(dest: &fsio::Dest, sealed: &crate::bundle::Sealed, force: bo
     fsio::write_atomic_with(dest, force, false, |w| sealed.write_to(w))
 }
 
-/// Write a sealed bundle as the commit point of `tx`: the state it kept
-/// and the bundle are both written, or neither (on error or interrupt).
-pub fn commit_bundle(
-    tx: crate::store::Tx,
-    dest: &fsio::Dest,
-    sealed: &crate::bundle::Sealed,
+/// Keep `keeps` and write the sealed bundle they belong to, in one
+/// transaction whose commit point is the bundle's rename: the state and
+/// the bundle are both written, or neither (on an error or an interrupt).
+pub fn send_keeping(
+    store: &Store,
+    me: &Identity,
+    keeps: Vec<crate::store::Keep>,
+    sent: (&fsio::Dest, &crate::bundle::Sealed),
     force: bool,
 ) -> Result<()> {
+    let mut tx = store.begin(me);
+    for k in keeps {
+        tx.keep(k)?;
+    }
+    let (dest, sealed) = sent;
     tx.commit_write(dest, force, |w| sealed.write_to(w))
 }
 

@@ -176,6 +176,32 @@ fn to_replace(keys: &crate::store::KeyState, id: Option<&str>) -> Result<Option<
     })
 }
 
+/// Add the new catalog's key to the live ones, and retire the one
+/// `--replace` named; `facts` are its kind, entries, labels, created and
+/// expires.
+fn keep_catalog(
+    keys: &mut crate::store::KeyState,
+    key: &CatalogKey,
+    hash: &[u8; 32],
+    facts: (KindSetting, u64, u64, u64, u64),
+    replace: Option<usize>,
+) -> Option<crate::store::Retired> {
+    let (kind, entries, labels, created, expires) = facts;
+    keys.add(LiveKey {
+        sk: key.to_bytes().to_vec(),
+        key_id: key.key_id().to_vec(),
+        catalog: hash.to_vec(),
+        kind: kind.name().into(),
+        entries,
+        labels,
+        published: created,
+        expires,
+        answered: 0,
+    });
+    let why = format!("replaced by catalog {}", catalog_name(hash));
+    replace.map(|i| keys.retire(i, created, why))
+}
+
 pub fn publish(args: &PublishArgs, ctx: &Ctx) -> Result<()> {
     // Auto unless --kind says otherwise, as for `init`.
     let kind = args.kind.map_or(KindSetting::Auto, KindSetting::from);
@@ -213,22 +239,9 @@ pub fn publish(args: &PublishArgs, ctx: &Ctx) -> Result<()> {
     let sealed = engine::seal_message(Message::Catalog(catalog), &to, Envelope::Plain);
     // Key state first, then the catalog, in one transaction: on an error
     // or an interrupt the previous key state is put back.
-    keys.add(LiveKey {
-        sk: key.to_bytes().to_vec(),
-        key_id: key.key_id().to_vec(),
-        catalog: sealed.hash.to_vec(),
-        kind: kind.name().into(),
-        entries: entries.len() as u64,
-        labels: n_labels,
-        published: to.created,
-        expires: to.expires,
-        answered: 0,
-    });
-    let why = format!("replaced by catalog {}", catalog_name(&sealed.hash));
-    let retired = replace.map(|i| keys.retire(i, to.created, why));
-    let mut tx = store.begin(&me);
-    tx.keep(Keep::Keys(&keys))?;
-    commit_bundle(tx, &dest, &sealed, args.force)?;
+    let facts = (kind, entries.len() as u64, n_labels, to.created, to.expires);
+    let retired = keep_catalog(&mut keys, &key, &sealed.hash, facts, replace);
+    send_keeping(&store, &me, vec![Keep::Keys(&keys)], (&dest, &sealed), args.force)?;
     ctx.say(format!(
         "cosect: catalog {} written to {}: {}",
         catalog_name(&sealed.hash),

@@ -68,13 +68,16 @@ pub fn init(args: &InitArgs, catalog_path: &Path, ctx: &Ctx) -> Result<()> {
         sent_hash: sealed.hash.to_vec(),
         entries: SecretList::from_entries(&mut entries),
         client,
-        created: 0,
-        expires: 0,
-    }
-    .lasting(to.created, to.expires);
-    let mut tx = store.begin(&me);
-    tx.keep(Keep::Query(&state))?;
-    commit_bundle(tx, &dest, &sealed, args.out.wrap.force)?;
+        created: to.created,
+        expires: crate::store::keep_until(to.created, to.expires, false),
+    };
+    send_keeping(
+        &store,
+        &me,
+        vec![Keep::Query(&state)],
+        (&dest, &sealed),
+        args.out.wrap.force,
+    )?;
     ctx.say(sent_line("catalog query", &to.session, "for", &publisher, &dest));
     ctx.say(format!(
         "        {}, {n_points} blinded elements, against catalog {} ({} entries), {}, expires {}",

@@ -113,16 +113,20 @@ fn answer_round1(args: &RespondArgs, ctx: &Ctx, out: &Out, h: &Header, r1: Round
             (to.created, to.expires),
         )
     });
-    let mut tx = out.store.begin(out.me);
-    tx.keep(Keep::Answered(Answered {
+    // Remembered as answered until round 1 expires, one-sided too.
+    let answered = Answered {
         id: h.session.to_vec(),
         at: to.created,
         until: h.expires,
-    }))?;
-    if let Some(s) = &state {
-        tx.keep(Keep::Session(s))?;
-    }
-    commit_bundle(tx, out.dest, &sealed, args.out.wrap.force)?;
+    };
+    let keeps = std::iter::once(Keep::Answered(answered)).chain(state.as_ref().map(Keep::Session));
+    send_keeping(
+        out.store,
+        out.me,
+        keeps.collect(),
+        (out.dest, &sealed),
+        args.out.wrap.force,
+    )?;
     ctx.say(sent_line("round 2 of session", &h.session, "for", out.peer, out.dest));
     ctx.say(format!(
         "        peer sent {peer_n} elements; you: {}, {n_points} elements sent, mode {mode}, {}, expires {}",

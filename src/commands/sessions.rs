@@ -7,8 +7,8 @@ use crate::cli::{SessionsAction, SessionsArgs};
 use crate::store::{hex, Info, Listed};
 
 pub fn sessions(args: &SessionsArgs, ctx: &Ctx) -> Result<()> {
-    let me = load_identity(&args.identity)?;
-    let store = open_store(&args.state_dir, &me, ctx)?;
+    let me = load_identity(&args.store.identity)?;
+    let store = open_store(&args.store.state_dir, &me, ctx)?;
     if let Some(SessionsAction::Cancel { session }) = &args.action {
         let info = store.cancel(session, &me)?;
         ctx.say(format!(
@@ -20,7 +20,7 @@ pub fn sessions(args: &SessionsArgs, ctx: &Ctx) -> Result<()> {
         return Ok(());
     }
     let listed = store.list(&me)?;
-    if args.json {
+    if args.store.json {
         let all: Vec<serde_json::Value> = listed.iter().map(json).collect();
         return print_stdout(&format!(
             "{}\n",

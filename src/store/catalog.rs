@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroize;
 
-use super::{hex, keep_until, load_sealed, load_with_info, Info, SecretList, Store};
+use super::{hex, load_sealed, load_with_info, Info, SecretList, Store};
 use crate::error::{Error, Result};
 use crate::identity::Identity;
 use crate::protocol::catalog::Client;
@@ -149,13 +149,6 @@ pub struct QueryState {
 }
 
 impl QueryState {
-    /// The query's (created, expires) as sent: the state's expiry.
-    pub fn lasting(mut self, created: u64, expires: u64) -> Self {
-        self.created = created;
-        self.expires = keep_until(created, expires, false);
-        self
-    }
-
     /// What `cosect sessions` shows of it.
     pub fn info(&self) -> Info {
         Info {
