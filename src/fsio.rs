@@ -89,14 +89,25 @@ pub fn check_dest(dest: &Dest, force: bool, binary: bool) -> Result<()> {
 
 /// Work in flight that an interrupt (Ctrl-C, SIGTERM) must undo: the
 /// temporary files being written, and the files already put in place by a
-/// transaction that has not reached its commit point (each with what it
-/// held before, `None` when it did not exist). A stopped command leaves
-/// the files as they were before it, or as they are after it, never a mix.
+/// transaction that has not reached its commit point (each with how to
+/// undo it). A stopped command leaves the files as they were before it,
+/// or as they are after it, never a mix.
 #[derive(Default)]
 struct Flight {
     temps: Vec<PathBuf>,
-    undo: Vec<(u64, PathBuf, Option<Vec<u8>>)>,
+    undo: Vec<(u64, PathBuf, Undo)>,
     next: u64,
+}
+
+/// How an uncommitted change to a file is undone.
+enum Undo {
+    /// The file did not exist: remove it.
+    Remove,
+    /// Its previous content is this other name of it (a hard link, or the
+    /// file itself renamed away): rename it back. Deleted on commit.
+    Backup(PathBuf),
+    /// Its previous content, when no second name could be made.
+    Bytes(Vec<u8>),
 }
 
 static FLIGHT: std::sync::Mutex<Flight> = std::sync::Mutex::new(Flight {
@@ -131,13 +142,25 @@ fn clean_up(f: &mut Flight) {
         let _ = fs::remove_file(p);
     }
     // Latest first, so a file changed twice gets its first content back.
-    for (_, path, before) in f.undo.drain(..).rev() {
-        match before {
-            Some(b) => put_back(&path, &b),
-            None => {
-                let _ = fs::remove_file(&path);
+    for (_, path, undo) in f.undo.drain(..).rev() {
+        let _ = match undo {
+            Undo::Remove => fs::remove_file(&path),
+            Undo::Backup(b) => fs::rename(b, &path),
+            Undo::Bytes(b) => {
+                put_back(&path, &b);
+                Ok(())
             }
-        }
+        };
+    }
+}
+
+/// A fresh name beside `path` for its backup.
+fn backup_name(path: &Path, f: &mut Flight) -> PathBuf {
+    f.next += 1;
+    let name = format!(".cosect-{}-{}.bak", std::process::id(), f.next);
+    match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.join(name),
+        _ => PathBuf::from(name),
     }
 }
 
@@ -193,28 +216,50 @@ impl Pending {
             Dest::Stdout => return write_atomic_with(dest, force, secret, fill),
             Dest::File(p) => p.clone(),
         };
-        let before = fs::read(&path).ok();
+        // The previous content keeps a second name (a hard link, no copy)
+        // until the commit; known to the interrupt handler from now on.
+        let backup = path.exists().then(|| backup_name(&path, &mut flight()));
+        let undo = match &backup {
+            None => Undo::Remove,
+            Some(b) if fs::hard_link(&path, b).is_ok() => Undo::Backup(b.clone()),
+            Some(_) => {
+                Undo::Bytes(fs::read(&path).map_err(|e| io_error(&path.display().to_string(), "cannot read", &e))?)
+            }
+        };
+        let linked = match &undo {
+            Undo::Backup(b) => Some(InFlight::register(b)),
+            _ => None,
+        };
         let ids = &mut self.0;
-        write_renaming(dest, force, secret, fill, |f| {
+        let r = write_renaming(dest, force, secret, fill, |f| {
+            // From now on the backup is undone by renaming it back, not
+            // removed as a temporary file.
+            if let Undo::Backup(b) = &undo {
+                f.temps.retain(|p| p != b);
+            }
             f.next += 1;
             ids.push(f.next);
-            f.undo.push((f.next, path.clone(), before));
-        })
+            f.undo.push((f.next, path.clone(), undo));
+        });
+        if let (Err(_), Some(l)) = (&r, &linked) {
+            let _ = fs::remove_file(&l.0);
+        }
+        r
     }
 
-    /// Remove `path`, put back unless committed.
+    /// Remove `path` (renamed away, no copy), put back unless committed.
     pub fn remove(&mut self, path: &Path, what: &str) -> Result<()> {
         let name = path.display().to_string();
-        let before = match fs::read(path) {
-            Ok(b) => b,
+        let mut f = flight();
+        let backup = backup_name(path, &mut f);
+        match fs::rename(path, &backup) {
+            Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
             Err(e) => return Err(io_error(&name, &format!("cannot delete {what}"), &e)),
-        };
-        let mut f = flight();
-        fs::remove_file(path).map_err(|e| io_error(&name, &format!("cannot delete {what}"), &e))?;
+        }
         f.next += 1;
         let id = f.next;
-        f.undo.push((id, path.to_path_buf(), Some(before)));
+        f.undo.push((id, path.to_path_buf(), Undo::Backup(backup)));
         self.0.push(id);
         Ok(())
     }
@@ -272,8 +317,14 @@ fn hold_for_test() {
     }
 }
 
-/// Keep the changes `ids` made: they are no longer undone.
+/// Keep the changes `ids` made: they are no longer undone, and the
+/// backups of what they replaced or removed are deleted.
 fn forget(f: &mut Flight, ids: &[u64]) {
+    for (_, _, undo) in f.undo.iter().filter(|(id, _, _)| ids.contains(id)) {
+        if let Undo::Backup(b) = undo {
+            let _ = fs::remove_file(b);
+        }
+    }
     f.undo.retain(|(id, _, _)| !ids.contains(id));
 }
 
@@ -429,8 +480,12 @@ mod tests {
             .collect()
     }
 
+    /// The registry is process-wide: tests that clean it up run one at a time.
+    static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
     #[test]
     fn an_interrupt_removes_the_file_being_written() {
+        let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
         let dir = tempfile::tempdir().unwrap();
         let dest = Dest::File(dir.path().join("out.bin"));
         let r = write_atomic_with(&dest, false, false, |w| {
@@ -451,5 +506,47 @@ mod tests {
         write_atomic(&dest, b"whole", false, false).unwrap();
         clean_up(&mut flight());
         assert_eq!(fs::read(dir.path().join("out.bin")).unwrap(), b"whole");
+    }
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn pending_changes_are_undone_unless_committed() {
+        let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b, c) = (dir.path().join("a"), dir.path().join("b"), dir.path().join("c"));
+        fs::write(&a, b"old a").unwrap();
+        fs::write(&b, b"old b").unwrap();
+        let fill = |data: &'static [u8]| move |w: &mut dyn Write| w.write_all(data);
+        // Dropped: a replaced file, a removed one and a new one are undone.
+        let mut p = Pending::new();
+        p.write(&Dest::File(a.clone()), true, true, fill(b"new a")).unwrap();
+        p.remove(&b, "b").unwrap();
+        p.write(&Dest::File(c.clone()), false, false, fill(b"new c")).unwrap();
+        assert_eq!(
+            (fs::read(&a).unwrap(), b.exists(), c.exists()),
+            (b"new a".to_vec(), false, true)
+        );
+        drop(p);
+        assert_eq!(names(dir.path()), ["a", "b"]);
+        assert_eq!(
+            (fs::read(&a).unwrap(), fs::read(&b).unwrap()),
+            (b"old a".to_vec(), b"old b".to_vec())
+        );
+        // Committed: kept, and no backup is left.
+        let mut p = Pending::new();
+        p.write(&Dest::File(a.clone()), true, true, fill(b"new a")).unwrap();
+        p.remove(&b, "b").unwrap();
+        p.commit_write(&Dest::File(c.clone()), false, false, fill(b"new c"))
+            .unwrap();
+        assert_eq!(names(dir.path()), ["a", "c"]);
+        assert_eq!(fs::read(&a).unwrap(), b"new a");
     }
 }

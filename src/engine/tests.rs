@@ -380,3 +380,26 @@ fn an_answer_must_name_the_bundle_sent() {
     let got = refusal(&a, &mem, bytes, Expect::Answer);
     assert!(got.contains("it answers another bundle than the one you sent"), "{got}");
 }
+
+/// A query that names a live catalog but another key id is refused naming
+/// the catalog once and both key ids.
+#[test]
+fn a_query_with_another_key_id_names_the_catalog_once() {
+    let (a, b) = (alice(), bob());
+    let key = CatalogKey::generate(&mut OsRng);
+    let (_, cat_hash) = published(&a, &key);
+    let (_, points) = Client::start(&entries(), None, Exec::Serial, &NoProgress, &mut OsRng).unwrap();
+    let q = CatalogQuery {
+        kind: KindSetting::Auto,
+        catalog: cat_hash,
+        key_id: vec![0xab; 32],
+        points,
+    };
+    let sealed = seal_message(Message::CatalogQuery(q), &to(&b, &a.public()), Envelope::Age);
+    let mem = Mem::default();
+    *mem.keys.borrow_mut() = Some(current(&key, cat_hash));
+    let got = refusal(&a, &mem, sealed.to_vec(), Expect::Request { peer: &b.public() });
+    let id = catalog_name(&cat_hash);
+    assert_eq!(got.matches(&id).count(), 1, "{got}");
+    assert!(got.contains("not its key (key id abababababababab instead of"), "{got}");
+}

@@ -25,12 +25,13 @@ impl Store {
     /// Every session and query file, oldest first.
     pub fn list(&self, me: &Identity) -> Result<Vec<Listed>> {
         let mut out = Vec::new();
-        for dir in [self.sessions_dir(), self.catalog_dir().join("queries")] {
+        let dirs = [
+            (self.sessions_dir(), super::STATE_VERSION),
+            (self.catalog_dir().join("queries"), super::catalog::STATE_VERSION),
+        ];
+        for (dir, version) in dirs {
             for path in state_files(&dir)? {
-                let info = open_sealed(&path, me, "session state").and_then(|r| match r {
-                    Some(mut r) => item::<Info>(&mut r, &path, "session state"),
-                    None => Err(Error::new(format!("{}: vanished", path.display()))),
-                });
+                let info = read_info(&path, me, version);
                 out.push(Listed { path, info });
             }
         }
@@ -46,7 +47,11 @@ impl Store {
         let hits: Vec<&Listed> = all.iter().filter(|l| file_id(&l.path).starts_with(&id)).collect();
         match (&hits[..], id.len() >= 8 && id.bytes().all(|b| b.is_ascii_hexdigit())) {
             ([one], true) => {
-                let info = one.info.as_ref().map(Clone::clone).unwrap_or_default();
+                let info = one.info.as_ref().map(Clone::clone).unwrap_or_else(|_| Info {
+                    id: unhex(&file_id(&one.path)),
+                    role: "unreadable state".into(),
+                    ..Info::default()
+                });
                 destroy(&one.path)?;
                 Ok(info)
             }
@@ -86,6 +91,19 @@ impl Store {
     }
 }
 
+/// The `Info` at the head of a state file, refused (with the sentence
+/// `load` would give) when it is of another version.
+fn read_info(path: &Path, me: &Identity, version: u32) -> Result<Info> {
+    let info = match open_sealed(path, me, "session state")? {
+        Some(mut r) => item::<Info>(&mut r, path, "session state")?,
+        None => return Err(Error::new(format!("{}: vanished", path.display()))),
+    };
+    if info.version != version || file_id(path) != super::hex(&info.id) {
+        return Err(super::stale(path, "session state"));
+    }
+    Ok(info)
+}
+
 /// The `.age` files of a state directory (none if it does not exist).
 fn state_files(dir: &Path) -> Result<Vec<PathBuf>> {
     let rd = match std::fs::read_dir(dir) {
@@ -97,6 +115,13 @@ fn state_files(dir: &Path) -> Result<Vec<PathBuf>> {
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "age"))
         .collect())
+}
+
+/// The bytes of a hex string (a state file's name).
+fn unhex(s: &str) -> Vec<u8> {
+    (0..s.len() / 2)
+        .filter_map(|i| u8::from_str_radix(s.get(2 * i..2 * i + 2)?, 16).ok())
+        .collect()
 }
 
 /// The session id a state file is named after.

@@ -244,3 +244,48 @@ fn open_sealed(path: &Path, me: &Identity, what: &str) -> Result<Option<impl Rea
     })?;
     Ok(Some(std::io::BufReader::new(plain)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn me() -> Identity {
+        Identity::parse(include_str!("../../testdata/vectors/alice.id")).unwrap()
+    }
+
+    /// A session file of an older cosect (version 3: one CBOR map, no
+    /// `Info` first) is refused by `load` and listed as such, with one
+    /// plain sentence; `cancel` still destroys it.
+    #[test]
+    fn an_older_state_file_is_one_plain_sentence() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(dir.path().to_path_buf());
+        let id = [5u8; 16];
+        #[derive(Serialize)]
+        struct Old {
+            version: u32,
+            #[serde(with = "serde_bytes")]
+            id: Vec<u8>,
+            peer: String,
+            kind: String,
+        }
+        let old = Old {
+            version: 3,
+            id: id.to_vec(),
+            peer: String::new(),
+            kind: "raw".into(),
+        };
+        let mut p = fsio::Pending::new();
+        save_sealed(&mut p, &store.path(&id), &me(), false, |w| cbor(&old, w)).unwrap();
+        p.commit_with(|| Ok(())).unwrap();
+        let e = store.load(&id, &me()).err().unwrap().to_string();
+        assert!(e.contains("is of another cosect version or another session"), "{e}");
+        let listed = store.list(&me()).unwrap();
+        assert_eq!(listed.len(), 1);
+        let e = listed[0].info.as_ref().err().unwrap().to_string();
+        assert!(e.contains("another cosect version"), "{e}");
+        assert_eq!(store.prune(&me(), u64::MAX).unwrap().sessions.len(), 0);
+        store.cancel(&hex(&id)[..8], &me()).unwrap();
+        assert!(store.list(&me()).unwrap().is_empty());
+    }
+}
