@@ -549,4 +549,26 @@ mod tests {
         assert_eq!(names(dir.path()), ["a", "c"]);
         assert_eq!(fs::read(&a).unwrap(), b"new a");
     }
+
+    /// The check looks at the file that was opened, not at whatever the
+    /// path names by the time it is checked.
+    #[cfg(unix)]
+    #[test]
+    fn the_permission_check_is_on_the_opened_file() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let (path, other) = (dir.path().join("state"), dir.path().join("other"));
+        fs::write(&path, b"s").unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
+        let opened = fs::File::open(&path).unwrap();
+        // A private file is swapped in under the same name after the open.
+        fs::write(&other, b"o").unwrap();
+        fs::set_permissions(&other, fs::Permissions::from_mode(0o600)).unwrap();
+        fs::rename(&other, &path).unwrap();
+        assert!(!too_open(&path), "the path now names a private file");
+        assert!(
+            file_too_open(&opened),
+            "but the file that was opened is readable by others"
+        );
+    }
 }
