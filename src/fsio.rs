@@ -87,39 +87,245 @@ pub fn check_dest(dest: &Dest, force: bool, binary: bool) -> Result<()> {
     }
 }
 
-/// Temporary files being written right now, so that an interrupt (Ctrl-C,
-/// SIGTERM) can remove them: a stopped command leaves no file behind.
-static IN_FLIGHT: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+/// Work in flight that an interrupt (Ctrl-C, SIGTERM) must undo: the
+/// temporary files being written, and the files already put in place by a
+/// transaction that has not reached its commit point (each with how to
+/// undo it). A stopped command leaves the files as they were before it,
+/// or as they are after it, never a mix.
+#[derive(Default)]
+struct Flight {
+    temps: Vec<PathBuf>,
+    undo: Vec<(u64, PathBuf, Undo)>,
+    next: u64,
+}
 
-/// Registration of one temporary file in `IN_FLIGHT`, undone on drop.
+/// How an uncommitted change to a file is undone.
+enum Undo {
+    /// The file did not exist: remove it.
+    Remove,
+    /// Its previous content is this other name of it (a hard link, or the
+    /// file itself renamed away): rename it back. Deleted on commit.
+    Backup(PathBuf),
+    /// Its previous content, when no second name could be made.
+    Bytes(Vec<u8>),
+}
+
+static FLIGHT: std::sync::Mutex<Flight> = std::sync::Mutex::new(Flight {
+    temps: Vec::new(),
+    undo: Vec::new(),
+    next: 0,
+});
+
+fn flight() -> std::sync::MutexGuard<'static, Flight> {
+    FLIGHT.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Registration of one temporary file in `FLIGHT`, undone on drop.
 struct InFlight(PathBuf);
 
 impl InFlight {
     fn register(path: &Path) -> Self {
-        if let Ok(mut v) = IN_FLIGHT.lock() {
-            v.push(path.to_path_buf());
-        }
+        flight().temps.push(path.to_path_buf());
         InFlight(path.to_path_buf())
     }
 }
 
 impl Drop for InFlight {
     fn drop(&mut self) {
-        if let Ok(mut v) = IN_FLIGHT.lock() {
-            v.retain(|p| p != &self.0);
+        flight().temps.retain(|p| p != &self.0);
+    }
+}
+
+/// Remove the temporary files and undo the uncommitted changes in `f`.
+fn clean_up(f: &mut Flight) {
+    for p in f.temps.drain(..) {
+        let _ = fs::remove_file(p);
+    }
+    // Latest first, so a file changed twice gets its first content back.
+    for (_, path, undo) in f.undo.drain(..).rev() {
+        let _ = match undo {
+            Undo::Remove => fs::remove_file(&path),
+            Undo::Backup(b) => fs::rename(b, &path),
+            Undo::Bytes(b) => {
+                put_back(&path, &b);
+                Ok(())
+            }
+        };
+    }
+}
+
+/// A fresh name beside `path` for its backup.
+fn backup_name(path: &Path, f: &mut Flight) -> PathBuf {
+    f.next += 1;
+    let name = format!(".cosect-{}-{}.bak", std::process::id(), f.next);
+    match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.join(name),
+        _ => PathBuf::from(name),
+    }
+}
+
+/// Write `bytes` back to `path` (0600, atomic), without touching `FLIGHT`.
+fn put_back(path: &Path, bytes: &[u8]) {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    if let Ok(mut t) = tempfile::Builder::new()
+        .prefix(".cosect-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+    {
+        if t.write_all(bytes).and_then(|_| t.as_file().sync_all()).is_ok() {
+            let _ = t.persist(path);
         }
     }
 }
 
-/// Remove every temporary file still being written. Called by the
-/// interrupt handler just before the process exits; a file already renamed
-/// into place is not touched (its temporary name no longer exists).
+/// Called by the interrupt handler just before the process exits: remove
+/// every temporary file still being written and undo every uncommitted
+/// transaction, then hold the registry for good, so that the command
+/// (still running on another thread until the exit) can neither rename a
+/// file into place nor pass a commit point.
 pub fn remove_in_flight() {
-    if let Ok(v) = IN_FLIGHT.lock() {
-        for p in v.iter() {
-            let _ = fs::remove_file(p);
+    let mut f = flight();
+    clean_up(&mut f);
+    std::mem::forget(f);
+}
+
+/// Changes made by a transaction that are undone unless it commits: on an
+/// interrupt (by the handler), on an error or a drop without `commit*`.
+/// Only the last step of a transaction, `commit_write` or `commit_with`,
+/// runs under the same lock as the interrupt handler, so an interrupt
+/// sees either every change undone or the transaction committed.
+#[must_use = "dropping a Pending undoes its changes"]
+#[derive(Default)]
+pub struct Pending(Vec<u64>);
+
+impl Pending {
+    pub fn new() -> Self {
+        Pending(Vec::new())
+    }
+
+    /// Write `dest` atomically as `write_atomic_with` does; undone (the
+    /// previous content put back, or the file removed) unless committed.
+    pub fn write<F>(&mut self, dest: &Dest, force: bool, secret: bool, fill: F) -> Result<()>
+    where
+        F: FnOnce(&mut dyn Write) -> std::io::Result<()>,
+    {
+        let path = match dest {
+            Dest::Stdout => return write_atomic_with(dest, force, secret, fill),
+            Dest::File(p) => p.clone(),
+        };
+        // The previous content keeps a second name (a hard link, no copy)
+        // until the commit; known to the interrupt handler from now on.
+        let backup = path.exists().then(|| backup_name(&path, &mut flight()));
+        let undo = match &backup {
+            None => Undo::Remove,
+            Some(b) if fs::hard_link(&path, b).is_ok() => Undo::Backup(b.clone()),
+            Some(_) => {
+                Undo::Bytes(fs::read(&path).map_err(|e| io_error(&path.display().to_string(), "cannot read", &e))?)
+            }
+        };
+        let linked = match &undo {
+            Undo::Backup(b) => Some(InFlight::register(b)),
+            _ => None,
+        };
+        let ids = &mut self.0;
+        let r = write_renaming(dest, force, secret, fill, |f| {
+            // From now on the backup is undone by renaming it back, not
+            // removed as a temporary file.
+            if let Undo::Backup(b) = &undo {
+                f.temps.retain(|p| p != b);
+            }
+            f.next += 1;
+            ids.push(f.next);
+            f.undo.push((f.next, path.clone(), undo));
+        });
+        if let (Err(_), Some(l)) = (&r, &linked) {
+            let _ = fs::remove_file(&l.0);
+        }
+        r
+    }
+
+    /// Remove `path` (renamed away, no copy), put back unless committed.
+    pub fn remove(&mut self, path: &Path, what: &str) -> Result<()> {
+        let name = path.display().to_string();
+        let mut f = flight();
+        let backup = backup_name(path, &mut f);
+        match fs::rename(path, &backup) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(io_error(&name, &format!("cannot delete {what}"), &e)),
+        }
+        f.next += 1;
+        let id = f.next;
+        f.undo.push((id, path.to_path_buf(), Undo::Backup(backup)));
+        self.0.push(id);
+        Ok(())
+    }
+
+    /// The commit point: write `dest` (its rename) and keep every change.
+    pub fn commit_write<F>(mut self, dest: &Dest, force: bool, secret: bool, fill: F) -> Result<()>
+    where
+        F: FnOnce(&mut dyn Write) -> std::io::Result<()>,
+    {
+        hold_for_test();
+        let ids = std::mem::take(&mut self.0);
+        let r = match dest {
+            Dest::Stdout => write_atomic_with(dest, force, secret, fill).map(|()| forget(&mut flight(), &ids)),
+            Dest::File(_) => write_renaming(dest, force, secret, fill, |f| forget(f, &ids)),
+        };
+        self.0 = if r.is_err() { ids } else { Vec::new() };
+        r
+    }
+
+    /// The commit point: run `last` (e.g. delete the finished session)
+    /// and, if it succeeds, keep every change.
+    pub fn commit_with(mut self, last: impl FnOnce() -> Result<()>) -> Result<()> {
+        hold_for_test();
+        let mut f = flight();
+        last()?;
+        forget(&mut f, &std::mem::take(&mut self.0));
+        Ok(())
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        if self.0.is_empty() {
+            return;
+        }
+        let mut f = flight();
+        let mut mine = Flight::default();
+        let (undo, keep) = std::mem::take(&mut f.undo)
+            .into_iter()
+            .partition(|(id, _, _)| self.0.contains(id));
+        mine.undo = undo;
+        f.undo = keep;
+        clean_up(&mut mine);
+    }
+}
+
+/// TEST ONLY, inert unless `COSECT_TEST_HOLD_AT_COMMIT` is set: just
+/// before a transaction's commit point, create the file that variable
+/// names and wait there for up to a minute, so that a test can deliver
+/// SIGTERM to a command that has saved its state but not committed.
+fn hold_for_test() {
+    if let Some(marker) = std::env::var_os("COSECT_TEST_HOLD_AT_COMMIT") {
+        let _ = fs::write(marker, b"holding\n");
+        std::thread::sleep(std::time::Duration::from_secs(60));
+    }
+}
+
+/// Keep the changes `ids` made: they are no longer undone, and the
+/// backups of what they replaced or removed are deleted.
+fn forget(f: &mut Flight, ids: &[u64]) {
+    for (_, _, undo) in f.undo.iter().filter(|(id, _, _)| ids.contains(id)) {
+        if let Undo::Backup(b) = undo {
+            let _ = fs::remove_file(b);
         }
     }
+    f.undo.retain(|(id, _, _)| !ids.contains(id));
 }
 
 /// Turn core dumps off for this process: a core of cosect would hold the
@@ -189,6 +395,15 @@ pub fn write_atomic_with<F>(dest: &Dest, force: bool, secret: bool, fill: F) -> 
 where
     F: FnOnce(&mut dyn Write) -> std::io::Result<()>,
 {
+    write_renaming(dest, force, secret, fill, |_| {})
+}
+
+/// `write_atomic_with`, running `renamed` under the registry's lock right
+/// after the rename (so an interrupt sees both or neither).
+fn write_renaming<F>(dest: &Dest, force: bool, secret: bool, fill: F, renamed: impl FnOnce(&mut Flight)) -> Result<()>
+where
+    F: FnOnce(&mut dyn Write) -> std::io::Result<()>,
+{
     let path = match dest {
         Dest::Stdout => {
             let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
@@ -216,7 +431,11 @@ where
     tmp.as_file()
         .sync_all()
         .map_err(|e| io_error(&name, "cannot write", &e))?;
-    persist(tmp, path, &name, force)?;
+    {
+        let mut f = flight();
+        persist(tmp, path, &name, force)?;
+        renamed(&mut f);
+    }
     // Make the rename itself durable, so a crash after we return leaves the
     // new file, not the old or none.
     #[cfg(unix)]
@@ -237,6 +456,21 @@ pub fn too_open(path: &Path) -> bool {
 
 #[cfg(not(unix))]
 pub fn too_open(_path: &Path) -> bool {
+    false
+}
+
+/// Whether an open file is readable or writable by group or others: the
+/// file itself (fstat), not whatever its path names by now.
+#[cfg(unix)]
+pub fn file_too_open(file: &fs::File) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    file.metadata()
+        .map(|m| m.permissions().mode() & 0o077 != 0)
+        .unwrap_or(false)
+}
+
+#[cfg(not(unix))]
+pub fn file_too_open(_file: &fs::File) -> bool {
     false
 }
 
@@ -265,8 +499,12 @@ mod tests {
             .collect()
     }
 
+    /// The registry is process-wide: tests that clean it up run one at a time.
+    static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
     #[test]
     fn an_interrupt_removes_the_file_being_written() {
+        let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
         let dir = tempfile::tempdir().unwrap();
         let dest = Dest::File(dir.path().join("out.bin"));
         let r = write_atomic_with(&dest, false, false, |w| {
@@ -276,7 +514,7 @@ mod tests {
                 1,
                 "the temporary file exists while writing"
             );
-            remove_in_flight(); // what the Ctrl-C handler does
+            clean_up(&mut flight()); // what the Ctrl-C handler does
             assert!(temp_files(dir.path()).is_empty(), "the handler removed it");
             Err(std::io::ErrorKind::Interrupted.into())
         });
@@ -285,7 +523,71 @@ mod tests {
         // A finished write is no longer registered: an interrupt afterwards
         // leaves the file in place.
         write_atomic(&dest, b"whole", false, false).unwrap();
-        remove_in_flight();
+        clean_up(&mut flight());
         assert_eq!(fs::read(dir.path().join("out.bin")).unwrap(), b"whole");
+    }
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn pending_changes_are_undone_unless_committed() {
+        let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b, c) = (dir.path().join("a"), dir.path().join("b"), dir.path().join("c"));
+        fs::write(&a, b"old a").unwrap();
+        fs::write(&b, b"old b").unwrap();
+        let fill = |data: &'static [u8]| move |w: &mut dyn Write| w.write_all(data);
+        // Dropped: a replaced file, a removed one and a new one are undone.
+        let mut p = Pending::new();
+        p.write(&Dest::File(a.clone()), true, true, fill(b"new a")).unwrap();
+        p.remove(&b, "b").unwrap();
+        p.write(&Dest::File(c.clone()), false, false, fill(b"new c")).unwrap();
+        assert_eq!(
+            (fs::read(&a).unwrap(), b.exists(), c.exists()),
+            (b"new a".to_vec(), false, true)
+        );
+        drop(p);
+        assert_eq!(names(dir.path()), ["a", "b"]);
+        assert_eq!(
+            (fs::read(&a).unwrap(), fs::read(&b).unwrap()),
+            (b"old a".to_vec(), b"old b".to_vec())
+        );
+        // Committed: kept, and no backup is left.
+        let mut p = Pending::new();
+        p.write(&Dest::File(a.clone()), true, true, fill(b"new a")).unwrap();
+        p.remove(&b, "b").unwrap();
+        p.commit_write(&Dest::File(c.clone()), false, false, fill(b"new c"))
+            .unwrap();
+        assert_eq!(names(dir.path()), ["a", "c"]);
+        assert_eq!(fs::read(&a).unwrap(), b"new a");
+    }
+
+    /// The check looks at the file that was opened, not at whatever the
+    /// path names by the time it is checked.
+    #[cfg(unix)]
+    #[test]
+    fn the_permission_check_is_on_the_opened_file() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let (path, other) = (dir.path().join("state"), dir.path().join("other"));
+        fs::write(&path, b"s").unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
+        let opened = fs::File::open(&path).unwrap();
+        // A private file is swapped in under the same name after the open.
+        fs::write(&other, b"o").unwrap();
+        fs::set_permissions(&other, fs::Permissions::from_mode(0o600)).unwrap();
+        fs::rename(&other, &path).unwrap();
+        assert!(!too_open(&path), "the path now names a private file");
+        assert!(
+            file_too_open(&opened),
+            "but the file that was opened is readable by others"
+        );
     }
 }

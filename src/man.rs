@@ -53,9 +53,19 @@ fn examples(verb: &str) -> &'static [(&'static str, &'static str)] {
             ("Catalog client: the matches and their labels as CSV:", "cosect finish answer.cbor -i carol.id --format csv -o matches.csv"),
         ],
         "publish" => &[
-            ("Publish a list of domains as a catalog (a new key; the previous catalog is retired):", "cosect publish -i cert.id --input iocs.txt --kind domain -o catalog.cbor"),
+            ("Publish a list of domains as a catalog (a new key; earlier catalogs stay live):", "cosect publish -i cert.id --input iocs.txt --kind domain -o catalog.cbor"),
+            ("Publish a new catalog and retire the one `cosect catalogs` lists as 1a2b3c4d5e6f7a8b:", "cosect publish -i cert.id --input iocs.txt --replace 1a2b3c4d5e6f7a8b -o catalog.cbor"),
             ("With labels: each line is entry<TAB>label (e.g. first seen, confidence, campaign):", "cosect publish -i cert.id --input iocs.tsv --kind domain --labels --expires 30d -o catalog.cbor"),
             ("Check what the catalog holds before sending it out:", "cosect inspect catalog.cbor --peer cert.pub"),
+        ],
+        "sessions" => &[
+            ("List your open sessions and catalog queries:", "cosect sessions -i alice.id"),
+            ("The same as JSON:", "cosect sessions -i alice.id --json"),
+            ("Cancel one (the first 8 hex digits of its id will do):", "cosect sessions cancel 1a2b3c4d -i alice.id"),
+        ],
+        "catalogs" => &[
+            ("List your live catalogs and how many queries each answered:", "cosect catalogs -i cert.id"),
+            ("Retire one: queries against it are refused from now on:", "cosect catalogs retire 1a2b3c4d5e6f7a8b -i cert.id"),
         ],
         "inspect" => &[
             ("Check who sent a bundle and how many entries it holds:", "cosect inspect r1.age -i bob.id --peer alice.pub"),
@@ -67,6 +77,23 @@ fn examples(verb: &str) -> &'static [(&'static str, &'static str)] {
             ("Zsh completions:", "cosect completions zsh > ~/.zfunc/_cosect"),
         ],
         _ => &[],
+    }
+}
+
+/// FILES and ENVIRONMENT for the pages of the state-directory verbs.
+fn files_section(verb: &str) -> &'static str {
+    match verb {
+        "sessions" | "catalogs" => ".SH FILES\n.TP\n\\fI$XDG_CONFIG_HOME/cosect/identity.txt\\fR\n\
+Your identity (\\fB\\-i\\fR): the state files are encrypted to it.\n.TP\n\\fI$XDG_STATE_HOME/cosect/sessions/ID.age\\fR\n\
+An open mutual session: its public facts (listed here), then your list and the session's secrets.\n.TP\n\
+\\fI$XDG_STATE_HOME/cosect/catalog/queries/ID.age\\fR\nAn open catalog query, laid out the same way.\n.TP\n\
+\\fI$XDG_STATE_HOME/cosect/catalog/key.age\\fR\nThe keys of your live catalogs, their counts of answered queries, and the \
+public facts of retired ones.\n.TP\n\\fI$XDG_STATE_HOME/cosect/answered.age\\fR\nThe round\\-1 sessions you answered, \
+kept until each round 1 expires, so that none is answered twice.\n\
+.SH ENVIRONMENT\n.TP\n\\fBXDG_CONFIG_HOME\\fR, \\fBXDG_STATE_HOME\\fR, \\fBHOME\\fR\nWhere the identity and the state \
+directory are by default (\\fI~/.config\\fR and \\fI~/.local/state\\fR when unset); \\fB\\-i\\fR and \\fB\\-\\-state\\-dir\\fR \
+override them.\n.TP\n\\fBNO_COLOR\\fR\nHonoured: cosect prints no colour.\n",
+        _ => "",
     }
 }
 
@@ -82,6 +109,7 @@ fn render(cmd: clap::Command, verb: &str) -> Vec<u8> {
             );
         }
     }
+    out.extend_from_slice(files_section(verb).as_bytes());
     out.extend_from_slice(EXIT_STATUS.as_bytes());
     out
 }

@@ -168,9 +168,10 @@ fn without_labels_rotation_and_limits() {
     );
     assert!(!w.path("x.cbor").exists());
 
-    // Rotation: a new catalog; queries against the old one are refused by name.
+    // A new catalog keeps the earlier one live; `--replace` retires it,
+    // and queries against it are then refused by name.
     w.query("carol", "cat1.cbor", "carol.txt", "stale.cbor", &[]);
-    w.publish("list.txt", "cat2.cbor", &[]);
+    w.publish("list.txt", "cat2.cbor", &["--replace", &cat1]);
     let err = w.fails(
         &argv("respond stale.cbor -i srv.id --state-dir st-srv --peer carol.pub -o x.cbor"),
         "was retired",
@@ -188,7 +189,7 @@ fn without_labels_rotation_and_limits() {
     // A server without a key refuses; respond needs no --input for a query.
     w.fails(
         &argv("respond q2.cbor -i srv.id --state-dir st-none --peer carol.pub -o x.cbor"),
-        "no catalog key",
+        "no live catalog",
     );
     // A catalog is not a query.
     w.fails(
@@ -245,4 +246,78 @@ fn labels_from_a_csv_column() {
     ));
     assert_eq!(out.status.code(), Some(2));
     assert!(!w.path("x.cbor").exists());
+}
+
+/// `catalogs --json` of the publisher: (id, entries, queries answered).
+fn catalog_rows(w: &World) -> Vec<(String, u64, u64)> {
+    let out = w.as_party("srv", &["catalogs"], &["--json"]);
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let row = |c: &serde_json::Value| {
+        let n = |k: &str| c[k].as_u64().unwrap();
+        (
+            c["id"].as_str().unwrap().to_owned(),
+            n("entries"),
+            n("queries_answered"),
+        )
+    };
+    list.as_array().unwrap().iter().map(row).collect()
+}
+
+/// Two live catalogs answer the queries made against each; `catalogs`
+/// lists both under the one id stderr and `inspect` show, counts the
+/// queries each answered, and `catalogs retire` retires one by that id.
+#[test]
+fn two_live_catalogs_answer_their_own_queries() {
+    let w = World::new();
+    w.write("one.txt", "alpha\nbeta\n");
+    w.write("two.txt", "gamma\ndelta\n");
+    w.write("carol.txt", "beta\ngamma\n");
+    let line = |out: Output| {
+        let err = String::from_utf8(out.stderr).unwrap();
+        err.split_whitespace().nth(2).unwrap().trim_end_matches(':').to_owned()
+    };
+    let id1 = line(w.as_party("srv", &["publish"], &["--input", "one.txt", "-o", "cat1.cbor"]));
+    let id2 = line(w.as_party("srv", &["publish"], &["--input", "two.txt", "-o", "cat2.cbor"]));
+    assert_ne!(id1, id2);
+    // inspect names the catalog by the same id, and by no other 16-hex id.
+    let shown = stdout(&w.ok(&["inspect", "cat1.cbor"]));
+    has(&shown, &format!("catalog:   {id1}: 2 entries"));
+    w.query("carol", "cat1.cbor", "carol.txt", "q1.cbor", &[]);
+    w.query("carol", "cat2.cbor", "carol.txt", "q2.cbor", &[]);
+    w.answer("carol", "q2.cbor", "a2.cbor");
+    w.answer("carol", "q1.cbor", "a1.cbor");
+    assert_eq!(w.finish("carol", "a1.cbor", &[]), "beta\n");
+    assert_eq!(w.finish("carol", "a2.cbor", &[]), "gamma\n");
+
+    let rows = catalog_rows(&w);
+    assert_eq!(rows, vec![(id1.clone(), 2, 1), (id2.clone(), 2, 1)]);
+    let text = stdout(&w.as_party("srv", &["catalogs"], &[]));
+    has(&text, &id1);
+    has(&text, "ANSWERED");
+
+    // Retired by its id (a prefix will do): its queries are refused by name.
+    w.query("carol", "cat1.cbor", "carol.txt", "q3.cbor", &[]);
+    let out = w.as_party("srv", &["catalogs", "retire"], &[&id1[..8]]);
+    has(
+        &String::from_utf8(out.stderr).unwrap(),
+        &format!("catalog {id1} retired"),
+    );
+    let err = w.fails(
+        &argv("respond q3.cbor -i srv.id --state-dir st-srv --peer carol.pub -o x.cbor"),
+        "was retired",
+    );
+    has(&err, &format!("catalog {id1}"));
+    has(&err, &id2);
+    let text = stdout(&w.as_party("srv", &["catalogs"], &[]));
+    assert!(!text.contains(&id1) && text.contains(&id2), "{text}");
+    // An unknown id is refused, for retire and for --replace.
+    w.fails(
+        &argv("catalogs retire -i srv.id --state-dir st-srv 00000000"),
+        "not one of your live catalogs",
+    );
+    w.fails(
+        &argv("publish -i srv.id --state-dir st-srv --input one.txt -o cat4.cbor --replace 00000000"),
+        "not one of your live catalogs",
+    );
+    assert!(!w.path("cat4.cbor").exists());
 }

@@ -264,7 +264,7 @@ fn bundles_from_or_for_the_wrong_party_are_refused() {
         "respond c1.cbor -i bob.id --state-dir sb --peer alice.pub --input b.txt -o r2.cbor",
     ));
     assert!(
-        err.contains("is from Carol") && err.contains("not from your peer Alice CERT"),
+        err.contains("is from Carol") && err.contains("not from your peer Alice CERT") && err.contains("--peer"),
         "{err}"
     );
     // A bundle signed by Carol's key but claiming to be Alice's: the

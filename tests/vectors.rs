@@ -283,7 +283,7 @@ fn run_vector(v: &Vector) -> Result<(), String> {
     )));
     let want_respond = match fails {
         Some(s) if s <= Stage::Time => Some(v.opt("respond-error").unwrap_or(want)),
-        _ if !v.for_respond() => Some("`respond` answers round 1"),
+        _ if !v.for_respond() => Some("`respond` takes a round 1"),
         Some(_) => Some(v.opt("respond-error").unwrap_or(want)),
         None => None,
     };
@@ -303,9 +303,18 @@ fn run_vector(v: &Vector) -> Result<(), String> {
         // for you says so rather than "no open session".
         .unwrap_or(if matches!(fails, Some(Stage::Open | Stage::Recipient)) {
             want
+        } else if v.for_respond() && fails != Some(Stage::Round1) {
+            // A round 1 given to `finish`: named, with the verb that takes it.
+            "this is a round 1, and `finish` takes"
         } else {
             "no open session"
         });
+    // A malformed round 1 may still say round 1 (then it is named as
+    // such), or another round (then no session has it).
+    if v.for_respond() && fails == Some(Stage::Round1) && v.opt("finish-error").is_none() {
+        return check(v, "finish", &out, Some("this is a round 1, and `finish` takes"))
+            .or_else(|_| check(v, "finish", &out, Some("no open session")));
+    }
     check(v, "finish", &out, Some(want_finish))?;
     Ok(())
 }

@@ -24,8 +24,12 @@ pub enum BundleError {
     Structure(String),
     #[error("{}", version_message(*.0))]
     Version(u64),
-    #[error("the bundle is from {claimed}, not from your peer {expected}")]
-    WrongSender { claimed: String, expected: String },
+    #[error("{signer}, not from your peer {expected}")]
+    WrongSender {
+        signer: String,
+        claimed: String,
+        expected: String,
+    },
     #[error("the signature does not verify: the bundle was altered or not signed by {0}")]
     BadSignature(String),
     #[error("the bundle is addressed to fingerprint {0}, not to you")]
@@ -61,7 +65,11 @@ impl crate::error::Hinted for BundleError {
                 "the sender's cosect is older than yours; ask them to install a newer release".into()
             }
             BundleError::Version(_) => "this cosect is older than the sender's; install a newer release".into(),
-            BundleError::WrongSender { .. } | BundleError::BadSignature(_) => {
+            BundleError::WrongSender { claimed, .. } => format!(
+                "check your --peer file: if you expected a bundle from {claimed}, pass their public identity; \
+                 otherwise do not use this bundle and confirm with your peer by phone which file they sent"
+            ),
+            BundleError::BadSignature(_) => {
                 "do not use this bundle; confirm with your peer by phone which file they sent".into()
             }
             BundleError::NotForMe(_) => "this bundle was meant for someone else (or is your own); do not use it".into(),
@@ -155,8 +163,14 @@ impl Opened {
     /// succeeds: from here on only the decoded payload is needed.
     pub fn check_sender(&mut self, peer: &PublicIdentity) -> Result<(), BundleError> {
         if self.sender.fingerprint() != peer.fingerprint() {
+            let claimed = format!("{} ({})", self.sender.display_name(), self.sender.short_fingerprint());
             return Err(BundleError::WrongSender {
-                claimed: format!("{} ({})", self.sender.display_name(), self.sender.short_fingerprint()),
+                signer: if self.self_signature_valid() {
+                    format!("the bundle is from {claimed}, signed with their key")
+                } else {
+                    format!("the bundle is from {claimed} by its own claim, with a signature that does not verify")
+                },
+                claimed,
                 expected: format!("{} ({})", peer.display_name(), peer.short_fingerprint()),
             });
         }

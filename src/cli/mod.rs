@@ -56,10 +56,24 @@ pub enum Command {
     /// The catalog holds truncated RFC 9497 OPRF outputs of your entries (never the entries or
     /// plain hashes of them), shuffled, signed by you, addressed to anyone who holds it and not
     /// encrypted. The OPRF key stays in your state directory, age-encrypted to your identity.
-    /// Each publish makes a new key and destroys the previous one: queries against an earlier
-    /// catalog are refused. Answer queries with `cosect respond QUERY-FILE`. See
+    /// Each publish makes a new key; earlier catalogs stay live (each answers the queries made
+    /// against it until it expires) unless `--replace ID` retires one. Answer queries with
+    /// `cosect respond QUERY-FILE`; list the live catalogs with `cosect catalogs`. See
     /// doc/catalog-format.md.
     Publish(PublishArgs),
+    /// List your open sessions and catalog queries, or cancel one
+    ///
+    /// Each open session or query is listed with its id, your role, the peer (name and
+    /// fingerprint), the round awaited, when it was created and when it expires. Expired ones
+    /// are destroyed automatically by the next command that opens the state directory, which
+    /// says so in one line. `cosect sessions cancel ID` destroys one now (its secrets with it).
+    Sessions(SessionsArgs),
+    /// List your live catalogs, or retire one
+    ///
+    /// Each live catalog is listed with its id (as `publish`, `inspect` and every message name
+    /// it), its entries and labels, when it was published and expires, and how many queries it
+    /// answered. `cosect catalogs retire ID` destroys its key: queries against it are refused.
+    Catalogs(CatalogsArgs),
     /// Show a bundle's header without needing its session
     Inspect(InspectArgs),
     /// Run a complete exchange between two throwaway identities on sample data
@@ -296,6 +310,61 @@ pub struct PublishArgs {
     /// Replace an existing output file
     #[arg(long)]
     pub force: bool,
+    /// Retire this live catalog (its id, or its first 8 or more hex digits) once the new one is
+    /// written
+    #[arg(long, value_name = "ID")]
+    pub replace: Option<String>,
+}
+
+/// The identity and state directory of `sessions` and `catalogs`, given
+/// before or after their action (`cosect sessions cancel ID -i FILE`).
+#[derive(Args, Debug, Clone)]
+pub struct StoreArgs {
+    /// Your identity file [default: identity.txt in the cosect config directory]
+    #[arg(short, long, value_name = "FILE", global = true)]
+    pub identity: Option<PathBuf>,
+    /// Directory of secret per-session state [default: $XDG_STATE_HOME/cosect]
+    #[arg(long, value_name = "DIR", global = true)]
+    pub state_dir: Option<PathBuf>,
+    /// Print JSON: one object per listed session, query or catalog
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct SessionsArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    #[command(subcommand)]
+    pub action: Option<SessionsAction>,
+}
+
+#[derive(Subcommand, Debug, Clone)]
+pub enum SessionsAction {
+    /// Destroy an open session or catalog query (its secrets with it)
+    Cancel {
+        /// The session id, or its first 8 or more hex digits
+        #[arg(value_name = "ID")]
+        session: String,
+    },
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct CatalogsArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    #[command(subcommand)]
+    pub action: Option<CatalogsAction>,
+}
+
+#[derive(Subcommand, Debug, Clone)]
+pub enum CatalogsAction {
+    /// Retire a live catalog: its key is destroyed and queries against it are refused
+    Retire {
+        /// The catalog id (16 hex digits), or its first 8 or more
+        #[arg(value_name = "ID")]
+        catalog: String,
+    },
 }
 
 #[derive(Args, Debug, Clone)]

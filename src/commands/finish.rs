@@ -1,6 +1,6 @@
 //! `cosect finish`: read round 2 (initiator) or round 3 (responder), print
 //! the result, write round 3 if the mode has one, destroy the session (or
-//! finish a catalog query: `catalog::finish`).
+//! finish a catalog query: `lookup::finish`).
 
 use rand::rngs::OsRng;
 
@@ -50,10 +50,10 @@ fn outputs(args: &FinishArgs) -> Result<Outputs> {
 pub fn finish(args: &FinishArgs, ctx: &Ctx) -> Result<()> {
     let out = outputs(args)?;
     let me = load_identity(&args.id.identity)?;
-    let store = store(&args.state.state_dir)?;
+    let store = open_store(&args.state.state_dir, &me, ctx)?;
     let got = receive(&me, &store, &args.bundle, Expect::Answer)?;
     match (got.message, got.kept) {
-        (Message::CatalogAnswer(a), Kept::Query(q)) => super::catalog::finish(args, ctx, &me, &store, &out, a, q),
+        (Message::CatalogAnswer(a), Kept::Query(q)) => super::lookup::finish(args, ctx, &me, &store, &out, a, q),
         (message, Kept::Session(s)) => {
             let Session {
                 id,
@@ -62,7 +62,8 @@ pub fn finish(args: &FinishArgs, ctx: &Ctx) -> Result<()> {
                 step,
                 ..
             } = s;
-            let (outcome, reply, mode) = run_step(args, ctx, &me, &out, &got.header, message, step)?;
+            let mut tx = store.begin(&me);
+            let (outcome, reply, mode) = run_step(args, ctx, &mut tx, &out, &got.header, message, step)?;
             let done = Done {
                 id,
                 kind,
@@ -72,7 +73,7 @@ pub fn finish(args: &FinishArgs, ctx: &Ctx) -> Result<()> {
                 reply,
                 peer: &got.header.sender,
             };
-            report(args, ctx, &store, &out, done)
+            report(args, ctx, tx, &out, done)
         }
         _ => unreachable!("Expect::Answer yields an answer with its kept state"),
     }
@@ -97,7 +98,7 @@ fn check_reply(mode: Mode, round: u8, reply: &Option<Dest>) -> Result<()> {
 fn run_step<'a>(
     args: &FinishArgs,
     ctx: &Ctx,
-    me: &Identity,
+    tx: &mut crate::store::Tx,
     out: &'a Outputs,
     h: &Header,
     message: Message,
@@ -114,14 +115,15 @@ fn run_step<'a>(
             bar.finish_and_clear();
             let written = match (r3, &out.reply) {
                 (Some(r3), Some(reply)) => {
-                    let to = Addressed::new(h.session, me, &h.sender, now(), reply_lifetime(h));
+                    let to = Addressed::new(h.session, tx.me(), &h.sender, now(), reply_lifetime(h));
                     let msg = Message::Round3(Round3 {
                         kind: r2.kind,
                         mode: r2.mode,
                         answers: h.hash,
                         elements: r3,
                     });
-                    write_bundle(reply, &engine::seal_message(msg, &to, out.env), args.wrap.force)?;
+                    let sealed = engine::seal_message(msg, &to, out.env);
+                    tx.write(reply, args.wrap.force, |w| sealed.write_to(w))?;
                     Some(reply)
                 }
                 _ => None,
@@ -149,11 +151,11 @@ struct Done<'a> {
     peer: &'a PublicIdentity,
 }
 
-/// Write the results, then destroy the session and say what happened. If
-/// the results cannot be written the session stays open and the new round
-/// 3 is removed, so that a retry starts from the same files (unless
-/// --force replaced an old one).
-fn report(args: &FinishArgs, ctx: &Ctx, store: &Store, out: &Outputs, d: Done) -> Result<()> {
+/// Write the results, then destroy the session and say what happened, in
+/// one transaction with round 3: if the results cannot be written (or the
+/// command is interrupted) the session stays open and round 3 is removed
+/// (or put back as it was), so that a retry starts from the same files.
+fn report(args: &FinishArgs, ctx: &Ctx, mut tx: crate::store::Tx, out: &Outputs, d: Done) -> Result<()> {
     let shared = match &d.outcome {
         Outcome::Matches(m) => Some(m.iter().map(|&i| d.entries.shared(i)).collect()),
         Outcome::Count(_) => None,
@@ -166,13 +168,10 @@ fn report(args: &FinishArgs, ctx: &Ctx, store: &Store, out: &Outputs, d: Done) -
         with_source: d.entries.has_sources(),
         with_label: false,
     };
-    let force = args.wrap.force;
-    if let Err(e) = fsio::write_atomic(&out.results, &output::render(&report, args.format), force, true) {
-        if let (Some(Dest::File(p)), false) = (d.reply, force) {
-            let _ = std::fs::remove_file(p);
-        }
-        return Err(e);
-    }
+    let text = output::render(&report, args.format);
+    tx.write_private(&out.results, args.wrap.force, |w| w.write_all(&text))?;
+    tx.end_session(&d.id)?;
+    tx.commit()?;
     if let Some(reply) = d.reply {
         ctx.say(format!(
             "cosect: round 3 written to {} ({}); send it to your peer",
@@ -180,7 +179,6 @@ fn report(args: &FinishArgs, ctx: &Ctx, store: &Store, out: &Outputs, d: Done) -
             out.env.describe()
         ));
     }
-    store.remove(&d.id)?;
     ctx.say(format!(
         "cosect: session {} finished: you share {} of your {} entries with {} ({}){}",
         &hex(&d.id)[..8],

@@ -14,15 +14,15 @@ use crate::store::{Keep, Session, Step};
 
 pub fn init(args: &InitArgs, ctx: &Ctx) -> Result<()> {
     if let Some(catalog) = &args.catalog {
-        return super::catalog::init(args, catalog, ctx);
+        return super::query::init(args, catalog, ctx);
     }
     // Auto unless --kind says otherwise (see doc/inputs.md).
     let kind = args.kind.map_or(KindSetting::Auto, KindSetting::from);
-    let input = super::catalog::need_input(&args.list)?;
+    let input = need_input(&args.list)?;
     let mode = Mode::from(args.mode);
     let Sending { dest, env, force } = args.out.resolve(&[input, &args.peer])?;
     let (me, peer) = load_pair(&args.id.identity, &args.peer, "your peer's")?;
-    let store = store(&args.state.state_dir)?;
+    let store = open_store(&args.state.state_dir, &me, ctx)?;
     let mut entries = read_list(ctx, &args.list, kind)?;
 
     let bar = ctx.bar(entries.len() as u64, "blinding");
@@ -47,8 +47,17 @@ pub fn init(args: &InitArgs, ctx: &Ctx) -> Result<()> {
     let sealed = engine::seal_message(msg, &to, env);
     let list = crate::store::SecretList::from_entries(&mut entries);
     let step = Step::AwaitRound2(state);
-    let state = Session::new(&to.session, peer.line(), kind.name().into(), sealed.hash, list, step);
-    store.transaction(Keep::Session(&state), &me, || write_bundle(&dest, &sealed, force))?;
+    let times = (to.created, to.expires);
+    let state = Session::new(
+        &to.session,
+        peer.line(),
+        kind.name().into(),
+        sealed.hash,
+        list,
+        step,
+        times,
+    );
+    send_keeping(&store, &me, vec![Keep::Session(&state)], (&dest, &sealed), force)?;
     ctx.say(sent_line("round 1 of session", &to.session, "for", &peer, &dest));
     ctx.say(format!(
         "        {}, {n_points} elements sent, mode {mode}, {}, expires {}",

@@ -207,14 +207,16 @@ pub fn catalog_summary(p: &Payload, hash: &[u8; 32]) -> Option<CatalogSummary> {
 }
 
 /// The human lines `inspect` shows first for a catalog-protocol bundle
-/// (`points`: the elements of a query or answer).
+/// (`points`: the elements of a query or answer). A catalog is named by
+/// one id everywhere (`catalog_name`, the prefix of its hash); the key id
+/// appears in full in `--json` only, so that no second 16-hex id shows.
 pub fn render_summary(s: &CatalogSummary, points: u64, round: u8) -> String {
-    let key = &s.key_id[..16.min(s.key_id.len())];
     if s.entries > 0 {
         format!(
-            "catalog:   {} entries, truncated PRF outputs of {} B each ({}, key {key});\n           \
+            "catalog:   {}: {} entries, truncated PRF outputs of {} B each ({});\n           \
              a query of up to 2^24 entries has a false match with probability below 2^{:.0};\n           \
              {}\n",
+            s.catalog,
             s.entries,
             s.bytes_each,
             s.suite,
@@ -227,11 +229,11 @@ pub fn render_summary(s: &CatalogSummary, points: u64, round: u8) -> String {
         )
     } else if round == 1 {
         format!(
-            "elements:  {points} blinded (32 B each), a query against catalog {} (key {key})\n",
+            "elements:  {points} blinded (32 B each), a query against catalog {}\n",
             s.catalog
         )
     } else {
-        format!("elements:  {points} evaluated (32 B each), an answer with catalog key {key}\n")
+        format!("elements:  {points} evaluated (32 B each), an answer made with the key of the queried catalog\n")
     }
 }
 

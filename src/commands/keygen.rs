@@ -44,8 +44,20 @@ pub fn keygen(args: &KeygenArgs, ctx: &Ctx) -> Result<()> {
     Ok(())
 }
 
-/// Generate an identity and write it (0600, atomically) to `dest`.
+/// Generate an identity and write it (0600, atomically) to `dest`; an
+/// existing identity is replaced only with `force`, and the refusal says
+/// what would be lost.
 pub fn create_identity(dest: &Dest, name: &str, force: bool) -> Result<PublicIdentity> {
+    if let (Dest::File(p), false) = (dest, force) {
+        if p.exists() {
+            return Err(
+                Error::new(format!("{}: an identity file already exists", p.display())).with_hint(
+                    "--force replaces it, and loses it for good: the old identity, every open session and \
+                 catalog key encrypted to it, and your peers' trust in its fingerprint; or choose another file with -o",
+                ),
+            );
+        }
+    }
     fsio::check_dest(dest, force, false)?;
     let id = Identity::generate(name).map_err(|e| Error::from(e).in_file("--name"))?;
     let created = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();

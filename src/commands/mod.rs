@@ -2,15 +2,19 @@
 //! it reads inputs, calls the pure protocol and bundle code, and writes
 //! outputs atomically.
 
-pub mod catalog;
+pub mod answer;
+pub mod catalogs;
 pub mod completions;
 pub mod demo;
 pub mod finish;
 pub mod init;
 pub mod inspect;
 pub mod keygen;
+pub mod lookup;
 pub mod publish;
+pub mod query;
 pub mod respond;
+pub mod sessions;
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -90,6 +94,8 @@ pub fn dispatch(command: Command, ctx: &Ctx) -> Result<()> {
         Command::Respond(a) => respond::respond(&a, &ctx),
         Command::Finish(a) => finish::finish(&a, &ctx),
         Command::Publish(a) => publish::publish(&a, &ctx),
+        Command::Sessions(a) => sessions::sessions(&a, &ctx),
+        Command::Catalogs(a) => catalogs::catalogs(&a, &ctx),
         Command::Inspect(a) => inspect::inspect(&a, &ctx),
         Command::Demo(a) => demo::demo(&a, &ctx),
         Command::Completions(a) => completions::completions(&a),
@@ -126,6 +132,39 @@ pub fn store(arg: &Option<PathBuf>) -> Result<Store> {
         Some(d) => d.clone(),
         None => default_state_dir()?,
     }))
+}
+
+/// The state directory, opened as `me`: sessions and queries past their
+/// expiry are destroyed and expired catalogs retired first, in one line.
+pub fn open_store(arg: &Option<PathBuf>, me: &Identity, ctx: &Ctx) -> Result<Store> {
+    let store = store(arg)?;
+    let pruned = store.prune(me, now())?;
+    let mut gone: Vec<String> = pruned
+        .sessions
+        .iter()
+        .map(|i| {
+            let peer = crate::identity::PublicIdentity::parse_line(&i.peer)
+                .map_or_else(|_| "an unknown peer".to_owned(), |p| p.display_name());
+            format!("{} ({}, {peer})", &crate::store::hex(&i.id)[..8], i.role)
+        })
+        .collect();
+    gone.extend(
+        pruned
+            .catalogs
+            .iter()
+            .map(|r| format!("catalog {}", crate::engine::catalog_name(&r.catalog))),
+    );
+    if !gone.is_empty() {
+        ctx.say(format!("cosect: expired and destroyed: {}", gone.join(", ")));
+    }
+    Ok(store)
+}
+
+/// `--input`, which every command but `respond` to a catalog query needs.
+pub fn need_input(list: &ListIn) -> Result<&Path> {
+    list.input.as_deref().ok_or_else(|| {
+        Error::new("--input FILE is required").with_hint("name your list with --input FILE ('-' for standard input)")
+    })
 }
 
 /// Load the identity named by `-i`, or the default one.
@@ -173,7 +212,7 @@ pub fn print_stdout(text: &str) -> Result<()> {
 /// Read and normalize a list in any input format, reporting what was
 /// skipped (each skipped entry with `--verbose`).
 pub fn read_list(ctx: &Ctx, list: &ListIn, kind: KindSetting) -> Result<Entries> {
-    let path = catalog::need_input(list)?;
+    let path = need_input(list)?;
     let name = fsio::input_name(path);
     let format = list.input_format.map(input::InputFormat::from);
     let opts = input::ReadOptions {
@@ -261,6 +300,24 @@ pub fn open_bundle(path: &Path, me: Option<&Identity>) -> Result<Opened> {
 /// Write a sealed bundle atomically, streaming it through its envelope.
 pub fn write_bundle(dest: &fsio::Dest, sealed: &crate::bundle::Sealed, force: bool) -> Result<()> {
     fsio::write_atomic_with(dest, force, false, |w| sealed.write_to(w))
+}
+
+/// Keep `keeps` and write the sealed bundle they belong to, in one
+/// transaction whose commit point is the bundle's rename: the state and
+/// the bundle are both written, or neither (on an error or an interrupt).
+pub fn send_keeping(
+    store: &Store,
+    me: &Identity,
+    keeps: Vec<crate::store::Keep>,
+    sent: (&fsio::Dest, &crate::bundle::Sealed),
+    force: bool,
+) -> Result<()> {
+    let mut tx = store.begin(me);
+    for k in keeps {
+        tx.keep(k)?;
+    }
+    let (dest, sealed) = sent;
+    tx.commit_write(dest, force, |w| sealed.write_to(w))
 }
 
 pub fn now() -> u64 {

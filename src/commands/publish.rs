@@ -1,5 +1,6 @@
 //! `cosect publish`: read the list (optionally with labels), make a new
-//! catalog key (retiring the previous one), write the signed catalog.
+//! catalog key (earlier catalogs stay live unless `--replace ID` retires
+//! one), write the signed catalog.
 
 use rand::rngs::OsRng;
 
@@ -10,7 +11,7 @@ use crate::engine::{self, catalog_name, Addressed, Catalog, Message};
 use crate::fsio::Dest;
 use crate::group::Exec;
 use crate::protocol::catalog::{self as proto, CatalogKey, MAX_LABEL};
-use crate::store::{CurrentKey, Keep};
+use crate::store::{Keep, LiveKey};
 
 /// The entry column and the label of each line.
 pub type Split = (Vec<u8>, Vec<Option<String>>);
@@ -177,10 +178,48 @@ fn read_entries(ctx: &Ctx, args: &PublishArgs, kind: KindSetting) -> Result<(Ent
 
 fn retired_line(r: &crate::store::Retired) -> String {
     format!(
-        "        the previous catalog {} (published {}) is retired: its key is destroyed and queries against it will be refused",
+        "        catalog {} (published {}) is retired: its key is destroyed and queries against it will be refused",
         catalog_name(&r.catalog),
         format_time(r.published)
     )
+}
+
+/// The live catalog `--replace` names, found before any work.
+fn to_replace(keys: &crate::store::KeyState, id: Option<&str>) -> Result<Option<usize>> {
+    let Some(id) = id else { return Ok(None) };
+    keys.find(id).map(Some).ok_or_else(|| {
+        Error::new(format!(
+            "--replace {}: not one of your live catalogs",
+            crate::text::shown(id)
+        ))
+        .with_hint("`cosect catalogs` lists them; give the id or its first 8 or more hex digits")
+    })
+}
+
+/// Add the new catalog's key to the live ones, and retire the one
+/// `--replace` named; `facts` are its kind, entries, labels, created and
+/// expires.
+fn keep_catalog(
+    keys: &mut crate::store::KeyState,
+    key: &CatalogKey,
+    hash: &[u8; 32],
+    facts: (KindSetting, u64, u64, u64, u64),
+    replace: Option<usize>,
+) -> Option<crate::store::Retired> {
+    let (kind, entries, labels, created, expires) = facts;
+    keys.add(LiveKey {
+        sk: key.to_bytes().to_vec(),
+        key_id: key.key_id().to_vec(),
+        catalog: hash.to_vec(),
+        kind: kind.name().into(),
+        entries,
+        labels,
+        published: created,
+        expires,
+        answered: 0,
+    });
+    let why = format!("replaced by catalog {}", catalog_name(hash));
+    replace.map(|i| keys.retire(i, created, why))
 }
 
 pub fn publish(args: &PublishArgs, ctx: &Ctx) -> Result<()> {
@@ -193,9 +232,11 @@ pub fn publish(args: &PublishArgs, ctx: &Ctx) -> Result<()> {
     // A binary catalog goes to a terminal only when asked for with `-o -`.
     fsio::check_dest(&dest, args.force, args.output.is_none())?;
     let me = load_identity(&args.id.identity)?;
-    let store = store(&args.state.state_dir)?;
-    // Before the work: a damaged or foreign key state stops us here.
+    let store = open_store(&args.state.state_dir, &me, ctx)?;
+    // Before the work: a damaged or foreign key state, or an unknown
+    // --replace, stops us here.
     let mut keys = store.load_keys(&me)?;
+    let replace = to_replace(&keys, args.replace.as_deref())?;
     let (entries, labels) = read_entries(ctx, args, kind)?;
     let key = CatalogKey::generate(&mut OsRng);
     let bar = ctx.bar(entries.len() as u64, "publishing");
@@ -216,18 +257,11 @@ pub fn publish(args: &PublishArgs, ctx: &Ctx) -> Result<()> {
     let public = me.public();
     let to = Addressed::new(new_session(), &me, &public, now(), args.expires);
     let sealed = engine::seal_message(Message::Catalog(catalog), &to, Envelope::Plain);
-    // Key first (the old one is destroyed), then the catalog; if the
-    // catalog cannot be written, the previous key state is put back.
-    let current = CurrentKey {
-        sk: key.to_bytes().to_vec(),
-        key_id: key.key_id().to_vec(),
-        catalog: sealed.hash.to_vec(),
-        kind: kind.name().into(),
-        entries: entries.len() as u64,
-        published: to.created,
-    };
-    let retired = keys.rotate(current, to.created);
-    store.transaction(Keep::Keys(&keys), &me, || write_bundle(&dest, &sealed, args.force))?;
+    // Key state first, then the catalog, in one transaction: on an error
+    // or an interrupt the previous key state is put back.
+    let facts = (kind, entries.len() as u64, n_labels, to.created, to.expires);
+    let retired = keep_catalog(&mut keys, &key, &sealed.hash, facts, replace);
+    send_keeping(&store, &me, vec![Keep::Keys(&keys)], (&dest, &sealed), args.force)?;
     ctx.say(format!(
         "cosect: catalog {} written to {}: {}",
         catalog_name(&sealed.hash),

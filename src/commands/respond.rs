@@ -1,5 +1,5 @@
 //! `cosect respond`: check round 1, answer it with your own list as round 2
-//! (or answer a catalog query with your catalog key: `catalog::respond`).
+//! (or answer a catalog query with your catalog key: `answer::respond`).
 
 use rand::rngs::OsRng;
 
@@ -11,15 +11,14 @@ use crate::engine::{self, Addressed, Expect, Header, Kept, Message, Round1, Roun
 use crate::fsio::Dest;
 use crate::group::Exec;
 use crate::protocol::{Mode, Responder};
-use crate::store::{Keep, Session, Step};
+use crate::store::{Answered, Keep, Session, Step};
 
 pub fn respond(args: &RespondArgs, ctx: &Ctx) -> Result<()> {
     let mut inputs = vec![args.peer.as_path(), args.bundle.as_path()];
     inputs.extend(args.list.input.as_deref());
     let Sending { dest, env, .. } = args.out.resolve(&inputs)?;
-    let me = load_identity(&args.id.identity)?;
-    let peer = load_peer(&args.peer)?;
-    let store = store(&args.state.state_dir)?;
+    let (me, peer) = load_pair(&args.id.identity, &args.peer, "the sender's")?;
+    let store = open_store(&args.state.state_dir, &me, ctx)?;
     let got = receive(&me, &store, &args.bundle, Expect::Request { peer: &peer })?;
     let out = Out {
         me: &me,
@@ -30,7 +29,7 @@ pub fn respond(args: &RespondArgs, ctx: &Ctx) -> Result<()> {
     };
     match (got.message, got.kept) {
         (Message::Round1(r1), _) => answer_round1(args, ctx, &out, &got.header, r1),
-        (Message::CatalogQuery(q), Kept::Key(key)) => super::catalog::respond(args, ctx, &out, &got.header, q, key),
+        (Message::CatalogQuery(q), Kept::Key(key)) => super::answer::respond(args, ctx, &out, &got.header, q, key),
         _ => unreachable!("Expect::Request yields a round 1 or a catalog query"),
     }
 }
@@ -111,13 +110,23 @@ fn answer_round1(args: &RespondArgs, ctx: &Ctx, out: &Out, h: &Header, r1: Round
             sealed.hash,
             list,
             Step::AwaitRound3(state),
+            (to.created, to.expires),
         )
     });
-    let write = || write_bundle(out.dest, &sealed, args.out.wrap.force);
-    match &state {
-        Some(s) => out.store.transaction(Keep::Session(s), out.me, write)?,
-        None => write()?,
-    }
+    // Remembered as answered until round 1 expires, one-sided too.
+    let answered = Answered {
+        id: h.session.to_vec(),
+        at: to.created,
+        until: h.expires,
+    };
+    let keeps = std::iter::once(Keep::Answered(answered)).chain(state.as_ref().map(Keep::Session));
+    send_keeping(
+        out.store,
+        out.me,
+        keeps.collect(),
+        (out.dest, &sealed),
+        args.out.wrap.force,
+    )?;
     ctx.say(sent_line("round 2 of session", &h.session, "for", out.peer, out.dest));
     ctx.say(format!(
         "        peer sent {peer_n} elements; you: {}, {n_points} elements sent, mode {mode}, {}, expires {}",

@@ -26,7 +26,7 @@ use crate::bundle::{format_time, BundleError, Opened};
 use crate::error::{Error, Result};
 use crate::identity::{Identity, PublicIdentity};
 use crate::protocol::mutual;
-use crate::store::{hex, CurrentKey, KeyState, QueryState, Session, Step};
+use crate::store::{hex, Answered, KeyState, LiveKey, QueryState, Session, Step};
 
 /// Kept state, as the engine reads it (the store implements this; a
 /// server may keep it elsewhere).
@@ -37,6 +37,8 @@ pub trait Lookup {
     fn query(&self, id: &[u8]) -> Result<Option<QueryState>>;
     /// The publisher's catalog keys.
     fn keys(&self) -> Result<KeyState>;
+    /// When the round 1 of session `id` was answered, if it was.
+    fn answered(&self, id: &[u8]) -> Result<Option<Answered>>;
     /// Where the state lives, for messages.
     fn place(&self) -> String;
 }
@@ -54,6 +56,9 @@ impl Lookup for NoState {
     }
     fn keys(&self) -> Result<KeyState> {
         Ok(KeyState::default())
+    }
+    fn answered(&self, _: &[u8]) -> Result<Option<Answered>> {
+        Ok(None)
     }
     fn place(&self) -> String {
         "no state directory".into()
@@ -76,7 +81,7 @@ pub enum Kept {
     Nothing,
     Session(Session),
     Query(QueryState),
-    Key(CurrentKey),
+    Key(LiveKey),
 }
 
 /// A bundle that passed every check.
@@ -142,6 +147,7 @@ impl Reader<'_> {
         }
         b.check_not_own(&self.me.public()).map_err(in_file)?;
         self.signed_for_me(&mut b, peer).map_err(in_file)?;
+        wrong_verb(name, &b.payload, Expect::Request { peer })?;
         let header = header(&b);
         if catalog {
             let (kind, key_id) = check_exchange(&b.payload, 1).map_err(in_file)?;
@@ -154,12 +160,7 @@ impl Reader<'_> {
             });
         }
         let (kind, mode) = check_round1(&b.payload).map_err(in_file)?;
-        if self.store.session(&b.payload.session)?.is_some() {
-            return Err(
-                Error::new(format!("{name}: session {} was already answered", sid(&b.payload)))
-                    .with_hint("each round-1 bundle is answered once; ask your peer to start a new exchange"),
-            );
-        }
+        self.not_answered(name, &b.payload)?;
         let elements = mutual::Round1 {
             points: std::mem::take(&mut b.payload.points),
         };
@@ -171,28 +172,45 @@ impl Reader<'_> {
         })
     }
 
-    /// The catalog key a query was made against: the current one, with the
-    /// query's kind; a retired or unknown catalog is refused by name.
-    fn current_key(&self, name: &str, p: &Payload, key_id: &[u8]) -> Result<CurrentKey> {
+    /// Refuse a round 1 this store answered before (its session open, or
+    /// in the journal of answered sessions), saying when.
+    fn not_answered(&self, name: &str, p: &Payload) -> Result<()> {
+        let when = match self.store.answered(&p.session)? {
+            Some(a) => format!(" on {}", format_time(a.at)),
+            None if self.store.session(&p.session)?.is_some() => String::new(),
+            None => return Ok(()),
+        };
+        Err(
+            Error::new(format!("{name}: session {} was already answered{when}", sid(p)))
+                .with_hint("each round-1 bundle is answered once; ask your peer to start a new exchange"),
+        )
+    }
+
+    /// The key of the live catalog a query was made against, checked
+    /// against the query's key id and kind; a retired or unknown catalog is
+    /// refused by name.
+    fn current_key(&self, name: &str, p: &Payload, key_id: &[u8]) -> Result<LiveKey> {
         let mut keys = self.store.keys()?;
         let queried = catalog_name(&p.answers);
-        let Some(cur) = keys.current.take() else {
-            return Err(Error::new(format!(
-                "{name}: the query is against catalog {queried}, but you have no catalog key in {}",
-                self.store.place()
-            ))
-            .with_hint("publish with `cosect publish` first, or pass the --state-dir you published with"));
+        let Some(i) = keys.live.iter().position(|k| k.catalog[..] == p.answers[..]) else {
+            return Err(stale_query(name, p, key_id, &keys, &self.store.place()));
         };
-        if p.answers[..] != cur.catalog[..] || key_id != &cur.key_id[..] {
-            return Err(stale_query(name, p, key_id, &keys, &cur));
+        let live = keys.live.swap_remove(i);
+        if key_id != &live.key_id[..] {
+            return Err(Error::new(format!(
+                "{name}: the query names your catalog {queried} but not its key (key id {} instead of {})",
+                hex(&key_id[..key_id.len().min(8)]),
+                hex(&live.key_id[..live.key_id.len().min(8)])
+            ))
+            .with_hint("the query was damaged or made by hand; ask the client for a new query"));
         }
-        if p.kind != cur.kind {
-            return Err(
-                Error::new(format!("{name}: the query's kind differs from your catalog's"))
-                    .with_hint("ask the client for a new query against your current catalog"),
-            );
+        if p.kind != live.kind {
+            return Err(Error::new(format!(
+                "{name}: the query's kind differs from your catalog {queried}'s"
+            ))
+            .with_hint("ask the client for a new query against this catalog"));
         }
-        Ok(cur)
+        Ok(live)
     }
 
     fn answer(&self, name: &str, mut b: Opened) -> Result<Received> {
@@ -208,11 +226,13 @@ impl Reader<'_> {
             // someone else (typically your own round 1 or round 3 fed back to you)
             // fails "addressed to me" before "session exists": say so.
             b.check_recipient(&self.me.public()).map_err(in_file)?;
+            wrong_verb(name, &b.payload, Expect::Answer)?;
             return Err(self.not_open(name, "session", &sid, "started"));
         };
         let peer = PublicIdentity::parse_line(&session.peer)
             .map_err(|_| Error::new(format!("session {sid}: the stored peer identity is damaged")))?;
         self.signed_for_me(&mut b, &peer).map_err(in_file)?;
+        wrong_verb(name, &b.payload, Expect::Answer)?;
         let (mode, round) = match &session.step {
             Step::AwaitRound2(i) => (i.mode(), 2),
             Step::AwaitRound3(r) => (r.mode(), 3),
@@ -286,6 +306,7 @@ impl Reader<'_> {
         b.check_sender(publisher).map_err(in_file)?;
         b.check_time(self.now)
             .map_err(|e| in_file(e).with_hint("ask the publisher for its current catalog"))?;
+        wrong_verb(name, &b.payload, Expect::Catalog { publisher })?;
         let catalog = check_catalog(&mut b.payload).map_err(in_file)?;
         Ok(Received {
             header: header(&b),
@@ -316,38 +337,78 @@ impl Reader<'_> {
     }
 }
 
-/// A query against a catalog that is not the current one: name the retired
+/// A bundle of a round this verb does not take: name the round and the
+/// verb that does.
+fn wrong_verb(name: &str, p: &Payload, expect: Expect<'_>) -> Result<()> {
+    let catalog = p.protocol == PROTOCOL_CATALOG;
+    let (what, verb) = match (catalog, p.round) {
+        (false, 1) => ("a round 1", "`cosect respond` answers it"),
+        (false, 2) => ("a round 2", "the initiator finishes with it: `cosect finish`"),
+        (false, 3) => ("a round 3", "the responder finishes with it: `cosect finish`"),
+        (true, 0) => ("a catalog", "query it with `cosect init --catalog FILE`"),
+        (true, 1) => ("a catalog query", "the publisher answers it with `cosect respond`"),
+        (true, 2) => ("a catalog answer", "the client finishes with it: `cosect finish`"),
+        _ => return Ok(()),
+    };
+    let fits = match expect {
+        Expect::Request { .. } => p.round == 1,
+        Expect::Answer => p.round >= 2,
+        Expect::Catalog { .. } => catalog && p.round == 0,
+    };
+    if fits {
+        return Ok(());
+    }
+    let verb_here = match expect {
+        Expect::Request { .. } => "`respond` takes a round 1 or a catalog query",
+        Expect::Answer => "`finish` takes a round 2, a round 3 or a catalog answer",
+        Expect::Catalog { .. } => "`init --catalog` takes a catalog",
+    };
+    Err(
+        Error::new(format!("{name}: this is {what}, and {verb_here}")).with_hint(format!(
+            "{verb}{}",
+            if catalog { "" } else { " (check which file you passed)" }
+        )),
+    )
+}
+
+/// A query against a catalog that is not live here: name the retired
 /// catalog it was made against, if this store remembers it.
-fn stale_query(name: &str, p: &Payload, key_id: &[u8], keys: &KeyState, cur: &CurrentKey) -> Error {
+fn stale_query(name: &str, p: &Payload, key_id: &[u8], keys: &KeyState, place: &str) -> Error {
+    let queried = catalog_name(&p.answers);
     let retired = keys
         .retired
         .iter()
         .rev()
         .find(|r| r.catalog[..] == p.answers[..] || r.key_id[..] == key_id[..]);
+    let live: Vec<String> = keys.live.iter().map(|k| catalog_name(&k.catalog)).collect();
+    let hint = match &live[..] {
+        [] => "publish with `cosect publish` first, or pass the --state-dir you published with".to_owned(),
+        _ => format!(
+            "send the client one of your live catalogs ({}) and ask for a new query",
+            live.join(", ")
+        ),
+    };
     match retired {
         Some(r) => Error::new(format!(
-            "{name}: the query is against catalog {} (published {}), which was retired on {} when you \
-             published catalog {}; its key is destroyed and the query is refused",
+            "{name}: the query is against catalog {} (published {}), which was retired on {} ({}); \
+             its key is destroyed and the query is refused",
             catalog_name(&r.catalog),
             format_time(r.published),
             format_time(r.retired),
-            catalog_name(&r.replaced_by),
+            r.why,
         )),
-        None if p.answers[..] == cur.catalog[..] => Error::new(format!(
-            "{name}: the query names your current catalog {} but another catalog key id ({}); \
+        None if live.is_empty() => Error::new(format!(
+            "{name}: the query is against catalog {queried}, but you have no live catalog in {place}"
+        )),
+        None if keys.live.iter().any(|k| k.catalog[..] == p.answers[..]) => Error::new(format!(
+            "{name}: the query names your live catalog {queried} but another catalog key id ({}); \
              it was not made from that catalog and is refused",
-            catalog_name(&cur.catalog),
             catalog_name(key_id)
         )),
         None => Error::new(format!(
-            "{name}: the query is against catalog {}, which is not your current catalog {} \
-             and not one you published with this state directory; it is refused",
-            catalog_name(&p.answers),
-            catalog_name(&cur.catalog)
+            "{name}: the query is against catalog {queried}, which is not one of your live catalogs \
+             and not one you published with this state directory; it is refused"
         )),
     }
-    .with_hint(format!(
-        "send the client your current catalog ({}) and ask for a new query",
-        catalog_name(&cur.catalog)
-    ))
+    .with_hint(hint)
 }

@@ -47,6 +47,9 @@ impl Lookup for Mem {
     fn keys(&self) -> Result<KeyState> {
         Ok(self.keys.borrow_mut().take().unwrap_or_default())
     }
+    fn answered(&self, _: &[u8]) -> Result<Option<Answered>> {
+        Ok(None)
+    }
     fn place(&self) -> String {
         "memory".into()
     }
@@ -64,7 +67,7 @@ fn to<'a>(me: &'a Identity, peer: &'a PublicIdentity) -> Addressed<'a> {
 
 fn session(peer: &PublicIdentity, sent: [u8; 32], step: Step) -> Session {
     let list = SecretList::from_entries(&mut entries());
-    Session::new(&SESSION, peer.line(), "raw".into(), sent, list, step)
+    Session::new(&SESSION, peer.line(), "raw".into(), sent, list, step, (NOW, NOW + 3600))
 }
 
 fn round1(a: &Identity, b: &Identity) -> (Initiator, Vec<u8>, [u8; 32]) {
@@ -160,17 +163,20 @@ fn published(a: &Identity, key: &CatalogKey) -> (Vec<u8>, [u8; 32]) {
 }
 
 fn current(key: &CatalogKey, catalog: [u8; 32]) -> KeyState {
-    let cur = CurrentKey {
+    let cur = LiveKey {
         sk: key.to_bytes().to_vec(),
         key_id: key.key_id().to_vec(),
         catalog: catalog.to_vec(),
         kind: "auto".into(),
         entries: 3,
+        labels: 0,
         published: NOW,
+        expires: NOW + 3600,
+        answered: 0,
     };
     KeyState {
-        version: 1,
-        current: Some(cur),
+        version: crate::store::catalog::STATE_VERSION,
+        live: vec![cur],
         retired: Vec::new(),
     }
 }
@@ -194,6 +200,8 @@ fn query_state(
         sent_hash: q_hash.to_vec(),
         entries: SecretList::from_entries(&mut entries()),
         client,
+        created: NOW,
+        expires: NOW + 3600,
     }
 }
 
@@ -300,7 +308,7 @@ fn each_check_refuses_with_its_sentence() {
             &b,
             altered(|p| p.round = 2),
             from_a,
-            "b: not a valid cosect bundle: this is a round-2 bundle; `respond` answers round 1",
+            "b: this is a round 2, and `respond` takes a round 1 or a catalog query",
         ),
         (
             &b,
@@ -327,13 +335,13 @@ fn each_check_refuses_with_its_sentence() {
             &b,
             altered(|_| {}),
             Expect::Answer,
-            "b: no open session 07070707 in no state directory",
+            "b: this is a round 1, and `finish` takes a round 2, a round 3 or a catalog answer",
         ),
         (
             &b,
             altered(|_| {}),
             Expect::Catalog { publisher: &pa },
-            "b: not a valid cosect bundle: this is a round-1 bundle of protocol \"psi\", not a catalog",
+            "b: this is a round 1, and `init --catalog` takes a catalog",
         ),
     ];
     for (me, bytes, expect, want) in cases {
@@ -371,4 +379,27 @@ fn an_answer_must_name_the_bundle_sent() {
     *mem.session.borrow_mut() = Some(session(&b.public(), got.header.hash, Step::AwaitRound2(init)));
     let got = refusal(&a, &mem, bytes, Expect::Answer);
     assert!(got.contains("it answers another bundle than the one you sent"), "{got}");
+}
+
+/// A query that names a live catalog but another key id is refused naming
+/// the catalog once and both key ids.
+#[test]
+fn a_query_with_another_key_id_names_the_catalog_once() {
+    let (a, b) = (alice(), bob());
+    let key = CatalogKey::generate(&mut OsRng);
+    let (_, cat_hash) = published(&a, &key);
+    let (_, points) = Client::start(&entries(), None, Exec::Serial, &NoProgress, &mut OsRng).unwrap();
+    let q = CatalogQuery {
+        kind: KindSetting::Auto,
+        catalog: cat_hash,
+        key_id: vec![0xab; 32],
+        points,
+    };
+    let sealed = seal_message(Message::CatalogQuery(q), &to(&b, &a.public()), Envelope::Age);
+    let mem = Mem::default();
+    *mem.keys.borrow_mut() = Some(current(&key, cat_hash));
+    let got = refusal(&a, &mem, sealed.to_vec(), Expect::Request { peer: &b.public() });
+    let id = catalog_name(&cat_hash);
+    assert_eq!(got.matches(&id).count(), 1, "{got}");
+    assert!(got.contains("not its key (key id abababababababab instead of"), "{got}");
 }

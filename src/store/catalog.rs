@@ -3,47 +3,54 @@
 //! 0600, written atomically.
 //!
 //! Layout under the state directory:
-//! - `catalog/key.age`: the current catalog key (one at a time) and the
-//!   public facts of retired catalogs, so a stale query is refused by name.
+//! - `catalog/key.age`: the keys of the live catalogs (each answers the
+//!   queries made against it until it expires or is retired) and the
+//!   public facts of retired ones, so a stale query is refused by name.
 //! - `catalog/queries/<session>.age`: a client's blinds and entries until
-//!   `finish`, then deleted.
+//!   `finish`, then deleted (its `Info` first, as for sessions).
 
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroize;
 
-use super::{hex, load_fitting, load_sealed, SecretList, Store};
+use super::{hex, load_sealed, load_with_info, Info, SecretList, Store};
 use crate::error::{Error, Result};
 use crate::identity::Identity;
 use crate::protocol::catalog::Client;
 
-pub const STATE_VERSION: u32 = 1;
+/// 2: several live catalogs, each with its expiry and its count of
+/// answered queries; queries start with their `Info`.
+pub const STATE_VERSION: u32 = 2;
 /// Retired catalogs remembered, so that stale queries are refused by name.
 const MAX_RETIRED: usize = 64;
 
-/// The publisher's current catalog key and what it published with it.
+/// A live catalog: its key and what it published with it.
 #[derive(Serialize, Deserialize)]
-pub struct CurrentKey {
+pub struct LiveKey {
     #[serde(with = "serde_bytes")]
     pub sk: Vec<u8>,
     #[serde(with = "serde_bytes")]
     pub key_id: Vec<u8>,
-    /// SHA-256 of the catalog's COSE bytes.
+    /// SHA-256 of the catalog's COSE bytes (its id: `catalog_name`).
     #[serde(with = "serde_bytes")]
     pub catalog: Vec<u8>,
     pub kind: String,
     pub entries: u64,
+    pub labels: u64,
     pub published: u64,
+    pub expires: u64,
+    /// Queries answered with this key.
+    pub answered: u64,
 }
 
-impl Drop for CurrentKey {
+impl Drop for LiveKey {
     fn drop(&mut self) {
         self.sk.zeroize();
     }
 }
 
-/// A catalog whose key was destroyed by a later `publish`.
+/// A catalog whose key was destroyed.
 #[derive(Serialize, Deserialize, Clone)]
 pub struct Retired {
     #[serde(with = "serde_bytes")]
@@ -52,38 +59,67 @@ pub struct Retired {
     pub catalog: Vec<u8>,
     pub published: u64,
     pub retired: u64,
-    /// The catalog that replaced it.
-    #[serde(with = "serde_bytes")]
-    pub replaced_by: Vec<u8>,
+    /// Why: `replaced by catalog X`, `retired by hand`, `expired`.
+    #[serde(default)]
+    pub why: String,
 }
 
 /// `catalog/key.age`.
 #[derive(Serialize, Deserialize, Default)]
 pub struct KeyState {
     pub version: u32,
-    pub current: Option<CurrentKey>,
+    #[serde(default)]
+    pub live: Vec<LiveKey>,
+    #[serde(default)]
     pub retired: Vec<Retired>,
 }
 
 impl KeyState {
-    /// Make `new` current; the previous key is destroyed and its catalog
-    /// remembered as retired. Returns the retired catalog, if any.
-    pub fn rotate(&mut self, new: CurrentKey, now: u64) -> Option<Retired> {
-        let replaced_by = new.catalog.clone();
-        let old = self.current.replace(new)?;
+    /// Add a new live catalog.
+    pub fn add(&mut self, new: LiveKey) {
+        self.live.push(new);
+    }
+
+    /// The live catalog whose id (`catalog_name`) or hash starts with `id`.
+    pub fn find(&self, id: &str) -> Option<usize> {
+        let id = id.to_ascii_lowercase();
+        let mut hits = self
+            .live
+            .iter()
+            .enumerate()
+            .filter(|(_, k)| hex(&k.catalog).starts_with(&id));
+        match (hits.next(), hits.next()) {
+            (Some((i, _)), None) if id.len() >= 8 => Some(i),
+            _ => None,
+        }
+    }
+
+    /// Destroy the key of live catalog `i`; its public facts are kept as
+    /// retired, with `why`.
+    pub fn retire(&mut self, i: usize, now: u64, why: String) -> Retired {
+        let old = self.live.remove(i);
         let r = Retired {
             key_id: old.key_id.clone(),
             catalog: old.catalog.clone(),
             published: old.published,
             retired: now,
-            replaced_by,
+            why,
         };
         self.retired.push(r.clone());
         if self.retired.len() > MAX_RETIRED {
             let drop = self.retired.len() - MAX_RETIRED;
             self.retired.drain(..drop);
         }
-        Some(r)
+        r
+    }
+
+    /// Retire every live catalog that expired before `now`.
+    pub fn retire_expired(&mut self, now: u64) -> Vec<Retired> {
+        let mut gone = Vec::new();
+        while let Some(i) = self.live.iter().position(|k| k.expires < now) {
+            gone.push(self.retire(i, now, "expired".into()));
+        }
+        gone
     }
 }
 
@@ -107,10 +143,29 @@ pub struct QueryState {
     pub sent_hash: Vec<u8>,
     pub entries: SecretList,
     pub client: Client,
+    pub created: u64,
+    /// When this state is destroyed unanswered (`keep_until`).
+    pub expires: u64,
+}
+
+impl QueryState {
+    /// What `cosect sessions` shows of it.
+    pub fn info(&self) -> Info {
+        Info {
+            version: self.version,
+            id: self.id.clone(),
+            role: "catalog client".into(),
+            peer: self.publisher.clone(),
+            awaited: "catalog answer".into(),
+            kind: self.kind.clone(),
+            created: self.created,
+            expires: self.expires,
+        }
+    }
 }
 
 impl Store {
-    fn catalog_dir(&self) -> PathBuf {
+    pub(super) fn catalog_dir(&self) -> PathBuf {
         self.dir().join("catalog")
     }
 
@@ -134,21 +189,17 @@ impl Store {
             }),
             Some(s) if s.version == STATE_VERSION => Ok(s),
             Some(_) => Err(Error::new(format!(
-                "{}: the catalog key is of another cosect version",
+                "{}: the catalog keys are of another cosect version",
                 path.display()
-            ))),
+            ))
+            .with_hint(
+                "answer its queries with the release that published it, or move the file away and publish anew",
+            )),
         }
     }
 
     /// An open query by session id, if this store has it.
     pub fn load_query(&self, id: &[u8], me: &Identity) -> Result<Option<QueryState>> {
-        let path = self.query_path(id);
-        let fits = |q: &QueryState| q.version == STATE_VERSION && q.id == id;
-        load_fitting(&path, me, "the query state", fits, || {
-            Error::new(format!(
-                "{}: the query state is of another version or query",
-                path.display()
-            ))
-        })
+        load_with_info(&self.query_path(id), me, "the query state", id, STATE_VERSION)
     }
 }

@@ -6,10 +6,19 @@
 //! saves it through one transaction (`Store::transaction`).
 
 pub mod catalog;
+mod journal;
+mod list;
+mod session;
+mod tx;
 
-pub use catalog::{CurrentKey, KeyState, QueryState, Retired};
+pub use catalog::{KeyState, LiveKey, QueryState, Retired};
+pub use journal::Answered;
+pub use list::{Listed, Pruned};
+pub use session::{keep_until, Info, Session, Step, STATE_VERSION};
+pub use tx::{Keep, Tx};
 
 use std::fs;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -20,50 +29,6 @@ use crate::fsio::{self, Dest};
 use crate::identity::Identity;
 use crate::input::{Entries, Kind, StrList};
 use crate::output::Shared;
-use crate::protocol::{Initiator, Responder};
-
-/// 2: entries carry their kind and source id. 4: a kind byte may be 5 (`url`).
-const STATE_VERSION: u32 = 4;
-
-/// Where the session stands.
-#[derive(Serialize, Deserialize)]
-pub enum Step {
-    /// Initiator sent round 1 and waits for round 2.
-    AwaitRound2(Initiator),
-    /// Responder sent round 2 and waits for round 3.
-    AwaitRound3(Responder),
-}
-
-/// Everything a side keeps between rounds.
-#[derive(Serialize, Deserialize)]
-pub struct Session {
-    pub version: u32,
-    #[serde(with = "serde_bytes")]
-    pub id: Vec<u8>,
-    /// The peer's public identity line.
-    pub peer: String,
-    pub kind: String,
-    /// SHA-256 of the COSE bytes of the bundle this side sent; the answer must name it.
-    #[serde(with = "serde_bytes")]
-    pub sent_hash: Vec<u8>,
-    /// The user's own entries, as written, in input order.
-    pub entries: SecretList,
-    pub step: Step,
-}
-
-impl Session {
-    pub fn new(id: &[u8], peer: String, kind: String, sent_hash: [u8; 32], entries: SecretList, step: Step) -> Self {
-        Session {
-            version: STATE_VERSION,
-            id: id.to_vec(),
-            peer,
-            kind,
-            sent_hash: sent_hash.to_vec(),
-            entries,
-            step,
-        }
-    }
-}
 
 /// The user's entries, wiped from memory when dropped: the spelling from
 /// the input, the kind each was compared as, and its source id (STIX id,
@@ -141,89 +106,24 @@ impl Store {
         &self.dir
     }
 
-    fn path(&self, id: &[u8]) -> PathBuf {
-        self.dir.join("sessions").join(format!("{}.age", hex(id)))
+    fn sessions_dir(&self) -> PathBuf {
+        self.dir.join("sessions")
     }
 
-    /// Save a new session (never replaces one).
-    pub fn save(&self, session: &Session, me: &Identity) -> Result<()> {
-        save_sealed(&self.path(&session.id), session, me, false)
+    fn path(&self, id: &[u8]) -> PathBuf {
+        self.sessions_dir().join(format!("{}.age", hex(id)))
     }
 
     /// Load a session by id, if this store has it.
     pub fn load(&self, id: &[u8], me: &Identity) -> Result<Option<Session>> {
         let path = self.path(id);
-        let fits = |s: &Session| s.version == STATE_VERSION && s.id == id;
-        load_fitting(&path, me, "session state", fits, || {
-            Error::new(format!(
-                "{}: session state is of another version or session",
-                path.display()
-            ))
-            .with_hint("it was written by another cosect release; finish the exchange with that release or start anew")
-        })
-    }
-
-    /// Destroy a finished session's state.
-    pub fn remove(&self, id: &[u8]) -> Result<()> {
-        let path = self.path(id);
-        match fs::remove_file(&path) {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(fsio::io_error(
-                &path.display().to_string(),
-                "cannot delete session state",
-                &e,
-            )),
-        }
-    }
-
-    /// Destroy a finished query's state.
-    pub fn remove_query(&self, id: &[u8]) -> Result<()> {
-        let path = self.query_path(id);
-        fs::remove_file(&path).map_err(|e| fsio::io_error(&path.display().to_string(), "cannot delete query state", &e))
-    }
-
-    /// Save the state, then write the bundle it belongs to: state first,
-    /// since a bundle whose state was not saved could never be finished; if
-    /// `write` fails, the state is put back as it was (a new file removed,
-    /// a replaced one restored).
-    pub fn transaction<T>(&self, keep: Keep<'_>, me: &Identity, write: impl FnOnce() -> Result<T>) -> Result<T> {
-        let (path, replace) = match &keep {
-            Keep::Session(s) => (self.path(&s.id), false),
-            Keep::Query(q) => (self.query_path(&q.id), false),
-            Keep::Keys(_) => (self.key_path(), true),
-        };
-        let before = if replace { fs::read(&path).ok() } else { None };
-        match keep {
-            Keep::Session(s) => save_sealed(&path, s, me, replace),
-            Keep::Query(q) => save_sealed(&path, q, me, replace),
-            Keep::Keys(k) => save_sealed(&path, k, me, replace),
-        }?;
-        write().inspect_err(|_| restore(&path, before))
+        load_with_info(&path, me, "session state", id, STATE_VERSION)
     }
 
     /// This store opened with `me`, as the engine looks state up.
     pub fn unlocked<'a>(&'a self, me: &'a Identity) -> Unlocked<'a> {
         Unlocked { store: self, me }
     }
-}
-
-/// What a step keeps between rounds, saved by `Store::transaction`.
-pub enum Keep<'a> {
-    /// A new mutual-protocol session (never replaces one).
-    Session(&'a Session),
-    /// A new catalog query (never replaces one).
-    Query(&'a QueryState),
-    /// The catalog key state (replaces the previous one).
-    Keys(&'a KeyState),
-}
-
-/// Put a state file back as it was before a failed transaction.
-fn restore(path: &Path, before: Option<Vec<u8>>) {
-    let _ = match before {
-        Some(b) => fsio::write_atomic(&Dest::File(path.to_path_buf()), &b, true, true),
-        None => fs::remove_file(path).map_err(|e| fsio::io_error("", "", &e)),
-    };
 }
 
 /// A store and the identity that opens its files: what the engine reads
@@ -246,52 +146,95 @@ impl crate::engine::Lookup for Unlocked<'_> {
         self.store.load_keys(self.me)
     }
 
+    fn answered(&self, id: &[u8]) -> Result<Option<Answered>> {
+        self.store.answered(id, self.me)
+    }
+
     fn place(&self) -> String {
         self.store.dir().display().to_string()
     }
 }
 
-/// Write `value` as CBOR, age-encrypted to `me`, to `path` (0600, atomic;
-/// replacing an existing file only with `replace`). Streamed: CBOR goes
-/// straight into age's encryptor (which wipes its plaintext chunk buffer)
-/// and on to disk, so no whole plaintext or ciphertext copy is held.
-pub fn save_sealed<T: Serialize>(path: &Path, value: &T, me: &Identity, replace: bool) -> Result<()> {
+/// Write what `fill` writes, age-encrypted to `me`, to `path` as part of
+/// `pending` (0600, atomic; replacing an existing file only with
+/// `replace`). Streamed: CBOR goes straight into age's encryptor (which
+/// wipes its plaintext chunk buffer) and on to disk.
+fn save_sealed(
+    pending: &mut fsio::Pending,
+    path: &Path,
+    me: &Identity,
+    replace: bool,
+    fill: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> Result<()> {
     fsio::create_private_dir(path.parent().expect("state paths have a parent"))?;
-    fsio::write_atomic_with(&Dest::File(path.to_path_buf()), replace, true, |w| {
-        envelope::encrypt_with(&me.public().recipient, w, |plain| {
-            ciborium::into_writer(value, plain).map_err(|e| match e {
-                ciborium::ser::Error::Io(e) => e,
-                ciborium::ser::Error::Value(v) => std::io::Error::other(v),
-            })
-        })
+    pending.write(&Dest::File(path.to_path_buf()), replace, true, |w| {
+        envelope::encrypt_with(&me.public().recipient, w, fill)
     })
 }
 
-/// `load_sealed`, refusing a file that does not `fit` (another version,
-/// or another session's id) with the error `stale` makes.
-fn load_fitting<T: serde::de::DeserializeOwned>(
+/// One CBOR item into `w`.
+fn cbor<T: Serialize>(value: &T, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+    ciborium::into_writer(value, w).map_err(|e| match e {
+        ciborium::ser::Error::Io(e) => e,
+        ciborium::ser::Error::Value(v) => std::io::Error::other(v),
+    })
+}
+
+/// A state file that starts with its `Info`, then holds `T`: `None` when
+/// there is no such file; another version, or another id, is refused with
+/// a plain sentence before the rest is read.
+fn load_with_info<T: serde::de::DeserializeOwned>(
     path: &Path,
     me: &Identity,
     what: &str,
-    fits: impl FnOnce(&T) -> bool,
-    stale: impl FnOnce() -> Error,
+    id: &[u8],
+    version: u32,
 ) -> Result<Option<T>> {
-    match load_sealed::<T>(path, me, what)? {
-        Some(v) if !fits(&v) => Err(stale()),
-        v => Ok(v),
+    let Some(mut r) = open_sealed(path, me, what)? else {
+        return Ok(None);
+    };
+    let info: Info = item(&mut r, path, what)?;
+    if info.version != version || info.id != id {
+        return Err(stale(path, what));
+    }
+    item(&mut r, path, what).map(Some)
+}
+
+/// A state file of another cosect release (or renamed by hand).
+fn stale(path: &Path, what: &str) -> Error {
+    Error::new(format!(
+        "{}: {what} is of another cosect version or another session",
+        path.display()
+    ))
+    .with_hint("finish the exchange with the release that started it, or cancel it with `cosect sessions cancel ID`")
+}
+
+/// The next CBOR item of a state file.
+fn item<T: serde::de::DeserializeOwned>(r: &mut impl Read, path: &Path, what: &str) -> Result<T> {
+    ciborium::from_reader(r).map_err(|_| {
+        Error::new(format!("{}: {what} is damaged", path.display())).with_hint("delete it and start again")
+    })
+}
+
+/// Read back a file of one CBOR item (as `save_sealed` wrote it); `None`
+/// when there is no such file. `what` names it in messages.
+pub fn load_sealed<T: serde::de::DeserializeOwned>(path: &Path, me: &Identity, what: &str) -> Result<Option<T>> {
+    match open_sealed(path, me, what)? {
+        None => Ok(None),
+        Some(mut r) => item(&mut r, path, what).map(Some),
     }
 }
 
-/// Read back what `save_sealed` wrote, streamed the same way; `None` when
-/// there is no such file. `what` names it in messages ("session state").
-pub fn load_sealed<T: serde::de::DeserializeOwned>(path: &Path, me: &Identity, what: &str) -> Result<Option<T>> {
+/// The decrypted stream of a state file, after checking that the open
+/// file is not readable by others; `None` when there is no such file.
+fn open_sealed(path: &Path, me: &Identity, what: &str) -> Result<Option<impl Read>> {
     let name = path.display().to_string();
     let file = match fs::File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(fsio::io_error(&name, &format!("cannot read {what}"), &e)),
     };
-    if fsio::too_open(path) {
+    if fsio::file_too_open(&file) {
         return Err(Error::new(format!("{name}: {what} is readable by other users"))
             .with_hint(format!("run `chmod 600 {name}` if you trust it, or delete it")));
     }
@@ -299,7 +242,50 @@ pub fn load_sealed<T: serde::de::DeserializeOwned>(path: &Path, me: &Identity, w
         Error::new(format!("{name}: cannot open {what}: {e}"))
             .with_hint("it can only be opened with the identity (-i) that wrote it")
     })?;
-    ciborium::from_reader(plain)
-        .map(Some)
-        .map_err(|_| Error::new(format!("{name}: {what} is damaged")).with_hint("delete it and start again"))
+    Ok(Some(std::io::BufReader::new(plain)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn me() -> Identity {
+        Identity::parse(include_str!("../../testdata/vectors/alice.id")).unwrap()
+    }
+
+    /// A session file of an older cosect (version 3: one CBOR map, no
+    /// `Info` first) is refused by `load` and listed as such, with one
+    /// plain sentence; `cancel` still destroys it.
+    #[test]
+    fn an_older_state_file_is_one_plain_sentence() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(dir.path().to_path_buf());
+        let id = [5u8; 16];
+        #[derive(Serialize)]
+        struct Old {
+            version: u32,
+            #[serde(with = "serde_bytes")]
+            id: Vec<u8>,
+            peer: String,
+            kind: String,
+        }
+        let old = Old {
+            version: 3,
+            id: id.to_vec(),
+            peer: String::new(),
+            kind: "raw".into(),
+        };
+        let mut p = fsio::Pending::new();
+        save_sealed(&mut p, &store.path(&id), &me(), false, |w| cbor(&old, w)).unwrap();
+        p.commit_with(|| Ok(())).unwrap();
+        let e = store.load(&id, &me()).err().unwrap().to_string();
+        assert!(e.contains("is of another cosect version or another session"), "{e}");
+        let listed = store.list(&me()).unwrap();
+        assert_eq!(listed.len(), 1);
+        let e = listed[0].info.as_ref().err().unwrap().to_string();
+        assert!(e.contains("another cosect version"), "{e}");
+        assert_eq!(store.prune(&me(), u64::MAX).unwrap().sessions.len(), 0);
+        store.cancel(&hex(&id)[..8], &me()).unwrap();
+        assert!(store.list(&me()).unwrap().is_empty());
+    }
 }

@@ -290,6 +290,15 @@ pub fn have_tool(what: &str, probe: &mut Command) -> bool {
     ok
 }
 
+/// Deliver signal `sig` (`TERM`, `INT`) to process `pid` with kill(1).
+pub fn signal(pid: u32, sig: &str) {
+    let sent = Command::new("kill")
+        .args([format!("-{sig}"), pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success(), "kill -{sig} {pid} failed");
+}
+
 /// The words of a command line, split on white space (for arguments that
 /// hold none): `env.run(&argv("init -i alice.id --peer bob.pub"))`.
 pub fn argv(line: &str) -> Vec<&str> {

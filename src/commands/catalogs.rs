@@ -1,0 +1,71 @@
+//! `cosect catalogs`: list the live catalogs published from the state
+//! directory, or retire one.
+
+use super::*;
+use crate::bundle::format_time;
+use crate::cli::{CatalogsAction, CatalogsArgs};
+use crate::engine::catalog_name;
+use crate::store::{Keep, LiveKey};
+
+pub fn catalogs(args: &CatalogsArgs, ctx: &Ctx) -> Result<()> {
+    let me = load_identity(&args.store.identity)?;
+    let store = open_store(&args.store.state_dir, &me, ctx)?;
+    let mut keys = store.load_keys(&me)?;
+    if let Some(CatalogsAction::Retire { catalog }) = &args.action {
+        let i = keys.find(catalog).ok_or_else(|| {
+            Error::new(format!(
+                "{}: not one of your live catalogs",
+                crate::text::shown(catalog)
+            ))
+            .with_hint("`cosect catalogs` lists them; give the id or its first 8 or more hex digits")
+        })?;
+        let r = keys.retire(i, now(), "retired with `cosect catalogs retire`".into());
+        let mut tx = store.begin(&me);
+        tx.keep(Keep::Keys(&keys))?;
+        tx.commit()?;
+        ctx.say(format!(
+            "cosect: catalog {} retired: its key is destroyed and queries against it will be refused",
+            catalog_name(&r.catalog)
+        ));
+        return Ok(());
+    }
+    if args.store.json {
+        let all: Vec<serde_json::Value> = keys.live.iter().map(json).collect();
+        return print_stdout(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&all).expect("JSON to memory")
+        ));
+    }
+    if keys.live.is_empty() {
+        ctx.say(format!("cosect: no live catalogs in {}", store.dir().display()));
+        return Ok(());
+    }
+    let mut text = format!(
+        "{:<16}  {:>9}  {:>9}  {:<20}  {:<20}  {:>8}\n",
+        "ID", "ENTRIES", "LABELS", "CREATED", "EXPIRES", "ANSWERED"
+    );
+    for k in &keys.live {
+        text.push_str(&format!(
+            "{:<16}  {:>9}  {:>9}  {:<20}  {:<20}  {:>8}\n",
+            catalog_name(&k.catalog),
+            k.entries,
+            k.labels,
+            format_time(k.published),
+            format_time(k.expires),
+            k.answered
+        ));
+    }
+    print_stdout(&text)
+}
+
+fn json(k: &LiveKey) -> serde_json::Value {
+    serde_json::json!({
+        "id": catalog_name(&k.catalog),
+        "kind": k.kind,
+        "entries": k.entries,
+        "labels": k.labels,
+        "created": format_time(k.published),
+        "expires": format_time(k.expires),
+        "queries_answered": k.answered,
+    })
+}

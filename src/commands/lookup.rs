@@ -1,0 +1,121 @@
+//! `cosect finish` on a catalog answer: the client unblinds the answer,
+//! looks its entries up in the catalog it queried, writes the matches and
+//! destroys the query's state, in one transaction.
+
+use std::path::PathBuf;
+
+use super::finish::{written_to, Outputs};
+use super::*;
+use crate::cli::FinishArgs;
+use crate::engine::{self, catalog_name, CatalogAnswer, Header};
+use crate::fsio::Dest;
+use crate::group::Exec;
+use crate::store::{hex, QueryState, SecretList};
+
+pub fn finish(
+    args: &FinishArgs,
+    ctx: &Ctx,
+    me: &Identity,
+    store: &Store,
+    out: &Outputs,
+    answer: CatalogAnswer,
+    state: QueryState,
+) -> Result<()> {
+    if args.reply.is_some() {
+        return Err(Error::new("a catalog answer needs no reply").with_hint("drop --reply"));
+    }
+    // The catalog, byte for byte the one the query was made against.
+    let cat_path = args
+        .catalog
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(&state.catalog_path));
+    let cat_name = shown_path(&cat_path);
+    let bytes = fsio::read_input(&cat_path, MAX_BUNDLE_BYTES)
+        .map_err(|e| e.with_hint("the catalog is needed to finish; if it moved, pass --catalog FILE"))?;
+    let reader = engine::Reader {
+        me,
+        now: now(),
+        store: &engine::NoState,
+    };
+    let (cat_header, cat) = reader.catalog_of(&cat_name, bytes, &state)?;
+    let QueryState {
+        id,
+        kind,
+        entries,
+        client,
+        ..
+    } = state;
+    let lookup = client
+        .finish(&answer.points, &cat.view(), Exec::Parallel)
+        .map_err(|e| Error::from(e).in_file(&shown_path(&args.bundle)))?;
+    if lookup.bad_labels > 0 {
+        ctx.warn(format!(
+            "{} label(s) in {cat_name} did not decrypt and are left out (damaged catalog?)",
+            lookup.bad_labels
+        ));
+    }
+    let with_labels = cat.n_labels > 0;
+    let (text, count, labelled) = render_matches(args.format, &kind, &entries, &lookup, with_labels);
+    let mut tx = store.begin(me);
+    tx.write_private(&out.results, args.wrap.force, |w| w.write_all(&text))?;
+    tx.end_query(&id)?;
+    tx.commit()?;
+    let labelled = with_labels.then_some(labelled);
+    ctx.say(finished_line(
+        &id,
+        count,
+        entries.len(),
+        &cat_header,
+        labelled,
+        &out.results,
+    ));
+    Ok(())
+}
+
+/// The report of the matches (labels escaped: they come from the
+/// publisher), how many matched and how many of those carry a label.
+fn render_matches(
+    format: crate::output::Format,
+    kind: &str,
+    entries: &SecretList,
+    lookup: &crate::protocol::catalog::Lookup,
+    with_label: bool,
+) -> (Vec<u8>, u64, usize) {
+    let labels: Vec<Option<String>> = lookup
+        .found
+        .iter()
+        .map(|f| f.label.as_deref().map(crate::text::escape))
+        .collect();
+    let found: Vec<crate::output::Shared> = lookup
+        .found
+        .iter()
+        .zip(&labels)
+        .map(|(f, l)| crate::output::Shared {
+            label: l.as_deref(),
+            ..entries.shared(f.index)
+        })
+        .collect();
+    let report = crate::output::Report {
+        mode: "catalog",
+        kind,
+        count: found.len() as u64,
+        entries: Some(found),
+        with_source: entries.has_sources(),
+        with_label,
+    };
+    let labelled = labels.iter().filter(|l| l.is_some()).count();
+    (crate::output::render(&report, format), report.count, labelled)
+}
+
+/// `cosect: catalog query … finished: N of your M entries are in catalog …`.
+fn finished_line(id: &[u8], count: u64, of: usize, cat: &Header, labelled: Option<usize>, results: &Dest) -> String {
+    format!(
+        "cosect: catalog query {} finished: {count} of your {of} entries are in catalog {} of {} ({}){}{}",
+        &hex(id)[..8],
+        catalog_name(&cat.hash),
+        cat.sender.display_name(),
+        cat.sender.short_fingerprint(),
+        labelled.map_or(String::new(), |n| format!(", {n} with labels")),
+        written_to(results)
+    )
+}

@@ -1,0 +1,153 @@
+//! What `cosect sessions` and the automatic clean-up see: the open
+//! sessions and queries of a store, read from the `Info` at the head of
+//! each file (never the secrets after it).
+
+use std::path::{Path, PathBuf};
+
+use super::{item, open_sealed, Info, Store};
+use crate::error::{Error, Result};
+use crate::identity::Identity;
+
+/// One open session or query, or a file that could not be read.
+pub struct Listed {
+    pub path: PathBuf,
+    pub info: std::result::Result<Info, Error>,
+}
+
+/// What an automatic clean-up destroyed.
+#[derive(Default)]
+pub struct Pruned {
+    pub sessions: Vec<Info>,
+    pub catalogs: Vec<super::Retired>,
+}
+
+impl Store {
+    /// Every session and query file, oldest first.
+    pub fn list(&self, me: &Identity) -> Result<Vec<Listed>> {
+        let mut out = Vec::new();
+        let dirs = [
+            (self.sessions_dir(), super::STATE_VERSION),
+            (self.catalog_dir().join("queries"), super::catalog::STATE_VERSION),
+        ];
+        for (dir, version) in dirs {
+            for path in state_files(&dir)? {
+                let info = read_info(&path, me, version);
+                out.push(Listed { path, info });
+            }
+        }
+        out.sort_by_key(|l| l.info.as_ref().map_or(0, |i| i.created));
+        Ok(out)
+    }
+
+    /// Destroy the open session or query whose id starts with `id` (at
+    /// least 8 hex digits, naming exactly one).
+    pub fn cancel(&self, id: &str, me: &Identity) -> Result<Info> {
+        let id = id.to_ascii_lowercase();
+        let all = self.list(me)?;
+        let hits: Vec<&Listed> = all.iter().filter(|l| file_id(&l.path).starts_with(&id)).collect();
+        match (&hits[..], id.len() >= 8 && id.bytes().all(|b| b.is_ascii_hexdigit())) {
+            ([one], true) => {
+                let info = one.info.as_ref().map(Clone::clone).unwrap_or_else(|_| Info {
+                    id: unhex(&file_id(&one.path)),
+                    role: "unreadable state".into(),
+                    ..Info::default()
+                });
+                destroy(&one.path)?;
+                Ok(info)
+            }
+            (_, false) => Err(Error::new(format!("{id}: not a session id"))
+                .with_hint("give at least the first 8 hex digits, as `cosect sessions` shows them")),
+            ([], true) => Err(Error::new(format!("no open session {id} in {}", self.dir().display()))
+                .with_hint("`cosect sessions` lists the open ones")),
+            (_, true) => {
+                Err(Error::new(format!("{id} names {} sessions", hits.len()))
+                    .with_hint("give more hex digits of the id"))
+            }
+        }
+    }
+
+    /// Destroy the sessions and queries whose state expired before `now`,
+    /// and retire the catalogs that expired; say what went.
+    pub fn prune(&self, me: &Identity, now: u64) -> Result<Pruned> {
+        let mut pruned = Pruned::default();
+        for l in self.list(me)? {
+            if let Ok(info) = l.info {
+                if info.expires != 0 && info.expires < now {
+                    destroy(&l.path)?;
+                    pruned.sessions.push(info);
+                }
+            }
+        }
+        if self.key_path().exists() {
+            let mut keys = self.load_keys(me)?;
+            pruned.catalogs = keys.retire_expired(now);
+            if !pruned.catalogs.is_empty() {
+                let mut tx = self.begin(me);
+                tx.keep(super::Keep::Keys(&keys))?;
+                tx.commit()?;
+            }
+        }
+        Ok(pruned)
+    }
+}
+
+/// The `Info` at the head of a state file, refused (with the sentence
+/// `load` would give) when it is of another version.
+fn read_info(path: &Path, me: &Identity, version: u32) -> Result<Info> {
+    let info = match open_sealed(path, me, "session state")? {
+        Some(mut r) => item::<Info>(&mut r, path, "session state")?,
+        None => return Err(Error::new(format!("{}: vanished", path.display()))),
+    };
+    if info.version != version || file_id(path) != super::hex(&info.id) {
+        return Err(super::stale(path, "session state"));
+    }
+    Ok(info)
+}
+
+/// The `.age` files of a state directory (none if it does not exist).
+fn state_files(dir: &Path) -> Result<Vec<PathBuf>> {
+    let rd = match std::fs::read_dir(dir) {
+        Ok(rd) => rd,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(crate::fsio::io_error(&dir.display().to_string(), "cannot read", &e)),
+    };
+    Ok(rd
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "age"))
+        .collect())
+}
+
+/// The bytes of a hex string (a state file's name).
+fn unhex(s: &str) -> Vec<u8> {
+    (0..s.len() / 2)
+        .filter_map(|i| u8::from_str_radix(s.get(2 * i..2 * i + 2)?, 16).ok())
+        .collect()
+}
+
+/// The session id a state file is named after.
+fn file_id(path: &Path) -> String {
+    path.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// Delete a state file, overwritten with zeros first (it is encrypted to
+/// the owner; this keeps its blocks from outliving a later key leak).
+fn destroy(path: &Path) -> Result<()> {
+    use std::io::Write;
+    let name = path.display().to_string();
+    let len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    if let Ok(mut f) = std::fs::OpenOptions::new().write(true).open(path) {
+        let zeros = [0u8; 1 << 16];
+        let mut left = len;
+        while left > 0 {
+            let n = left.min(zeros.len() as u64) as usize;
+            if f.write_all(&zeros[..n]).is_err() {
+                break;
+            }
+            left -= n as u64;
+        }
+        let _ = f.sync_all();
+    }
+    std::fs::remove_file(path).map_err(|e| crate::fsio::io_error(&name, "cannot delete", &e))
+}
