@@ -265,7 +265,8 @@ def report_ratios(r, p, p_err, args):
         print(f"  OpenMined PSI one-sided {pw:.2f} s wall, {pc:.2f} s cpu; OpenMined / cosect = "
               f"{pw / r['wall']:.2f} wall, {pc / r['cpu']:.2f} cpu (target >= {MIN_OVER_PEER})")
     elif not args.no_peer:
-        print(f"  OpenMined PSI: {p_err} (pip install openmined-psi)")
+        ok = False
+        print(f"  OpenMined PSI: {p_err} (is openmined-psi installed?)")
     return ok
 
 
