@@ -216,11 +216,15 @@ def sides(binary, bare_exe, d, n, env, args, tag):
     """One build's figures at n: the exchange and (unless --no-bare) the
     bare arithmetic, best of --repeat by total wall time."""
     best = None
+    who = tag.strip("-") or "this build"
     for _ in range(args.repeat):
         b = None if args.no_bare else bare(bare_exe, n, env)
+        if b is not None:
+            print(f"  ({who}: bare arithmetic {b[0]:.2f} s wall, {b[1]:.2f} s cpu; {uptime()})")
         steps, sizes, counts = cosect_exchange(binary, d, n, env, tag)
         r = {"steps": steps, "sizes": sizes, "counts": counts, "bare": b,
              "wall": sum(s[1] for s in steps), "cpu": sum(s[2] for s in steps)}
+        print(f"  ({who}: cosect {r['wall']:.2f} s wall, {r['cpu']:.2f} s cpu; {uptime()})")
         if best is None or r["wall"] < best["wall"]:
             best = r
     return best
@@ -261,7 +265,8 @@ def report_ratios(r, p, p_err, args):
         print(f"  OpenMined PSI one-sided {pw:.2f} s wall, {pc:.2f} s cpu; OpenMined / cosect = "
               f"{pw / r['wall']:.2f} wall, {pc / r['cpu']:.2f} cpu (target >= {MIN_OVER_PEER})")
     elif not args.no_peer:
-        print(f"  OpenMined PSI: {p_err} (pip install openmined-psi)")
+        ok = False
+        print(f"  OpenMined PSI: {p_err} (is openmined-psi installed?)")
     return ok
 
 
