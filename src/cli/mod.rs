@@ -116,15 +116,46 @@ pub struct BundleOut {
 /// the same flags for every verb that writes a bundle.
 #[derive(Args, Debug, Clone, Default)]
 pub struct Wrap {
-    /// Encrypt the bundle to the peer with age
+    /// Encrypt the bundle to the peer with age (the default; kept for scripts)
     #[arg(long)]
     pub encrypt: bool,
-    /// ASCII-armor the encrypted bundle, e.g. to paste into a mail (implies --encrypt)
+    /// Do not encrypt the bundle (anyone who sees rounds 2 and 3 learns how many entries are shared)
+    #[arg(long, conflicts_with_all = ["encrypt", "armor"])]
+    pub no_encrypt: bool,
+    /// ASCII-armor the encrypted bundle, e.g. to paste into a mail
     #[arg(long)]
     pub armor: bool,
+    /// Write the bundle as parts of at most SIZE bytes each (e.g. 10M, 200K), named FILE.part-1-of-N, …
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub split: Option<u64>,
     /// Replace existing output files
     #[arg(long)]
     pub force: bool,
+}
+
+/// A size: bytes, or with K, M or G (powers of 1024).
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let (num, mult) = match t.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => {
+            let m = match c.to_ascii_uppercase() {
+                'K' => 1u64 << 10,
+                'M' => 1 << 20,
+                'G' => 1 << 30,
+                _ => return Err("use a number of bytes, optionally with K, M or G (e.g. 10M)".into()),
+            };
+            (&t[..i], m)
+        }
+        _ => (t, 1),
+    };
+    let n: u64 = num
+        .parse()
+        .map_err(|_| "use a number of bytes, optionally with K, M or G (e.g. 10M)".to_owned())?;
+    let size = n.checked_mul(mult).ok_or("too large")?;
+    if size < 1024 {
+        return Err("a part must be at least 1K".into());
+    }
+    Ok(size)
 }
 
 #[derive(Args, Debug, Clone)]
@@ -170,9 +201,10 @@ pub struct InitArgs {
     /// Your peer's public identity file (the line `cosect pubkey` prints)
     #[arg(long, value_name = "FILE")]
     pub peer: PathBuf,
-    /// Look your list up in this catalog (from `cosect publish` by the peer) instead of a mutual exchange
-    #[arg(long, value_name = "FILE")]
-    pub catalog: Option<PathBuf>,
+    /// Look your list up in this catalog (from `cosect publish` by the peer) instead of a mutual
+    /// exchange (or all its parts, in any order)
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    pub catalog: Vec<PathBuf>,
     #[command(flatten)]
     pub list: ListIn,
     /// What the entries are; they are normalized before matching. The peer must use the same
@@ -191,9 +223,9 @@ pub struct InitArgs {
 
 #[derive(Args, Debug, Clone)]
 pub struct RespondArgs {
-    /// The round-1 bundle from your peer
-    #[arg(value_name = "BUNDLE")]
-    pub bundle: PathBuf,
+    /// The round-1 bundle from your peer (or all its parts, in any order)
+    #[arg(value_name = "BUNDLE", required = true, num_args = 1..)]
+    pub bundle: Vec<PathBuf>,
     #[command(flatten)]
     pub id: IdentityArg,
     #[command(flatten)]
@@ -221,9 +253,9 @@ pub struct RespondArgs {
 
 #[derive(Args, Debug, Clone)]
 pub struct FinishArgs {
-    /// The round-2 or round-3 bundle from your peer
-    #[arg(value_name = "BUNDLE")]
-    pub bundle: PathBuf,
+    /// The round-2 or round-3 bundle from your peer (or all its parts, in any order)
+    #[arg(value_name = "BUNDLE", required = true, num_args = 1..)]
+    pub bundle: Vec<PathBuf>,
     #[command(flatten)]
     pub id: IdentityArg,
     #[command(flatten)]
@@ -234,9 +266,9 @@ pub struct FinishArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
-    /// Catalog query: the catalog, if it moved since `init --catalog`
-    #[arg(long, value_name = "FILE")]
-    pub catalog: Option<PathBuf>,
+    /// Catalog query: the catalog (or all its parts), if it moved since `init --catalog`
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    pub catalog: Vec<PathBuf>,
     /// Write round 3 for your peer here (initiator, mutual and cardinality modes)
     #[arg(long, value_name = "FILE")]
     pub reply: Option<PathBuf>,
@@ -278,6 +310,16 @@ pub struct PublishArgs {
     /// Write the catalog here ('-' for standard output)
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Encrypt the catalog to this public identity file; repeat for several recipients,
+    /// each of whom reads it with their own identity [default: not encrypted]
+    #[arg(long, value_name = "PUBFILE")]
+    pub encrypt_to: Vec<PathBuf>,
+    /// ASCII-armor the encrypted catalog (with --encrypt-to)
+    #[arg(long, requires = "encrypt_to")]
+    pub armor: bool,
+    /// Write the catalog as parts of at most SIZE bytes each (e.g. 10M, 200K)
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub split: Option<u64>,
     /// Replace an existing output file
     #[arg(long)]
     pub force: bool,
@@ -285,9 +327,9 @@ pub struct PublishArgs {
 
 #[derive(Args, Debug, Clone)]
 pub struct InspectArgs {
-    /// The bundle to show
-    #[arg(value_name = "BUNDLE")]
-    pub bundle: PathBuf,
+    /// The bundle to show (or all its parts, in any order; one part alone says what it is part of)
+    #[arg(value_name = "BUNDLE", required = true, num_args = 1..)]
+    pub bundle: Vec<PathBuf>,
     /// Your identity, to decrypt an encrypted bundle [default: the one in the config directory]
     #[arg(short, long, value_name = "FILE")]
     pub identity: Option<PathBuf>,

@@ -28,17 +28,19 @@ pub fn need_input(list: &ListIn) -> Result<&Path> {
 
 // ---------------------------------------------------------------- client: init
 
-fn check_init(args: &InitArgs, catalog_path: &Path) -> Result<(Dest, Envelope)> {
+fn check_init(args: &InitArgs, catalog_path: &[PathBuf]) -> Result<(Dest, Envelope, Option<u64>)> {
     let input = need_input(&args.list)?;
-    let Sending { dest, env, .. } = args.out.resolve(&[input, &args.peer, catalog_path])?;
+    let mut inputs = vec![input, &args.peer];
+    inputs.extend(catalog_path.iter().map(|p| p.as_path()));
+    let Sending { dest, env, split, .. } = args.out.resolve(&inputs)?;
     if args.mode != ModeArg::Mutual {
         return Err(Error::new("--mode does not apply to a catalog query").with_hint("drop --mode"));
     }
-    Ok((dest, env))
+    Ok((dest, env, split))
 }
 
-pub fn init(args: &InitArgs, catalog_path: &Path, ctx: &Ctx) -> Result<()> {
-    let (dest, env) = check_init(args, catalog_path)?;
+pub fn init(args: &InitArgs, catalog_path: &[PathBuf], ctx: &Ctx) -> Result<()> {
+    let (dest, env, split) = check_init(args, catalog_path)?;
     let (me, publisher) = load_pair(&args.id.identity, &args.peer, "the catalog publisher's")?;
     let store = store(&args.state.state_dir)?;
     let got = receive(&me, &store, catalog_path, Expect::Catalog { publisher: &publisher })?;
@@ -49,7 +51,7 @@ pub fn init(args: &InitArgs, catalog_path: &Path, ctx: &Ctx) -> Result<()> {
     if let Some(asked) = args.kind.map(KindSetting::from).filter(|k| *k != kind) {
         return Err(Error::new(format!(
             "{}: the catalog was published with --kind {kind}, you passed --kind {asked}",
-            shown_path(catalog_path)
+            bundle_name(catalog_path)
         ))
         .with_hint("drop --kind: the catalog's setting is used"));
     }
@@ -68,7 +70,8 @@ pub fn init(args: &InitArgs, catalog_path: &Path, ctx: &Ctx) -> Result<()> {
         points,
     };
     let sealed = engine::seal_message(Message::CatalogQuery(query), &to, env);
-    let catalog_abs = std::fs::canonicalize(catalog_path).unwrap_or_else(|_| catalog_path.to_path_buf());
+    let first = &catalog_path[0];
+    let catalog_abs = std::fs::canonicalize(first).unwrap_or_else(|_| first.to_path_buf());
     let state = QueryState {
         version: crate::store::catalog::STATE_VERSION,
         id: to.session.to_vec(),
@@ -82,7 +85,7 @@ pub fn init(args: &InitArgs, catalog_path: &Path, ctx: &Ctx) -> Result<()> {
         client,
     };
     store.transaction(Keep::Query(&state), &me, || {
-        write_bundle(&dest, &sealed, args.out.wrap.force)
+        write_bundle(&dest, &sealed, args.out.wrap.force, split)
     })?;
     ctx.say(sent_line("catalog query", &to.session, "for", &publisher, &dest));
     ctx.say(format!(
@@ -119,7 +122,7 @@ fn check_query_policy(args: &RespondArgs, name: &str, n: u64) -> Result<()> {
 }
 
 pub fn respond(args: &RespondArgs, ctx: &Ctx, out: &Out, h: &Header, q: CatalogQuery, cur: CurrentKey) -> Result<()> {
-    let name = shown_path(&args.bundle);
+    let name = bundle_name(&args.bundle);
     let n = (q.points.len() / crate::group::POINT_LEN) as u64;
     check_query_policy(args, &name, n)?;
     let key = CatalogKey::from_bytes(&cur.sk)?;
@@ -137,7 +140,7 @@ pub fn respond(args: &RespondArgs, ctx: &Ctx, out: &Out, h: &Header, q: CatalogQ
         points,
     };
     let sealed = engine::seal_message(Message::CatalogAnswer(answer), &to, out.env);
-    write_bundle(out.dest, &sealed, args.out.wrap.force)?;
+    write_bundle(out.dest, &sealed, args.out.wrap.force, out.split)?;
     ctx.say(sent_line(
         "answer to catalog query",
         &h.session,
@@ -168,12 +171,11 @@ pub fn finish(
         return Err(Error::new("a catalog answer needs no reply").with_hint("drop --reply"));
     }
     // The catalog, byte for byte the one the query was made against.
-    let cat_path = args
-        .catalog
-        .clone()
-        .unwrap_or_else(|| PathBuf::from(&state.catalog_path));
-    let cat_name = shown_path(&cat_path);
-    let bytes = fsio::read_input(&cat_path, MAX_BUNDLE_BYTES)
+    let cat_path = match args.catalog.as_slice() {
+        [] => with_siblings(Path::new(&state.catalog_path)),
+        given => given.to_vec(),
+    };
+    let (cat_name, bytes) = read_bundle(&cat_path)
         .map_err(|e| e.with_hint("the catalog is needed to finish; if it moved, pass --catalog FILE"))?;
     let reader = engine::Reader {
         me,
@@ -190,7 +192,7 @@ pub fn finish(
     } = state;
     let lookup = client
         .finish(&answer.points, &cat.view(), Exec::Parallel)
-        .map_err(|e| Error::from(e).in_file(&shown_path(&args.bundle)))?;
+        .map_err(|e| Error::from(e).in_file(&bundle_name(&args.bundle)))?;
     if lookup.bad_labels > 0 {
         ctx.warn(format!(
             "{} label(s) in {cat_name} did not decrypt and are left out (damaged catalog?)",

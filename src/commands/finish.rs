@@ -27,7 +27,8 @@ fn outputs(args: &FinishArgs) -> Result<Outputs> {
         .chain(args.reply.iter())
         .map(|p| p.as_path())
         .collect();
-    check_distinct(&[&args.bundle], &outputs)?;
+    let inputs: Vec<&Path> = args.bundle.iter().map(|p| p.as_path()).collect();
+    check_distinct(&inputs, &outputs)?;
     let results = Dest::from_arg(args.output.as_deref());
     let reply = args.reply.as_deref().map(|p| Dest::from_arg(Some(p)));
     if results == Dest::Stdout && reply == Some(Dest::Stdout) {
@@ -39,11 +40,12 @@ fn outputs(args: &FinishArgs) -> Result<Outputs> {
         // `--reply` always names its destination, so `--reply -` is an
         // explicit request for standard output, like `-o -`.
         fsio::check_dest(r, args.wrap.force, false)?;
+        crate::cli::options::check_wrapped(r, envelope(&args.wrap), args.wrap.split)?;
     }
     Ok(Outputs {
         results,
         reply,
-        env: envelope(args.wrap.encrypt, args.wrap.armor),
+        env: envelope(&args.wrap),
     })
 }
 
@@ -103,7 +105,7 @@ fn run_step<'a>(
     message: Message,
     step: Step,
 ) -> Result<(Outcome, Option<&'a Dest>, Mode)> {
-    let name = shown_path(&args.bundle);
+    let name = bundle_name(&args.bundle);
     match (message, step) {
         (Message::Round2(r2), Step::AwaitRound2(init)) => {
             check_reply(r2.mode, 2, &out.reply)?;
@@ -121,7 +123,8 @@ fn run_step<'a>(
                         answers: h.hash,
                         elements: r3,
                     });
-                    write_bundle(reply, &engine::seal_message(msg, &to, out.env), args.wrap.force)?;
+                    let sealed = engine::seal_message(msg, &to, out.env);
+                    write_bundle(reply, &sealed, args.wrap.force, args.wrap.split)?;
                     Some(reply)
                 }
                 _ => None,

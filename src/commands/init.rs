@@ -13,14 +13,19 @@ use crate::protocol::{Initiator, Mode};
 use crate::store::{Keep, Session, Step};
 
 pub fn init(args: &InitArgs, ctx: &Ctx) -> Result<()> {
-    if let Some(catalog) = &args.catalog {
-        return super::catalog::init(args, catalog, ctx);
+    if !args.catalog.is_empty() {
+        return super::catalog::init(args, &args.catalog, ctx);
     }
     // Auto unless --kind says otherwise (see doc/inputs.md).
     let kind = args.kind.map_or(KindSetting::Auto, KindSetting::from);
     let input = super::catalog::need_input(&args.list)?;
     let mode = Mode::from(args.mode);
-    let Sending { dest, env, force } = args.out.resolve(&[input, &args.peer])?;
+    let Sending {
+        dest,
+        env,
+        force,
+        split,
+    } = args.out.resolve(&[input, &args.peer])?;
     let (me, peer) = load_pair(&args.id.identity, &args.peer, "your peer's")?;
     let store = store(&args.state.state_dir)?;
     let mut entries = read_list(ctx, &args.list, kind)?;
@@ -48,7 +53,9 @@ pub fn init(args: &InitArgs, ctx: &Ctx) -> Result<()> {
     let list = crate::store::SecretList::from_entries(&mut entries);
     let step = Step::AwaitRound2(state);
     let state = Session::new(&to.session, peer.line(), kind.name().into(), sealed.hash, list, step);
-    store.transaction(Keep::Session(&state), &me, || write_bundle(&dest, &sealed, force))?;
+    store.transaction(Keep::Session(&state), &me, || {
+        write_bundle(&dest, &sealed, force, split)
+    })?;
     ctx.say(sent_line("round 1 of session", &to.session, "for", &peer, &dest));
     ctx.say(format!(
         "        {}, {n_points} elements sent, mode {mode}, {}, expires {}",

@@ -18,7 +18,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::bundle::{Envelope, Opened};
+use crate::bundle::{carrier, parts, Envelope, Opened};
 use crate::cli::ListIn;
 use crate::cli::{Cli, Command};
 use crate::error::{Error, Result};
@@ -227,16 +227,96 @@ pub fn report_entries(ctx: &Ctx, name: &str, entries: &Entries, kind: KindSettin
     Ok(())
 }
 
-/// Read a bundle file, decrypt and decode it.
-pub fn open_bundle(path: &Path, me: Option<&Identity>) -> Result<Opened> {
-    let name = path.display().to_string();
-    let bytes = fsio::read_input(path, MAX_BUNDLE_BYTES)?;
-    Opened::open(bytes, me).map_err(|e| Error::from(e).in_file(&name))
+/// One bundle file, screened from its first MiB before it is read whole
+/// (a file that cannot be a bundle is refused without reading it).
+pub fn read_bundle_file(path: &Path) -> Result<Vec<u8>> {
+    let name = shown_path(path);
+    fsio::read_screened(path, MAX_BUNDLE_BYTES, carrier::SCREEN_BYTES, |prefix, whole| {
+        carrier::screen(prefix, whole).map_err(|e| Error::from(e).in_file(&name))
+    })
 }
 
-/// Write a sealed bundle atomically, streaming it through its envelope.
-pub fn write_bundle(dest: &fsio::Dest, sealed: &crate::bundle::Sealed, force: bool) -> Result<()> {
-    fsio::write_atomic_with(dest, force, false, |w| sealed.write_to(w))
+/// The bundle given as one file, or as all its parts in any order; with
+/// the name messages use for it.
+pub fn read_bundle(paths: &[PathBuf]) -> Result<(String, Vec<u8>)> {
+    if let [one] = paths {
+        return Ok((shown_path(one), read_bundle_file(one)?));
+    }
+    let mut parts = Vec::with_capacity(paths.len());
+    for p in paths {
+        parts.push((shown_path(p), read_bundle_file(p)?));
+    }
+    let joined = parts::join(&parts).map_err(|e| {
+        Error::new(e.to_string())
+            .with_hint("pass every part of the bundle once, and nothing else; ask the sender for a missing part")
+    })?;
+    Ok((bundle_name(paths), joined))
+}
+
+/// How messages name a bundle given as one file or as parts.
+pub fn bundle_name(paths: &[PathBuf]) -> String {
+    match paths {
+        [one] => shown_path(one),
+        many => format!("{} ({} parts)", whole_name(&many[0]), many.len()),
+    }
+}
+
+/// Every part's name when `path` is named like one (`FILE.part-2-of-4`),
+/// else `path` alone: how a kept path to a split catalog is read again.
+pub fn with_siblings(path: &Path) -> Vec<PathBuf> {
+    let s = path.as_os_str().to_string_lossy();
+    let parsed = s.rfind(".part-").and_then(|i| {
+        let (_, n) = s[i + 6..].split_once("-of-")?;
+        Some((i, n.parse::<usize>().ok()?))
+    });
+    match parsed {
+        Some((i, n)) if n <= parts::MAX_PARTS as usize => {
+            (1..=n).map(|k| part_path(Path::new(&s[..i]), k, n)).collect()
+        }
+        _ => vec![path.to_path_buf()],
+    }
+}
+
+/// `r1.age` for `r1.age.part-2-of-4`.
+fn whole_name(part: &Path) -> String {
+    let s = shown_path(part);
+    match s.rfind(".part-") {
+        Some(i) => s[..i].to_owned(),
+        None => s,
+    }
+}
+
+/// Write a sealed bundle atomically, streaming it through its envelope;
+/// with `split`, as parts `DEST.part-I-of-N` of at most that many bytes.
+pub fn write_bundle(dest: &fsio::Dest, sealed: &crate::bundle::Sealed, force: bool, split: Option<u64>) -> Result<()> {
+    let (Some(size), fsio::Dest::File(path)) = (split, dest) else {
+        return fsio::write_atomic_with(dest, force, false, |w| sealed.write_to(w));
+    };
+    let pieces = parts::split(&sealed.to_vec(), size).ok_or_else(|| {
+        Error::new(format!(
+            "--split {size}: the bundle would need more than {} parts",
+            parts::MAX_PARTS
+        ))
+        .with_hint("choose a larger --split size")
+    })?;
+    let n = pieces.len();
+    let names: Vec<PathBuf> = (1..=n).map(|i| part_path(path, i, n)).collect();
+    for (k, (piece, name)) in pieces.iter().zip(&names).enumerate() {
+        if let Err(e) = fsio::write_atomic(&fsio::Dest::File(name.clone()), piece, force, false) {
+            names[..k].iter().for_each(|p| {
+                let _ = std::fs::remove_file(p);
+            });
+            return Err(e);
+        }
+    }
+    Ok(())
+}
+
+/// `FILE.part-I-of-N`.
+pub fn part_path(path: &Path, i: usize, n: usize) -> PathBuf {
+    let mut s = path.as_os_str().to_owned();
+    s.push(format!(".part-{i}-of-{n}"));
+    PathBuf::from(s)
 }
 
 pub fn now() -> u64 {
@@ -315,7 +395,7 @@ pub fn sent_line(what: &str, session: &[u8], rel: &str, peer: &PublicIdentity, d
 pub fn receive(
     me: &Identity,
     store: &Store,
-    path: &Path,
+    paths: &[PathBuf],
     expect: crate::engine::Expect<'_>,
 ) -> Result<crate::engine::Received> {
     let unlocked = store.unlocked(me);
@@ -324,8 +404,8 @@ pub fn receive(
         now: now(),
         store: &unlocked,
     };
-    let bytes = fsio::read_input(path, MAX_BUNDLE_BYTES)?;
-    reader.read(&shown_path(path), bytes, expect)
+    let (name, bytes) = read_bundle(paths)?;
+    reader.read(&name, bytes, expect)
 }
 
 /// A fresh random session id.

@@ -14,9 +14,10 @@ use crate::protocol::{Mode, Responder};
 use crate::store::{Keep, Session, Step};
 
 pub fn respond(args: &RespondArgs, ctx: &Ctx) -> Result<()> {
-    let mut inputs = vec![args.peer.as_path(), args.bundle.as_path()];
+    let mut inputs = vec![args.peer.as_path()];
+    inputs.extend(args.bundle.iter().map(|p| p.as_path()));
     inputs.extend(args.list.input.as_deref());
-    let Sending { dest, env, .. } = args.out.resolve(&inputs)?;
+    let Sending { dest, env, split, .. } = args.out.resolve(&inputs)?;
     let me = load_identity(&args.id.identity)?;
     let peer = load_peer(&args.peer)?;
     let store = store(&args.state.state_dir)?;
@@ -26,6 +27,7 @@ pub fn respond(args: &RespondArgs, ctx: &Ctx) -> Result<()> {
         peer: &peer,
         dest: &dest,
         env,
+        split,
         store: &store,
     };
     match (got.message, got.kept) {
@@ -41,6 +43,7 @@ pub struct Out<'a> {
     pub peer: &'a PublicIdentity,
     pub dest: &'a Dest,
     pub env: Envelope,
+    pub split: Option<u64>,
     pub store: &'a Store,
 }
 
@@ -72,7 +75,7 @@ fn check_round1_policy(args: &RespondArgs, name: &str, r1: &Round1) -> Result<()
 }
 
 fn answer_round1(args: &RespondArgs, ctx: &Ctx, out: &Out, h: &Header, r1: Round1) -> Result<()> {
-    let name = shown_path(&args.bundle);
+    let name = bundle_name(&args.bundle);
     check_round1_policy(args, &name, &r1)?;
     let (kind, mode) = (r1.kind, r1.mode);
     let peer_n = (r1.elements.points.len() / crate::group::POINT_LEN) as u64;
@@ -113,7 +116,7 @@ fn answer_round1(args: &RespondArgs, ctx: &Ctx, out: &Out, h: &Header, r1: Round
             Step::AwaitRound3(state),
         )
     });
-    let write = || write_bundle(out.dest, &sealed, args.out.wrap.force);
+    let write = || write_bundle(out.dest, &sealed, args.out.wrap.force, out.split);
     match &state {
         Some(s) => out.store.transaction(Keep::Session(s), out.me, write)?,
         None => write()?,
