@@ -51,7 +51,10 @@ pub enum BundleError {
 impl crate::error::Hinted for BundleError {
     fn hint(&self) -> Option<String> {
         Some(match self {
-            BundleError::Decrypt(_) => "check that you use the identity (-i) the sender encrypted to".into(),
+            BundleError::Decrypt(why) if why == envelope::NOT_FOR_YOU => {
+                "check that you use the identity (-i) the sender encrypted to".into()
+            }
+            BundleError::Decrypt(_) => "the file is damaged or not a cosect bundle; ask the sender for it again".into(),
             BundleError::NeedIdentity => return None,
             BundleError::Armor(_) => "the armored text was changed on the way (by a mail program?); \
                 ask the sender to attach the bundle file instead of pasting it"

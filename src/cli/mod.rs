@@ -47,14 +47,30 @@ pub enum Command {
     /// Start an exchange: write round 1 for your peer
     Init(InitArgs),
     /// Answer a round-1 bundle with your own list: write round 2
+    ///
+    /// Reads the round-1 bundle your peer sent (a file, all its parts, an armored text pasted
+    /// from a mail or a saved .eml holding it), checks that --peer signed it, that it is for
+    /// you and not expired, then blinds your own list with a fresh secret and writes round 2,
+    /// age-encrypted to the peer unless --no-encrypt. In mutual and cardinality modes a session
+    /// is kept in the state directory until round 3 comes back (`cosect finish ROUND3-FILE`);
+    /// one-sided mode keeps none. Your list uses round 1's kind setting. Given a catalog query
+    /// instead, it answers it with your catalog key (no --input).
     Respond(RespondArgs),
     /// Finish an exchange with round 2 (initiator) or round 3 (responder)
+    ///
+    /// Reads the answer to one of your open sessions or catalog queries (a file, all its
+    /// parts, armored text or a saved .eml), checks it, and prints the shared entries (or
+    /// their number in cardinality mode) on standard output or to -o FILE. The initiator of a
+    /// mutual or cardinality exchange passes --reply FILE for round 3, which the responder
+    /// needs to learn the result; it is age-encrypted unless --no-encrypt. The session's
+    /// secrets are destroyed when it finishes.
     Finish(FinishArgs),
     /// Publish your list as a catalog that many clients can look their entries up in
     ///
     /// The catalog holds truncated RFC 9497 OPRF outputs of your entries (never the entries or
     /// plain hashes of them), shuffled, signed by you, addressed to anyone who holds it and not
-    /// encrypted. The OPRF key stays in your state directory, age-encrypted to your identity.
+    /// encrypted (unless --encrypt-to names its readers). The OPRF key stays in your state
+    /// directory, age-encrypted to your identity.
     /// Each publish makes a new key and destroys the previous one: queries against an earlier
     /// catalog are refused. Answer queries with `cosect respond QUERY-FILE`. See
     /// doc/catalog-format.md.
