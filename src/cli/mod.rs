@@ -24,7 +24,7 @@ pub const DEFAULT_MAX_QUERY_ITEMS: u64 = 1_000_000;
     about = "Find the entries two private lists share, and nothing else, through signed bundle files",
     long_about = "cosect lets two organizations learn which entries of their private lists they share \
 (domains, IPs, file hashes, e-mail addresses, ids) and nothing else, with no live connection: \
-each protocol round is one signed, optionally age-encrypted file that a person carries \
+each protocol round is one signed, age-encrypted file that a person carries \
 by e-mail, shared drive or USB stick. cosect never opens a network connection.",
     after_help = "Exit status: 0 success, 1 error, 2 usage error, 130 interrupted.",
     max_term_width = 100
