@@ -1,5 +1,6 @@
-//! The optional age envelope around a bundle: binary or ASCII-armored,
-//! encrypted to the recipient's age X25519 key. A bundle that a person
+//! The age envelope around a bundle (the default for every bundle to a
+//! peer): binary or ASCII-armored, encrypted to the recipient's age X25519
+//! key. A bundle that a person
 //! encrypted with the age CLI is read the same way.
 
 use std::io::{Read, Write};
@@ -8,8 +9,8 @@ use age::armor::{ArmoredWriter, Format};
 
 use super::BundleError;
 
+/// How a binary age file starts.
 pub const AGE_MAGIC: &[u8] = b"age-encryption.org/";
-const ARMOR_MAGIC: &[u8] = b"-----BEGIN AGE ENCRYPTED FILE-----";
 
 /// How a bundle file is wrapped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -20,20 +21,6 @@ pub enum Envelope {
 }
 
 impl Envelope {
-    pub fn detect(bytes: &[u8]) -> Self {
-        let start = bytes
-            .iter()
-            .position(|b| !b.is_ascii_whitespace())
-            .unwrap_or(bytes.len());
-        if bytes.starts_with(AGE_MAGIC) {
-            Envelope::Age
-        } else if bytes[start..].starts_with(ARMOR_MAGIC) {
-            Envelope::Armored
-        } else {
-            Envelope::Plain
-        }
-    }
-
     pub fn describe(self) -> &'static str {
         match self {
             Envelope::Plain => "not encrypted",
@@ -158,11 +145,14 @@ mod tests {
         let mut pasted = b"\r\n  \n".to_vec();
         pasted.extend_from_slice(&armored);
         pasted.extend_from_slice(b"\n\n");
-        assert_eq!(Envelope::detect(&pasted), Envelope::Armored);
+        assert_eq!(
+            super::super::carrier::unwrap(pasted.clone()).unwrap().0,
+            Envelope::Armored
+        );
         let bin = super::super::armor::decode(&pasted).unwrap().unwrap();
         assert_eq!(decrypt(&bin, &id).unwrap(), b"bundle");
         let binary = encrypt(b"bundle", &id.to_public(), false);
-        assert_eq!(Envelope::detect(&binary), Envelope::Age);
+        assert_eq!(super::super::carrier::unwrap(binary.clone()).unwrap().0, Envelope::Age);
         assert_eq!(decrypt(&binary, &id).unwrap(), b"bundle");
     }
 
