@@ -169,6 +169,11 @@ two.set_content('two rounds')
 two.add_attachment(open('r1.age','rb').read(), maintype='application', subtype='octet-stream', filename='r1.age')
 two.add_attachment(open('r1.asc','rb').read(), maintype='application', subtype='octet-stream', filename='r1.asc')
 open('two.eml','wb').write(two.as_bytes())
+
+dup = head(EmailMessage())
+dup.set_content('Hi Bob, here it is, also attached:\n\n' + open('r1.asc').read())
+dup.add_attachment(open('r1.asc','rb').read(), maintype='application', subtype='octet-stream', filename='r1.asc')
+open('same-twice.eml','wb').write(dup.as_bytes())
 "#,
     );
     if !made {
@@ -178,7 +183,11 @@ open('two.eml','wb').write(two.as_bytes())
         env.read("qp.eml").contains("quoted-printable"),
         "the body is quoted-printable"
     );
-    for (i, mail) in ["attached.eml", "qp.eml", "nested.eml"].iter().enumerate() {
+    // The same bundle armored in the text and attached counts once.
+    for (i, mail) in ["attached.eml", "qp.eml", "nested.eml", "same-twice.eml"]
+        .iter()
+        .enumerate()
+    {
         let r = respond(&env, &b, &a, &format!("sb{i}"), mail, &format!("-o r2-{i}"));
         assert_eq!(r.code, 0, "{mail}: {}", r.stderr);
     }

@@ -42,13 +42,16 @@ pub fn screen(prefix: &[u8], whole: bool) -> Result<(), BundleError> {
     super::cose::Signed::parse(&prefix[..prefix.len().min(16)]).map(|_| ())
 }
 
+/// A bundle's envelope and the bytes to open, or why there is none.
+type Unwrapped = Result<(Envelope, Vec<u8>), BundleError>;
+
 /// The bundle in `bytes` as its envelope and the bytes to open: COSE
 /// bytes (plain) or a binary age file (age, or armor decoded).
-pub fn unwrap(bytes: Vec<u8>) -> Result<(Envelope, Vec<u8>), BundleError> {
+pub fn unwrap(bytes: Vec<u8>) -> Unwrapped {
     unwrap_at(bytes, true)
 }
 
-fn unwrap_at(bytes: Vec<u8>, outer: bool) -> Result<(Envelope, Vec<u8>), BundleError> {
+fn unwrap_at(bytes: Vec<u8>, outer: bool) -> Unwrapped {
     if bytes.starts_with(AGE_MAGIC) {
         return Ok((Envelope::Age, bytes));
     }
@@ -69,22 +72,31 @@ fn unwrap_at(bytes: Vec<u8>, outer: bool) -> Result<(Envelope, Vec<u8>), BundleE
     }
 }
 
-/// The one bundle a saved mail holds.
-fn from_mail(raw: &[u8]) -> Result<(Envelope, Vec<u8>), BundleError> {
+/// The one bundle a saved mail holds. The same bundle found twice (armored
+/// in the text and attached, say) counts once.
+fn from_mail(raw: &[u8]) -> Unwrapped {
     let found =
         mail::bundles(raw).ok_or_else(|| BundleError::Mail("it looks like a mail but does not parse as one".into()))?;
-    match found.as_slice() {
-        [] => Err(BundleError::Mail(
+    let mut opened: Vec<(String, Unwrapped)> = Vec::new();
+    for f in found {
+        let r = unwrap_at(f.bytes, false);
+        let seen = |o: &Unwrapped| matches!((o, &r), (Ok(a), Ok(b)) if a.1 == b.1);
+        if !opened.iter().any(|(_, o)| seen(o)) {
+            opened.push((f.place, r));
+        }
+    }
+    if opened.len() > 1 {
+        let places: Vec<&str> = opened.iter().map(|(p, _)| p.as_str()).collect();
+        return Err(BundleError::Mail(format!(
+            "the mail holds {} bundles ({}), and cosect reads one at a time",
+            places.len(),
+            places.join(", ")
+        )));
+    }
+    match opened.pop() {
+        Some((_, r)) => r,
+        None => Err(BundleError::Mail(
             "it is a mail with no cosect bundle in its text or attachments".into(),
         )),
-        [one] => unwrap_at(one.bytes.clone(), false),
-        many => {
-            let places: Vec<&str> = many.iter().map(|f| f.place.as_str()).collect();
-            Err(BundleError::Mail(format!(
-                "the mail holds {} bundles ({}), and cosect reads one at a time",
-                many.len(),
-                places.join(", ")
-            )))
-        }
     }
 }
