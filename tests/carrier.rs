@@ -205,8 +205,7 @@ fn a_split_round_1_crosses_as_shuffled_parts() {
     let alice: String = (0..30_000).map(|i| format!("host{i}.example\n")).collect();
     let bob: String = (0..30_000).step_by(3).map(|i| format!("host{i}.example\n")).collect();
     let (env, a, b) = two_lists(&alice, &bob);
-    let r = init(&env, &a, &b, "--armor --split 200K -o r1.asc");
-    ok(r, "init --split");
+    let r = ok(init(&env, &a, &b, "--armor --split 200K -o r1.asc"), "init --split");
     let mut parts: Vec<String> = std::fs::read_dir(env.root())
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
@@ -214,6 +213,10 @@ fn a_split_round_1_crosses_as_shuffled_parts() {
         .collect();
     assert!(parts.len() >= 5, "{parts:?}");
     let n = parts.len();
+    has(
+        &r.stderr,
+        &format!("written to r1.asc.part-1-of-{n} … r1.asc.part-{n}-of-{n} ({n} parts)"),
+    );
     for p in &parts {
         assert!(env.bytes(p).len() <= 200 * 1024, "{p} is larger than 200K");
         assert!(p.ends_with(&format!("-of-{n}")), "{p}");

@@ -84,10 +84,16 @@ pub fn init(args: &InitArgs, catalog_path: &[PathBuf], ctx: &Ctx) -> Result<()> 
         entries: SecretList::from_entries(&mut entries),
         client,
     };
-    store.transaction(Keep::Query(&state), &me, || {
+    let written = store.transaction(Keep::Query(&state), &me, || {
         write_bundle(&dest, &sealed, args.out.wrap.force, split)
     })?;
-    ctx.say(sent_line("catalog query", &to.session, "for", &publisher, &dest));
+    ctx.say(sent_line(
+        "catalog query",
+        &to.session,
+        "for",
+        &publisher,
+        &written.shown,
+    ));
     ctx.say(format!(
         "        {}, {n_points} blinded elements, against catalog {} ({} entries), {}, expires {}",
         describe_entries(&entries, kind),
@@ -140,13 +146,13 @@ pub fn respond(args: &RespondArgs, ctx: &Ctx, out: &Out, h: &Header, q: CatalogQ
         points,
     };
     let sealed = engine::seal_message(Message::CatalogAnswer(answer), &to, out.env);
-    write_bundle(out.dest, &sealed, args.out.wrap.force, out.split)?;
+    let written = write_bundle(out.dest, &sealed, args.out.wrap.force, out.split)?;
     ctx.say(sent_line(
         "answer to catalog query",
         &h.session,
         "from",
         out.peer,
-        out.dest,
+        &written.shown,
     ));
     ctx.say(format!(
         "        {n} elements evaluated with the key of catalog {}; you learn nothing else, {}",

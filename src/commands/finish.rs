@@ -96,15 +96,15 @@ fn check_reply(mode: Mode, round: u8, reply: &Option<Dest>) -> Result<()> {
 
 /// The protocol step: the outcome, and round 3 written when the mode has
 /// one (returns where it went).
-fn run_step<'a>(
+fn run_step(
     args: &FinishArgs,
     ctx: &Ctx,
     me: &Identity,
-    out: &'a Outputs,
+    out: &Outputs,
     h: &Header,
     message: Message,
     step: Step,
-) -> Result<(Outcome, Option<&'a Dest>, Mode)> {
+) -> Result<(Outcome, Option<Written>, Mode)> {
     let name = bundle_name(&args.bundle);
     match (message, step) {
         (Message::Round2(r2), Step::AwaitRound2(init)) => {
@@ -124,8 +124,7 @@ fn run_step<'a>(
                         elements: r3,
                     });
                     let sealed = engine::seal_message(msg, &to, out.env);
-                    write_bundle(reply, &sealed, args.wrap.force, args.wrap.split)?;
-                    Some(reply)
+                    Some(write_bundle(reply, &sealed, args.wrap.force, args.wrap.split)?)
                 }
                 _ => None,
             };
@@ -148,7 +147,7 @@ struct Done<'a> {
     outcome: Outcome,
     mode: Mode,
     /// Where round 3 went, if it was written.
-    reply: Option<&'a Dest>,
+    reply: Option<Written>,
     peer: &'a PublicIdentity,
 }
 
@@ -171,15 +170,15 @@ fn report(args: &FinishArgs, ctx: &Ctx, store: &Store, out: &Outputs, d: Done) -
     };
     let force = args.wrap.force;
     if let Err(e) = fsio::write_atomic(&out.results, &output::render(&report, args.format), force, false) {
-        if let (Some(Dest::File(p)), false) = (d.reply, force) {
-            let _ = std::fs::remove_file(p);
+        if let (Some(w), false) = (&d.reply, force) {
+            w.remove();
         }
         return Err(e);
     }
-    if let Some(reply) = d.reply {
+    if let Some(reply) = &d.reply {
         ctx.say(format!(
             "cosect: round 3 written to {} ({}); send it to your peer",
-            reply.display(),
+            reply.shown,
             out.env.describe()
         ));
     }

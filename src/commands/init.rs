@@ -53,10 +53,16 @@ pub fn init(args: &InitArgs, ctx: &Ctx) -> Result<()> {
     let list = crate::store::SecretList::from_entries(&mut entries);
     let step = Step::AwaitRound2(state);
     let state = Session::new(&to.session, peer.line(), kind.name().into(), sealed.hash, list, step);
-    store.transaction(Keep::Session(&state), &me, || {
+    let written = store.transaction(Keep::Session(&state), &me, || {
         write_bundle(&dest, &sealed, force, split)
     })?;
-    ctx.say(sent_line("round 1 of session", &to.session, "for", &peer, &dest));
+    ctx.say(sent_line(
+        "round 1 of session",
+        &to.session,
+        "for",
+        &peer,
+        &written.shown,
+    ));
     ctx.say(format!(
         "        {}, {n_points} elements sent, mode {mode}, {}, expires {}",
         describe_entries(&entries, kind),

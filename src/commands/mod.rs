@@ -286,11 +286,39 @@ fn whole_name(part: &Path) -> String {
     }
 }
 
+/// What `write_bundle` wrote: how messages name it, and its files.
+pub struct Written {
+    pub shown: String,
+    pub files: Vec<PathBuf>,
+}
+
+impl Written {
+    /// Remove what was written (a later step failed).
+    pub fn remove(&self) {
+        self.files.iter().for_each(|p| {
+            let _ = std::fs::remove_file(p);
+        });
+    }
+}
+
 /// Write a sealed bundle atomically, streaming it through its envelope;
 /// with `split`, as parts `DEST.part-I-of-N` of at most that many bytes.
-pub fn write_bundle(dest: &fsio::Dest, sealed: &crate::bundle::Sealed, force: bool, split: Option<u64>) -> Result<()> {
+pub fn write_bundle(
+    dest: &fsio::Dest,
+    sealed: &crate::bundle::Sealed,
+    force: bool,
+    split: Option<u64>,
+) -> Result<Written> {
     let (Some(size), fsio::Dest::File(path)) = (split, dest) else {
-        return fsio::write_atomic_with(dest, force, false, |w| sealed.write_to(w));
+        fsio::write_atomic_with(dest, force, false, |w| sealed.write_to(w))?;
+        let files = match dest {
+            fsio::Dest::File(p) => vec![p.clone()],
+            fsio::Dest::Stdout => Vec::new(),
+        };
+        return Ok(Written {
+            shown: dest.display(),
+            files,
+        });
     };
     let pieces = parts::split(&sealed.to_vec(), size).ok_or_else(|| {
         Error::new(format!(
@@ -303,13 +331,16 @@ pub fn write_bundle(dest: &fsio::Dest, sealed: &crate::bundle::Sealed, force: bo
     let names: Vec<PathBuf> = (1..=n).map(|i| part_path(path, i, n)).collect();
     for (k, (piece, name)) in pieces.iter().zip(&names).enumerate() {
         if let Err(e) = fsio::write_atomic(&fsio::Dest::File(name.clone()), piece, force, false) {
-            names[..k].iter().for_each(|p| {
-                let _ = std::fs::remove_file(p);
-            });
+            Written {
+                shown: String::new(),
+                files: names[..k].to_vec(),
+            }
+            .remove();
             return Err(e);
         }
     }
-    Ok(())
+    let shown = format!("{} … {} ({n} parts)", names[0].display(), names[n - 1].display());
+    Ok(Written { shown, files: names })
 }
 
 /// `FILE.part-I-of-N`.
@@ -381,13 +412,13 @@ pub fn check_distinct(inputs: &[&Path], outputs: &[&Path]) -> Result<()> {
 
 /// `cosect: WHAT 1a2b3c4d for NAME (FINGERPRINT) written to DEST`: the
 /// first line of every verb that sends a bundle (`rel` is "for" or "from").
-pub fn sent_line(what: &str, session: &[u8], rel: &str, peer: &PublicIdentity, dest: &fsio::Dest) -> String {
+pub fn sent_line(what: &str, session: &[u8], rel: &str, peer: &PublicIdentity, dest: &str) -> String {
     format!(
         "cosect: {what} {} {rel} {} ({}) written to {}",
         &crate::store::hex(session)[..8],
         peer.display_name(),
         peer.short_fingerprint(),
-        dest.display()
+        dest
     )
 }
 

@@ -230,13 +230,13 @@ pub fn publish(args: &PublishArgs, ctx: &Ctx) -> Result<()> {
         published: to.created,
     };
     let retired = keys.rotate(current, to.created);
-    store.transaction(Keep::Keys(&keys), &me, || {
+    let written = store.transaction(Keep::Keys(&keys), &me, || {
         write_bundle(&dest, &sealed, args.force, args.split)
     })?;
     ctx.say(format!(
         "cosect: catalog {} written to {}: {}",
         catalog_name(&sealed.hash),
-        dest.display(),
+        written.shown,
         describe_entries(&entries, kind)
     ));
     ctx.say(format!(

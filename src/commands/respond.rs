@@ -117,11 +117,17 @@ fn answer_round1(args: &RespondArgs, ctx: &Ctx, out: &Out, h: &Header, r1: Round
         )
     });
     let write = || write_bundle(out.dest, &sealed, args.out.wrap.force, out.split);
-    match &state {
+    let written = match &state {
         Some(s) => out.store.transaction(Keep::Session(s), out.me, write)?,
         None => write()?,
-    }
-    ctx.say(sent_line("round 2 of session", &h.session, "for", out.peer, out.dest));
+    };
+    ctx.say(sent_line(
+        "round 2 of session",
+        &h.session,
+        "for",
+        out.peer,
+        &written.shown,
+    ));
     ctx.say(format!(
         "        peer sent {peer_n} elements; you: {}, {n_points} elements sent, mode {mode}, {}, expires {}",
         describe_entries(&entries, kind),
