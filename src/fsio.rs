@@ -63,6 +63,43 @@ pub fn read_input(path: &Path, limit: u64) -> Result<Vec<u8>> {
     Ok(buf)
 }
 
+/// Read a whole input (`-` = stdin), at most `limit` bytes, after `check`
+/// has passed on its first `screen` bytes (`true` when that is all of it):
+/// a file that is refused from its start is never read whole.
+pub fn read_screened(
+    path: &Path,
+    limit: u64,
+    screen: usize,
+    check: impl FnOnce(&[u8], bool) -> Result<()>,
+) -> Result<Vec<u8>> {
+    let name = path.display().to_string();
+    let mut input: Box<dyn Read> = if path.as_os_str() == "-" {
+        Box::new(std::io::stdin().lock())
+    } else {
+        Box::new(fs::File::open(path).map_err(|e| io_error(&name, "cannot read", &e))?)
+    };
+    let mut buf = Vec::with_capacity(screen.min(limit as usize) + 1);
+    (&mut input)
+        .take(screen as u64)
+        .read_to_end(&mut buf)
+        .map_err(|e| io_error(&name, "cannot read", &e))?;
+    check(&buf, buf.len() < screen)?;
+    if buf.len() == screen {
+        // Reserve the file's size: a large bundle is then read without the
+        // copies that growing the buffer would make.
+        let size = fs::metadata(path).map(|m| m.len()).unwrap_or(0).min(limit + 1);
+        buf.reserve_exact((size as usize).saturating_sub(buf.len()) + 1);
+        input
+            .take(limit + 1 - buf.len() as u64)
+            .read_to_end(&mut buf)
+            .map_err(|e| io_error(&name, "cannot read", &e))?;
+    }
+    if buf.len() as u64 > limit {
+        return Err(Error::new(format!("{name}: larger than the {limit}-byte limit")));
+    }
+    Ok(buf)
+}
+
 pub fn io_error(name: &str, what: &str, e: &std::io::Error) -> Error {
     let reason = match e.kind() {
         std::io::ErrorKind::NotFound => "no such file".to_owned(),

@@ -1,5 +1,6 @@
 //! Man pages generated from the clap definition: `cosect.1` and one
-//! `cosect-<verb>.1` per subcommand, each with EXAMPLES and EXIT STATUS.
+//! `cosect-<verb>.1` per subcommand, each with a synopsis that shows
+//! option values, EXAMPLES, FILES, ENVIRONMENT and EXIT STATUS.
 //! A test compares them with `man/`; regenerate with
 //! `COSECT_UPDATE_MAN=1 cargo test --test man`.
 
@@ -11,13 +12,31 @@ a line starting with \\fBhint:\\fR says what to do. No output file is left behin
 unknown or missing options or values.\n.TP\n\\fB130\\fR\nInterrupted (Ctrl\\-C or SIGTERM): \
 the files it was writing were removed.\n";
 
+const FILES: &str = ".SH FILES\n.TP\n\\fI$XDG_CONFIG_HOME/cosect/identity.txt\\fR\nYour identity (default of \\fB\\-i\\fR), \
+0600; \\fI~/.config/cosect/identity.txt\\fR when XDG_CONFIG_HOME is unset.\n.TP\n\\fI$XDG_STATE_HOME/cosect/\\fR\n\
+The state directory (default of \\fB\\-\\-state\\-dir\\fR; \\fI~/.local/state/cosect/\\fR when XDG_STATE_HOME is unset), \
+0700, every file in it 0600 and age\\-encrypted to your own identity.\n.TP\n\\fIsessions/<id>.age\\fR\n\
+One open mutual exchange: your list and the round's secret, until the exchange finishes or expires.\n.TP\n\
+\\fIcatalog/key.age\\fR\nThe keys of the publisher's live catalogs, their counts of answered queries, and the public facts \
+of retired ones.\n.TP\n\\fIanswered.age\\fR\nThe round\\-1 sessions you answered, kept until each round 1 expires, \
+so that none is answered twice.\n.TP\n\\fIcatalog/queries/<id>.age\\fR\n\
+One open catalog query of a client.\n.TP\n\\fIFILE.part\\-I\\-of\\-N\\fR\nThe parts of a bundle written with \\fB\\-\\-split\\fR; \
+pass all of them, in any order, to the verb that reads the bundle.\n";
+
+const ENVIRONMENT: &str = ".SH ENVIRONMENT\n.TP\n\\fBXDG_CONFIG_HOME\\fR, \\fBHOME\\fR\nWhere the default identity is \
+(see FILES).\n.TP\n\\fBXDG_STATE_HOME\\fR\nWhere the default state directory is (see FILES).\n.TP\n\\fBNO_COLOR\\fR\n\
+cosect prints no colour; progress bars appear only when standard error is a terminal.\n.TP\n\
+\\fBRAYON_NUM_THREADS\\fR\nHow many threads the group operations use (default: one per core).\n.TP\n\
+\\fBTMPDIR\\fR\nWhere \\fBcosect demo\\fR makes its directory without \\fB\\-\\-dir\\fR. Other outputs are written \
+through a temporary file beside them, then renamed.\n";
+
 fn examples(verb: &str) -> &'static [(&'static str, &'static str)] {
     match verb {
         "" => &[
             ("Each side, once:", "cosect keygen -o alice.id --name \"ACME CERT\" > alice.pub"),
-            ("Alice starts:", "cosect init -i alice.id --peer bob.pub --input iocs.txt --kind domain --encrypt -o r1.age"),
-            ("Bob answers:", "cosect respond r1.age -i bob.id --peer alice.pub --input customers.txt --encrypt -o r2.age"),
-            ("Alice learns the shared entries and writes round 3:", "cosect finish r2.age -i alice.id --reply r3.age --encrypt -o shared.txt"),
+            ("Alice starts:", "cosect init -i alice.id --peer bob.pub --input iocs.txt --kind domain -o r1.age"),
+            ("Bob answers:", "cosect respond r1.age -i bob.id --peer alice.pub --input customers.txt -o r2.age"),
+            ("Alice learns the shared entries and writes round 3:", "cosect finish r2.age -i alice.id --reply r3.age -o shared.txt"),
             ("Bob learns them too:", "cosect finish r3.age -i bob.id -o shared.txt"),
             ("A CERT publishes its list once, with labels, as a catalog for many members:", "cosect publish -i cert.id --input iocs.tsv --kind domain --labels -o catalog.cbor"),
             ("A member looks its own entries up in it:", "cosect init -i carol.id --catalog catalog.cbor --peer cert.pub --input mine.txt -o query.cbor"),
@@ -32,7 +51,7 @@ fn examples(verb: &str) -> &'static [(&'static str, &'static str)] {
             ("Print it as JSON:", "cosect pubkey -i alice.id --json"),
         ],
         "init" => &[
-            ("Start a mutual exchange of domains, encrypted to the peer:", "cosect init -i alice.id --peer bob.pub --input iocs.txt --kind domain --encrypt -o r1.age"),
+            ("Start a mutual exchange of domains, encrypted to the peer:", "cosect init -i alice.id --peer bob.pub --input iocs.txt --kind domain -o r1.age"),
             ("Learn only the number of shared IPs, hiding the list size below 100000:", "cosect init -i alice.id --peer bob.pub --input ips.txt --kind ip --mode cardinality --pad-to 100000 -o r1.cbor"),
             ("A MISP event export; format and each entry's kind are detected (--kind auto):", "cosect init -i alice.id --peer bob.pub --input misp-event.json -o r1.cbor"),
             ("One column of a CSV asset list, as domains:", "cosect init -i alice.id --peer bob.pub --input assets.csv --column hostname --kind domain -o r1.cbor"),
@@ -41,13 +60,15 @@ fn examples(verb: &str) -> &'static [(&'static str, &'static str)] {
             ("Query a published catalog (its kind is used), hiding your list size below 10000:", "cosect init -i carol.id --catalog catalog.cbor --peer cert.pub --input mine.txt --pad-to 10000 -o query.cbor"),
         ],
         "respond" => &[
-            ("Answer round 1 with your own list:", "cosect respond r1.age -i bob.id --peer alice.pub --input customers.txt --encrypt -o r2.age"),
+            ("Answer round 1 with your own list:", "cosect respond r1.age -i bob.id --peer alice.pub --input customers.txt -o r2.age"),
             ("ASCII-armored, to paste into a mail body:", "cosect respond r1.age -i bob.id --peer alice.pub --input customers.txt --armor -o r2.txt"),
+            ("Round 1 as it arrived: a saved mail, or parts written with --split (any order):", "cosect respond round1.eml -i bob.id --peer alice.pub --input customers.txt -o r2.age"),
+            ("In parts of at most 10 MB each, to fit mail (r2.age.part-1-of-N, ...):", "cosect respond r1.age.part-* -i bob.id --peer alice.pub --input customers.txt --split 10M -o r2.age"),
             ("Answer with a STIX 2.1 bundle (the kind setting of round 1 is used):", "cosect respond r1.cbor -i bob.id --peer alice.pub --input feed.stix.json --input-format stix -o r2.cbor"),
-            ("Answer a query against your published catalog (no --input), at most 50000 elements:", "cosect respond query.cbor -i cert.id --peer carol.pub --max-query-items 50000 --encrypt -o answer.age"),
+            ("Answer a query against your published catalog (no --input), at most 50000 elements:", "cosect respond query.cbor -i cert.id --peer carol.pub --max-query-items 50000 -o answer.age"),
         ],
         "finish" => &[
-            ("Initiator, with round 2; writes round 3 for the peer:", "cosect finish r2.age -i alice.id --reply r3.age --encrypt -o shared.txt"),
+            ("Initiator, with round 2; writes round 3 for the peer:", "cosect finish r2.age -i alice.id --reply r3.age -o shared.txt"),
             ("Responder, with round 3, as JSON (kind, value and source id of each entry):", "cosect finish r3.age -i bob.id --format json"),
             ("As CSV: kind,value and, for STIX or MISP input, source:", "cosect finish r3.age -i bob.id --format csv -o shared.csv"),
             ("Catalog client: the matches and their labels as CSV:", "cosect finish answer.cbor -i carol.id --format csv -o matches.csv"),
@@ -57,6 +78,7 @@ fn examples(verb: &str) -> &'static [(&'static str, &'static str)] {
             ("Publish a new catalog and retire the one `cosect catalogs` lists as 1a2b3c4d5e6f7a8b:", "cosect publish -i cert.id --input iocs.txt --replace 1a2b3c4d5e6f7a8b -o catalog.cbor"),
             ("With labels: each line is entry<TAB>label (e.g. first seen, confidence, campaign):", "cosect publish -i cert.id --input iocs.tsv --kind domain --labels --expires 30d -o catalog.cbor"),
             ("Check what the catalog holds before sending it out:", "cosect inspect catalog.cbor --peer cert.pub"),
+            ("For a closed group: encrypted to each member, who reads it with their own identity:", "cosect publish -i cert.id --input iocs.txt --encrypt-to carol.pub --encrypt-to dave.pub -o catalog.age"),
         ],
         "sessions" => &[
             ("List your open sessions and catalog queries:", "cosect sessions -i alice.id"),
@@ -70,6 +92,7 @@ fn examples(verb: &str) -> &'static [(&'static str, &'static str)] {
         "inspect" => &[
             ("Check who sent a bundle and how many entries it holds:", "cosect inspect r1.age -i bob.id --peer alice.pub"),
             ("The same as JSON:", "cosect inspect r1.age -i bob.id --json"),
+            ("What one part of a split bundle is part of:", "cosect inspect r1.age.part-2-of-4"),
         ],
         "demo" => &[("A complete exchange on sample data, narrated on stderr:", "cosect demo")],
         "completions" => &[
@@ -80,26 +103,78 @@ fn examples(verb: &str) -> &'static [(&'static str, &'static str)] {
     }
 }
 
-/// FILES and ENVIRONMENT for the pages of the state-directory verbs.
-fn files_section(verb: &str) -> &'static str {
-    match verb {
-        "sessions" | "catalogs" => ".SH FILES\n.TP\n\\fI$XDG_CONFIG_HOME/cosect/identity.txt\\fR\n\
-Your identity (\\fB\\-i\\fR): the state files are encrypted to it.\n.TP\n\\fI$XDG_STATE_HOME/cosect/sessions/ID.age\\fR\n\
-An open mutual session: its public facts (listed here), then your list and the session's secrets.\n.TP\n\
-\\fI$XDG_STATE_HOME/cosect/catalog/queries/ID.age\\fR\nAn open catalog query, laid out the same way.\n.TP\n\
-\\fI$XDG_STATE_HOME/cosect/catalog/key.age\\fR\nThe keys of your live catalogs, their counts of answered queries, and the \
-public facts of retired ones.\n.TP\n\\fI$XDG_STATE_HOME/cosect/answered.age\\fR\nThe round\\-1 sessions you answered, \
-kept until each round 1 expires, so that none is answered twice.\n\
-.SH ENVIRONMENT\n.TP\n\\fBXDG_CONFIG_HOME\\fR, \\fBXDG_STATE_HOME\\fR, \\fBHOME\\fR\nWhere the identity and the state \
-directory are by default (\\fI~/.config\\fR and \\fI~/.local/state\\fR when unset); \\fB\\-i\\fR and \\fB\\-\\-state\\-dir\\fR \
-override them.\n.TP\n\\fBNO_COLOR\\fR\nHonoured: cosect prints no colour.\n",
-        _ => "",
+/// `--peer <FILE>`: an option as the synopsis shows it.
+fn synopsis_arg(a: &clap::Arg) -> Option<String> {
+    let names = match (a.get_short(), a.get_long()) {
+        (Some(s), Some(l)) => format!("\\fB\\-{s}\\fR|\\fB\\-\\-{}\\fR", roff_escape(l)),
+        (None, Some(l)) => format!("\\fB\\-\\-{}\\fR", roff_escape(l)),
+        (Some(s), None) => format!("\\fB\\-{s}\\fR"),
+        (None, None) => return None,
+    };
+    let takes = a.get_num_args().is_some_and(|n| n.takes_values());
+    let value = match a.get_value_names() {
+        Some(v) if takes => format!(" \\fI<{}>\\fR", roff_escape(&v.join(" "))),
+        None if takes => format!(" \\fI<{}>\\fR", a.get_id().as_str().to_uppercase()),
+        _ => String::new(),
+    };
+    let more = if a.get_num_args().is_some_and(|n| n.max_values() > 1) {
+        "..."
+    } else {
+        ""
+    };
+    Some(if a.is_required_set() {
+        format!("{names}{value}{more}")
+    } else {
+        format!("[{names}{value}{more}]")
+    })
+}
+
+/// The SYNOPSIS line: every option with its value, then the operands.
+fn synopsis(cmd: &clap::Command) -> String {
+    let name = cmd.get_bin_name().unwrap_or_else(|| cmd.get_name());
+    let mut line = vec![format!("\\fB{}\\fR", roff_escape(name))];
+    line.extend(
+        cmd.get_arguments()
+            .filter(|a| !a.is_hide_set() && !a.is_positional())
+            .filter_map(synopsis_arg),
+    );
+    for p in cmd.get_positionals() {
+        let v = p
+            .get_value_names()
+            .map_or_else(|| p.get_id().to_string(), |v| v.join(" "));
+        let more = if p.get_num_args().is_some_and(|n| n.max_values() > 1) {
+            "..."
+        } else {
+            ""
+        };
+        line.push(format!("\\fI<{v}>\\fR{more}"));
     }
+    if cmd.has_subcommands() {
+        line.push("\\fI<command>\\fR".into());
+    }
+    line.join(" ")
 }
 
 fn render(cmd: clap::Command, verb: &str) -> Vec<u8> {
+    let mut page = Vec::new();
+    let syn = synopsis(&cmd);
+    Man::new(cmd)
+        .render(&mut page)
+        .expect("rendering to memory cannot fail");
+    // clap_mangen's synopsis names options without their values: put ours
+    // in its place (the line after `.SH SYNOPSIS`).
+    let text = String::from_utf8(page).expect("roff is UTF-8");
+    let mut lines: Vec<&str> = text.split_inclusive('\n').collect();
+    if let Some(i) = lines.iter().position(|l| l.starts_with(".SH SYNOPSIS")) {
+        lines[i + 1] = "";
+    }
     let mut out = Vec::new();
-    Man::new(cmd).render(&mut out).expect("rendering to memory cannot fail");
+    for l in lines.iter().filter(|l| !l.is_empty()) {
+        out.extend_from_slice(l.as_bytes());
+        if l.starts_with(".SH SYNOPSIS") {
+            out.extend_from_slice(format!("{syn}\n").as_bytes());
+        }
+    }
     let ex = examples(verb);
     if !ex.is_empty() {
         out.extend_from_slice(b".SH EXAMPLES\n");
@@ -109,7 +184,8 @@ fn render(cmd: clap::Command, verb: &str) -> Vec<u8> {
             );
         }
     }
-    out.extend_from_slice(files_section(verb).as_bytes());
+    out.extend_from_slice(FILES.as_bytes());
+    out.extend_from_slice(ENVIRONMENT.as_bytes());
     out.extend_from_slice(EXIT_STATUS.as_bytes());
     out
 }
@@ -121,7 +197,10 @@ fn roff_escape(s: &str) -> String {
 /// All pages: (file name, contents).
 pub fn pages() -> Vec<(String, Vec<u8>)> {
     // The long version names this machine's CPU backend: not for a man page.
-    let mut cmd = crate::cli::command().long_version(None::<&str>);
+    // No `help` subcommand in the pages: there is no cosect-help(1).
+    let mut cmd = crate::cli::command()
+        .long_version(None::<&str>)
+        .disable_help_subcommand(true);
     cmd.build();
     let mut pages = vec![("cosect.1".to_owned(), render(cmd.clone(), ""))];
     for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {

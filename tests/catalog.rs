@@ -98,17 +98,25 @@ fn one_publisher_two_clients_with_labels() {
     has(&human, "3 entries, truncated PRF outputs of 9 B each");
     has(&human, "2 encrypted labels");
 
-    // Carol holds three of the entries, Dave none; the query is encrypted.
+    // Carol holds three of the entries, Dave none; queries are encrypted
+    // by default (Dave's is not, so anyone can inspect it).
     w.query("carol", "catalog.cbor", "carol.txt", "q-carol.cbor", &["--encrypt"]);
-    w.query("dave", "catalog.cbor", "dave.txt", "q-dave.cbor", &["--pad-to", "50"]);
+    w.query(
+        "dave",
+        "catalog.cbor",
+        "dave.txt",
+        "q-dave.cbor",
+        &["--pad-to", "50", "--no-encrypt"],
+    );
     let j: serde_json::Value = serde_json::from_slice(&w.ok(&["inspect", "q-dave.cbor", "--json"]).stdout).unwrap();
     assert_eq!(j["points"], 50, "padding hides Dave's list size");
     w.answer("carol", "q-carol.cbor", "a-carol.cbor");
     w.answer("dave", "q-dave.cbor", "a-dave.cbor");
-    // Each answer is for its own client only.
+    // Each answer is for its own client only: encrypted to Carol by
+    // default, Dave cannot even open it.
     w.fails(
         &["finish", "a-carol.cbor", "-i", "dave.id", "--state-dir", "st-dave"],
-        "no open catalog query",
+        "not encrypted to your identity",
     );
 
     let carol = w.finish("carol", "a-carol.cbor", &["--format", "json"]);

@@ -26,7 +26,7 @@ enum Wrap {
 impl Wrap {
     fn flags(self) -> &'static [&'static str] {
         match self {
-            Wrap::Plain => &[],
+            Wrap::Plain => &["--no-encrypt"],
             Wrap::Encrypt => &["--encrypt"],
             Wrap::Armor => &["--armor"],
         }
@@ -348,6 +348,7 @@ fn padding_stdin_quiet_and_inspect() {
             "domain",
             "--pad-to",
             "16",
+            "--no-encrypt",
             "-o",
             "r1",
         ],

@@ -46,7 +46,7 @@ impl World {
     /// Alice's `init` for Bob from `input`, writing `r1.cbor`.
     fn init_run(&self, input: &Path, extra: &[&str]) -> Output {
         let (peer, out, input) = (self.p("bob.pub"), self.p("r1.cbor"), input.display().to_string());
-        let flags = ["--peer", &peer, "-o", &out, "--input", &input];
+        let flags = ["--peer", &peer, "-o", &out, "--input", &input, "--no-encrypt"];
         self.as_party("alice", &["init"], &[&flags, extra].concat())
     }
 
@@ -54,7 +54,7 @@ impl World {
     fn respond(&self, input: &Path, extra: &[&str]) -> Output {
         let (r1, peer, out) = (self.p("r1.cbor"), self.p("alice.pub"), self.p("r2.cbor"));
         let input = input.display().to_string();
-        let flags = ["--peer", &peer, "-o", &out, "--input", &input];
+        let flags = ["--peer", &peer, "-o", &out, "--input", &input, "--no-encrypt"];
         self.as_party("bob", &["respond", &r1], &[&flags, extra].concat())
     }
 

@@ -24,6 +24,31 @@ fn man_pages_are_current() {
         let text = String::from_utf8_lossy(body);
         assert!(text.contains(".SH \"EXIT STATUS\""), "{name} lacks EXIT STATUS");
         assert!(text.contains(".SH EXAMPLES"), "{name} lacks EXAMPLES");
+        assert!(text.contains(".SH FILES"), "{name} lacks FILES");
+        assert!(
+            text.contains(".SH ENVIRONMENT") && text.contains("RAYON_NUM_THREADS"),
+            "{name} lacks ENVIRONMENT"
+        );
+        assert!(
+            !text.contains("cosect\\-help"),
+            "{name} points at a cosect-help(1) that does not exist"
+        );
+        if name == "cosect-respond.1" || name == "cosect-init.1" {
+            assert!(
+                text.contains("\\fB\\-\\-peer\\fR \\fI<FILE>\\fR"),
+                "{name}: the synopsis hides values"
+            );
+        }
+        if name == "cosect-respond.1" || name == "cosect-finish.1" {
+            let desc = text
+                .split(".SH DESCRIPTION")
+                .nth(1)
+                .unwrap()
+                .split(".SH OPTIONS")
+                .next()
+                .unwrap();
+            assert!(desc.contains(".PP"), "{name} has no real description");
+        }
     }
     let mut extra: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()

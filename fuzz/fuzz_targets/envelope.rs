@@ -1,13 +1,13 @@
-//! The age envelope alone: `Envelope::detect`, then decryption as Bob (test
-//! identity) of binary and ASCII-armored age files, in memory and streamed.
+//! The age envelope alone: `carrier::unwrap` (armor decoded), then
+//! decryption as Bob (test identity) of the age file, in memory and streamed.
 //! Nothing may panic; what decrypts re-encrypts and decrypts to the same
 //! bytes.
 #![no_main]
 
 use std::io::Read;
 
+use cosect::bundle::carrier;
 use cosect::bundle::envelope::{decrypt, decrypt_reader, encrypt};
-use cosect::bundle::Envelope;
 use cosect::identity::Identity;
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
@@ -19,7 +19,10 @@ fn bob() -> &'static Identity {
 
 fuzz_target!(|data: &[u8]| {
     let bob = bob();
-    let _ = Envelope::detect(data);
+    let Ok((_, data)) = carrier::unwrap(data.to_vec()) else {
+        return;
+    };
+    let data = &data[..];
     if let Ok(mut r) = decrypt_reader(data, bob.age_identity()) {
         let mut out = Vec::new();
         let _ = r.read_to_end(&mut out);

@@ -9,7 +9,7 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     for skip_invalid in [false, true] {
-        let opts = ReadOptions { format: None, column: None, kind: KindSetting::Auto, skip_invalid };
+        let opts = ReadOptions { format: None, column: None, kind: KindSetting::Auto, skip_invalid, refang: true };
         if let Ok(e) = read_entries(data, &opts) {
             let unique: std::collections::HashSet<_> = (0..e.len()).map(|i| e.get(i)).collect();
             assert_eq!(unique.len(), e.len(), "duplicate entry kept");

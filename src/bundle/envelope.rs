@@ -1,15 +1,16 @@
-//! The optional age envelope around a bundle: binary or ASCII-armored,
-//! encrypted to the recipient's age X25519 key. A bundle that a person
+//! The age envelope around a bundle (the default for every bundle to a
+//! peer): binary or ASCII-armored, encrypted to the recipient's age X25519
+//! key. A bundle that a person
 //! encrypted with the age CLI is read the same way.
 
 use std::io::{Read, Write};
 
-use age::armor::{ArmoredReader, ArmoredWriter, Format};
+use age::armor::{ArmoredWriter, Format};
 
 use super::BundleError;
 
-const AGE_MAGIC: &[u8] = b"age-encryption.org/";
-const ARMOR_MAGIC: &[u8] = b"-----BEGIN AGE ENCRYPTED FILE-----";
+/// How a binary age file starts.
+pub const AGE_MAGIC: &[u8] = b"age-encryption.org/";
 
 /// How a bundle file is wrapped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -20,20 +21,6 @@ pub enum Envelope {
 }
 
 impl Envelope {
-    pub fn detect(bytes: &[u8]) -> Self {
-        let start = bytes
-            .iter()
-            .position(|b| !b.is_ascii_whitespace())
-            .unwrap_or(bytes.len());
-        if bytes.starts_with(AGE_MAGIC) {
-            Envelope::Age
-        } else if bytes[start..].starts_with(ARMOR_MAGIC) {
-            Envelope::Armored
-        } else {
-            Envelope::Plain
-        }
-    }
-
     pub fn describe(self) -> &'static str {
         match self {
             Envelope::Plain => "not encrypted",
@@ -43,16 +30,16 @@ impl Envelope {
     }
 }
 
-/// Encrypt the concatenation of `pieces` to `recipient`, armored or
-/// binary, streaming into `out`.
+/// Encrypt the concatenation of `pieces` to `recipients` (one or more),
+/// armored or binary, streaming into `out`.
 pub fn encrypt_to<W: Write>(
     pieces: &[&[u8]],
-    recipient: &age::x25519::Recipient,
+    recipients: &[age::x25519::Recipient],
     armor: bool,
     out: W,
 ) -> std::io::Result<()> {
-    let enc = age::Encryptor::with_recipients(std::iter::once(recipient as &dyn age::Recipient))
-        .expect("one X25519 recipient is always a valid recipient set");
+    let enc = age::Encryptor::with_recipients(recipients.iter().map(|r| r as &dyn age::Recipient))
+        .map_err(|_| std::io::Error::other("no recipient to encrypt to"))?;
     let format = if armor { Format::AsciiArmor } else { Format::Binary };
     let armored = ArmoredWriter::wrap_output(out, format)?;
     let mut w = enc.wrap_output(armored)?;
@@ -90,19 +77,39 @@ pub fn decrypt_reader<R: std::io::BufRead>(input: R, identity: &dyn age::Identit
 /// Encrypt `data` to `recipient` in memory.
 pub fn encrypt(data: &[u8], recipient: &age::x25519::Recipient, armor: bool) -> Vec<u8> {
     let mut out = Vec::with_capacity(data.len() + data.len() / 2 + 512);
-    encrypt_to(&[data], recipient, armor, &mut out).expect("writing to memory cannot fail");
+    encrypt_to(&[data], std::slice::from_ref(recipient), armor, &mut out).expect("writing to memory cannot fail");
     out
 }
 
-/// Decrypt an age file (binary or armored) with `identity`. White space
-/// before the armor (a pasted mail body) is skipped, as `detect` allows it.
+/// Largest age header cosect reads (16 KiB). A cosect header is well under
+/// 1 KiB; the margin admits stanzas added by hand with the age CLI. A
+/// larger header is refused before age parses it (age's parser is slow on
+/// very long stanzas, rage #368).
+pub const MAX_HEADER: usize = 16 << 10;
+
+/// Refuse a binary age file whose header does not end (`\n--- `) within
+/// `MAX_HEADER` bytes.
+fn check_header_size(data: &[u8]) -> Result<(), BundleError> {
+    let head = &data[..data.len().min(MAX_HEADER)];
+    if head.windows(5).any(|w| w == b"\n--- ") {
+        return Ok(());
+    }
+    let why = if data.len() <= MAX_HEADER {
+        "its age header is damaged or cut short".to_owned()
+    } else {
+        format!(
+            "its age header is larger than {} KiB, which no cosect bundle has",
+            MAX_HEADER >> 10
+        )
+    };
+    Err(BundleError::Decrypt(why))
+}
+
+/// Decrypt a binary age file with `identity` (armor is removed before, by
+/// `armor::decode`). The header is size-checked, then read buffered.
 pub fn decrypt(data: &[u8], identity: &dyn age::Identity) -> Result<Vec<u8>, BundleError> {
-    let start = data.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(data.len());
-    let reader = ArmoredReader::new(&data[start..]);
-    let dec = age::Decryptor::new(reader).map_err(|e| BundleError::Decrypt(decrypt_reason(&e)))?;
-    let mut r = dec
-        .decrypt(std::iter::once(identity))
-        .map_err(|e| BundleError::Decrypt(decrypt_reason(&e)))?;
+    check_header_size(data)?;
+    let mut r = decrypt_reader(data, identity)?;
     // The plaintext is shorter than the file: with this capacity the buffer
     // never reallocates, so no unwiped copy of decrypted state is left.
     let mut out = Vec::with_capacity(data.len());
@@ -111,9 +118,13 @@ pub fn decrypt(data: &[u8], identity: &dyn age::Identity) -> Result<Vec<u8>, Bun
     Ok(out)
 }
 
+/// Why an age file does not open with this identity (the one decrypt
+/// error that says nothing about damage).
+pub const NOT_FOR_YOU: &str = "it is not encrypted to your identity";
+
 fn decrypt_reason(e: &age::DecryptError) -> String {
     match e {
-        age::DecryptError::NoMatchingKeys => "it is not encrypted to your identity".into(),
+        age::DecryptError::NoMatchingKeys => NOT_FOR_YOU.into(),
         age::DecryptError::InvalidHeader | age::DecryptError::UnknownFormat => {
             "its age header is damaged or of an unknown version".into()
         }
@@ -134,10 +145,24 @@ mod tests {
         let mut pasted = b"\r\n  \n".to_vec();
         pasted.extend_from_slice(&armored);
         pasted.extend_from_slice(b"\n\n");
-        assert_eq!(Envelope::detect(&pasted), Envelope::Armored);
-        assert_eq!(decrypt(&pasted, &id).unwrap(), b"bundle");
+        assert_eq!(
+            super::super::carrier::unwrap(pasted.clone()).unwrap().0,
+            Envelope::Armored
+        );
+        let bin = super::super::armor::decode(&pasted).unwrap().unwrap();
+        assert_eq!(decrypt(&bin, &id).unwrap(), b"bundle");
         let binary = encrypt(b"bundle", &id.to_public(), false);
-        assert_eq!(Envelope::detect(&binary), Envelope::Age);
+        assert_eq!(super::super::carrier::unwrap(binary.clone()).unwrap().0, Envelope::Age);
         assert_eq!(decrypt(&binary, &id).unwrap(), b"bundle");
+    }
+
+    #[test]
+    fn a_huge_header_is_refused_before_age_parses_it() {
+        let mut f = b"age-encryption.org/v1\n-> X25519 abc\n".to_vec();
+        f.extend(std::iter::repeat_n(b'A', 64).chain([b'\n']).cycle().take(40_000));
+        f.extend_from_slice(b"--- mac\n");
+        let id = age::x25519::Identity::generate();
+        let e = decrypt(&f, &id).unwrap_err();
+        assert!(e.to_string().contains("larger than 16 KiB"), "{e}");
     }
 }

@@ -1,9 +1,13 @@
 //! Bundle files: age envelope (optional) → COSE_Sign1 → CBOR payload.
 //! No file or terminal I/O here: bytes in, bytes out.
 
+pub mod armor;
+pub mod carrier;
 pub mod catalog;
 pub mod cose;
 pub mod envelope;
+pub mod mail;
+pub mod parts;
 pub mod payload;
 
 pub use envelope::Envelope;
@@ -18,6 +22,12 @@ use crate::identity::{short_fingerprint, Identity, PublicIdentity};
 pub enum BundleError {
     #[error("cannot decrypt the bundle: {0}")]
     Decrypt(String),
+    #[error("cannot decrypt the bundle: {0}")]
+    Armor(String),
+    #[error("{0}")]
+    Mail(String),
+    #[error("this is {0}, not a whole bundle")]
+    Part(String, u64),
     #[error("the bundle is encrypted; pass your identity with -i to read it")]
     NeedIdentity,
     #[error("not a valid cosect bundle: {0}")]
@@ -56,8 +66,19 @@ fn version_message(v: u64) -> String {
 impl crate::error::Hinted for BundleError {
     fn hint(&self) -> Option<String> {
         Some(match self {
-            BundleError::Decrypt(_) => "check that you use the identity (-i) the sender encrypted to".into(),
+            BundleError::Decrypt(why) if why == envelope::NOT_FOR_YOU => {
+                "check that you use the identity (-i) the sender encrypted to".into()
+            }
+            BundleError::Decrypt(_) => "the file is damaged or not a cosect bundle; ask the sender for it again".into(),
             BundleError::NeedIdentity => return None,
+            BundleError::Armor(_) => "the armored text was changed on the way (by a mail program?); \
+                ask the sender to attach the bundle file instead of pasting it"
+                .into(),
+            BundleError::Mail(_) => {
+                "save the one bundle you mean as a file (your mail program's \"save attachment\"), and pass that file"
+                    .into()
+            }
+            BundleError::Part(_, n) => format!("pass all {n} parts together, in any order (e.g. `FILE.part-*`)"),
             BundleError::Structure(_) | BundleError::Counts(_) => {
                 "the file is damaged or not a cosect bundle; ask the sender for it again".into()
             }
@@ -109,6 +130,17 @@ impl Payload {
     }
 }
 
+/// Armor that decodes to a damaged age file was damaged on the way (lines
+/// lost or changed in a mail): say so, rather than blame age.
+fn armor_damage(envelope: Envelope, e: BundleError) -> BundleError {
+    match e {
+        BundleError::Decrypt(why) if envelope == Envelope::Armored && why != envelope::NOT_FOR_YOU => {
+            BundleError::Armor(format!("the armored text is damaged: {why} once decoded"))
+        }
+        e => e,
+    }
+}
+
 /// A bundle after decryption and structural decoding, signature not yet
 /// checked.
 pub struct Opened {
@@ -126,12 +158,12 @@ pub struct Opened {
 impl Opened {
     /// Decrypt (if needed) and decode. `identity` may be `None` for a plain bundle.
     pub fn open(bytes: Vec<u8>, identity: Option<&Identity>) -> Result<Self, BundleError> {
-        let envelope = Envelope::detect(&bytes);
+        let (envelope, bytes) = carrier::unwrap(bytes)?;
         let cose = match envelope {
             Envelope::Plain => bytes,
             _ => {
                 let id = identity.ok_or(BundleError::NeedIdentity)?;
-                let plain = envelope::decrypt(&bytes, id.age_identity())?;
+                let plain = envelope::decrypt(&bytes, id.age_identity()).map_err(|e| armor_damage(envelope, e))?;
                 drop(bytes); // the ciphertext is not needed any more
                 plain
             }
@@ -228,7 +260,7 @@ impl Opened {
 pub struct Sealed {
     pub parts: cose::SignedParts,
     pub envelope: Envelope,
-    recipient: age::x25519::Recipient,
+    recipients: Vec<age::x25519::Recipient>,
     pub hash: [u8; 32],
 }
 
@@ -240,8 +272,18 @@ impl Sealed {
                 let mut w = w;
                 self.parts.pieces().iter().try_for_each(|p| w.write_all(p))
             }
-            Envelope::Age => envelope::encrypt_to(&self.parts.pieces(), &self.recipient, false, w),
-            Envelope::Armored => envelope::encrypt_to(&self.parts.pieces(), &self.recipient, true, w),
+            Envelope::Age => envelope::encrypt_to(&self.parts.pieces(), &self.recipients, false, w),
+            Envelope::Armored => envelope::encrypt_to(&self.parts.pieces(), &self.recipients, true, w),
+        }
+    }
+
+    /// Encrypt to `recipients` instead (a catalog for several clients),
+    /// in `envelope`.
+    pub fn readable_by(self, recipients: Vec<age::x25519::Recipient>, envelope: Envelope) -> Self {
+        Sealed {
+            recipients,
+            envelope,
+            ..self
         }
     }
 
@@ -264,7 +306,7 @@ pub fn seal(payload: Payload, me: &Identity, to: &PublicIdentity, envelope: Enve
     Sealed {
         parts,
         envelope,
-        recipient: to.recipient.clone(),
+        recipients: vec![to.recipient.clone()],
         hash: h.finalize().into(),
     }
 }

@@ -25,7 +25,7 @@ pub const DEFAULT_MAX_QUERY_ITEMS: u64 = 1_000_000;
     about = "Find the entries two private lists share, and nothing else, through signed bundle files",
     long_about = "cosect lets two organizations learn which entries of their private lists they share \
 (domains, IPs, file hashes, e-mail addresses, ids) and nothing else, with no live connection: \
-each protocol round is one signed, optionally age-encrypted file that a person carries \
+each protocol round is one signed, age-encrypted file that a person carries \
 by e-mail, shared drive or USB stick. cosect never opens a network connection.",
     after_help = "Exit status: 0 success, 1 error, 2 usage error, 130 interrupted.",
     max_term_width = 100
@@ -48,14 +48,30 @@ pub enum Command {
     /// Start an exchange: write round 1 for your peer
     Init(InitArgs),
     /// Answer a round-1 bundle with your own list: write round 2
+    ///
+    /// Reads the round-1 bundle your peer sent (a file, all its parts, an armored text pasted
+    /// from a mail or a saved .eml holding it), checks that --peer signed it, that it is for
+    /// you and not expired, then blinds your own list with a fresh secret and writes round 2,
+    /// age-encrypted to the peer unless --no-encrypt. In mutual and cardinality modes a session
+    /// is kept in the state directory until round 3 comes back (`cosect finish ROUND3-FILE`);
+    /// one-sided mode keeps none. Your list uses round 1's kind setting. Given a catalog query
+    /// instead, it answers it with your catalog key (no --input).
     Respond(RespondArgs),
     /// Finish an exchange with round 2 (initiator) or round 3 (responder)
+    ///
+    /// Reads the answer to one of your open sessions or catalog queries (a file, all its
+    /// parts, armored text or a saved .eml), checks it, and prints the shared entries (or
+    /// their number in cardinality mode) on standard output or to -o FILE. The initiator of a
+    /// mutual or cardinality exchange passes --reply FILE for round 3, which the responder
+    /// needs to learn the result; it is age-encrypted unless --no-encrypt. The session's
+    /// secrets are destroyed when it finishes.
     Finish(FinishArgs),
     /// Publish your list as a catalog that many clients can look their entries up in
     ///
     /// The catalog holds truncated RFC 9497 OPRF outputs of your entries (never the entries or
     /// plain hashes of them), shuffled, signed by you, addressed to anyone who holds it and not
-    /// encrypted. The OPRF key stays in your state directory, age-encrypted to your identity.
+    /// encrypted (unless --encrypt-to names its readers). The OPRF key stays in your state
+    /// directory, age-encrypted to your identity.
     /// Each publish makes a new key; earlier catalogs stay live (each answers the queries made
     /// against it until it expires) unless `--replace ID` retires one. Answer queries with
     /// `cosect respond QUERY-FILE`; list the live catalogs with `cosect catalogs`. See
@@ -131,15 +147,46 @@ pub struct BundleOut {
 /// the same flags for every verb that writes a bundle.
 #[derive(Args, Debug, Clone, Default)]
 pub struct Wrap {
-    /// Encrypt the bundle to the peer with age
+    /// Encrypt the bundle to the peer with age (the default; kept for scripts)
     #[arg(long)]
     pub encrypt: bool,
-    /// ASCII-armor the encrypted bundle, e.g. to paste into a mail (implies --encrypt)
+    /// Do not encrypt the bundle (anyone who sees rounds 2 and 3 learns how many entries are shared)
+    #[arg(long, conflicts_with_all = ["encrypt", "armor"])]
+    pub no_encrypt: bool,
+    /// ASCII-armor the encrypted bundle, e.g. to paste into a mail
     #[arg(long)]
     pub armor: bool,
+    /// Write the bundle as parts of at most SIZE bytes each (e.g. 10M, 200K), named FILE.part-1-of-N, …
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub split: Option<u64>,
     /// Replace existing output files
     #[arg(long)]
     pub force: bool,
+}
+
+/// A size: bytes, or with K, M or G (powers of 1024).
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let (num, mult) = match t.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => {
+            let m = match c.to_ascii_uppercase() {
+                'K' => 1u64 << 10,
+                'M' => 1 << 20,
+                'G' => 1 << 30,
+                _ => return Err("use a number of bytes, optionally with K, M or G (e.g. 10M)".into()),
+            };
+            (&t[..i], m)
+        }
+        _ => (t, 1),
+    };
+    let n: u64 = num
+        .parse()
+        .map_err(|_| "use a number of bytes, optionally with K, M or G (e.g. 10M)".to_owned())?;
+    let size = n.checked_mul(mult).ok_or("too large")?;
+    if size < 1024 {
+        return Err("a part must be at least 1K".into());
+    }
+    Ok(size)
 }
 
 #[derive(Args, Debug, Clone)]
@@ -188,9 +235,10 @@ pub struct InitArgs {
     /// Your peer's public identity file (the line `cosect pubkey` prints)
     #[arg(long, value_name = "FILE")]
     pub peer: PathBuf,
-    /// Look your list up in this catalog (from `cosect publish` by the peer) instead of a mutual exchange
-    #[arg(long, value_name = "FILE")]
-    pub catalog: Option<PathBuf>,
+    /// Look your list up in this catalog (from `cosect publish` by the peer) instead of a mutual
+    /// exchange (or all its parts, in any order)
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    pub catalog: Vec<PathBuf>,
     #[command(flatten)]
     pub list: ListIn,
     /// What the entries are; they are normalized before matching. The peer must use the same
@@ -209,9 +257,9 @@ pub struct InitArgs {
 
 #[derive(Args, Debug, Clone)]
 pub struct RespondArgs {
-    /// The round-1 bundle from your peer
-    #[arg(value_name = "BUNDLE")]
-    pub bundle: PathBuf,
+    /// The round-1 bundle from your peer (or all its parts, in any order)
+    #[arg(value_name = "BUNDLE", required = true, num_args = 1..)]
+    pub bundle: Vec<PathBuf>,
     #[command(flatten)]
     pub id: IdentityArg,
     #[command(flatten)]
@@ -239,9 +287,9 @@ pub struct RespondArgs {
 
 #[derive(Args, Debug, Clone)]
 pub struct FinishArgs {
-    /// The round-2 or round-3 bundle from your peer
-    #[arg(value_name = "BUNDLE")]
-    pub bundle: PathBuf,
+    /// The round-2 or round-3 bundle from your peer (or all its parts, in any order)
+    #[arg(value_name = "BUNDLE", required = true, num_args = 1..)]
+    pub bundle: Vec<PathBuf>,
     #[command(flatten)]
     pub id: IdentityArg,
     #[command(flatten)]
@@ -252,9 +300,9 @@ pub struct FinishArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
-    /// Catalog query: the catalog, if it moved since `init --catalog`
-    #[arg(long, value_name = "FILE")]
-    pub catalog: Option<PathBuf>,
+    /// Catalog query: the catalog (or all its parts), if it moved since `init --catalog`
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    pub catalog: Vec<PathBuf>,
     /// Write round 3 for your peer here (initiator, mutual and cardinality modes)
     #[arg(long, value_name = "FILE")]
     pub reply: Option<PathBuf>,
@@ -307,6 +355,16 @@ pub struct PublishArgs {
     /// Write the catalog here ('-' for standard output)
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Encrypt the catalog to this public identity file; repeat for several recipients,
+    /// each of whom reads it with their own identity [default: not encrypted]
+    #[arg(long, value_name = "PUBFILE")]
+    pub encrypt_to: Vec<PathBuf>,
+    /// ASCII-armor the encrypted catalog (with --encrypt-to)
+    #[arg(long, requires = "encrypt_to")]
+    pub armor: bool,
+    /// Write the catalog as parts of at most SIZE bytes each (e.g. 10M, 200K)
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub split: Option<u64>,
     /// Replace an existing output file
     #[arg(long)]
     pub force: bool,
@@ -369,9 +427,9 @@ pub enum CatalogsAction {
 
 #[derive(Args, Debug, Clone)]
 pub struct InspectArgs {
-    /// The bundle to show
-    #[arg(value_name = "BUNDLE")]
-    pub bundle: PathBuf,
+    /// The bundle to show (or all its parts, in any order; one part alone says what it is part of)
+    #[arg(value_name = "BUNDLE", required = true, num_args = 1..)]
+    pub bundle: Vec<PathBuf>,
     /// Your identity, to decrypt an encrypted bundle [default: the one in the config directory]
     #[arg(short, long, value_name = "FILE")]
     pub identity: Option<PathBuf>,

@@ -30,7 +30,7 @@ fn check_query_policy(args: &RespondArgs, name: &str, n: u64) -> Result<()> {
 }
 
 pub fn respond(args: &RespondArgs, ctx: &Ctx, out: &Out, h: &Header, q: CatalogQuery, cur: LiveKey) -> Result<()> {
-    let name = shown_path(&args.bundle);
+    let name = bundle_name(&args.bundle);
     let n = (q.points.len() / crate::group::POINT_LEN) as u64;
     check_query_policy(args, &name, n)?;
     let key = CatalogKey::from_bytes(&cur.sk)?;
@@ -52,19 +52,20 @@ pub fn respond(args: &RespondArgs, ctx: &Ctx, out: &Out, h: &Header, q: CatalogQ
     if let Some(live) = keys.live.iter_mut().find(|k| k.catalog == cur.catalog) {
         live.answered += 1;
     }
-    send_keeping(
+    let shown = send_keeping(
         out.store,
         out.me,
         vec![Keep::Keys(&keys)],
         (out.dest, &sealed),
         args.out.wrap.force,
+        out.split,
     )?;
     ctx.say(sent_line(
         "answer to catalog query",
         &h.session,
         "from",
         out.peer,
-        out.dest,
+        &shown,
     ));
     ctx.say(format!(
         "        {n} elements evaluated with the key of catalog {}; you learn nothing else, {}",

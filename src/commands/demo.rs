@@ -83,7 +83,7 @@ pub fn demo(args: &DemoArgs, ctx: &Ctx) -> Result<()> {
 
     step("Bob looks at what arrived before answering");
     let summary = inspect::summary(&InspectArgs {
-        bundle: f("round1.age"),
+        bundle: vec![f("round1.age")],
         identity: Some(f("bob.id")),
         peer: Some(f("alice.pub")),
         json: false,

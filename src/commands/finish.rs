@@ -27,7 +27,8 @@ fn outputs(args: &FinishArgs) -> Result<Outputs> {
         .chain(args.reply.iter())
         .map(|p| p.as_path())
         .collect();
-    check_distinct(&[&args.bundle], &outputs)?;
+    let inputs: Vec<&Path> = args.bundle.iter().map(|p| p.as_path()).collect();
+    check_distinct(&inputs, &outputs)?;
     let results = Dest::from_arg(args.output.as_deref());
     let reply = args.reply.as_deref().map(|p| Dest::from_arg(Some(p)));
     if results == Dest::Stdout && reply == Some(Dest::Stdout) {
@@ -39,11 +40,12 @@ fn outputs(args: &FinishArgs) -> Result<Outputs> {
         // `--reply` always names its destination, so `--reply -` is an
         // explicit request for standard output, like `-o -`.
         fsio::check_dest(r, args.wrap.force, false)?;
+        crate::cli::options::check_wrapped(r, envelope(&args.wrap), args.wrap.split)?;
     }
     Ok(Outputs {
         results,
         reply,
-        env: envelope(args.wrap.encrypt, args.wrap.armor),
+        env: envelope(&args.wrap),
     })
 }
 
@@ -95,16 +97,16 @@ fn check_reply(mode: Mode, round: u8, reply: &Option<Dest>) -> Result<()> {
 
 /// The protocol step: the outcome, and round 3 written when the mode has
 /// one (returns where it went).
-fn run_step<'a>(
+fn run_step(
     args: &FinishArgs,
     ctx: &Ctx,
     tx: &mut crate::store::Tx,
-    out: &'a Outputs,
+    out: &Outputs,
     h: &Header,
     message: Message,
     step: Step,
-) -> Result<(Outcome, Option<&'a Dest>, Mode)> {
-    let name = shown_path(&args.bundle);
+) -> Result<(Outcome, Option<String>, Mode)> {
+    let name = bundle_name(&args.bundle);
     match (message, step) {
         (Message::Round2(r2), Step::AwaitRound2(init)) => {
             check_reply(r2.mode, 2, &out.reply)?;
@@ -123,8 +125,7 @@ fn run_step<'a>(
                         elements: r3,
                     });
                     let sealed = engine::seal_message(msg, &to, out.env);
-                    tx.write(reply, args.wrap.force, |w| sealed.write_to(w))?;
-                    Some(reply)
+                    Some(write_in_tx(tx, reply, &sealed, args.wrap.force, args.wrap.split)?)
                 }
                 _ => None,
             };
@@ -147,7 +148,7 @@ struct Done<'a> {
     outcome: Outcome,
     mode: Mode,
     /// Where round 3 went, if it was written.
-    reply: Option<&'a Dest>,
+    reply: Option<String>,
     peer: &'a PublicIdentity,
 }
 
@@ -172,10 +173,10 @@ fn report(args: &FinishArgs, ctx: &Ctx, mut tx: crate::store::Tx, out: &Outputs,
     tx.write_private(&out.results, args.wrap.force, |w| w.write_all(&text))?;
     tx.end_session(&d.id)?;
     tx.commit()?;
-    if let Some(reply) = d.reply {
+    if let Some(reply) = &d.reply {
         ctx.say(format!(
             "cosect: round 3 written to {} ({}); send it to your peer",
-            reply.display(),
+            reply,
             out.env.describe()
         ));
     }

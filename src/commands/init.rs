@@ -13,14 +13,19 @@ use crate::protocol::{Initiator, Mode};
 use crate::store::{Keep, Session, Step};
 
 pub fn init(args: &InitArgs, ctx: &Ctx) -> Result<()> {
-    if let Some(catalog) = &args.catalog {
-        return super::query::init(args, catalog, ctx);
+    if !args.catalog.is_empty() {
+        return super::query::init(args, &args.catalog, ctx);
     }
     // Auto unless --kind says otherwise (see doc/inputs.md).
     let kind = args.kind.map_or(KindSetting::Auto, KindSetting::from);
     let input = need_input(&args.list)?;
     let mode = Mode::from(args.mode);
-    let Sending { dest, env, force } = args.out.resolve(&[input, &args.peer])?;
+    let Sending {
+        dest,
+        env,
+        force,
+        split,
+    } = args.out.resolve(&[input, &args.peer])?;
     let (me, peer) = load_pair(&args.id.identity, &args.peer, "your peer's")?;
     let store = open_store(&args.state.state_dir, &me, ctx)?;
     let mut entries = read_list(ctx, &args.list, kind)?;
@@ -57,8 +62,8 @@ pub fn init(args: &InitArgs, ctx: &Ctx) -> Result<()> {
         step,
         times,
     );
-    send_keeping(&store, &me, vec![Keep::Session(&state)], (&dest, &sealed), force)?;
-    ctx.say(sent_line("round 1 of session", &to.session, "for", &peer, &dest));
+    let shown = send_keeping(&store, &me, vec![Keep::Session(&state)], (&dest, &sealed), force, split)?;
+    ctx.say(sent_line("round 1 of session", &to.session, "for", &peer, &shown));
     ctx.say(format!(
         "        {}, {n_points} elements sent, mode {mode}, {}, expires {}",
         describe_entries(&entries, kind),

@@ -42,7 +42,11 @@ pub struct Summary {
 }
 
 pub fn inspect(args: &InspectArgs, _ctx: &Ctx) -> Result<()> {
-    let s = summary(args)?;
+    let (name, bytes) = read_bundle(&args.bundle)?;
+    if let Some((h, _)) = crate::bundle::parts::header(&bytes) {
+        return print_stdout(&part_summary(&name, &h, args.json));
+    }
+    let s = summary_of(args, name, bytes)?;
     if args.json {
         print_stdout(&format!(
             "{}\n",
@@ -83,8 +87,32 @@ fn signature(bundle: &mut Opened, peer: Option<&Path>) -> Result<(&'static str, 
     })
 }
 
+/// What one part of a split bundle says about itself.
+fn part_summary(name: &str, h: &crate::bundle::parts::PartHeader, json: bool) -> String {
+    if json {
+        let v = serde_json::json!({
+            "file": name,
+            "part": h.index,
+            "parts": h.count,
+            "bundle_sha256": hex(&h.bundle),
+            "bundle_bytes": h.size,
+        });
+        return format!("{}\n", serde_json::to_string_pretty(&v).expect("JSON to memory"));
+    }
+    format!(
+        "{name}: {}\n  pass all {} parts to read it, in any order: cosect inspect FILE.part-*\n",
+        h.describe(),
+        h.count
+    )
+}
+
+/// Read a bundle (or its parts) and summarize its header.
 pub fn summary(args: &InspectArgs) -> Result<Summary> {
-    let name = shown_path(&args.bundle);
+    let (name, bytes) = read_bundle(&args.bundle)?;
+    summary_of(args, name, bytes)
+}
+
+fn summary_of(args: &InspectArgs, name: String, bytes: Vec<u8>) -> Result<Summary> {
     // An identity is only needed to decrypt; use the default one if present.
     let me = match &args.identity {
         Some(_) => Some(load_identity(&args.identity)?),
@@ -93,7 +121,7 @@ pub fn summary(args: &InspectArgs) -> Result<Summary> {
             .filter(|p| p.exists())
             .and_then(|_| load_identity(&None).ok()),
     };
-    let mut bundle = open_bundle(&args.bundle, me.as_ref())?;
+    let mut bundle = Opened::open(bytes, me.as_ref()).map_err(|e| Error::from(e).in_file(&name))?;
     let (signature, signature_note) = signature(&mut bundle, args.peer.as_deref())?;
     let p = &bundle.payload;
     let s = Summary {

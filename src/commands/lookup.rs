@@ -2,8 +2,6 @@
 //! looks its entries up in the catalog it queried, writes the matches and
 //! destroys the query's state, in one transaction.
 
-use std::path::PathBuf;
-
 use super::finish::{written_to, Outputs};
 use super::*;
 use crate::cli::FinishArgs;
@@ -25,12 +23,11 @@ pub fn finish(
         return Err(Error::new("a catalog answer needs no reply").with_hint("drop --reply"));
     }
     // The catalog, byte for byte the one the query was made against.
-    let cat_path = args
-        .catalog
-        .clone()
-        .unwrap_or_else(|| PathBuf::from(&state.catalog_path));
-    let cat_name = shown_path(&cat_path);
-    let bytes = fsio::read_input(&cat_path, MAX_BUNDLE_BYTES)
+    let cat_path = match args.catalog.as_slice() {
+        [] => with_siblings(Path::new(&state.catalog_path)),
+        given => given.to_vec(),
+    };
+    let (cat_name, bytes) = read_bundle(&cat_path)
         .map_err(|e| e.with_hint("the catalog is needed to finish; if it moved, pass --catalog FILE"))?;
     let reader = engine::Reader {
         me,
@@ -47,7 +44,7 @@ pub fn finish(
     } = state;
     let lookup = client
         .finish(&answer.points, &cat.view(), Exec::Parallel)
-        .map_err(|e| Error::from(e).in_file(&shown_path(&args.bundle)))?;
+        .map_err(|e| Error::from(e).in_file(&bundle_name(&args.bundle)))?;
     if lookup.bad_labels > 0 {
         ctx.warn(format!(
             "{} label(s) in {cat_name} did not decrypt and are left out (damaged catalog?)",

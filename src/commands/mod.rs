@@ -22,7 +22,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::bundle::{Envelope, Opened};
+use crate::bundle::{carrier, parts, Envelope, Opened};
 use crate::cli::ListIn;
 use crate::cli::{Cli, Command};
 use crate::error::{Error, Result};
@@ -290,16 +290,132 @@ fn list_details(ctx: &Ctx, details: &[input::Skipped], total: u64) {
     }
 }
 
-/// Read a bundle file, decrypt and decode it.
-pub fn open_bundle(path: &Path, me: Option<&Identity>) -> Result<Opened> {
-    let name = path.display().to_string();
-    let bytes = fsio::read_input(path, MAX_BUNDLE_BYTES)?;
-    Opened::open(bytes, me).map_err(|e| Error::from(e).in_file(&name))
+/// One bundle file, screened from its first MiB before it is read whole
+/// (a file that cannot be a bundle is refused without reading it).
+pub fn read_bundle_file(path: &Path) -> Result<Vec<u8>> {
+    let name = shown_path(path);
+    fsio::read_screened(path, MAX_BUNDLE_BYTES, carrier::SCREEN_BYTES, |prefix, whole| {
+        carrier::screen(prefix, whole).map_err(|e| Error::from(e).in_file(&name))
+    })
 }
 
-/// Write a sealed bundle atomically, streaming it through its envelope.
-pub fn write_bundle(dest: &fsio::Dest, sealed: &crate::bundle::Sealed, force: bool) -> Result<()> {
-    fsio::write_atomic_with(dest, force, false, |w| sealed.write_to(w))
+/// The bundle given as one file, or as all its parts in any order; with
+/// the name messages use for it.
+pub fn read_bundle(paths: &[PathBuf]) -> Result<(String, Vec<u8>)> {
+    if let [one] = paths {
+        return Ok((shown_path(one), read_bundle_file(one)?));
+    }
+    let mut parts = Vec::with_capacity(paths.len());
+    for p in paths {
+        parts.push((shown_path(p), read_bundle_file(p)?));
+    }
+    let joined = parts::join(&parts).map_err(|e| {
+        Error::new(e.to_string())
+            .with_hint("pass every part of the bundle once, and nothing else; ask the sender for a missing part")
+    })?;
+    Ok((bundle_name(paths), joined))
+}
+
+/// How messages name a bundle given as one file or as parts.
+pub fn bundle_name(paths: &[PathBuf]) -> String {
+    match paths {
+        [one] => shown_path(one),
+        many => format!("{} ({} parts)", whole_name(&many[0]), many.len()),
+    }
+}
+
+/// Every part's name when `path` is named like one (`FILE.part-2-of-4`),
+/// else `path` alone: how a kept path to a split catalog is read again.
+pub fn with_siblings(path: &Path) -> Vec<PathBuf> {
+    let s = path.as_os_str().to_string_lossy();
+    let parsed = s.rfind(".part-").and_then(|i| {
+        let (_, n) = s[i + 6..].split_once("-of-")?;
+        Some((i, n.parse::<usize>().ok()?))
+    });
+    match parsed {
+        Some((i, n)) if n <= parts::MAX_PARTS as usize => {
+            (1..=n).map(|k| part_path(Path::new(&s[..i]), k, n)).collect()
+        }
+        _ => vec![path.to_path_buf()],
+    }
+}
+
+/// `r1.age` for `r1.age.part-2-of-4`.
+fn whole_name(part: &Path) -> String {
+    let s = shown_path(part);
+    match s.rfind(".part-") {
+        Some(i) => s[..i].to_owned(),
+        None => s,
+    }
+}
+
+/// What `write_bundle` wrote: how messages name it, and its files.
+pub struct Written {
+    pub shown: String,
+    pub files: Vec<PathBuf>,
+}
+
+impl Written {
+    /// Remove what was written (a later step failed).
+    pub fn remove(&self) {
+        self.files.iter().for_each(|p| {
+            let _ = std::fs::remove_file(p);
+        });
+    }
+}
+
+/// Write a sealed bundle atomically, streaming it through its envelope;
+/// with `split`, as parts `DEST.part-I-of-N` of at most that many bytes.
+pub fn write_bundle(
+    dest: &fsio::Dest,
+    sealed: &crate::bundle::Sealed,
+    force: bool,
+    split: Option<u64>,
+) -> Result<Written> {
+    let (Some(size), fsio::Dest::File(path)) = (split, dest) else {
+        fsio::write_atomic_with(dest, force, false, |w| sealed.write_to(w))?;
+        let files = match dest {
+            fsio::Dest::File(p) => vec![p.clone()],
+            fsio::Dest::Stdout => Vec::new(),
+        };
+        return Ok(Written {
+            shown: dest.display(),
+            files,
+        });
+    };
+    let pieces = split_pieces(sealed, size)?;
+    let n = pieces.len();
+    let names: Vec<PathBuf> = (1..=n).map(|i| part_path(path, i, n)).collect();
+    for (k, (piece, name)) in pieces.iter().zip(&names).enumerate() {
+        if let Err(e) = fsio::write_atomic(&fsio::Dest::File(name.clone()), piece, force, false) {
+            Written {
+                shown: String::new(),
+                files: names[..k].to_vec(),
+            }
+            .remove();
+            return Err(e);
+        }
+    }
+    let shown = format!("{} … {} ({n} parts)", names[0].display(), names[n - 1].display());
+    Ok(Written { shown, files: names })
+}
+
+/// The parts of a sealed bundle, each at most `size` bytes.
+fn split_pieces(sealed: &crate::bundle::Sealed, size: u64) -> Result<Vec<Vec<u8>>> {
+    parts::split(&sealed.to_vec(), size).ok_or_else(|| {
+        Error::new(format!(
+            "--split {size}: the bundle would need more than {} parts",
+            parts::MAX_PARTS
+        ))
+        .with_hint("choose a larger --split size")
+    })
+}
+
+/// `FILE.part-I-of-N`.
+pub fn part_path(path: &Path, i: usize, n: usize) -> PathBuf {
+    let mut s = path.as_os_str().to_owned();
+    s.push(format!(".part-{i}-of-{n}"));
+    PathBuf::from(s)
 }
 
 /// Keep `keeps` and write the sealed bundle they belong to, in one
@@ -311,13 +427,43 @@ pub fn send_keeping(
     keeps: Vec<crate::store::Keep>,
     sent: (&fsio::Dest, &crate::bundle::Sealed),
     force: bool,
-) -> Result<()> {
+    split: Option<u64>,
+) -> Result<String> {
     let mut tx = store.begin(me);
     for k in keeps {
         tx.keep(k)?;
     }
     let (dest, sealed) = sent;
-    tx.commit_write(dest, force, |w| sealed.write_to(w))
+    let shown = write_in_tx(&mut tx, dest, sealed, force, split)?;
+    tx.commit()?;
+    Ok(shown)
+}
+
+/// Write a bundle (whole, or in `--split` parts) as pending writes of `tx`:
+/// an error or an interrupt before the commit leaves no part and no state.
+/// Returns how to name what was written.
+pub fn write_in_tx(
+    tx: &mut crate::store::Tx,
+    dest: &fsio::Dest,
+    sealed: &crate::bundle::Sealed,
+    force: bool,
+    split: Option<u64>,
+) -> Result<String> {
+    let (Some(size), fsio::Dest::File(path)) = (split, dest) else {
+        tx.write(dest, force, |w| sealed.write_to(w))?;
+        return Ok(dest.display());
+    };
+    let pieces = split_pieces(sealed, size)?;
+    let n = pieces.len();
+    let names: Vec<PathBuf> = (1..=n).map(|i| part_path(path, i, n)).collect();
+    for (piece, name) in pieces.iter().zip(&names) {
+        tx.write(&fsio::Dest::File(name.clone()), force, |w| w.write_all(piece))?;
+    }
+    Ok(format!(
+        "{} … {} ({n} parts)",
+        names[0].display(),
+        names[n - 1].display()
+    ))
 }
 
 pub fn now() -> u64 {
@@ -385,13 +531,13 @@ pub fn check_distinct(inputs: &[&Path], outputs: &[&Path]) -> Result<()> {
 
 /// `cosect: WHAT 1a2b3c4d for NAME (FINGERPRINT) written to DEST`: the
 /// first line of every verb that sends a bundle (`rel` is "for" or "from").
-pub fn sent_line(what: &str, session: &[u8], rel: &str, peer: &PublicIdentity, dest: &fsio::Dest) -> String {
+pub fn sent_line(what: &str, session: &[u8], rel: &str, peer: &PublicIdentity, dest: &str) -> String {
     format!(
         "cosect: {what} {} {rel} {} ({}) written to {}",
         &crate::store::hex(session)[..8],
         peer.display_name(),
         peer.short_fingerprint(),
-        dest.display()
+        dest
     )
 }
 
@@ -399,7 +545,7 @@ pub fn sent_line(what: &str, session: &[u8], rel: &str, peer: &PublicIdentity, d
 pub fn receive(
     me: &Identity,
     store: &Store,
-    path: &Path,
+    paths: &[PathBuf],
     expect: crate::engine::Expect<'_>,
 ) -> Result<crate::engine::Received> {
     let unlocked = store.unlocked(me);
@@ -408,8 +554,8 @@ pub fn receive(
         now: now(),
         store: &unlocked,
     };
-    let bytes = fsio::read_input(path, MAX_BUNDLE_BYTES)?;
-    reader.read(&shown_path(path), bytes, expect)
+    let (name, bytes) = read_bundle(paths)?;
+    reader.read(&name, bytes, expect)
 }
 
 /// A fresh random session id.

@@ -222,6 +222,19 @@ fn keep_catalog(
     replace.map(|i| keys.retire(i, created, why))
 }
 
+/// The age recipients of `--encrypt-to` files, the publisher's own first
+/// (so the publisher can inspect what it sent); none without the option.
+fn readers(me: &Identity, files: &[PathBuf]) -> Result<Vec<age::x25519::Recipient>> {
+    if files.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut out = vec![me.public().recipient.clone()];
+    for f in files {
+        out.push(load_peer(f)?.recipient);
+    }
+    Ok(out)
+}
+
 pub fn publish(args: &PublishArgs, ctx: &Ctx) -> Result<()> {
     // Auto unless --kind says otherwise, as for `init`.
     let kind = args.kind.map_or(KindSetting::Auto, KindSetting::from);
@@ -230,8 +243,15 @@ pub fn publish(args: &PublishArgs, ctx: &Ctx) -> Result<()> {
         check_distinct(&[&args.input], &[o])?;
     }
     // A binary catalog goes to a terminal only when asked for with `-o -`.
-    fsio::check_dest(&dest, args.force, args.output.is_none())?;
+    let env = match (args.encrypt_to.is_empty(), args.armor) {
+        (true, _) => Envelope::Plain,
+        (false, false) => Envelope::Age,
+        (false, true) => Envelope::Armored,
+    };
+    fsio::check_dest(&dest, args.force, args.output.is_none() && env != Envelope::Armored)?;
+    crate::cli::options::check_wrapped(&dest, env, args.split)?;
     let me = load_identity(&args.id.identity)?;
+    let readers = readers(&me, &args.encrypt_to)?;
     let store = open_store(&args.state.state_dir, &me, ctx)?;
     // Before the work: a damaged or foreign key state, or an unknown
     // --replace, stops us here.
@@ -256,20 +276,34 @@ pub fn publish(args: &PublishArgs, ctx: &Ctx) -> Result<()> {
     // A catalog is public to its clients: signed, not encrypted.
     let public = me.public();
     let to = Addressed::new(new_session(), &me, &public, now(), args.expires);
-    let sealed = engine::seal_message(Message::Catalog(catalog), &to, Envelope::Plain);
+    let mut sealed = engine::seal_message(Message::Catalog(catalog), &to, Envelope::Plain);
+    if !readers.is_empty() {
+        sealed = sealed.readable_by(readers, env);
+    }
     // Key state first, then the catalog, in one transaction: on an error
     // or an interrupt the previous key state is put back.
     let facts = (kind, entries.len() as u64, n_labels, to.created, to.expires);
     let retired = keep_catalog(&mut keys, &key, &sealed.hash, facts, replace);
-    send_keeping(&store, &me, vec![Keep::Keys(&keys)], (&dest, &sealed), args.force)?;
+    let shown = send_keeping(
+        &store,
+        &me,
+        vec![Keep::Keys(&keys)],
+        (&dest, &sealed),
+        args.force,
+        args.split,
+    )?;
     ctx.say(format!(
         "cosect: catalog {} written to {}: {}",
         catalog_name(&sealed.hash),
-        dest.display(),
+        shown,
         describe_entries(&entries, kind)
     ));
     ctx.say(format!(
-        "        {trunc} B per entry, {n_labels} labels, signed, not encrypted (public to its clients), expires {}",
+        "        {trunc} B per entry, {n_labels} labels, signed, {}, expires {}",
+        match args.encrypt_to.len() {
+            0 => "not encrypted (public to its clients)".to_owned(),
+            n => format!("{} to {n} recipient(s) and you", env.describe()),
+        },
         format_time(to.expires)
     ));
     if let Some(r) = retired {

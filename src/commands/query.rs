@@ -2,8 +2,6 @@
 //! catalog. The engine has checked the catalog; the query's kept state is
 //! in `store::catalog`. Its answer is `answer.rs`, its result `lookup.rs`.
 
-use std::path::Path;
-
 use rand::rngs::OsRng;
 
 use super::*;
@@ -16,17 +14,19 @@ use crate::group::Exec;
 use crate::protocol::catalog::Client;
 use crate::store::{Keep, QueryState, SecretList};
 
-fn check_init(args: &InitArgs, catalog_path: &Path) -> Result<(Dest, Envelope)> {
+fn check_init(args: &InitArgs, catalog_path: &[PathBuf]) -> Result<(Dest, Envelope, Option<u64>)> {
     let input = need_input(&args.list)?;
-    let Sending { dest, env, .. } = args.out.resolve(&[input, &args.peer, catalog_path])?;
+    let mut inputs = vec![input, &args.peer];
+    inputs.extend(catalog_path.iter().map(|p| p.as_path()));
+    let Sending { dest, env, split, .. } = args.out.resolve(&inputs)?;
     if args.mode != ModeArg::Mutual {
         return Err(Error::new("--mode does not apply to a catalog query").with_hint("drop --mode"));
     }
-    Ok((dest, env))
+    Ok((dest, env, split))
 }
 
-pub fn init(args: &InitArgs, catalog_path: &Path, ctx: &Ctx) -> Result<()> {
-    let (dest, env) = check_init(args, catalog_path)?;
+pub fn init(args: &InitArgs, catalog_path: &[PathBuf], ctx: &Ctx) -> Result<()> {
+    let (dest, env, split) = check_init(args, catalog_path)?;
     let (me, publisher) = load_pair(&args.id.identity, &args.peer, "the catalog publisher's")?;
     let store = open_store(&args.state.state_dir, &me, ctx)?;
     let got = receive(&me, &store, catalog_path, Expect::Catalog { publisher: &publisher })?;
@@ -37,7 +37,7 @@ pub fn init(args: &InitArgs, catalog_path: &Path, ctx: &Ctx) -> Result<()> {
     if let Some(asked) = args.kind.map(KindSetting::from).filter(|k| *k != kind) {
         return Err(Error::new(format!(
             "{}: the catalog was published with --kind {kind}, you passed --kind {asked}",
-            shown_path(catalog_path)
+            bundle_name(catalog_path)
         ))
         .with_hint("drop --kind: the catalog's setting is used"));
     }
@@ -56,7 +56,8 @@ pub fn init(args: &InitArgs, catalog_path: &Path, ctx: &Ctx) -> Result<()> {
         points,
     };
     let sealed = engine::seal_message(Message::CatalogQuery(query), &to, env);
-    let catalog_abs = std::fs::canonicalize(catalog_path).unwrap_or_else(|_| catalog_path.to_path_buf());
+    let first = &catalog_path[0];
+    let catalog_abs = std::fs::canonicalize(first).unwrap_or_else(|_| first.to_path_buf());
     let state = QueryState {
         version: crate::store::catalog::STATE_VERSION,
         id: to.session.to_vec(),
@@ -71,14 +72,15 @@ pub fn init(args: &InitArgs, catalog_path: &Path, ctx: &Ctx) -> Result<()> {
         created: to.created,
         expires: crate::store::keep_until(to.created, to.expires, false),
     };
-    send_keeping(
+    let shown = send_keeping(
         &store,
         &me,
         vec![Keep::Query(&state)],
         (&dest, &sealed),
         args.out.wrap.force,
+        split,
     )?;
-    ctx.say(sent_line("catalog query", &to.session, "for", &publisher, &dest));
+    ctx.say(sent_line("catalog query", &to.session, "for", &publisher, &shown));
     ctx.say(format!(
         "        {}, {n_points} blinded elements, against catalog {} ({} entries), {}, expires {}",
         describe_entries(&entries, kind),

@@ -14,9 +14,10 @@ use crate::protocol::{Mode, Responder};
 use crate::store::{Answered, Keep, Session, Step};
 
 pub fn respond(args: &RespondArgs, ctx: &Ctx) -> Result<()> {
-    let mut inputs = vec![args.peer.as_path(), args.bundle.as_path()];
+    let mut inputs = vec![args.peer.as_path()];
+    inputs.extend(args.bundle.iter().map(|p| p.as_path()));
     inputs.extend(args.list.input.as_deref());
-    let Sending { dest, env, .. } = args.out.resolve(&inputs)?;
+    let Sending { dest, env, split, .. } = args.out.resolve(&inputs)?;
     let (me, peer) = load_pair(&args.id.identity, &args.peer, "the sender's")?;
     let store = open_store(&args.state.state_dir, &me, ctx)?;
     let got = receive(&me, &store, &args.bundle, Expect::Request { peer: &peer })?;
@@ -25,6 +26,7 @@ pub fn respond(args: &RespondArgs, ctx: &Ctx) -> Result<()> {
         peer: &peer,
         dest: &dest,
         env,
+        split,
         store: &store,
     };
     match (got.message, got.kept) {
@@ -40,6 +42,7 @@ pub struct Out<'a> {
     pub peer: &'a PublicIdentity,
     pub dest: &'a Dest,
     pub env: Envelope,
+    pub split: Option<u64>,
     pub store: &'a Store,
 }
 
@@ -71,7 +74,7 @@ fn check_round1_policy(args: &RespondArgs, name: &str, r1: &Round1) -> Result<()
 }
 
 fn answer_round1(args: &RespondArgs, ctx: &Ctx, out: &Out, h: &Header, r1: Round1) -> Result<()> {
-    let name = shown_path(&args.bundle);
+    let name = bundle_name(&args.bundle);
     check_round1_policy(args, &name, &r1)?;
     let (kind, mode) = (r1.kind, r1.mode);
     let peer_n = (r1.elements.points.len() / crate::group::POINT_LEN) as u64;
@@ -120,14 +123,15 @@ fn answer_round1(args: &RespondArgs, ctx: &Ctx, out: &Out, h: &Header, r1: Round
         until: h.expires,
     };
     let keeps = std::iter::once(Keep::Answered(answered)).chain(state.as_ref().map(Keep::Session));
-    send_keeping(
+    let shown = send_keeping(
         out.store,
         out.me,
         keeps.collect(),
         (out.dest, &sealed),
         args.out.wrap.force,
+        out.split,
     )?;
-    ctx.say(sent_line("round 2 of session", &h.session, "for", out.peer, out.dest));
+    ctx.say(sent_line("round 2 of session", &h.session, "for", out.peer, &shown));
     ctx.say(format!(
         "        peer sent {peer_n} elements; you: {}, {n_points} elements sent, mode {mode}, {}, expires {}",
         describe_entries(&entries, kind),

@@ -56,11 +56,24 @@ pub fn sessions(env: &Env, p: &Party) -> Vec<PathBuf> {
     }
 }
 
-/// The `cosect init` command as `a` for `b`, writing `out` (not run yet).
+/// The tests that open or alter bundles byte by byte want them
+/// unencrypted: `--no-encrypt` unless `extra` names an envelope.
+fn plain_unless_asked<'a>(args: &mut Vec<&'a str>, extra: &[&'a str]) {
+    if !extra
+        .iter()
+        .any(|f| matches!(*f, "--encrypt" | "--armor" | "--no-encrypt"))
+    {
+        args.push("--no-encrypt");
+    }
+    args.extend_from_slice(extra);
+}
+
+/// The `cosect init` command as `a` for `b`, writing `out` (not run yet;
+/// unencrypted unless `extra` asks for an envelope).
 pub fn init_command(env: &Env, a: &Party, b: &Party, input: &str, extra: &[&str], out: &str) -> Command {
     let mut args = vec!["init", "-i", &a.id, "--state-dir", &a.state, "--peer", &b.public];
     args.extend(["--input", input, "-o", out]);
-    args.extend_from_slice(extra);
+    plain_unless_asked(&mut args, extra);
     env.command(&args)
 }
 
@@ -73,14 +86,14 @@ pub fn init(env: &Env, a: &Party, b: &Party, input: &str, extra: &[&str], out: &
 pub fn respond(env: &Env, b: &Party, a: &Party, r1: &str, input: &str, extra: &[&str], out: &str) -> Run {
     let mut args = vec!["respond", r1, "-i", &b.id, "--state-dir", &b.state, "--peer", &a.public];
     args.extend(["--input", input, "-o", out]);
-    args.extend_from_slice(extra);
+    plain_unless_asked(&mut args, extra);
     env.run(&args)
 }
 
 /// `cosect finish BUNDLE` as `p`.
 pub fn finish(env: &Env, p: &Party, bundle: &str, extra: &[&str]) -> Run {
     let mut args = vec!["finish", bundle, "-i", &p.id, "--state-dir", &p.state];
-    args.extend_from_slice(extra);
+    plain_unless_asked(&mut args, extra);
     env.run(&args)
 }
 

@@ -1,0 +1,100 @@
+//! A saved e-mail (`.eml`, RFC 5322 with MIME, any nesting) that carries a
+//! bundle: as an attachment (base64 or any transfer encoding) or armored
+//! in a text body (quoted-printable included). The MIME parsing is the
+//! `mail-parser` crate's; this module only walks the parts it returns.
+
+use mail_parser::{Message, MessageParser, MimeHeaders, PartType};
+
+/// Headers one of which a mail's header block must hold.
+const MAIL_HEADERS: &[&str] = &[
+    "from",
+    "to",
+    "subject",
+    "date",
+    "mime-version",
+    "content-type",
+    "message-id",
+    "received",
+    "return-path",
+];
+
+/// Whether `bytes` start with a mail header block: header lines up to a
+/// blank line (an mbox `From ` line may come first), one of them a header
+/// that mail always has.
+pub fn looks_like_mail(bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(64 << 10)];
+    let mut lines = head.split(|b| *b == b'\n').map(|l| l.strip_suffix(b"\r").unwrap_or(l));
+    let mut known = false;
+    let mut first = true;
+    for line in lines.by_ref() {
+        if line.is_empty() {
+            return known;
+        }
+        if std::mem::take(&mut first) && line.starts_with(b"From ") {
+            continue;
+        }
+        if line[0] == b' ' || line[0] == b'\t' {
+            continue;
+        }
+        let Some(colon) = line.iter().position(|b| *b == b':') else {
+            return false;
+        };
+        let name = &line[..colon];
+        if name.is_empty() || !name.iter().all(|b| b.is_ascii_graphic()) {
+            return false;
+        }
+        known |= MAIL_HEADERS.iter().any(|h| h.as_bytes().eq_ignore_ascii_case(name));
+    }
+    false
+}
+
+/// One bundle found in a mail: where (for messages) and its bytes as a
+/// file would hold them (COSE, binary age, armored text, or a part).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    pub place: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Every distinct bundle in the mail `raw`; `None` when it does not parse
+/// as a mail at all.
+pub fn bundles(raw: &[u8]) -> Option<Vec<Found>> {
+    let msg = MessageParser::default().parse(raw)?;
+    let mut found = Vec::new();
+    walk(&msg, &mut found, 0);
+    let mut distinct: Vec<Found> = Vec::new();
+    for f in found {
+        if !distinct.iter().any(|d| d.bytes == f.bytes) {
+            distinct.push(f);
+        }
+    }
+    Some(distinct)
+}
+
+/// Collect the bundles of every part of `msg`, nested mails included
+/// (`depth` bounds the nesting, as the parser does).
+fn walk(msg: &Message<'_>, found: &mut Vec<Found>, depth: usize) {
+    for (i, part) in msg.parts.iter().enumerate() {
+        let place = match part.attachment_name() {
+            Some(n) => format!("attachment {}", crate::text::shown(n)),
+            None => format!("MIME part {}", i + 1),
+        };
+        let bytes: &[u8] = match &part.body {
+            PartType::Text(t) => t.as_bytes(),
+            PartType::Binary(b) | PartType::InlineBinary(b) => b,
+            PartType::Message(m) if depth < 8 => {
+                walk(m, found, depth + 1);
+                continue;
+            }
+            // HTML bodies repeat the text body in markup; other parts hold
+            // no data of their own.
+            _ => continue,
+        };
+        if super::carrier::holds_bundle(bytes) {
+            found.push(Found {
+                place,
+                bytes: bytes.to_vec(),
+            });
+        }
+    }
+}

@@ -1,0 +1,351 @@
+//! What carriers do to bundles, through the binary: encryption by default,
+//! armor mangled by mail, saved mails (.eml made by Python's `email`),
+//! bundles split into parts, and files that are no bundle at all.
+
+mod common;
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::{argv, have_tool, Env};
+use common::{has, ok, two_lists, Party};
+
+fn init(env: &Env, a: &Party, b: &Party, extra: &str) -> common::Run {
+    let line = format!(
+        "init -i {} --state-dir {} --peer {} --input alice.txt {extra}",
+        a.id, a.state, b.public
+    );
+    env.run(&argv(&line))
+}
+
+fn respond(env: &Env, b: &Party, a: &Party, state: &str, r1: &str, extra: &str) -> common::Run {
+    let line = format!(
+        "respond {r1} -i {} --state-dir {state} --peer {} --input bob.txt {extra}",
+        b.id, a.public
+    );
+    env.run(&argv(&line))
+}
+
+fn finish(env: &Env, p: &Party, state: &str, bundle: &str, extra: &str) -> common::Run {
+    env.run(&argv(&format!(
+        "finish {bundle} -i {} --state-dir {state} {extra}",
+        p.id
+    )))
+}
+
+const AGE: &[u8] = b"age-encryption.org/v1\n";
+
+#[test]
+fn defaults_only_encrypt_every_round_and_plain_age_names_are_refused() {
+    let (env, a, b) = two_lists("one\ntwo\nthree\n", "three\nfour\none\n");
+    ok(init(&env, &a, &b, "-o r1"), "init");
+    ok(respond(&env, &b, &a, &b.state, "r1", "-o r2"), "respond");
+    // An unencrypted round 3 under a name that says .age: refused first.
+    let e = finish(&env, &a, &a.state, "r2", "--reply r3.age --no-encrypt -o shared.txt");
+    assert_eq!(e.code, 1);
+    has(
+        &e.stderr,
+        "refusing to write an unencrypted bundle to a name ending in .age",
+    );
+    env.assert_absent("r3.age");
+    let r = ok(finish(&env, &a, &a.state, "r2", "--reply r3 -o shared.txt"), "finish");
+    has(&r.stderr, "age-encrypted");
+    ok(finish(&env, &b, &b.state, "r3", "-o shared-b.txt"), "finish r3");
+    for f in ["r1", "r2", "r3"] {
+        assert!(env.bytes(f).starts_with(AGE), "{f} is not age-encrypted");
+    }
+    assert_eq!(env.read("shared.txt"), "one\nthree\n");
+    assert_eq!(env.read("shared-b.txt"), "three\none\n", "Bob's order");
+    let e = init(&env, &a, &b, "--no-encrypt -o again.age");
+    has(&e.stderr, "ending in .age");
+    env.assert_absent("again.age");
+    // --encrypt stays accepted; --no-encrypt with --armor is a usage error.
+    ok(init(&env, &a, &b, "--encrypt -o r1b"), "init --encrypt");
+    assert_eq!(init(&env, &a, &b, "--no-encrypt --armor -o r1c").code, 2);
+}
+
+/// The armored text `asc` as mail programs leave it.
+fn mangled(asc: &str) -> Vec<(&'static str, String)> {
+    let rewrap = |width: usize| -> String {
+        let body: String = asc.lines().filter(|l| !l.starts_with("-----")).collect();
+        let lines: Vec<String> = body
+            .as_bytes()
+            .chunks(width)
+            .map(|c| String::from_utf8(c.to_vec()).unwrap())
+            .collect();
+        format!(
+            "-----BEGIN AGE ENCRYPTED FILE-----\n{}\n-----END AGE ENCRYPTED FILE-----\n",
+            lines.join("\n")
+        )
+    };
+    vec![
+        ("quoted", asc.lines().map(|l| format!("> {l}\n")).collect()),
+        ("quoted twice", asc.lines().map(|l| format!(">> > {l}\n")).collect()),
+        ("indented", asc.lines().map(|l| format!("    {l}\n")).collect()),
+        (
+            "trailing spaces, CRLF",
+            asc.lines().map(|l| format!("{l}  \t\r\n")).collect(),
+        ),
+        ("re-wrapped at 76", rewrap(76)),
+        ("re-wrapped at 20", rewrap(20)),
+        (
+            "greeting and signature",
+            format!("Hi Alice,\n\nmy answer:\n\n{asc}\n-- \nBob\nBob MSSP\n"),
+        ),
+    ]
+}
+
+#[test]
+fn armor_mangled_by_mail_is_read_and_damage_gets_a_carrier_hint() {
+    let (env, a, b) = two_lists("one\ntwo\nthree\n", "three\nfour\none\n");
+    ok(init(&env, &a, &b, "--armor -o r1.asc"), "init");
+    let asc = env.read("r1.asc");
+    for (i, (how, text)) in mangled(&asc).into_iter().enumerate() {
+        env.write("pasted.txt", &text);
+        let st = format!("sb{i}");
+        let r = respond(&env, &b, &a, &st, "pasted.txt", &format!("-o r2-{i}"));
+        assert_eq!(r.code, 0, "{how}: {}", r.stderr);
+    }
+    // Lines lost in the middle: the hint is about the carrier, not age.
+    let lines: Vec<&str> = asc.lines().collect();
+    let cut = [&lines[..2], &lines[4..]].concat().join("\n");
+    env.write("cut.txt", &cut);
+    let r = respond(&env, &b, &a, "sbx", "cut.txt", "-o r2x");
+    assert_eq!(r.code, 1);
+    has(&r.stderr, "cut.txt");
+    has(&r.stderr, "attach the bundle file instead of pasting it");
+    env.assert_absent("r2x");
+}
+
+/// Write `name`.eml with Python's `email` package running `script`
+/// (which sees `msg_file(path)`, `EmailMessage` and `policy`). False when
+/// python3 is missing.
+fn python_mail(env: &Env, script: &str) -> bool {
+    if !have_tool("python3", Command::new("python3").arg("--version")) {
+        return false;
+    }
+    let prelude = "from email.message import EmailMessage\nfrom email import policy\nimport email.mime.text, email.mime.multipart, email.mime.application, email.mime.message\n\
+def head(m):\n    m['From'] = 'Bob <bob@example.org>'\n    m['To'] = 'Alice <alice@example.org>'\n    m['Subject'] = 'round 2'\n    return m\n";
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(format!("{prelude}{script}"))
+        .current_dir(env.root())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "python: {}", String::from_utf8_lossy(&out.stderr));
+    true
+}
+
+#[test]
+fn saved_mails_are_read_and_several_bundles_are_named() {
+    let (env, a, b) = two_lists("one\ntwo\nthree\n", "three\nfour\none\n");
+    ok(init(&env, &a, &b, "-o r1.age"), "init");
+    ok(init(&env, &a, &b, "--armor -o r1.asc"), "init armored");
+    let made = python_mail(
+        &env,
+        r#"
+m = head(EmailMessage())
+m.set_content('Hi Bob, round 1 is attached.\n')
+m.add_attachment(open('r1.age','rb').read(), maintype='application', subtype='octet-stream', filename='r1.age')
+open('attached.eml','wb').write(m.as_bytes())
+
+q = head(EmailMessage())
+q.set_content('Gr\u00fc\u00dfe,\n\n' + open('r1.asc').read() + '\n-- \nAlice\n', cte='quoted-printable')
+open('qp.eml','wb').write(q.as_bytes())
+
+inner = head(email.mime.multipart.MIMEMultipart('mixed'))
+inner.attach(email.mime.text.MIMEText('see attachment'))
+inner.attach(email.mime.application.MIMEApplication(open('r1.age','rb').read(), Name='r1.age'))
+alt = email.mime.multipart.MIMEMultipart('alternative')
+alt.attach(email.mime.text.MIMEText('forwarded'))
+alt.attach(email.mime.text.MIMEText('<p>forwarded</p>', 'html'))
+outer = head(email.mime.multipart.MIMEMultipart('mixed'))
+outer.attach(alt)
+outer.attach(email.mime.message.MIMEMessage(inner))
+open('nested.eml','wb').write(outer.as_bytes())
+
+two = head(EmailMessage())
+two.set_content('two rounds')
+two.add_attachment(open('r1.age','rb').read(), maintype='application', subtype='octet-stream', filename='r1.age')
+two.add_attachment(open('r1.asc','rb').read(), maintype='application', subtype='octet-stream', filename='r1.asc')
+open('two.eml','wb').write(two.as_bytes())
+
+dup = head(EmailMessage())
+dup.set_content('Hi Bob, here it is, also attached:\n\n' + open('r1.asc').read())
+dup.add_attachment(open('r1.asc','rb').read(), maintype='application', subtype='octet-stream', filename='r1.asc')
+open('same-twice.eml','wb').write(dup.as_bytes())
+"#,
+    );
+    if !made {
+        return;
+    }
+    assert!(
+        env.read("qp.eml").contains("quoted-printable"),
+        "the body is quoted-printable"
+    );
+    // The same bundle armored in the text and attached counts once.
+    for (i, mail) in ["attached.eml", "qp.eml", "nested.eml", "same-twice.eml"]
+        .iter()
+        .enumerate()
+    {
+        let r = respond(&env, &b, &a, &format!("sb{i}"), mail, &format!("-o r2-{i}"));
+        assert_eq!(r.code, 0, "{mail}: {}", r.stderr);
+    }
+    let r = respond(&env, &b, &a, "sbt", "two.eml", "-o r2t");
+    assert_eq!(r.code, 1);
+    has(
+        &r.stderr,
+        "two.eml: the mail holds 2 bundles (attachment r1.age, attachment r1.asc)",
+    );
+    env.assert_absent("r2t");
+}
+
+#[test]
+fn a_split_round_1_crosses_as_shuffled_parts() {
+    let alice: String = (0..30_000).map(|i| format!("host{i}.example\n")).collect();
+    let bob: String = (0..30_000).step_by(3).map(|i| format!("host{i}.example\n")).collect();
+    let (env, a, b) = two_lists(&alice, &bob);
+    let r = ok(init(&env, &a, &b, "--armor --split 200K -o r1.asc"), "init --split");
+    let mut parts: Vec<String> = std::fs::read_dir(env.root())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.starts_with("r1.asc.part-"))
+        .collect();
+    assert!(parts.len() >= 5, "{parts:?}");
+    let n = parts.len();
+    has(
+        &r.stderr,
+        &format!("written to r1.asc.part-1-of-{n} … r1.asc.part-{n}-of-{n} ({n} parts)"),
+    );
+    for p in &parts {
+        assert!(env.bytes(p).len() <= 200 * 1024, "{p} is larger than 200K");
+        assert!(p.ends_with(&format!("-of-{n}")), "{p}");
+    }
+    // One part alone: inspect says what it is part of; respond refuses it.
+    let one = env.ok(&["inspect", &format!("r1.asc.part-2-of-{n}")]);
+    has(&one.stdout, &format!("part 2 of {n} of bundle"));
+    let line = format!(
+        "respond r1.asc.part-1-of-{n} -i {} --state-dir sb1 --peer {} --input bob.txt -o r2one",
+        b.id, a.public
+    );
+    let r = env.run(&argv(&line));
+    has(&r.stderr, &format!("this is part 1 of {n} of bundle"));
+    has(&r.stderr, &format!("pass all {n} parts together"));
+    // A missing part is named.
+    let missing = format!("r1.asc.part-3-of-{n}");
+    let some: Vec<&str> = parts.iter().map(|s| s.as_str()).filter(|p| *p != missing).collect();
+    let line = format!(
+        "respond {} -i {} --state-dir sbm --peer {} --input bob.txt -o r2m",
+        some.join(" "),
+        b.id,
+        a.public
+    );
+    let r = env.run(&argv(&line));
+    assert_eq!(r.code, 1);
+    has(&r.stderr, &format!("part 3 of {n} is missing"));
+    env.assert_absent("r2m");
+    // Shuffled, all of them: the exchange finishes exactly.
+    parts.sort();
+    parts.rotate_left(2);
+    parts.swap(0, n - 1);
+    let line = format!(
+        "respond {} -i {} --state-dir {} --peer {} --input bob.txt --split 100K -o r2",
+        parts.join(" "),
+        b.id,
+        b.state,
+        a.public
+    );
+    ok(env.run(&argv(&line)), "respond with parts");
+    let mut r2: Vec<String> = std::fs::read_dir(env.root())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.starts_with("r2.part-"))
+        .collect();
+    assert!(r2.len() >= 2, "{r2:?}");
+    r2.reverse();
+    let line = format!(
+        "finish {} -i {} --state-dir {} --reply r3 -o shared.txt",
+        r2.join(" "),
+        a.id,
+        a.state
+    );
+    ok(env.run(&argv(&line)), "finish with parts");
+    assert_eq!(env.read("shared.txt"), bob);
+}
+
+/// `respond` refuses `file` naming `why`, well within a generous bound (a
+/// refusal, not a speed test: before the fix these took minutes).
+fn refused_at_once(env: &Env, a: &Party, b: &Party, file: &str, why: &str) {
+    let t = Instant::now();
+    let r = respond(env, b, a, &b.state, file, "-o r2");
+    assert!(t.elapsed() < Duration::from_secs(10), "took {:?}", t.elapsed());
+    assert_eq!(r.code, 1);
+    has(&r.stderr, why);
+    env.assert_absent("r2");
+}
+
+#[test]
+fn a_huge_age_header_and_a_large_non_bundle_are_refused_at_once() {
+    let (env, a, b) = two_lists("one\n", "one\n");
+    // One stanza with a 130 KB body: age alone would spend many seconds.
+    let mut f = b"age-encryption.org/v1\n-> X25519 aaaa\n".to_vec();
+    let line = [&[b'A'; 64][..], b"\n"].concat();
+    while f.len() < 130_000 {
+        f.extend_from_slice(&line);
+    }
+    f.extend_from_slice(b"--- abcd\nxxxx");
+    env.write("huge.age", &f);
+    let why = "huge.age: cannot decrypt the bundle: its age header is larger than 16 KiB";
+    refused_at_once(&env, &a, &b, "huge.age", why);
+    let r = env.run(&["inspect", "huge.age", "-i", &b.id]);
+    has(&r.stderr, "larger than 16 KiB");
+
+    // 4 GiB of zeros (sparse): refused from its first bytes.
+    let big = std::fs::File::create(env.path("big.bin")).unwrap();
+    big.set_len(4 << 30).unwrap();
+    let why = "big.bin: not a valid cosect bundle: it is not a COSE_Sign1 message";
+    refused_at_once(&env, &a, &b, "big.bin", why);
+    // 65 MB of text that holds no bundle: refused after its first MiB.
+    env.write("text.txt", "not a bundle\n".repeat(5 << 20));
+    let r = env.run(&["inspect", "text.txt", "-i", &a.id]);
+    has(
+        &r.stderr,
+        "text.txt: not a valid cosect bundle: it is text with no armored bundle in its first 1 MiB",
+    );
+}
+
+#[test]
+fn a_catalog_encrypted_to_several_clients_is_read_by_each() {
+    let env = Env::new();
+    let cert = env.party("cert", "CERT");
+    let carol = env.party("carol", "Carol");
+    let dave = env.party("dave", "Dave");
+    let eve = env.party("eve", "Eve");
+    env.write("cat.txt", "a.example\nb.example\nc.example\n");
+    env.write("mine.txt", "b.example\nz.example\n");
+    let line = format!(
+        "publish -i {} --state-dir {} --input cat.txt --encrypt-to {} --encrypt-to {} -o catalog.age",
+        cert.id, cert.state, carol.public, dave.public
+    );
+    let r = ok(env.run(&argv(&line)), "publish --encrypt-to");
+    has(&r.stderr, "age-encrypted to 2 recipient(s) and you");
+    assert!(env.bytes("catalog.age").starts_with(AGE));
+    for (p, ok_) in [(&carol, true), (&dave, true), (&eve, false)] {
+        let q = format!("q-{}", p.state);
+        let line = format!(
+            "init -i {} --state-dir {} --catalog catalog.age --peer {} --input mine.txt -o {q}",
+            p.id, p.state, cert.public
+        );
+        let r = env.run(&argv(&line));
+        assert_eq!(r.code == 0, ok_, "{}: {}", p.id, r.stderr);
+        if !ok_ {
+            has(&r.stderr, "not encrypted to your identity");
+        }
+    }
+    // A plain catalog under .age is refused.
+    let line = format!(
+        "publish -i {} --state-dir {} --input cat.txt -o plain.age",
+        cert.id, cert.state
+    );
+    has(&env.run(&argv(&line)).stderr, "ending in .age");
+}
