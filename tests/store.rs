@@ -187,45 +187,19 @@ fn an_interrupted_exchange_leaves_the_state_before_each_command() {
 #[test]
 fn an_interrupted_publish_keeps_the_live_catalog() {
     let (env, a, b) = two_lists("x\ny\n", "y\nz\n");
-    env.ok(&[
-        "publish",
-        "-i",
-        &a.id,
-        "--state-dir",
-        &a.state,
-        "--input",
-        "alice.txt",
-        "-o",
-        "cat1",
-    ]);
-    let q = [
-        "init",
-        "-i",
-        &b.id,
-        "--state-dir",
-        &b.state,
-        "--catalog",
-        "cat1",
-        "--peer",
-        &a.public,
-    ];
-    env.ok(&[&q[..], &["--input", "bob.txt", "-o", "q1"]].concat());
+    let (pa, pb) = (&a.public, &b.public);
+    let (sa, sb) = (
+        format!("-i {} --state-dir {}", a.id, a.state),
+        format!("-i {} --state-dir {}", b.id, b.state),
+    );
+    env.ok(&argv(&format!("publish {sa} --input alice.txt -o cat1")));
+    env.ok(&argv(&format!(
+        "init {sb} --catalog cat1 --peer {pa} --input bob.txt -o q1"
+    )));
     interrupt_then_retry(&env, &a, &["publish", "--input", "alice.txt", "-o", "cat2"], &["cat2"]);
     // The catalog the query was made against still answers it.
-    env.ok(&[
-        "respond",
-        "q1",
-        "-i",
-        &a.id,
-        "--state-dir",
-        &a.state,
-        "--peer",
-        &b.public,
-        "-o",
-        "a1",
-    ]);
-    let r = env.ok(&["finish", "a1", "-i", &b.id, "--state-dir", &b.state]);
-    assert_eq!(r.stdout, "y\n");
+    env.ok(&argv(&format!("respond q1 {sa} --peer {pb} -o a1")));
+    assert_eq!(env.ok(&argv(&format!("finish a1 {sb}"))).stdout, "y\n");
 }
 
 #[test]
