@@ -220,6 +220,12 @@ impl Reader<'_> {
             return self.catalog_answer(name, b);
         }
         let in_file = |e: BundleError| Error::from(e).in_file(name);
+        if b.payload.round == 1 {
+            // A round 1 is never an answer: named before any session is
+            // looked up, after "addressed to me" as below.
+            b.check_recipient(&self.me.public()).map_err(in_file)?;
+            wrong_verb(name, &b.payload, Expect::Answer)?;
+        }
         let sid = sid(&b.payload);
         let Some(session) = self.store.session(&b.payload.session)? else {
             // Without the session the peer is unknown, but a bundle addressed to
