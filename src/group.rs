@@ -40,6 +40,54 @@ pub fn hash_to_group(msg: &[&[u8]], dst: &[u8]) -> RistrettoPoint {
     RistrettoPoint::from_uniform_bytes(&uniform)
 }
 
+/// The curve25519-dalek backend that does the scalar multiplications.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// AVX-512 IFMA (52-bit multiply-add), 8 lanes.
+    Ifma,
+    /// AVX2, 4 lanes.
+    Avx2,
+    /// Portable 64-bit code.
+    Serial,
+}
+
+impl std::fmt::Display for Backend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Backend::Ifma => "AVX-512 IFMA",
+            Backend::Avx2 => "AVX2",
+            Backend::Serial => "serial (portable 64-bit)",
+        })
+    }
+}
+
+/// The backend curve25519-dalek picks on this CPU. dalek does not expose its
+/// choice, so this mirrors it: the backends compiled in (the same cfg and
+/// target features dalek's build script reads), then the same run-time
+/// CPU checks in the same order (IFMA needs `avx512ifma` and `avx512vl`,
+/// then `avx2`). Field arithmetic (hashing, encoding) is portable 64-bit
+/// code on every backend.
+pub fn backend() -> Backend {
+    #[cfg(all(
+        target_arch = "x86_64",
+        target_pointer_width = "64",
+        not(any(curve25519_dalek_backend = "serial", curve25519_dalek_backend = "fiat"))
+    ))]
+    {
+        #[cfg(any(
+            curve25519_dalek_backend = "avx512",
+            all(target_feature = "avx512ifma", target_feature = "avx512vl")
+        ))]
+        if std::is_x86_feature_detected!("avx512ifma") && std::is_x86_feature_detected!("avx512vl") {
+            return Backend::Ifma;
+        }
+        if std::is_x86_feature_detected!("avx2") {
+            return Backend::Avx2;
+        }
+    }
+    Backend::Serial
+}
+
 /// How batch operations run: on the calling thread, or on rayon's pool.
 /// Both give identical results; tests compare them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -85,12 +133,16 @@ pub struct BadPoint {
     pub identity: bool,
 }
 
-/// A fresh secret exponent, never zero.
+/// A fresh secret exponent, never zero: 64 random bytes reduced modulo the
+/// group order (what dalek's own `Scalar::random` does; taking the bytes
+/// here keeps the crate on one `rand`).
 pub fn random_scalar<R: RngCore + CryptoRng>(rng: &mut R) -> Zeroizing<Scalar> {
+    let mut wide = Zeroizing::new([0u8; 64]);
     loop {
-        let s = Scalar::random(rng);
-        if s != Scalar::ZERO {
-            return Zeroizing::new(s);
+        rng.fill_bytes(&mut wide[..]);
+        let s = Zeroizing::new(Scalar::from_bytes_mod_order_wide(&wide));
+        if *s != Scalar::ZERO {
+            return s;
         }
     }
 }
@@ -131,12 +183,24 @@ where
     }
 }
 
+/// The `width` bytes kept of a 32-byte encoding: all of it, or for a
+/// truncation bytes 1 to `width`. Byte 0 is skipped because its lowest bit
+/// is always 0 (RFC 9496 encodes the non-negative square root), so that
+/// every kept bit varies and `8·width` bits bound a false match.
+pub fn kept(encoding: &[u8; POINT_LEN], width: usize) -> &[u8] {
+    if width == POINT_LEN {
+        encoding
+    } else {
+        &encoding[1..=width]
+    }
+}
+
 /// Encode `points[k]` doubled (so callers pass points times half a scalar)
-/// into `out`, `width` bytes each (a prefix of the 32-byte encoding).
+/// into `out`, `width` bytes each (see [`kept`]).
 fn encode_doubled(points: &[RistrettoPoint], out: &mut [u8], width: usize) {
     let encoded = RistrettoPoint::double_and_compress_batch(points);
     for (dst, c) in out.chunks_exact_mut(width).zip(encoded.iter()) {
-        dst.copy_from_slice(&c.as_bytes()[..width]);
+        dst.copy_from_slice(kept(c.as_bytes(), width));
     }
 }
 
@@ -160,7 +224,7 @@ where
 }
 
 /// Decode each 32-byte element of `input`, multiply by `scalar`, and write
-/// the first `width` bytes of each product's encoding, in input order.
+/// `width` bytes of each product's encoding ([`kept`]), in input order.
 /// Refuses any element that is not a canonical encoding or is the identity.
 pub fn decode_and_multiply(
     exec: Exec,
@@ -240,7 +304,7 @@ mod tests {
         let b = decode_and_multiply(Exec::Serial, &par, &t, 9, &NoProgress).unwrap();
         assert_eq!(a, b);
         let want = (h(5) * (*s * *t)).compress();
-        assert_eq!(&a[5 * 9..6 * 9], &want.as_bytes()[..9]);
+        assert_eq!(&a[5 * 9..6 * 9], &want.as_bytes()[1..10]);
     }
 
     #[test]

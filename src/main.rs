@@ -11,11 +11,15 @@ fn main() -> ExitCode {
             return ExitCode::from(e.exit_code() as u8);
         }
     };
+    cosect::fsio::no_core_dumps();
     // Ctrl-C or SIGTERM: remove the temporary files being written, so an
     // interrupted command leaves either the old file or none, never a part.
+    // The handler must never panic (stderr may be a closed pipe): it writes
+    // with a write whose error is ignored and always reaches exit(130).
     let _ = ctrlc::set_handler(|| {
         cosect::fsio::remove_in_flight();
-        eprintln!("cosect: interrupted; files it was writing were removed");
+        use std::io::Write as _;
+        let _ = std::io::stderr().write_all(b"cosect: interrupted; files it was writing were removed\n");
         std::process::exit(130);
     });
     match cosect::commands::run(cli) {

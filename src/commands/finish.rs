@@ -123,7 +123,7 @@ fn run_step<'a>(
                         elements: r3,
                     });
                     let sealed = engine::seal_message(msg, &to, out.env);
-                    tx.write(reply, args.wrap.force, |w| sealed.write_to(w))?;
+                    tx.write(reply, (args.wrap.force, false), |w| sealed.write_to(w))?;
                     Some(reply)
                 }
                 _ => None,
@@ -169,7 +169,8 @@ fn report(args: &FinishArgs, ctx: &Ctx, mut tx: crate::store::Tx, out: &Outputs,
         with_label: false,
     };
     let text = output::render(&report, args.format);
-    tx.write(&out.results, args.wrap.force, |w| w.write_all(&text))?;
+    // Results hold the shared entries: 0600, like every file cosect writes.
+    tx.write(&out.results, (args.wrap.force, true), |w| w.write_all(&text))?;
     tx.end_session(&d.id)?;
     tx.commit()?;
     if let Some(reply) = d.reply {

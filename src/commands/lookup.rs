@@ -57,7 +57,7 @@ pub fn finish(
     let with_labels = cat.n_labels > 0;
     let (text, count, labelled) = render_matches(args.format, &kind, &entries, &lookup, with_labels);
     let mut tx = store.begin(me);
-    tx.write(&out.results, args.wrap.force, |w| w.write_all(&text))?;
+    tx.write(&out.results, (args.wrap.force, true), |w| w.write_all(&text))?;
     tx.end_query(&id)?;
     tx.commit()?;
     let labelled = with_labels.then_some(labelled);
@@ -84,7 +84,7 @@ fn render_matches(
     let labels: Vec<Option<String>> = lookup
         .found
         .iter()
-        .map(|f| f.label.as_deref().map(crate::text::escape_label))
+        .map(|f| f.label.as_deref().map(crate::text::escape))
         .collect();
     let found: Vec<crate::output::Shared> = lookup
         .found

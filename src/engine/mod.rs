@@ -198,9 +198,9 @@ impl Reader<'_> {
         let live = keys.live.swap_remove(i);
         if key_id != &live.key_id[..] {
             return Err(Error::new(format!(
-                "{name}: the query names your catalog {queried} but not its key (key id {} instead of {})",
-                hex(&key_id[..key_id.len().min(8)]),
-                hex(&live.key_id[..live.key_id.len().min(8)])
+                "{name}: the query names your live catalog {queried} but another catalog key id ({}); \
+                 it was not made from that catalog and is refused",
+                catalog_name(key_id)
             ))
             .with_hint("the query was damaged or made by hand; ask the client for a new query"));
         }
