@@ -286,7 +286,7 @@ fn a_query_with_the_current_catalog_but_another_key_names_both() {
         &argv("respond odd -i srv.id --state-dir st-srv --peer carol.pub -o ans"),
         1,
     );
-    has(&e, "names your catalog");
-    has(&e, "key id abababababababab instead of");
+    has(&e, "names your live catalog");
+    has(&e, "another catalog key id (abababababababab)");
     env.assert_absent("ans");
 }

@@ -35,8 +35,14 @@ fn sessions_are_listed_cancelled_and_pruned() {
     let (env, a, b) = two_lists("x\ny\n", "y\nz\n");
     assert!(listed(&env, &a).is_empty());
     let s1 = sid(&ok(init(&env, &a, &b, "alice.txt", &[], "r1"), "init").stderr);
-    let s2 = sid(&ok(init(&env, &a, &b, "alice.txt", &["--expires", "1s"], "r1b"), "init").stderr);
     ok(respond(&env, &b, &a, "r1", "bob.txt", &[], "r2"), "respond");
+    // A session whose round 1 expires in 2 s (its state is kept 2 s more)
+    // and a catalog that expires in 4 s: pruned by the first command after.
+    let s2 = sid(&ok(init(&env, &a, &b, "alice.txt", &["--expires", "2s"], "r1b"), "init").stderr);
+    let st = ["-i", &a.id, "--state-dir", &a.state];
+    let publish = ["publish", "--input", "alice.txt", "-o", "cat", "--expires", "4s"];
+    let r = env.ok(&[&publish[..], &st[..]].concat());
+    let cat = r.stderr.split_whitespace().nth(2).unwrap().to_owned();
     let mut mine = listed(&env, &a);
     mine.sort();
     let mut want = vec![
@@ -53,14 +59,16 @@ fn sessions_are_listed_cancelled_and_pruned() {
     has(&text, "AWAITS");
     has(&text, &format!("{s1}  responder"));
 
-    // Past its expiry (1 s, and as long again for the answer), the next
-    // command destroys it and says so in one line.
-    std::thread::sleep(Duration::from_secs(3));
+    // Past their expiry, the next command destroys both and says so in
+    // one line.
+    std::thread::sleep(Duration::from_secs(5));
     let r = env.ok(&["sessions", "-i", &a.id, "--state-dir", &a.state]);
     let said: Vec<&str> = r.stderr.lines().filter(|l| l.contains("expired")).collect();
     assert_eq!(said.len(), 1, "{}", r.stderr);
     has(said[0], &format!("{s2} (initiator, Bob MSSP)"));
+    has(said[0], &format!("catalog {cat}"));
     assert_eq!(listed(&env, &a).len(), 1);
+    assert_eq!(env.ok(&[&["catalogs", "--json"], &st[..]].concat()).stdout, "[]\n");
 
     // Cancelled by id prefix: gone, and its answer can no longer finish.
     let r = env.ok(&["sessions", "cancel", &s1, "-i", &a.id, "--state-dir", &a.state]);
@@ -187,45 +195,19 @@ fn an_interrupted_exchange_leaves_the_state_before_each_command() {
 #[test]
 fn an_interrupted_publish_keeps_the_live_catalog() {
     let (env, a, b) = two_lists("x\ny\n", "y\nz\n");
-    env.ok(&[
-        "publish",
-        "-i",
-        &a.id,
-        "--state-dir",
-        &a.state,
-        "--input",
-        "alice.txt",
-        "-o",
-        "cat1",
-    ]);
-    let q = [
-        "init",
-        "-i",
-        &b.id,
-        "--state-dir",
-        &b.state,
-        "--catalog",
-        "cat1",
-        "--peer",
-        &a.public,
-    ];
-    env.ok(&[&q[..], &["--input", "bob.txt", "-o", "q1"]].concat());
+    let (pa, pb) = (&a.public, &b.public);
+    let (sa, sb) = (
+        format!("-i {} --state-dir {}", a.id, a.state),
+        format!("-i {} --state-dir {}", b.id, b.state),
+    );
+    env.ok(&argv(&format!("publish {sa} --input alice.txt -o cat1")));
+    env.ok(&argv(&format!(
+        "init {sb} --catalog cat1 --peer {pa} --input bob.txt -o q1"
+    )));
     interrupt_then_retry(&env, &a, &["publish", "--input", "alice.txt", "-o", "cat2"], &["cat2"]);
     // The catalog the query was made against still answers it.
-    env.ok(&[
-        "respond",
-        "q1",
-        "-i",
-        &a.id,
-        "--state-dir",
-        &a.state,
-        "--peer",
-        &b.public,
-        "-o",
-        "a1",
-    ]);
-    let r = env.ok(&["finish", "a1", "-i", &b.id, "--state-dir", &b.state]);
-    assert_eq!(r.stdout, "y\n");
+    env.ok(&argv(&format!("respond q1 {sa} --peer {pb} -o a1")));
+    assert_eq!(env.ok(&argv(&format!("finish a1 {sb}"))).stdout, "y\n");
 }
 
 #[test]

@@ -44,6 +44,7 @@ pub fn catalogs(args: &CatalogsArgs, ctx: &Ctx) -> Result<()> {
         "{:<16}  {:>9}  {:>9}  {:<20}  {:<20}  {:>8}\n",
         "ID", "ENTRIES", "LABELS", "CREATED", "EXPIRES", "ANSWERED"
     );
+    // Every column is filled, so no line ends in white space.
     for k in &keys.live {
         text.push_str(&format!(
             "{:<16}  {:>9}  {:>9}  {:<20}  {:<20}  {:>8}\n",

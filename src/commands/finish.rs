@@ -170,10 +170,11 @@ fn report(args: &FinishArgs, ctx: &Ctx, mut tx: crate::store::Tx, out: &Outputs,
         with_label: false,
     };
     let text = output::render(&report, args.format);
-    tx.write_private(&out.results, args.wrap.force, |w| w.write_all(&text))?;
+    // Results hold the shared entries: 0600, like every file cosect writes.
+    tx.write(&out.results, (args.wrap.force, true), |w| w.write_all(&text))?;
     tx.end_session(&d.id)?;
     tx.commit()?;
-    if let Some(reply) = &d.reply {
+    if let Some(reply) = d.reply {
         ctx.say(format!(
             "cosect: round 3 written to {} ({}); send it to your peer",
             reply,

@@ -54,7 +54,7 @@ pub fn finish(
     let with_labels = cat.n_labels > 0;
     let (text, count, labelled) = render_matches(args.format, &kind, &entries, &lookup, with_labels);
     let mut tx = store.begin(me);
-    tx.write_private(&out.results, args.wrap.force, |w| w.write_all(&text))?;
+    tx.write(&out.results, (args.wrap.force, true), |w| w.write_all(&text))?;
     tx.end_query(&id)?;
     tx.commit()?;
     let labelled = with_labels.then_some(labelled);

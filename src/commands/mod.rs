@@ -450,14 +450,14 @@ pub fn write_in_tx(
     split: Option<u64>,
 ) -> Result<String> {
     let (Some(size), fsio::Dest::File(path)) = (split, dest) else {
-        tx.write(dest, force, |w| sealed.write_to(w))?;
+        tx.write(dest, (force, false), |w| sealed.write_to(w))?;
         return Ok(dest.display());
     };
     let pieces = split_pieces(sealed, size)?;
     let n = pieces.len();
     let names: Vec<PathBuf> = (1..=n).map(|i| part_path(path, i, n)).collect();
     for (piece, name) in pieces.iter().zip(&names) {
-        tx.write(&fsio::Dest::File(name.clone()), force, |w| w.write_all(piece))?;
+        tx.write(&fsio::Dest::File(name.clone()), (force, false), |w| w.write_all(piece))?;
     }
     Ok(format!(
         "{} … {} ({n} parts)",

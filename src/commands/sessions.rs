@@ -31,12 +31,14 @@ pub fn sessions(args: &SessionsArgs, ctx: &Ctx) -> Result<()> {
         ctx.say(format!("cosect: no open sessions in {}", store.dir().display()));
         return Ok(());
     }
-    let mut text = format!(
-        "{:<8}  {:<14}  {:<36}  {:<14}  {:<20}  {:<20}\n",
+    let head = format!(
+        "{:<8}  {:<14}  {:<36}  {:<14}  {:<20}  {:<20}",
         "ID", "ROLE", "PEER", "AWAITS", "CREATED", "EXPIRES"
     );
+    let mut text = format!("{}\n", head.trim_end());
     for l in &listed {
-        text.push_str(&row(l));
+        text.push_str(row(l).trim_end());
+        text.push('\n');
     }
     print_stdout(&text)
 }

@@ -198,9 +198,9 @@ impl Reader<'_> {
         let live = keys.live.swap_remove(i);
         if key_id != &live.key_id[..] {
             return Err(Error::new(format!(
-                "{name}: the query names your catalog {queried} but not its key (key id {} instead of {})",
-                hex(&key_id[..key_id.len().min(8)]),
-                hex(&live.key_id[..live.key_id.len().min(8)])
+                "{name}: the query names your live catalog {queried} but another catalog key id ({}); \
+                 it was not made from that catalog and is refused",
+                catalog_name(key_id)
             ))
             .with_hint("the query was damaged or made by hand; ask the client for a new query"));
         }
@@ -220,6 +220,12 @@ impl Reader<'_> {
             return self.catalog_answer(name, b);
         }
         let in_file = |e: BundleError| Error::from(e).in_file(name);
+        if b.payload.round == 1 {
+            // A round 1 is never an answer: named before any session is
+            // looked up, after "addressed to me" as below.
+            b.check_recipient(&self.me.public()).map_err(in_file)?;
+            wrong_verb(name, &b.payload, Expect::Answer)?;
+        }
         let sid = sid(&b.payload);
         let Some(session) = self.store.session(&b.payload.session)? else {
             // Without the session the peer is unknown, but a bundle addressed to
@@ -399,11 +405,6 @@ fn stale_query(name: &str, p: &Payload, key_id: &[u8], keys: &KeyState, place: &
         )),
         None if live.is_empty() => Error::new(format!(
             "{name}: the query is against catalog {queried}, but you have no live catalog in {place}"
-        )),
-        None if keys.live.iter().any(|k| k.catalog[..] == p.answers[..]) => Error::new(format!(
-            "{name}: the query names your live catalog {queried} but another catalog key id ({}); \
-             it was not made from that catalog and is refused",
-            catalog_name(key_id)
         )),
         None => Error::new(format!(
             "{name}: the query is against catalog {queried}, which is not one of your live catalogs \

@@ -6,8 +6,9 @@ use serde::{Deserialize, Serialize};
 use super::SecretList;
 use crate::protocol::{Initiator, Responder};
 
-/// 4: a kind byte may be 5 (`url`). 5: each file starts with its `Info`;
-/// sessions know when they expire.
+/// 2: entries carry their kind and source id. 4: a kind byte may be 5
+/// (`url`). 5: each file starts with its `Info`; sessions know when they
+/// expire.
 pub const STATE_VERSION: u32 = 5;
 
 /// Where the session stands.

@@ -71,26 +71,16 @@ impl<'a> Tx<'a> {
         }
     }
 
-    /// Write an output file (results, a round 3): removed again, or its
-    /// previous content put back, unless the transaction commits.
+    /// Write an output file (results, a round 3; 0600 with `secret`):
+    /// removed again, or its previous content put back, unless the
+    /// transaction commits.
     pub fn write(
         &mut self,
         dest: &Dest,
-        force: bool,
+        (force, secret): (bool, bool),
         fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
     ) -> Result<()> {
-        self.pending.write(dest, force, false, fill)
-    }
-
-    /// Write a result file (the shared entries): like `write`, but created
-    /// 0600, as private as the list it came from.
-    pub fn write_private(
-        &mut self,
-        dest: &Dest,
-        force: bool,
-        fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
-    ) -> Result<()> {
-        self.pending.write(dest, force, true, fill)
+        self.pending.write(dest, force, secret, fill)
     }
 
     /// Destroy a session's state: put back unless the transaction commits.
