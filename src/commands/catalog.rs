@@ -124,8 +124,8 @@ pub fn respond(args: &RespondArgs, ctx: &Ctx, out: &Out, h: &Header, q: CatalogQ
     check_query_policy(args, &name, n)?;
     let key = CatalogKey::from_bytes(&cur.sk)?;
     let bar = ctx.bar(n, "answering");
-    let points = key
-        .blind_evaluate_all(&q.points, Exec::Parallel, &|n| bar.inc(n))
+    let (points, proofs) = key
+        .blind_evaluate_all(&q.points, Exec::Parallel, &|n| bar.inc(n), &mut OsRng)
         .map_err(|e| Error::from(e).in_file(&name))?;
     bar.finish_and_clear();
 
@@ -135,6 +135,7 @@ pub fn respond(args: &RespondArgs, ctx: &Ctx, out: &Out, h: &Header, q: CatalogQ
         query: h.hash,
         key_id: cur.key_id.clone(),
         points,
+        proofs,
     };
     let sealed = engine::seal_message(Message::CatalogAnswer(answer), &to, out.env);
     write_bundle(out.dest, &sealed, args.out.wrap.force)?;
@@ -146,7 +147,7 @@ pub fn respond(args: &RespondArgs, ctx: &Ctx, out: &Out, h: &Header, q: CatalogQ
         out.dest,
     ));
     ctx.say(format!(
-        "        {n} elements evaluated with the key of catalog {}; you learn nothing else, {}",
+        "        {n} elements evaluated and proven with the key of catalog {}; you learn nothing else, {}",
         catalog_name(&cur.catalog),
         out.env.describe()
     ));
@@ -189,7 +190,7 @@ pub fn finish(
         ..
     } = state;
     let lookup = client
-        .finish(&answer.points, &cat.view(), Exec::Parallel)
+        .finish(&answer.points, &answer.proofs, &cat.view(), Exec::Parallel)
         .map_err(|e| Error::from(e).in_file(&shown_path(&args.bundle)))?;
     if lookup.bad_labels > 0 {
         ctx.warn(format!(

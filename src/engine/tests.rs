@@ -231,12 +231,15 @@ fn catalog_messages_round_trip_through_bytes() {
     };
     assert_eq!((q.points, q.catalog), (points.clone(), cat_hash));
 
-    let answer = key.blind_evaluate_all(&points, Exec::Serial, &NoProgress).unwrap();
+    let (answer, proofs) = key
+        .blind_evaluate_all(&points, Exec::Serial, &NoProgress, &mut OsRng)
+        .unwrap();
     let msg = CatalogAnswer {
         kind: cat.kind,
         query: q_hash,
         key_id: cat.key_id.clone(),
         points: answer.clone(),
+        proofs,
     };
     let sealed = seal_message(Message::CatalogAnswer(msg), &to(&a, &b.public()), Envelope::Plain);
     let state = query_state(&a.public(), cat_hash, key.key_id().to_vec(), q_hash, client);
@@ -252,7 +255,10 @@ fn catalog_messages_round_trip_through_bytes() {
         panic!("not an answer")
     };
     assert_eq!(ans.points, answer);
-    let found = state.client.finish(&ans.points, &again.view(), Exec::Serial).unwrap();
+    let found = state
+        .client
+        .finish(&ans.points, &ans.proofs, &again.view(), Exec::Serial)
+        .unwrap();
     assert_eq!(found.found.len(), 3);
 }
 
