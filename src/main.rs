@@ -13,10 +13,17 @@ fn main() -> ExitCode {
     };
     // Ctrl-C or SIGTERM: remove the temporary files being written, so an
     // interrupted command leaves either the old file or none, never a part.
-    let _ = ctrlc::set_handler(|| {
-        cosect::fsio::remove_in_flight();
-        eprintln!("cosect: interrupted; files it was writing were removed");
-        std::process::exit(130);
+    // `serve` handles SIGTERM itself: it stops gracefully and exits 0.
+    #[cfg(feature = "serve")]
+    let serving = matches!(cli.command, cosect::cli::Command::Serve(_));
+    #[cfg(not(feature = "serve"))]
+    let serving = false;
+    let _ = (!serving).then(|| {
+        ctrlc::set_handler(|| {
+            cosect::fsio::remove_in_flight();
+            eprintln!("cosect: interrupted; files it was writing were removed");
+            std::process::exit(130);
+        })
     });
     match cosect::commands::run(cli) {
         Ok(()) => ExitCode::SUCCESS,

@@ -11,6 +11,10 @@ pub mod inspect;
 pub mod keygen;
 pub mod publish;
 pub mod respond;
+#[cfg(feature = "serve")]
+pub mod send;
+#[cfg(feature = "serve")]
+pub mod serve;
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -93,6 +97,10 @@ pub fn dispatch(command: Command, ctx: &Ctx) -> Result<()> {
         Command::Inspect(a) => inspect::inspect(&a, &ctx),
         Command::Demo(a) => demo::demo(&a, &ctx),
         Command::Completions(a) => completions::completions(&a),
+        #[cfg(feature = "serve")]
+        Command::Serve(a) => serve::serve(&a, &ctx),
+        #[cfg(feature = "serve")]
+        Command::Send(a) => send::send(&a, &ctx),
     }
 }
 
