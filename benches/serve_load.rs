@@ -203,9 +203,10 @@ fn main() {
         .spawn()
         .unwrap();
     let mut first = String::new();
-    BufReader::new(server.stderr.take().unwrap())
-        .read_line(&mut first)
-        .unwrap();
+    let mut err = BufReader::new(server.stderr.take().unwrap());
+    err.read_line(&mut first).unwrap();
+    // Keep reading what the server says, so its stderr never closes.
+    std::thread::spawn(move || std::io::copy(&mut err, &mut std::io::sink()));
     let url = first
         .split_whitespace()
         .find(|w| w.starts_with("https://"))

@@ -132,6 +132,23 @@ fn query(env: &Env, who: &str, input: &str, out: &str) {
     ok(as_party(env, who, &args), "init --catalog");
 }
 
+/// Carol's round 1 of a mutual exchange (`r1.cbor`) sent; round 2 back in
+/// `r2.cbor`.
+fn round1(env: &Env, s: &Server, extra: &[&str]) {
+    let args = [
+        "init",
+        "--peer",
+        "srv.pub",
+        "--input",
+        "carol.txt",
+        "-o",
+        "r1.cbor",
+        "-q",
+    ];
+    ok(as_party(env, "carol", &[&args[..], extra].concat()), "init");
+    ok(send(env, s, "carol", "r1.cbor", Some("r2.cbor")), "send r1");
+}
+
 #[test]
 fn catalog_and_mutual_exchanges_through_serve_and_send() {
     let env = world();
@@ -146,19 +163,7 @@ fn catalog_and_mutual_exchanges_through_serve_and_send() {
     assert_eq!(r.stdout, "EVIL.example\nworse.example.\n");
 
     // Mutual: init → send (round 2 back) → finish (round 3) → send (nothing back).
-    let args = [
-        "init",
-        "--peer",
-        "srv.pub",
-        "--input",
-        "carol.txt",
-        "-o",
-        "r1.cbor",
-        "-q",
-        "--encrypt",
-    ];
-    ok(as_party(&env, "carol", &args), "init");
-    ok(send(&env, &s, "carol", "r1.cbor", Some("r2.cbor")), "send r1");
+    round1(&env, &s, &["--encrypt"]);
     let r = ok(
         as_party(&env, "carol", &["finish", "r2.cbor", "--reply", "r3.cbor", "--encrypt"]),
         "finish r2",
@@ -319,18 +324,7 @@ fn sigterm_mid_load_loses_nothing_and_a_restarted_server_finishes_sessions() {
     );
 
     // A round 1 answered, then the server is killed outright.
-    let args = [
-        "init",
-        "--peer",
-        "srv.pub",
-        "--input",
-        "carol.txt",
-        "-o",
-        "r1.cbor",
-        "-q",
-    ];
-    ok(as_party(&env, "carol", &args), "init");
-    ok(send(&env, &s, "carol", "r1.cbor", Some("r2.cbor")), "send r1");
+    round1(&env, &s, &[]);
     drop(s);
     let s = Server::start(
         &env,

@@ -118,25 +118,37 @@ fn check_query_policy(args: &RespondArgs, name: &str, n: u64) -> Result<()> {
     Ok(())
 }
 
-pub fn respond(args: &RespondArgs, ctx: &Ctx, out: &Out, h: &Header, q: CatalogQuery, cur: CurrentKey) -> Result<()> {
-    let name = shown_path(&args.bundle);
-    let n = (q.points.len() / crate::group::POINT_LEN) as u64;
-    check_query_policy(args, &name, n)?;
+/// The answer to the query `q` (of the bundle `h`, named `name` in
+/// messages) with the current catalog key: evaluated elements and proofs.
+pub fn answer_query(
+    name: &str,
+    h: &Header,
+    q: &CatalogQuery,
+    cur: &CurrentKey,
+    progress: &dyn crate::group::Progress,
+) -> Result<CatalogAnswer> {
     let key = CatalogKey::from_bytes(&cur.sk)?;
-    let bar = ctx.bar(n, "answering");
     let (points, proofs) = key
-        .blind_evaluate_all(&q.points, Exec::Parallel, &|n| bar.inc(n), &mut OsRng)
-        .map_err(|e| Error::from(e).in_file(&name))?;
-    bar.finish_and_clear();
-
-    let to = Addressed::new(h.session, out.me, out.peer, now(), args.expires);
-    let answer = CatalogAnswer {
+        .blind_evaluate_all(&q.points, Exec::Parallel, progress, &mut OsRng)
+        .map_err(|e| Error::from(e).in_file(name))?;
+    Ok(CatalogAnswer {
         kind: q.kind,
         query: h.hash,
         key_id: cur.key_id.clone(),
         points,
         proofs,
-    };
+    })
+}
+
+pub fn respond(args: &RespondArgs, ctx: &Ctx, out: &Out, h: &Header, q: CatalogQuery, cur: CurrentKey) -> Result<()> {
+    let name = shown_path(&args.bundle);
+    let n = (q.points.len() / crate::group::POINT_LEN) as u64;
+    check_query_policy(args, &name, n)?;
+    let bar = ctx.bar(n, "answering");
+    let answer = answer_query(&name, h, &q, &cur, &|n| bar.inc(n))?;
+    bar.finish_and_clear();
+
+    let to = Addressed::new(h.session, out.me, out.peer, now(), args.expires);
     let sealed = engine::seal_message(Message::CatalogAnswer(answer), &to, out.env);
     write_bundle(out.dest, &sealed, args.out.wrap.force)?;
     ctx.say(sent_line(

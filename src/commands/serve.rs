@@ -2,6 +2,7 @@
 //! the HTTPS carrier (`crate::serve`) until SIGTERM.
 
 use std::collections::HashMap;
+use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use super::*;
@@ -147,7 +148,10 @@ pub fn serve(args: &ServeArgs, ctx: &Ctx) -> Result<()> {
             }
         ));
         http::serve(listener, Arc::new(tls_cfg), shared, http::termination()).await;
-        ctx.say("cosect: stopped");
+        // A closed stderr must not turn a clean stop into a panic.
+        if !ctx.quiet {
+            let _ = writeln!(std::io::stderr(), "cosect: stopped");
+        }
         Ok(())
     })
 }

@@ -378,3 +378,48 @@ fn an_answer_must_name_the_bundle_sent() {
     let got = refusal(&a, &mem, bytes, Expect::Answer);
     assert!(got.contains("it answers another bundle than the one you sent"), "{got}");
 }
+
+/// `serve` reads whatever the peer its TLS key authenticated may send: a
+/// round 1 as `Request`, a round 3 as `Answer`, each signed by that peer.
+#[test]
+fn a_server_reads_requests_and_answers_of_the_authenticated_peer_only() {
+    let (a, b) = (alice(), bob());
+    let carol = Identity::generate("carol").unwrap();
+    let (_, r1_bytes, _) = round1(&a, &b);
+    let got = read(&b, &NoState, r1_bytes.clone(), Expect::FromPeer { peer: &a.public() }).unwrap();
+    let Message::Round1(r1) = got.message else {
+        panic!("not round 1")
+    };
+    let err = refusal(&b, &NoState, r1_bytes, Expect::FromPeer { peer: &carol.public() });
+    assert!(err.contains("carol"), "{err}");
+
+    let r2_hash = [7u8; 32];
+    let round3 = |r2: &crate::protocol::mutual::Round2| {
+        let elements = crate::protocol::mutual::Round3 {
+            doubled: r2.doubled.clone(),
+            trunc: r2.doubled.len() / 3,
+        };
+        let msg = Message::Round3(Round3 {
+            kind: r1.kind,
+            mode: Mode::Mutual,
+            answers: r2_hash,
+            elements,
+        });
+        seal_message(msg, &to(&a, &b.public()), Envelope::Plain).to_vec()
+    };
+    let mem = Mem::default();
+    for (peer, ok) in [(carol.public(), false), (a.public(), true)] {
+        let (r2, resp) = answer(&r1.elements);
+        *mem.session.borrow_mut() = Some(session(&a.public(), r2_hash, Step::AwaitRound3(resp.unwrap())));
+        let got = read(&b, &mem, round3(&r2), Expect::FromPeer { peer: &peer });
+        match (got, ok) {
+            (Ok(g), true) => assert!(matches!(g.message, Message::Round3(_))),
+            (Err(e), false) => assert!(
+                e.to_string().contains("not by the peer this connection authenticated"),
+                "{e}"
+            ),
+            (Ok(_), false) => panic!("a round 3 of another peer was read"),
+            (Err(e), true) => panic!("refused: {e}"),
+        }
+    }
+}

@@ -12,13 +12,13 @@ use sha2::{Digest, Sha256};
 
 use super::audit::Entry;
 use crate::cli::ListIn;
+use crate::commands::catalog::answer_query;
 use crate::commands::{now, read_list, Ctx};
-use crate::engine::{self, Addressed, CatalogAnswer, CatalogQuery, Expect, Header, Kept, Message, Round1, Round2};
+use crate::engine::{self, Addressed, CatalogQuery, Expect, Header, Kept, Message, Round1, Round2};
 use crate::error::Error;
 use crate::fsio::{self, Dest};
 use crate::group::{Exec, NoProgress, POINT_LEN};
 use crate::identity::{Identity, PublicIdentity};
-use crate::protocol::catalog::CatalogKey;
 use crate::protocol::{Outcome, Responder};
 use crate::store::budget::Refused;
 use crate::store::{hex, CurrentKey, Keep, SecretList, Session, Step, Store};
@@ -155,18 +155,8 @@ impl App {
             return Err(too_many(n, "catalog query", self.max_query_items, "--max-query-items"));
         }
         self.charge(&h.sender, n, hash)?;
-        let key = CatalogKey::from_bytes(&cur.sk).map_err(|err| Refusal::new(500, err.into()))?;
-        let (points, proofs) = key
-            .blind_evaluate_all(&q.points, Exec::Parallel, &NoProgress, &mut OsRng)
-            .map_err(|err| Refusal::new(400, Error::from(err).in_file(NAME)))?;
-        e.elements_out = elements(&points);
-        let answer = CatalogAnswer {
-            kind: q.kind,
-            query: h.hash,
-            key_id: cur.key_id.clone(),
-            points,
-            proofs,
-        };
+        let answer = answer_query(NAME, h, &q, &cur, &NoProgress).map_err(|err| Refusal::new(400, err))?;
+        e.elements_out = elements(&answer.points);
         Ok(Reply::Bundle(self.reply_to(h, Message::CatalogAnswer(answer)).to_vec()))
     }
 

@@ -450,8 +450,10 @@ mod tests {
         let other = CatalogKey::generate(&mut OsRng);
         assert_eq!(
             run_with(&key, &other, &cat, &mine, Some(9)).unwrap_err(),
-            CatalogError::Proof { first: 0, last: 9 }
+            CatalogError::Proof { first: 0, last: 5 }
         );
+        // Padded to 12: three proofs, all checked.
+        assert_eq!(run(&key, &cat, &mine, Some(12)).unwrap().found.len(), 4);
         // Kind is bound: the same bytes as another kind do not match.
         let dom = Entries::from_canonical([(Kind::Domain, "a.example")]);
         assert!(run(&key, &cat, &dom, None).unwrap().found.is_empty());

@@ -396,7 +396,7 @@ mod tests {
         let (ev, proofs) = key
             .blind_evaluate_all(&q, Exec::Parallel, &group::NoProgress, &mut OsRng)
             .unwrap();
-        assert_eq!(proofs.len(), PROOF_LEN);
+        assert_eq!(proofs.len() as u64, super::super::proofs_len(2500));
         let server = voprf::VoprfServer::<Suite>::new_with_key(&key.to_bytes()[..]).unwrap();
         for i in [0, 1024, 2499] {
             let be = voprf::BlindedElement::<Suite>::deserialize(&q[i * 32..(i + 1) * 32]).unwrap();

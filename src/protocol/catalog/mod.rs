@@ -59,7 +59,12 @@ pub const CATALOG_VERSION: u32 = 2;
 /// `"HashToGroup-" || contextString`.
 pub const HASH_TO_GROUP_DST: &[u8] = b"HashToGroup-OPRFV1-\x01-ristretto255-SHA512";
 /// Most elements one DLEQ proof covers (RFC 9497 batches count in 16 bits).
+#[cfg(not(test))]
 pub const PROOF_CHUNK: usize = u16::MAX as usize;
+/// The unit tests prove in chunks of 5, so that small answers exercise
+/// several proofs (the binary and the integration tests use 65,535).
+#[cfg(test)]
+pub const PROOF_CHUNK: usize = 5;
 /// Length of one serialized proof (`c || s`).
 pub const PROOF_LEN: usize = 64;
 /// Length of the publisher's public key `pkS`.
