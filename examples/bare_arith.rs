@@ -20,11 +20,19 @@ use curve25519_dalek::ristretto::{CompressedRistretto, RistrettoPoint};
 use curve25519_dalek::scalar::Scalar;
 use elliptic_curve::hash2curve::{ExpandMsg, ExpandMsgXmd, Expander};
 use rand::rngs::OsRng;
+use rand::RngCore;
 use rayon::prelude::*;
 use sha2::Sha512;
 
 const DST: &[u8] = b"bare-arith-ristretto255_XMD:SHA-512_R255MAP_RO_";
 const BATCH: usize = 1024;
+
+/// A random scalar (as dalek's `Scalar::random`, with rand 0.8's OsRng).
+fn random_scalar() -> Scalar {
+    let mut wide = [0u8; 64];
+    OsRng.fill_bytes(&mut wide);
+    Scalar::from_bytes_mod_order_wide(&wide)
+}
 
 fn hash(i: usize, side: u8) -> RistrettoPoint {
     let msg = format!("{side}:entry-{i}");
@@ -71,11 +79,11 @@ fn main() {
     if args.get(1).map(String::as_str) == Some("catalog") {
         let arg = |i: usize| args.get(i).and_then(|s| s.parse().ok()).unwrap_or(10_000usize);
         let (n, q) = (arg(2), arg(3));
-        let k = Scalar::random(&mut OsRng) * half;
+        let k = random_scalar() * half;
         let t = Instant::now();
         let cat = hash_mul(n, 0, &k);
         let publish = t.elapsed().as_secs_f64();
-        let r = Scalar::random(&mut OsRng) * half;
+        let r = random_scalar() * half;
         let t = Instant::now();
         let blinded = hash_mul(q, 1, &r);
         let evaluated = decode_mul(&blinded, &k);
@@ -86,8 +94,8 @@ fn main() {
         return;
     }
     let n: usize = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(1 << 14);
-    let a = Scalar::random(&mut OsRng) * half;
-    let b = Scalar::random(&mut OsRng) * half;
+    let a = random_scalar() * half;
+    let b = random_scalar() * half;
     let t = Instant::now();
     let r1 = hash_mul(n, 0, &a); // A: n hash, n mult, n encode
     let d_a = decode_mul(&r1, &b); // B: n decode, n mult, n encode

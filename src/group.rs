@@ -40,6 +40,54 @@ pub fn hash_to_group(msg: &[&[u8]], dst: &[u8]) -> RistrettoPoint {
     RistrettoPoint::from_uniform_bytes(&uniform)
 }
 
+/// The curve25519-dalek backend that does the scalar multiplications.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// AVX-512 IFMA (52-bit multiply-add), 8 lanes.
+    Ifma,
+    /// AVX2, 4 lanes.
+    Avx2,
+    /// Portable 64-bit code.
+    Serial,
+}
+
+impl std::fmt::Display for Backend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Backend::Ifma => "AVX-512 IFMA",
+            Backend::Avx2 => "AVX2",
+            Backend::Serial => "serial (portable 64-bit)",
+        })
+    }
+}
+
+/// The backend curve25519-dalek picks on this CPU. dalek does not expose its
+/// choice, so this mirrors it: the backends compiled in (the same cfg and
+/// target features dalek's build script reads), then the same run-time
+/// CPU checks in the same order (IFMA needs `avx512ifma` and `avx512vl`,
+/// then `avx2`). Field arithmetic (hashing, encoding) is portable 64-bit
+/// code on every backend.
+pub fn backend() -> Backend {
+    #[cfg(all(
+        target_arch = "x86_64",
+        target_pointer_width = "64",
+        not(any(curve25519_dalek_backend = "serial", curve25519_dalek_backend = "fiat"))
+    ))]
+    {
+        #[cfg(any(
+            curve25519_dalek_backend = "avx512",
+            all(target_feature = "avx512ifma", target_feature = "avx512vl")
+        ))]
+        if std::is_x86_feature_detected!("avx512ifma") && std::is_x86_feature_detected!("avx512vl") {
+            return Backend::Ifma;
+        }
+        if std::is_x86_feature_detected!("avx2") {
+            return Backend::Avx2;
+        }
+    }
+    Backend::Serial
+}
+
 /// How batch operations run: on the calling thread, or on rayon's pool.
 /// Both give identical results; tests compare them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -85,12 +133,16 @@ pub struct BadPoint {
     pub identity: bool,
 }
 
-/// A fresh secret exponent, never zero.
+/// A fresh secret exponent, never zero: 64 random bytes reduced modulo the
+/// group order (what dalek's own `Scalar::random` does; taking the bytes
+/// here keeps the crate on one `rand`).
 pub fn random_scalar<R: RngCore + CryptoRng>(rng: &mut R) -> Zeroizing<Scalar> {
+    let mut wide = Zeroizing::new([0u8; 64]);
     loop {
-        let s = Scalar::random(rng);
-        if s != Scalar::ZERO {
-            return Zeroizing::new(s);
+        rng.fill_bytes(&mut wide[..]);
+        let s = Zeroizing::new(Scalar::from_bytes_mod_order_wide(&wide));
+        if *s != Scalar::ZERO {
+            return s;
         }
     }
 }

@@ -37,6 +37,7 @@ fn examples(verb: &str) -> &'static [(&'static str, &'static str)] {
             ("A MISP event export; format and each entry's kind are detected (--kind auto):", "cosect init -i alice.id --peer bob.pub --input misp-event.json -o r1.cbor"),
             ("One column of a CSV asset list, as domains:", "cosect init -i alice.id --peer bob.pub --input assets.csv --column hostname --kind domain -o r1.cbor"),
             ("A mixed indicator list, listing every skipped line:", "cosect init -i alice.id --peer bob.pub --input iocs.txt --kind auto --skip-invalid --verbose -o r1.cbor"),
+            ("A list copied from a threat report (hxxp://evil[.]example is refanged), listing near-misses:", "cosect init -i alice.id --peer bob.pub --input report-iocs.txt --verbose -o r1.cbor"),
             ("Query a published catalog (its kind is used), hiding your list size below 10000:", "cosect init -i carol.id --catalog catalog.cbor --peer cert.pub --input mine.txt --pad-to 10000 -o query.cbor"),
         ],
         "respond" => &[
@@ -99,7 +100,8 @@ fn roff_escape(s: &str) -> String {
 
 /// All pages: (file name, contents).
 pub fn pages() -> Vec<(String, Vec<u8>)> {
-    let mut cmd = crate::cli::command();
+    // The long version names this machine's CPU backend: not for a man page.
+    let mut cmd = crate::cli::command().long_version(None::<&str>);
     cmd.build();
     let mut pages = vec![("cosect.1".to_owned(), render(cmd.clone(), ""))];
     for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {

@@ -925,3 +925,25 @@ fn demo_prints_the_shared_entries() {
     assert_eq!(std::fs::read_dir(env.path("config")).unwrap().count(), 0);
     assert_eq!(std::fs::read_dir(env.path("state")).unwrap().count(), 0);
 }
+
+#[test]
+fn version_names_the_arithmetic_backend() {
+    let env = Env::new();
+    let short = env.ok(&["-V"]);
+    assert_eq!(short.stdout, format!("cosect {}\n", env!("CARGO_PKG_VERSION")));
+    for args in [&["--version"][..], &["--version", "--verbose"]] {
+        let long = env.ok(args);
+        let mut lines = long.stdout.lines();
+        assert_eq!(lines.next(), short.stdout.lines().next());
+        let backend = lines.next().expect("a second line names the backend");
+        let named = ["AVX-512 IFMA", "AVX2", "serial (portable 64-bit)"].iter().find(|b| {
+            backend == format!("arithmetic: curve25519-dalek 5, {b} backend (chosen at run time for this CPU)")
+        });
+        assert!(named.is_some(), "unexpected backend line: {backend}");
+        // A CPU with AVX2 gets a vector backend, never the serial code.
+        #[cfg(target_arch = "x86_64")]
+        if std::is_x86_feature_detected!("avx2") {
+            assert!(!backend.contains("serial"), "{backend}");
+        }
+    }
+}

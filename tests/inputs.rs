@@ -124,12 +124,12 @@ fn stix_against_misp_event() {
     // The stderr summaries: format, kinds, and what was skipped.
     has(
         &init_err,
-        "12 entries from STIX 2.1 input, kind auto (4 domain, 3 ip, 3 hash, 1 email, 1 raw)",
+        "12 entries from STIX 2.1 input, kind auto (4 domain, 3 ip, 1 url, 3 hash, 1 email)",
     );
     has(&init_err, "skipped 2: 2 unusable STIX patterns");
     has(&resp_err, "entries from MISP input, kind auto");
     has(&resp_err, "1 deleted MISP attributes");
-    has(&resp_err, "3 MISP attributes of types not compared");
+    has(&resp_err, "2 MISP attributes of types not compared");
 }
 
 #[test]
@@ -163,7 +163,7 @@ fn json_output_names_kind_and_source() {
         .iter()
         .map(|e| e["kind"].as_str().unwrap())
         .collect();
-    assert_eq!(kinds, ["domain", "domain", "ip", "ip", "hash", "hash", "email", "raw"]);
+    assert_eq!(kinds, ["domain", "domain", "ip", "ip", "hash", "hash", "email", "url"]);
 }
 
 #[test]
@@ -217,7 +217,7 @@ fn mixed_text_against_stix_and_misp() {
     );
     has(
         &init_err,
-        "12 entries from text input, kind auto (2 domain, 3 ip, 2 hash, 2 email, 3 raw)",
+        "12 entries from text input, kind auto (2 domain, 3 ip, 1 url, 2 hash, 2 email, 2 raw)",
     );
     let [a, b, ..] = World::exchange("misp-event.json", &[], "mixed-iocs.txt", &[], "text");
     assert_eq!(

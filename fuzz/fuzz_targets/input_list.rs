@@ -1,24 +1,58 @@
-//! `input::read_list` for every kind, strict and with --skip-invalid: never
-//! panics; entries are unique and every line number is in range.
+//! `input::read_entries` on text for every kind setting (auto and each
+//! kind), strict and with --skip-invalid, refanging on and off: never
+//! panics; entries are unique, every line number is in range, every
+//! near-miss and note is counted; a canonical form is a fixed point of its
+//! kind's normalization (URLs included), and refanging only ever runs on
+//! entries with a marker.
 #![no_main]
 
-use cosect::input::{read_list, Kind};
+use cosect::input::refang::{has_marker, refang};
+use cosect::input::{normalize, read_entries, InputFormat, Kind, KindSetting, ReadOptions};
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| {
+fn check(data: &[u8], kind: KindSetting, skip_invalid: bool, refang: bool) {
     let lines = data.split(|&b| b == b'\n').count() as u64;
-    for kind in Kind::ALL {
+    let opts = ReadOptions {
+        format: Some(InputFormat::Text),
+        column: None,
+        kind,
+        skip_invalid,
+        refang,
+    };
+    let Ok(e) = read_entries(data, &opts) else { return };
+    assert_eq!(e.original.len(), e.len());
+    assert!(e.near_misses.len() as u64 <= e.near_miss_counts.values().sum::<u64>());
+    if kind != KindSetting::Auto {
+        assert!(e.near_miss_counts.is_empty(), "near-misses under a fixed kind");
+    }
+    let mut seen = std::collections::HashSet::new();
+    for i in 0..e.len() {
+        let (k, canon) = e.get(i);
+        if let KindSetting::Fixed(f) = kind {
+            assert_eq!(k, f);
+        }
+        assert!(seen.insert((k, canon.to_vec())), "duplicate entry kept");
+        assert!(e.lines[i] >= 1 && e.lines[i] <= lines);
+        let canon = std::str::from_utf8(canon).unwrap();
+        if k != Kind::Raw {
+            assert_eq!(normalize(k, canon).as_deref(), Ok(canon), "{k} not a fixed point");
+        }
+    }
+}
+
+fuzz_target!(|data: &[u8]| {
+    let settings = std::iter::once(KindSetting::Auto).chain(Kind::ALL.map(KindSetting::Fixed));
+    for kind in settings {
         for skip in [false, true] {
-            if let Ok(e) = read_list(data, kind, skip) {
-                assert_eq!(e.original.len(), e.len());
-                let mut seen = std::collections::HashSet::new();
-                for i in 0..e.len() {
-                    let (k, canon) = e.get(i);
-                    assert_eq!(k, kind);
-                    assert!(seen.insert(canon.to_vec()), "duplicate entry kept");
-                    assert!(e.lines[i] >= 1 && e.lines[i] <= lines);
-                }
+            for refang in [true, false] {
+                check(data, kind, skip, refang);
             }
+        }
+    }
+    if let Ok(s) = std::str::from_utf8(data) {
+        if let Some(r) = refang(s) {
+            assert!(has_marker(s), "refanged without a marker: {s:?}");
+            assert!(r.len() <= s.len(), "refanging grew {s:?}");
         }
     }
 });

@@ -21,6 +21,7 @@ pub const DEFAULT_MAX_QUERY_ITEMS: u64 = 1_000_000;
 #[command(
     name = "cosect",
     version,
+    long_version = long_version(),
     about = "Find the entries two private lists share, and nothing else, through signed bundle files",
     long_about = "cosect lets two organizations learn which entries of their private lists they share \
 (domains, IPs, file hashes, e-mail addresses, ids) and nothing else, with no live connection: \
@@ -158,9 +159,12 @@ pub struct ListIn {
     /// Count and skip invalid entries instead of stopping at the first
     #[arg(long)]
     pub skip_invalid: bool,
-    /// List every skipped entry and unusable STIX pattern or MISP attribute on stderr
+    /// List every skipped entry, unusable STIX pattern or MISP attribute and near-miss on stderr
     #[arg(short, long)]
     pub verbose: bool,
+    /// Compare defanged entries (evil[.]example, hxxp://...) as written, not refanged
+    #[arg(long)]
+    pub no_refang: bool,
     /// Pad your set with random elements up to N, so the peer learns only an upper bound of its size
     #[arg(long, value_name = "N")]
     pub pad_to: Option<u64>,
@@ -351,12 +355,23 @@ pub struct PublishArgs {
     pub id: IdentityArg,
     #[command(flatten)]
     pub state: StateArg,
-    /// Your list: one entry per line, '#' comments ('-' for standard input)
+    /// Your list ('-' for standard input): text (one entry per line, '#' comments),
+    /// CSV (with --column), a STIX 2.1 bundle or a MISP JSON export
     #[arg(long, value_name = "FILE")]
     pub input: PathBuf,
-    /// Count and skip invalid lines instead of stopping at the first
+    /// Format of the list [default: detected from the content: JSON is STIX or MISP,
+    /// CSV with --column, else text]
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub input_format: Option<InputFormatArg>,
+    /// Count and skip invalid entries instead of stopping at the first
     #[arg(long)]
     pub skip_invalid: bool,
+    /// List every skipped entry, unusable STIX pattern or MISP attribute and near-miss on stderr
+    #[arg(short, long)]
+    pub verbose: bool,
+    /// Compare defanged entries (evil[.]example, hxxp://...) as written, not refanged
+    #[arg(long)]
+    pub no_refang: bool,
     /// What the entries are; they are normalized before matching. Clients use the
     /// catalog's setting [default: auto]
     #[arg(long, value_enum, value_name = "KIND")]
@@ -416,7 +431,7 @@ pub struct DemoArgs {
 /// `--kind` values.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum KindArg {
-    /// Each entry's own kind: named by STIX/MISP, or detected (IP, hash, e-mail, domain, else raw)
+    /// Each entry's own kind: named by STIX/MISP, or detected (IP, hash, URL, e-mail, domain, else raw)
     Auto,
     /// Exact bytes of the line
     Raw,
@@ -428,6 +443,8 @@ pub enum KindArg {
     Hash,
     /// Domain part normalized, local part exact
     Email,
+    /// scheme://host/path: RFC 3986 syntax normalization, host as domain or ip
+    Url,
 }
 
 impl From<KindArg> for KindSetting {
@@ -439,6 +456,7 @@ impl From<KindArg> for KindSetting {
             KindArg::Ip => Kind::Ip,
             KindArg::Hash => Kind::Hash,
             KindArg::Email => Kind::Email,
+            KindArg::Url => Kind::Url,
         })
     }
 }
@@ -489,6 +507,16 @@ impl From<ModeArg> for Mode {
 }
 
 /// The clap command, for man pages and completions.
+/// `--version`: the version, and the arithmetic backend this CPU runs
+/// (`-V` prints the version alone).
+fn long_version() -> String {
+    format!(
+        "{}\narithmetic: curve25519-dalek 5, {} backend (chosen at run time for this CPU)",
+        env!("CARGO_PKG_VERSION"),
+        crate::group::backend()
+    )
+}
+
 pub fn command() -> clap::Command {
     <Cli as clap::CommandFactory>::command()
 }

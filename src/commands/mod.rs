@@ -189,6 +189,7 @@ pub fn read_list(ctx: &Ctx, list: &ListIn, kind: KindSetting) -> Result<Entries>
         column: list.column.clone(),
         kind,
         skip_invalid: list.skip_invalid,
+        refang: !list.no_refang,
     };
     let entries = if path.as_os_str() == "-" {
         input::read_entries(std::io::stdin().lock(), &opts)
@@ -217,14 +218,10 @@ pub fn report_entries(ctx: &Ctx, name: &str, entries: &Entries, kind: KindSettin
         };
         ctx.warn(format!("{name}: skipped {total}: {}{more}", why.join(", ")));
         if verbose {
-            for s in &entries.skipped {
-                ctx.say(format!("  {}: {}: {}", s.at, s.category, s.detail));
-            }
-            if (entries.skipped.len() as u64) < total {
-                ctx.say(format!("  ... and {} more", total - entries.skipped.len() as u64));
-            }
+            list_details(ctx, &entries.skipped, total);
         }
     }
+    report_near_misses(ctx, name, entries, verbose);
     if entries.is_empty() {
         return Err(Error::new(format!("{name}: no entries of kind {kind} to compare"))
             .with_hint(match kind {
@@ -233,6 +230,33 @@ pub fn report_entries(ctx: &Ctx, name: &str, entries: &Entries, kind: KindSettin
             }));
     }
     Ok(())
+}
+
+/// Warn about entries that look like indicators but were compared as raw
+/// (`N look like IP ranges (CIDR): compared as raw`), each with `verbose`.
+fn report_near_misses(ctx: &Ctx, name: &str, entries: &Entries, verbose: bool) {
+    for (category, n) in &entries.near_miss_counts {
+        ctx.warn(format!("{name}: {n} {category}: compared as raw"));
+    }
+    let total: u64 = entries.near_miss_counts.values().sum();
+    if total == 0 {
+        return;
+    }
+    if !verbose {
+        ctx.say("        --verbose lists them with their line; fix them, or leave them to be compared as written");
+        return;
+    }
+    list_details(ctx, &entries.near_misses, total);
+}
+
+/// `  WHERE: CATEGORY: DETAIL` for each kept entry, then how many more.
+fn list_details(ctx: &Ctx, details: &[input::Skipped], total: u64) {
+    for s in details {
+        ctx.say(format!("  {}: {}: {}", s.at, s.category, s.detail));
+    }
+    if (details.len() as u64) < total {
+        ctx.say(format!("  ... and {} more", total - details.len() as u64));
+    }
 }
 
 /// Read a bundle file, decrypt and decode it.
@@ -270,12 +294,15 @@ pub fn describe_entries(e: &Entries, kind: KindSetting) -> String {
     let mut s = format!("{} entries from {} input, kind {kind}", e.len(), e.format);
     if kind == KindSetting::Auto {
         let counts = e.count_by_kind();
-        let parts: Vec<String> = [Kind::Domain, Kind::Ip, Kind::Hash, Kind::Email, Kind::Raw]
+        let parts: Vec<String> = [Kind::Domain, Kind::Ip, Kind::Url, Kind::Hash, Kind::Email, Kind::Raw]
             .iter()
             .filter(|k| counts[**k as usize] > 0)
             .map(|k| format!("{} {k}", counts[*k as usize]))
             .collect();
         s.push_str(&format!(" ({})", parts.join(", ")));
+    }
+    for (what, n) in &e.notes {
+        s.push_str(&format!(", {n} {what}"));
     }
     if e.duplicates > 0 {
         s.push_str(&format!(", {} duplicates merged", e.duplicates));

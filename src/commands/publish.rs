@@ -54,14 +54,9 @@ pub fn split_labels(text: &[u8]) -> std::result::Result<Split, (u64, String)> {
     Ok((entries, labels))
 }
 
-fn read_labelled(
-    ctx: &Ctx,
-    path: &Path,
-    kind: KindSetting,
-    skip_invalid: bool,
-) -> Result<(Entries, Vec<Option<String>>)> {
-    let name = fsio::input_name(path);
-    let text = fsio::read_input(path, MAX_BUNDLE_BYTES)?;
+fn read_labelled(ctx: &Ctx, args: &PublishArgs, kind: KindSetting) -> Result<(Entries, Vec<Option<String>>)> {
+    let name = fsio::input_name(&args.input);
+    let text = fsio::read_input(&args.input, MAX_BUNDLE_BYTES)?;
     let (column, by_line) = split_labels(&text).map_err(|(line, why)| {
         Error::new(format!("{name}: line {line}: {why}")).with_hint("labelled lines are `entry<TAB>label`")
     })?;
@@ -70,10 +65,11 @@ fn read_labelled(
         format: Some(input::InputFormat::Text),
         column: None,
         kind,
-        skip_invalid,
+        skip_invalid: args.skip_invalid,
+        refang: !args.no_refang,
     };
     let entries = input::read_entries(&column[..], &opts).map_err(|e| Error::from(e).in_file(&name))?;
-    report_entries(ctx, &name, &entries, kind, false)?;
+    report_entries(ctx, &name, &entries, kind, args.verbose)?;
     // A merged duplicate keeps the label of its first occurrence.
     let labels = entries
         .lines
@@ -120,9 +116,10 @@ fn read_csv_labelled(
         column: Some(column.clone()),
         kind,
         skip_invalid: args.skip_invalid,
+        refang: !args.no_refang,
     };
     let entries = input::read_entries(&text[..], &opts).map_err(|e| Error::from(e).in_file(&name))?;
-    report_entries(ctx, &name, &entries, kind, false)?;
+    report_entries(ctx, &name, &entries, kind, args.verbose)?;
     let mut by_line = LabelColumn::default();
     input::csv::read(&text[..], label_column, &mut by_line).map_err(|e| Error::from(e).in_file(&name))?;
     // A merged duplicate keeps the label of its first occurrence.
@@ -132,6 +129,20 @@ fn read_csv_labelled(
 
 /// The entries to publish and their labels, read the way the flags ask.
 fn read_entries(ctx: &Ctx, args: &PublishArgs, kind: KindSetting) -> Result<(Entries, Option<Vec<Option<String>>>)> {
+    let labelled = args.labels || args.label_column.is_some();
+    let wanted = args.input_format.map(input::InputFormat::from);
+    let needed = match args.column {
+        Some(_) => input::InputFormat::Csv,
+        None => input::InputFormat::Text,
+    };
+    if labelled && wanted.is_some_and(|f| f != needed) {
+        return Err(Error::new(format!(
+            "labels are read from {} input, not {}",
+            needed.name(),
+            wanted.map_or("", |f| f.name())
+        ))
+        .with_hint("labelled lists are `entry<TAB>label` text lines, or CSV with --column and --label-column"));
+    }
     if let (Some(col), Some(label_col)) = (&args.column, &args.label_column) {
         let (e, l) = read_csv_labelled(ctx, args, col, label_col, kind)?;
         return Ok((e, Some(l)));
@@ -141,15 +152,16 @@ fn read_entries(ctx: &Ctx, args: &PublishArgs, kind: KindSetting) -> Result<(Ent
             return Err(Error::new("--labels with --column needs --label-column")
                 .with_hint("name the CSV field that holds the labels with --label-column NAME|N"));
         }
-        let (e, l) = read_labelled(ctx, &args.input, kind, args.skip_invalid)?;
+        let (e, l) = read_labelled(ctx, args, kind)?;
         return Ok((e, Some(l)));
     }
     let list = crate::cli::ListIn {
         input: Some(args.input.clone()),
-        input_format: None,
+        input_format: args.input_format,
         column: args.column.clone(),
         skip_invalid: args.skip_invalid,
-        verbose: false,
+        verbose: args.verbose,
+        no_refang: args.no_refang,
         pad_to: None,
     };
     Ok((read_list(ctx, &list, kind)?, None))

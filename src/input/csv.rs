@@ -176,6 +176,7 @@ mod tests {
             column: Some(Column::parse(col).unwrap()),
             kind,
             skip_invalid: false,
+            refang: true,
         }
     }
 

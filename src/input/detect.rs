@@ -41,32 +41,139 @@ impl FromStr for KindSetting {
 }
 
 /// The kind and canonical text of one entry under `--kind auto`. Tried in
-/// order: IP address; hash (hex of MD5, SHA-1 or SHA-256 length, and of
+/// order: IP address (also with a port, or a /32 or /128 prefix, which are
+/// dropped); hash (hex of MD5, SHA-1 or SHA-256 length, and of
 /// SHA-224/384/512 too, so that a SHA-512 a STIX or MISP file names as a
-/// hash also meets the same value in a text list); e-mail
-/// address; domain name (IDNA included; at least two labels, the last not
-/// all digits); anything else is `raw`, kept as given (already trimmed).
+/// hash also meets the same value in a text list); URL (`scheme://`);
+/// e-mail address; domain name (IDNA included; at least two labels, the
+/// last not all digits); anything else is `raw`, kept as given (already
+/// trimmed).
 pub fn detect(entry: &str) -> (Kind, String) {
-    if let Ok(c) = normalize(Kind::Ip, entry) {
-        return (Kind::Ip, c);
+    let d = classify(entry);
+    (d.kind, d.canon)
+}
+
+/// What detection found for one entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Detected {
+    pub kind: Kind,
+    pub canon: String,
+    /// For an IP: what was dropped (`PORT_DROPPED`, `PREFIX_DROPPED`). For
+    /// `raw`: the near-miss it looks like (`NEAR_*`), if any.
+    pub note: Option<&'static str>,
+}
+
+pub const PORT_DROPPED: &str = "IP addresses with a port (compared without it)";
+pub const PREFIX_DROPPED: &str = "IP addresses with a /32 or /128 prefix (compared without it)";
+pub const NEAR_CIDR: &str = "look like IP ranges (CIDR)";
+pub const NEAR_ZEROS: &str = "look like IPv4 addresses with leading zeros (octal or decimal?)";
+pub const NEAR_DOMAIN: &str = "look like domain names with invalid characters or labels";
+pub const NEAR_HASH: &str = "look like hashes of an unusual length";
+pub const NEAR_URL: &str = "look like URLs but are broken or truncated";
+
+/// `detect`, saying what it dropped or which near-miss a `raw` entry is.
+pub fn classify(entry: &str) -> Detected {
+    let found = |kind, canon, note| Detected { kind, canon, note };
+    if let Some((kind, canon, note)) = as_ip(entry) {
+        return found(kind, canon, note);
     }
     if matches!(entry.len(), 32 | 40 | 56 | 64 | 96 | 128) && entry.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return (Kind::Hash, entry.to_ascii_lowercase());
+        return found(Kind::Hash, entry.to_ascii_lowercase(), None);
+    }
+    if super::url::scheme_len(entry).is_some() {
+        return match normalize(Kind::Url, entry) {
+            Ok(c) => found(Kind::Url, c, None),
+            Err(_) => found(Kind::Raw, entry.to_owned(), Some(NEAR_URL)),
+        };
     }
     if entry.contains('@') {
         if let Ok(c) = normalize(Kind::Email, entry) {
-            return (Kind::Email, c);
+            return found(Kind::Email, c, None);
         }
     }
     if entry.trim_end_matches('.').contains('.') {
         if let Ok(c) = normalize(Kind::Domain, entry) {
             let last = c.rsplit('.').next().unwrap_or("");
             if !last.bytes().all(|b| b.is_ascii_digit()) {
-                return (Kind::Domain, c);
+                return found(Kind::Domain, c, None);
             }
         }
     }
-    (Kind::Raw, entry.to_owned())
+    found(Kind::Raw, entry.to_owned(), near_miss(entry))
+}
+
+/// An IP address, also `address:port`, `[v6]:port` and `address/32|128`.
+pub fn as_ip(entry: &str) -> Option<(Kind, String, Option<&'static str>)> {
+    if let Ok(c) = normalize(Kind::Ip, entry) {
+        return Some((Kind::Ip, c, None));
+    }
+    let b = entry.as_bytes();
+    if !b.first()?.is_ascii_hexdigit() && b[0] != b'[' && b[0] != b':' {
+        return None;
+    }
+    if let Ok(sa) = entry.parse::<std::net::SocketAddr>() {
+        return Some((Kind::Ip, sa.ip().to_canonical().to_string(), Some(PORT_DROPPED)));
+    }
+    let (addr, prefix) = entry.split_once('/')?;
+    let ip = addr.parse::<std::net::IpAddr>().ok()?;
+    let host = if ip.is_ipv4() { "32" } else { "128" };
+    (prefix == host).then(|| (Kind::Ip, ip.to_canonical().to_string(), Some(PREFIX_DROPPED)))
+}
+
+/// The near-miss a `raw` entry looks like, if any: cheap checks on bytes.
+fn near_miss(entry: &str) -> Option<&'static str> {
+    let starts = |p: &str| {
+        entry
+            .as_bytes()
+            .get(..p.len())
+            .is_some_and(|b| b.eq_ignore_ascii_case(p.as_bytes()))
+    };
+    if ["http:", "https:", "ftp:"].into_iter().any(starts) || entry.contains("://") {
+        return Some(NEAR_URL);
+    }
+    if let Some((addr, prefix)) = entry.split_once('/') {
+        let is_prefix = !prefix.is_empty() && prefix.len() <= 3 && prefix.bytes().all(|b| b.is_ascii_digit());
+        if is_prefix && (addr.parse::<std::net::IpAddr>().is_ok() || leading_zeros(addr)) {
+            return Some(NEAR_CIDR);
+        }
+    }
+    if leading_zeros(entry) {
+        return Some(NEAR_ZEROS);
+    }
+    let hex = entry.bytes().all(|b| b.is_ascii_hexdigit());
+    if hex
+        && entry.len() >= 24
+        && entry.bytes().any(|b| b.is_ascii_digit())
+        && entry.bytes().any(|b| b.is_ascii_alphabetic())
+    {
+        return Some(NEAR_HASH);
+    }
+    looks_like_domain(entry).then_some(NEAR_DOMAIN)
+}
+
+/// Four dotted decimal octets up to 255, one written with a leading zero.
+fn leading_zeros(s: &str) -> bool {
+    let parts = || s.split('.');
+    parts().count() == 4
+        && parts().all(|p| {
+            (1..=3).contains(&p.len())
+                && p.bytes().all(|b| b.is_ascii_digit())
+                && p.parse::<u16>().is_ok_and(|n| n <= 255)
+        })
+        && parts().any(|p| p.len() > 1 && p.starts_with('0'))
+}
+
+/// No white space, `@` or `/`; two labels or more; the last one letters
+/// (a top-level domain) or punycode.
+fn looks_like_domain(s: &str) -> bool {
+    let s = s.strip_suffix('.').unwrap_or(s);
+    let Some((_, tld)) = s.rsplit_once('.') else {
+        return false;
+    };
+    let tld_like = (2..=63).contains(&tld.len())
+        && (tld.bytes().all(|b| b.is_ascii_alphabetic())
+            || tld.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("xn--")));
+    tld_like && !s.contains(|c: char| c.is_whitespace() || c == '@' || c == '/')
 }
 
 /// Input formats (`--input-format`).
@@ -142,8 +249,40 @@ mod tests {
         assert_eq!(k("localhost"), Kind::Raw);
         assert_eq!(k("1.2.3.999"), Kind::Raw);
         assert_eq!(k("12345"), Kind::Raw);
-        assert_eq!(k("http://evil.example/x"), Kind::Raw);
+        assert_eq!(k("http://evil.example/x"), Kind::Url);
         assert_eq!(k("not an@address"), Kind::Raw);
+    }
+
+    #[test]
+    fn ports_prefixes_and_near_misses() {
+        let c = |s: &str| classify(s);
+        assert_eq!(c("192.0.2.1:443").canon, "192.0.2.1");
+        assert_eq!(c("192.0.2.1:443").note, Some(PORT_DROPPED));
+        assert_eq!(c("[2001:DB8::1]:443").canon, "2001:db8::1");
+        assert_eq!(c("192.0.2.1/32").note, Some(PREFIX_DROPPED));
+        assert_eq!(c("2001:db8::1/128").kind, Kind::Ip);
+        let near = |s: &str| {
+            let d = classify(s);
+            assert_eq!(d.kind, Kind::Raw, "{s}");
+            d.note
+        };
+        assert_eq!(near("10.0.0.0/8"), Some(NEAR_CIDR));
+        assert_eq!(near("2001:db8::/32"), Some(NEAR_CIDR));
+        assert_eq!(near("010.1.2.3"), Some(NEAR_ZEROS));
+        assert_eq!(near("evil!.example.com"), Some(NEAR_DOMAIN));
+        assert_eq!(near("bad..example"), Some(NEAR_DOMAIN));
+        assert_eq!(near(&"ab12".repeat(8)[..31]), Some(NEAR_HASH));
+        assert_eq!(near("http://"), Some(NEAR_URL));
+        assert_eq!(near("http:/evil.example"), Some(NEAR_URL));
+        for plain in [
+            "customer-0042",
+            "hello world. see you",
+            "1.2.3.999",
+            "deadbeef",
+            "12345678901234567890123456",
+        ] {
+            assert_eq!(near(plain), None, "{plain}");
+        }
     }
 
     #[test]

@@ -12,7 +12,7 @@ pub fn parts(ty: &str) -> Option<&'static [Option<Kind>]> {
         "ip-src" | "ip-dst" => &[Some(Ip)],
         "email" | "email-src" | "email-dst" => &[Some(Email)],
         "md5" | "sha1" | "sha224" | "sha256" | "sha384" | "sha512" => &[Some(Hash)],
-        "url" => &[Some(Raw)],
+        "url" | "uri" | "link" => &[Some(Url)],
         "domain|ip" => &[Some(Domain), Some(Ip)],
         "hostname|port" => &[Some(Domain), None],
         "ip-src|port" | "ip-dst|port" => &[Some(Ip), None],
@@ -21,6 +21,9 @@ pub fn parts(ty: &str) -> Option<&'static [Option<Kind>]> {
         _ => return None,
     })
 }
+
+/// `Entries::notes` key: composite attributes compared as their parts.
+pub const COMPOSITE: &str = "MISP composite attributes (domain|ip, ip-dst|port, ...) compared as their parts";
 
 /// An IP value as MISP writes it: a single-host CIDR suffix is dropped; a
 /// wider range is not one indicator (`None`).
@@ -64,6 +67,9 @@ pub fn attribute(
         );
         return Ok(());
     }
+    if kinds.len() > 1 {
+        sink.note(COMPOSITE);
+    }
     for (kind, v) in kinds.iter().zip(values) {
         let Some(kind) = *kind else { continue };
         let v = if kind == Kind::Ip {
@@ -99,6 +105,7 @@ mod tests {
                 column: None,
                 kind,
                 skip_invalid: false,
+                refang: true,
             },
         )
     }

@@ -10,8 +10,10 @@ pub mod detect;
 pub mod json;
 pub mod misp;
 pub mod normalize;
+pub mod refang;
 pub mod stix;
 pub mod text;
+pub mod url;
 
 pub use detect::{detect, sniff, InputFormat, KindSetting};
 pub use normalize::{normalize, Kind};
@@ -74,7 +76,13 @@ pub trait Sink {
     /// compared (a STIX pattern with AND, a MISP type cosect does not
     /// compare, ...): counted under `category`, never silently dropped.
     fn unusable(&mut self, pos: Pos, source: Option<&str>, category: &'static str, detail: &str);
+    /// An entry passed on after an adjustment the summary counts (a MISP
+    /// composite split into its parts).
+    fn note(&mut self, _what: &'static str) {}
 }
+
+/// `Entries::notes` key: entries that were refanged.
+pub const REFANGED: &str = "refanged";
 
 /// An entry that was not compared, and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -173,6 +181,14 @@ pub struct Entries {
     pub skip_counts: BTreeMap<&'static str, u64>,
     /// Entries that repeated an earlier entry.
     pub duplicates: u64,
+    /// Entries compared after an adjustment, by what was done (`REFANGED`,
+    /// a port dropped, a MISP composite split): counted, not listed.
+    pub notes: BTreeMap<&'static str, u64>,
+    /// Entries compared as `raw` that look like an indicator but are not a
+    /// valid one, by the indicator they look like (`detect::NEAR_*`).
+    pub near_miss_counts: BTreeMap<&'static str, u64>,
+    /// The first `MAX_SKIP_DETAILS` near-misses, with position, for `--verbose`.
+    pub near_misses: Vec<Skipped>,
     /// The input format read ("text", "CSV", "STIX 2.1", "MISP").
     pub format: &'static str,
 }
@@ -236,8 +252,8 @@ impl Entries {
     }
 
     /// Number of entries of each kind, in `Kind::ALL` order.
-    pub fn count_by_kind(&self) -> [u64; 5] {
-        let mut n = [0u64; 5];
+    pub fn count_by_kind(&self) -> [u64; Kind::ALL.len()] {
+        let mut n = [0u64; Kind::ALL.len()];
         for k in &self.kinds {
             n[*k as usize] += 1;
         }
@@ -269,15 +285,16 @@ impl Entries {
         self.lines.push(line);
     }
 
+    fn note(&mut self, what: &'static str) {
+        *self.notes.entry(what).or_default() += 1;
+    }
+
+    fn near_miss(&mut self, at: impl FnOnce() -> String, category: &'static str, detail: &str) {
+        tally(&mut self.near_miss_counts, &mut self.near_misses, at, category, detail);
+    }
+
     fn skip(&mut self, at: impl FnOnce() -> String, category: &'static str, detail: &str) {
-        *self.skip_counts.entry(category).or_default() += 1;
-        if self.skipped.len() < MAX_SKIP_DETAILS {
-            self.skipped.push(Skipped {
-                at: at(),
-                category,
-                detail: shown(detail),
-            });
-        }
+        tally(&mut self.skip_counts, &mut self.skipped, at, category, detail);
     }
 
     /// Build from (kind, canonical) pairs directly, for tests and the library.
@@ -292,6 +309,25 @@ impl Entries {
             }
         }
         e
+    }
+}
+
+/// Count one entry under `category`, and keep where it is and what it is
+/// for `--verbose` (the first `MAX_SKIP_DETAILS`).
+fn tally(
+    counts: &mut BTreeMap<&'static str, u64>,
+    details: &mut Vec<Skipped>,
+    at: impl FnOnce() -> String,
+    category: &'static str,
+    detail: &str,
+) {
+    *counts.entry(category).or_default() += 1;
+    if details.len() < MAX_SKIP_DETAILS {
+        details.push(Skipped {
+            at: at(),
+            category,
+            detail: shown(detail),
+        });
     }
 }
 
@@ -394,14 +430,18 @@ pub struct ReadOptions {
     pub column: Option<csv::Column>,
     pub kind: KindSetting,
     pub skip_invalid: bool,
+    /// Refang defanged entries (`evil[.]example`); off with `--no-refang`.
+    pub refang: bool,
 }
 
-/// The sink that builds `Entries`: normalizes each record for its kind,
-/// merges duplicates, counts and (up to a limit) records what it skipped.
+/// The sink that builds `Entries`: refangs and normalizes each record for
+/// its kind, merges duplicates, counts and (up to a limit) records what it
+/// skipped and what it compared as a near-miss.
 pub struct Collector {
     pub entries: Entries,
     setting: KindSetting,
     skip_invalid: bool,
+    refang: bool,
     seen: Dedupe,
 }
 
@@ -411,8 +451,15 @@ impl Collector {
             entries: Entries::default(),
             setting,
             skip_invalid,
+            refang: true,
             seen: Dedupe::default(),
         }
+    }
+
+    /// Refang defanged entries (the default) or not.
+    pub fn refanging(mut self, on: bool) -> Self {
+        self.refang = on;
+        self
     }
 }
 
@@ -422,6 +469,112 @@ fn at(pos: Pos, source: Option<&str>) -> String {
         None => pos.to_string(),
     }
 }
+
+/// Why an entry is not valid for its kind, with its refanged spelling
+/// when it was refanged.
+struct Refused {
+    reason: normalize::Invalid,
+    refanged: Option<String>,
+}
+
+/// `entry (refanged: refanged)`, or the entry alone.
+fn both_spellings(value: &str, refanged: Option<&str>) -> String {
+    match refanged {
+        Some(f) => format!("{value} (refanged: {f})"),
+        None => value.to_owned(),
+    }
+}
+
+impl Collector {
+    /// An entry of a known kind (named by the input or fixed by `--kind`).
+    fn as_kind(&mut self, kind: Kind, value: &str) -> Result<(Kind, String), Refused> {
+        if self.refang && kind.refangs() && refang::has_marker(value) {
+            if let Some(f) = refang::refang(value) {
+                return match self.normalize_kind(kind, &f) {
+                    Ok(c) => {
+                        self.entries.note(REFANGED);
+                        Ok((kind, c))
+                    }
+                    Err(reason) => Err(Refused {
+                        reason,
+                        refanged: Some(f),
+                    }),
+                };
+            }
+        }
+        let c = self
+            .normalize_kind(kind, value)
+            .map_err(|reason| Refused { reason, refanged: None })?;
+        Ok((kind, c))
+    }
+
+    /// `normalize`, with an IP's port or /32 prefix dropped and counted.
+    fn normalize_kind(&mut self, kind: Kind, value: &str) -> Result<String, normalize::Invalid> {
+        match normalize(kind, value) {
+            Err(e) if kind == Kind::Ip => match detect::as_ip(value.trim()) {
+                Some((_, c, note)) => {
+                    note.into_iter().for_each(|n| self.entries.note(n));
+                    Ok(c)
+                }
+                None => Err(e),
+            },
+            r => r,
+        }
+    }
+
+    /// An entry under `--kind auto`: refanged when that makes it an
+    /// indicator, else detected; a near-miss is counted and kept as raw.
+    fn auto(&mut self, value: &str, r: &Record<'_>) -> Result<(Kind, String), Refused> {
+        let refanged = refang::has_marker(value).then(|| refang::refang(value)).flatten();
+        if let Some(f) = refanged {
+            let d = detect::classify(&f);
+            if d.kind != Kind::Raw && !self.refang {
+                return Err(Refused {
+                    reason: "a defanged indicator, and --no-refang is given",
+                    refanged: Some(f),
+                });
+            }
+            if self.refang {
+                if d.kind != Kind::Raw {
+                    self.entries.note(REFANGED);
+                    d.note.into_iter().for_each(|n| self.entries.note(n));
+                    return Ok((d.kind, d.canon));
+                }
+                let category = d.note.unwrap_or(NEAR_DEFANGED);
+                let detail = both_spellings(value, Some(&f));
+                self.entries.near_miss(|| at(r.pos, r.source), category, &detail);
+                return Ok((Kind::Raw, value.to_owned()));
+            }
+        }
+        let d = detect::classify(value);
+        match (d.kind, d.note) {
+            (Kind::Raw, Some(category)) => self.entries.near_miss(|| at(r.pos, r.source), category, value),
+            (_, Some(note)) => self.entries.note(note),
+            _ => {}
+        }
+        Ok((d.kind, d.canon))
+    }
+
+    fn keep(&mut self, kind: Kind, canon: &str, value: &str, r: &Record<'_>) -> Result<(), InputError> {
+        // Entries are indexed with u32 (one value is a marker).
+        if self.entries.len() >= SAME_AS_ORIGINAL as usize - 1 {
+            return Err(InputError::Format(format!(
+                "the list holds more than {} entries",
+                SAME_AS_ORIGINAL - 1
+            )));
+        }
+        if self.seen.is_new(&self.entries, kind, canon) {
+            self.entries.push(kind, canon, value, r.pos.number(), r.source);
+        } else {
+            self.entries.duplicates += 1;
+        }
+        Ok(())
+    }
+}
+
+/// Near-miss category of a defanged entry that is no indicator even
+/// refanged, and looks like none of the other near-misses.
+pub const NEAR_DEFANGED: &str = "are defanged but not valid after refanging";
 
 impl Sink for Collector {
     fn record(&mut self, r: Record<'_>) -> Result<(), InputError> {
@@ -436,10 +589,10 @@ impl Sink for Collector {
             return Ok(());
         }
         let normalized = match (r.kind, self.setting) {
-            (None, KindSetting::Auto) => Ok(detect(value)),
-            (None, KindSetting::Fixed(k)) => normalize(k, value).map(|c| (k, c)),
-            (Some(k), KindSetting::Auto) => normalize(k, value).map(|c| (k, c)),
-            (Some(k), KindSetting::Fixed(f)) if k == f => normalize(k, value).map(|c| (k, c)),
+            (None, KindSetting::Auto) => self.auto(value, &r),
+            (None, KindSetting::Fixed(k)) => self.as_kind(k, value),
+            (Some(k), KindSetting::Auto) => self.as_kind(k, value),
+            (Some(k), KindSetting::Fixed(f)) if k == f => self.as_kind(k, value),
             (Some(k), KindSetting::Fixed(f)) => {
                 self.entries.skip(
                     || at(r.pos, r.source),
@@ -450,36 +603,32 @@ impl Sink for Collector {
             }
         };
         match normalized {
-            Ok((kind, canon)) => {
-                // Entries are indexed with u32 (one value is a marker).
-                if self.entries.len() >= SAME_AS_ORIGINAL as usize - 1 {
-                    return Err(InputError::Format(format!(
-                        "the list holds more than {} entries",
-                        SAME_AS_ORIGINAL - 1
-                    )));
+            Ok((kind, canon)) => self.keep(kind, &canon, value, &r),
+            Err(Refused { reason, refanged }) => {
+                let shown_value = both_spellings(value, refanged.as_deref());
+                if self.skip_invalid {
+                    self.entries.skip(
+                        || at(r.pos, r.source),
+                        "invalid entries",
+                        &format!("{reason}: {shown_value}"),
+                    );
+                    return Ok(());
                 }
-                if self.seen.is_new(&self.entries, kind, &canon) {
-                    self.entries.push(kind, &canon, value, r.pos.number(), r.source);
-                } else {
-                    self.entries.duplicates += 1;
-                }
-                Ok(())
+                Err(InputError::Invalid {
+                    at: at(r.pos, r.source),
+                    reason,
+                    shown: shown(&shown_value),
+                })
             }
-            Err(reason) if self.skip_invalid => {
-                self.entries
-                    .skip(|| at(r.pos, r.source), "invalid entries", &format!("{reason}: {value}"));
-                Ok(())
-            }
-            Err(reason) => Err(InputError::Invalid {
-                at: at(r.pos, r.source),
-                reason,
-                shown: shown(value),
-            }),
         }
     }
 
     fn unusable(&mut self, pos: Pos, source: Option<&str>, category: &'static str, detail: &str) {
         self.entries.skip(|| at(pos, source), category, detail);
+    }
+
+    fn note(&mut self, what: &'static str) {
+        self.entries.note(what);
     }
 }
 
@@ -498,7 +647,7 @@ pub fn read_entries<R: BufRead>(mut reader: R, opts: &ReadOptions) -> Result<Ent
             }
         )));
     }
-    let mut sink = Collector::new(opts.kind, opts.skip_invalid);
+    let mut sink = Collector::new(opts.kind, opts.skip_invalid).refanging(opts.refang);
     let format = match format {
         InputFormat::Text => {
             text::read(reader, &mut sink)?;
@@ -527,6 +676,7 @@ pub fn read_list<R: BufRead>(reader: R, kind: Kind, skip_invalid: bool) -> Resul
             column: None,
             kind: KindSetting::Fixed(kind),
             skip_invalid,
+            refang: true,
         },
     )
 }

@@ -14,10 +14,12 @@ pub enum Kind {
     Ip,
     Hash,
     Email,
+    /// Added after the others: the index is stored (session state).
+    Url,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 5] = [Kind::Raw, Kind::Domain, Kind::Ip, Kind::Hash, Kind::Email];
+    pub const ALL: [Kind; 6] = [Kind::Raw, Kind::Domain, Kind::Ip, Kind::Hash, Kind::Email, Kind::Url];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -26,7 +28,13 @@ impl Kind {
             Kind::Ip => "ip",
             Kind::Hash => "hash",
             Kind::Email => "email",
+            Kind::Url => "url",
         }
+    }
+
+    /// Whether entries of this kind are refanged (`evil[.]example`).
+    pub fn refangs(self) -> bool {
+        matches!(self, Kind::Domain | Kind::Ip | Kind::Email | Kind::Url)
     }
 }
 
@@ -42,7 +50,7 @@ impl FromStr for Kind {
         Kind::ALL
             .into_iter()
             .find(|k| k.name() == s)
-            .ok_or_else(|| format!("unknown kind {s:?} (expected raw, domain, ip, hash or email)"))
+            .ok_or_else(|| format!("unknown kind {s:?} (expected raw, domain, ip, hash, email or url)"))
     }
 }
 
@@ -57,6 +65,7 @@ pub fn normalize(kind: Kind, entry: &str) -> Result<String, Invalid> {
         Kind::Ip => ip(entry.trim()),
         Kind::Hash => hash(entry.trim()),
         Kind::Email => email(entry.trim()),
+        Kind::Url => super::url::url(entry.trim()),
     }
 }
 
@@ -64,7 +73,7 @@ pub fn normalize(kind: Kind, entry: &str) -> Result<String, Invalid> {
 /// and '.', with no `xn--` label to validate, that mapping is exactly ASCII
 /// lower-casing: take that path without the Unicode tables (most lists are
 /// all such names, and this runs once per entry).
-fn to_ascii(s: &str) -> Result<String, Invalid> {
+pub(super) fn to_ascii(s: &str) -> Result<String, Invalid> {
     let plain = s
         .bytes()
         .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
@@ -77,7 +86,7 @@ fn to_ascii(s: &str) -> Result<String, Invalid> {
     idna::domain_to_ascii(s).map_err(|_| "not a valid internationalized domain name")
 }
 
-fn domain(s: &str) -> Result<String, Invalid> {
+pub(super) fn domain(s: &str) -> Result<String, Invalid> {
     let s = s.strip_suffix('.').unwrap_or(s);
     if s.is_empty() {
         return Err("empty domain name");
@@ -106,7 +115,7 @@ fn domain(s: &str) -> Result<String, Invalid> {
     Ok(ascii)
 }
 
-fn ip(s: &str) -> Result<String, Invalid> {
+pub(super) fn ip(s: &str) -> Result<String, Invalid> {
     let addr: IpAddr = s.parse().map_err(|_| "not an IPv4 or IPv6 address")?;
     // An IPv4-mapped IPv6 address names the same host as the IPv4 address.
     Ok(addr.to_canonical().to_string())

@@ -23,7 +23,7 @@ pub fn path_kind(path: &str) -> Option<Kind> {
         "domain-name:value" => Some(Kind::Domain),
         "ipv4-addr:value" | "ipv6-addr:value" => Some(Kind::Ip),
         "email-addr:value" => Some(Kind::Email),
-        "url:value" => Some(Kind::Raw),
+        "url:value" => Some(Kind::Url),
         _ => {
             let algo = path.strip_prefix("file:hashes.")?.trim_matches('\'');
             hash_algo(algo).then_some(Kind::Hash)
@@ -396,6 +396,7 @@ mod tests {
                 column: None,
                 kind: KindSetting::Auto,
                 skip_invalid: false,
+                refang: true,
             },
         )
         .unwrap();
@@ -407,7 +408,7 @@ mod tests {
             vec![
                 (Kind::Domain, &b"evil.example"[..], Some("indicator--1")),
                 (Kind::Ip, b"2001:db8::1", Some("indicator--1")),
-                (Kind::Raw, b"http://evil.example/a", Some("indicator--4")),
+                (Kind::Url, b"http://evil.example/a", Some("indicator--4")),
                 (Kind::Ip, b"198.51.100.7", Some("ipv4-addr--1")),
                 (Kind::Hash, b"d41d8cd98f00b204e9800998ecf8427e", Some("file--1")),
             ]

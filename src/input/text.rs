@@ -59,6 +59,7 @@ mod tests {
             column: None,
             kind: KindSetting::Auto,
             skip_invalid: false,
+            refang: true,
         };
         let e = read_entries(text.as_bytes(), &opts).unwrap();
         assert_eq!(e.format, InputFormat::Text.name());
@@ -78,6 +79,6 @@ mod tests {
         );
         assert_eq!(e.original.get(0), "Evil.Example.");
         assert_eq!(e.lines, vec![2, 3, 4, 5, 6, 8]);
-        assert_eq!(e.count_by_kind(), [1, 1, 2, 1, 1]);
+        assert_eq!(e.count_by_kind(), [1, 1, 2, 1, 1, 0]);
     }
 }

@@ -23,8 +23,8 @@ use crate::input::{Entries, Kind, StrList};
 use crate::output::Shared;
 use crate::protocol::{Initiator, Responder};
 
-/// 2: entries carry their kind and source id.
-const STATE_VERSION: u32 = 3;
+/// 2: entries carry their kind and source id. 4: a kind byte may be 5 (`url`).
+const STATE_VERSION: u32 = 4;
 
 /// Where the session stands.
 #[derive(Serialize, Deserialize)]

@@ -334,7 +334,7 @@ mod tests {
             .iter()
             .zip(v.blinds)
             .map(|(input, b)| {
-                let blind = Scalar::from_canonical_bytes(unhex(b).try_into().unwrap()).unwrap();
+                let blind = <Suite as voprf::Group>::deserialize_scalar(&unhex(b)).unwrap();
                 voprf::VoprfClient::<Suite>::deterministic_blind_unchecked(input, blind).unwrap()
             })
             .collect();
