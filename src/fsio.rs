@@ -122,6 +122,25 @@ pub fn remove_in_flight() {
     }
 }
 
+/// Turn core dumps off for this process: a core of cosect would hold the
+/// age identity and the plain list. Sets `RLIMIT_CORE` to 0 (soft and hard)
+/// and, on Linux, `PR_SET_DUMPABLE` to 0 (which also stops a piped
+/// `core_pattern` and ptrace by other users). Best effort: a failure here
+/// must not stop the command.
+pub fn no_core_dumps() {
+    #[cfg(unix)]
+    {
+        use rustix::process::{setrlimit, Resource, Rlimit};
+        let zero = Rlimit {
+            current: Some(0),
+            maximum: Some(0),
+        };
+        let _ = setrlimit(Resource::Core, zero);
+    }
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    let _ = rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::NotDumpable);
+}
+
 /// Write `data` to `dest` atomically. With `secret`, the file is 0600.
 /// Returns only after the data is on disk; on error no file is left behind.
 pub fn write_atomic(dest: &Dest, data: &[u8], force: bool, secret: bool) -> Result<()> {

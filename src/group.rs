@@ -183,12 +183,24 @@ where
     }
 }
 
+/// The `width` bytes kept of a 32-byte encoding: all of it, or for a
+/// truncation bytes 1 to `width`. Byte 0 is skipped because its lowest bit
+/// is always 0 (RFC 9496 encodes the non-negative square root), so that
+/// every kept bit varies and `8·width` bits bound a false match.
+pub fn kept(encoding: &[u8; POINT_LEN], width: usize) -> &[u8] {
+    if width == POINT_LEN {
+        encoding
+    } else {
+        &encoding[1..=width]
+    }
+}
+
 /// Encode `points[k]` doubled (so callers pass points times half a scalar)
-/// into `out`, `width` bytes each (a prefix of the 32-byte encoding).
+/// into `out`, `width` bytes each (see [`kept`]).
 fn encode_doubled(points: &[RistrettoPoint], out: &mut [u8], width: usize) {
     let encoded = RistrettoPoint::double_and_compress_batch(points);
     for (dst, c) in out.chunks_exact_mut(width).zip(encoded.iter()) {
-        dst.copy_from_slice(&c.as_bytes()[..width]);
+        dst.copy_from_slice(kept(c.as_bytes(), width));
     }
 }
 
@@ -212,7 +224,7 @@ where
 }
 
 /// Decode each 32-byte element of `input`, multiply by `scalar`, and write
-/// the first `width` bytes of each product's encoding, in input order.
+/// `width` bytes of each product's encoding ([`kept`]), in input order.
 /// Refuses any element that is not a canonical encoding or is the identity.
 pub fn decode_and_multiply(
     exec: Exec,
@@ -292,7 +304,7 @@ mod tests {
         let b = decode_and_multiply(Exec::Serial, &par, &t, 9, &NoProgress).unwrap();
         assert_eq!(a, b);
         let want = (h(5) * (*s * *t)).compress();
-        assert_eq!(&a[5 * 9..6 * 9], &want.as_bytes()[..9]);
+        assert_eq!(&a[5 * 9..6 * 9], &want.as_bytes()[1..10]);
     }
 
     #[test]

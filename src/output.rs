@@ -76,7 +76,7 @@ pub fn render(report: &Report<'_>, format: Format) -> Vec<u8> {
                     }
                     out.push_str("\r\n");
                     for s in e {
-                        out.push_str(s.kind);
+                        out.push_str(&csv_field(s.kind));
                         out.push(',');
                         out.push_str(&csv_field(s.value));
                         if report.with_source {
@@ -97,8 +97,13 @@ pub fn render(report: &Report<'_>, format: Format) -> Vec<u8> {
     }
 }
 
-/// One RFC 4180 field, quoted when it must be.
+/// One RFC 4180 field, quoted when it must be. A field a spreadsheet would
+/// run as a formula (starting with `=`, `+`, `-`, `@`, TAB or CR) gets a
+/// `'` in front (OWASP's CSV-injection rule): a peer's label stays text.
 fn csv_field(s: &str) -> String {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        return csv_field(&format!("'{s}"));
+    }
     if s.contains([',', '"', '\r', '\n']) || s.starts_with(' ') || s.ends_with(' ') {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
@@ -154,5 +159,14 @@ mod tests {
         let j: serde_json::Value = serde_json::from_slice(&render(&c, Format::Json)).unwrap();
         assert!(j.get("entries").is_none());
         assert_eq!(render(&c, Format::Text), b"2\n");
+    }
+
+    #[test]
+    fn csv_fields_never_start_a_formula() {
+        assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        for s in ["+1", "-1", "@SUM(A1)", "\tx", "\rx"] {
+            assert!(csv_field(s).trim_start_matches('"').starts_with('\''), "{s:?}");
+        }
+        assert_eq!(csv_field("a=b"), "a=b");
     }
 }

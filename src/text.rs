@@ -8,9 +8,27 @@ pub fn is_invisible(c: char) -> bool {
     matches!(c, '\u{061c}' | '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2060}'..='\u{206f}' | '\u{feff}')
 }
 
-/// Show at most 80 characters of untrusted text, with control and
-/// invisible characters escaped, so an error message cannot rewrite the
-/// terminal or reorder what it shows.
+/// Untrusted text with every control and invisible character escaped
+/// (`\u{202e}`, `\n`, …): the one escaping of peer text, used for
+/// messages, reports and labels alike.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        push_escaped(&mut out, c);
+    }
+    out
+}
+
+fn push_escaped(out: &mut String, c: char) {
+    if c.is_control() || is_invisible(c) {
+        out.extend(c.escape_default());
+    } else {
+        out.push(c);
+    }
+}
+
+/// Show at most 80 characters of untrusted text, escaped as by [`escape`],
+/// so an error message cannot rewrite the terminal or reorder what it shows.
 pub fn shown(s: &str) -> String {
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
@@ -18,25 +36,22 @@ pub fn shown(s: &str) -> String {
             out.push('…');
             break;
         }
-        if c.is_control() || is_invisible(c) {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
+        push_escaped(&mut out, c);
     }
     out
 }
 
-/// A catalog label for a report: all of it, control characters escaped
-/// (labels come from the publisher: never let one drive the terminal).
-pub fn escape_label(s: &str) -> String {
-    s.chars()
-        .flat_map(|c| {
-            if c.is_control() {
-                c.escape_default().collect::<Vec<_>>()
-            } else {
-                vec![c]
-            }
-        })
-        .collect()
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_controls_and_invisibles_alike() {
+        assert_eq!(
+            escape("a\u{202e}b\u{200b}c\td\u{1b}[0m"),
+            "a\\u{202e}b\\u{200b}c\\td\\u{1b}[0m"
+        );
+        assert_eq!(shown("x\u{2066}y"), escape("x\u{2066}y"));
+        assert_eq!(shown(&"é".repeat(81)), format!("{}…", "é".repeat(80)));
+    }
 }

@@ -1,7 +1,7 @@
 //! COSE_Sign1 (RFC 9052, §4.2) with EdDSA over Ed25519, tagged (CBOR tag 18):
 //!
 //! ```text
-//! 18([ protected: bstr .cbor { 1: -8, 3: "application/cosect-bundle+cbor; v=1", 4: kid },
+//! 18([ protected: bstr .cbor { 1: -8, 3: "application/cosect-bundle+cbor; v=2", 4: kid },
 //!      unprotected: {},
 //!      payload: bstr,
 //!      signature: bstr .size 64 ])
@@ -20,7 +20,7 @@ use sha2::Sha512;
 use super::BundleError;
 
 /// Content type in the protected header.
-pub const CONTENT_TYPE: &str = "application/cosect-bundle+cbor; v=1";
+pub const CONTENT_TYPE: &str = "application/cosect-bundle+cbor; v=2";
 /// COSE algorithm id of EdDSA.
 const ALG_EDDSA: i64 = -8;
 const TAG_SIGN1: u64 = 18;
@@ -322,9 +322,10 @@ mod tests {
         let err = |h: &[u8]| check_protected(h).unwrap_err().to_string();
         // Another version of the content type: upgrade.
         let mut v2 = ours.clone();
-        let at = v2.windows(3).position(|w| w == b"v=1").unwrap();
-        v2[at + 2] = b'2';
-        assert!(err(&v2).contains("unknown bundle format version 2"), "{}", err(&v2));
+        let at = v2.windows(2).position(|w| w == b"v=").unwrap();
+        v2[at + 2] = b'9';
+        assert!(err(&v2).contains("unknown bundle format version 9"), "{}", err(&v2));
+        assert!(CONTENT_TYPE.ends_with(&format!("v={}", crate::bundle::payload::FORMAT_VERSION)));
         // Our version, but one parameter more (here `crit`, label 2): not ours, not "upgrade".
         let mut extra = ours.clone();
         extra[0] = 0xa4;

@@ -22,7 +22,7 @@ pub enum BundleError {
     NeedIdentity,
     #[error("not a valid cosect bundle: {0}")]
     Structure(String),
-    #[error("unknown bundle format version {0}; upgrade cosect?")]
+    #[error("{}", version_message(*.0))]
     Version(u64),
     #[error("the bundle is from {claimed}, not from your peer {expected}")]
     WrongSender { claimed: String, expected: String },
@@ -38,6 +38,17 @@ pub enum BundleError {
     Counts(String),
 }
 
+/// "unknown bundle format version N; upgrade cosect?", or for an older
+/// version, which side is behind.
+fn version_message(v: u64) -> String {
+    let ours = payload::FORMAT_VERSION;
+    if v < ours as u64 {
+        format!("bundle format version {v} is older than this cosect's ({ours}); it is not read")
+    } else {
+        format!("unknown bundle format version {v}; upgrade cosect?")
+    }
+}
+
 impl crate::error::Hinted for BundleError {
     fn hint(&self) -> Option<String> {
         Some(match self {
@@ -45,6 +56,9 @@ impl crate::error::Hinted for BundleError {
             BundleError::NeedIdentity => return None,
             BundleError::Structure(_) | BundleError::Counts(_) => {
                 "the file is damaged or not a cosect bundle; ask the sender for it again".into()
+            }
+            BundleError::Version(v) if *v < payload::FORMAT_VERSION as u64 => {
+                "the sender's cosect is older than yours; ask them to install a newer release".into()
             }
             BundleError::Version(_) => "this cosect is older than the sender's; install a newer release".into(),
             BundleError::WrongSender { .. } | BundleError::BadSignature(_) => {
@@ -175,8 +189,16 @@ impl Opened {
         Ok(())
     }
 
-    /// Not expired at `now` (Unix seconds).
+    /// Not expired at `now` (Unix seconds), and not expiring before it was
+    /// created. Run after the signature: both times are the signer's word.
     pub fn check_time(&self, now: u64) -> Result<(), BundleError> {
+        if self.payload.expires < self.payload.created {
+            return Err(BundleError::Structure(format!(
+                "it expires ({}) before it was created ({})",
+                format_time(self.payload.expires),
+                format_time(self.payload.created)
+            )));
+        }
         if now >= self.payload.expires {
             return Err(BundleError::Expired {
                 created: format_time(self.payload.created),

@@ -212,7 +212,7 @@ pub fn finish(
     }
     let with_labels = cat.n_labels > 0;
     let (text, count, labelled) = render_matches(args.format, &kind, &entries, &lookup, with_labels);
-    fsio::write_atomic(&out.results, &text, args.wrap.force, false)?;
+    fsio::write_atomic(&out.results, &text, args.wrap.force, true)?;
     store.remove_query(&id)?;
     let labelled = with_labels.then_some(labelled);
     ctx.say(finished_line(
@@ -238,7 +238,7 @@ fn render_matches(
     let labels: Vec<Option<String>> = lookup
         .found
         .iter()
-        .map(|f| f.label.as_deref().map(crate::text::escape_label))
+        .map(|f| f.label.as_deref().map(crate::text::escape))
         .collect();
     let found: Vec<crate::output::Shared> = lookup
         .found

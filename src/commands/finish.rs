@@ -167,7 +167,7 @@ fn report(args: &FinishArgs, ctx: &Ctx, store: &Store, out: &Outputs, d: Done) -
         with_label: false,
     };
     let force = args.wrap.force;
-    if let Err(e) = fsio::write_atomic(&out.results, &output::render(&report, args.format), force, false) {
+    if let Err(e) = fsio::write_atomic(&out.results, &output::render(&report, args.format), force, true) {
         if let (Some(Dest::File(p)), false) = (d.reply, force) {
             let _ = std::fs::remove_file(p);
         }

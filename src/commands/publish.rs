@@ -46,7 +46,15 @@ pub fn split_labels(text: &[u8]) -> std::result::Result<Split, (u64, String)> {
                 let raw = &line[t + 1..];
                 let label =
                     std::str::from_utf8(raw).map_err(|_| (line_no, "the label is not valid UTF-8".to_owned()))?;
-                labels.push(Some(check_label(label).map_err(|why| (line_no, why))?));
+                if label.contains('\t') {
+                    return Err((
+                        line_no,
+                        "the line has a second TAB (one TAB separates entry and label)".into(),
+                    ));
+                }
+                // An empty (or all-blank) field is no label.
+                let label = check_label(label).map_err(|why| (line_no, why))?;
+                labels.push((!label.is_empty()).then_some(label));
             }
         }
         entries.push(b'\n');

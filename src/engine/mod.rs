@@ -350,6 +350,12 @@ fn stale_query(name: &str, p: &Payload, key_id: &[u8], keys: &KeyState, cur: &Cu
             format_time(r.retired),
             catalog_name(&r.replaced_by),
         )),
+        None if p.answers[..] == cur.catalog[..] => Error::new(format!(
+            "{name}: the query names your current catalog {} but another catalog key id ({}); \
+             it was not made from that catalog and is refused",
+            catalog_name(&cur.catalog),
+            catalog_name(key_id)
+        )),
         None => Error::new(format!(
             "{name}: the query is against catalog {}, which is not your current catalog {} \
              and not one you published with this state directory; it is refused",

@@ -100,6 +100,12 @@ pub enum ProtocolError {
         index: usize,
         identity: bool,
     },
+    #[error("{which}: element {index} repeats element {first}")]
+    Repeated {
+        which: &'static str,
+        first: usize,
+        index: usize,
+    },
     #[error(transparent)]
     PadTooSmall(#[from] PadTooSmall),
 }
@@ -204,6 +210,17 @@ struct ElementSet<'a> {
 
 impl<'a> ElementSet<'a> {
     fn new(bytes: &'a [u8], width: usize) -> Self {
+        match Self::build(bytes, width, false) {
+            Ok(set) => set,
+            Err(_) => unreachable!("repeats are kept when not refused"),
+        }
+    }
+
+    /// The set of `bytes`, or the positions `(first, index)` of the first
+    /// element that repeats an earlier one when `refuse_repeats`.
+    fn build(bytes: &'a [u8], width: usize, refuse_repeats: bool) -> Result<Self, (usize, usize)> {
+        use hashbrown::hash_table::Entry;
+        use std::hash::BuildHasher;
         let n = bytes.len() / width;
         let mut set = ElementSet {
             bytes,
@@ -211,15 +228,24 @@ impl<'a> ElementSet<'a> {
             table: hashbrown::HashTable::with_capacity(n),
             hasher: Default::default(),
         };
+        let get = |j: u32| &bytes[j as usize * width..(j as usize + 1) * width];
         for i in 0..n as u32 {
-            let h = set.hash(set.get(i));
-            let (hasher, bytes) = (&set.hasher, set.bytes);
-            set.table.insert_unique(h, i, |&j| {
-                use std::hash::BuildHasher;
-                hasher.hash_one(&bytes[j as usize * width..(j as usize + 1) * width])
-            });
+            let e = get(i);
+            let h = set.hasher.hash_one(e);
+            let hasher = &set.hasher;
+            let rehash = |&j: &u32| hasher.hash_one(get(j));
+            if !refuse_repeats {
+                set.table.insert_unique(h, i, rehash);
+                continue;
+            }
+            match set.table.entry(h, |&j| get(j) == e, rehash) {
+                Entry::Occupied(o) => return Err((*o.get() as usize, i as usize)),
+                Entry::Vacant(v) => {
+                    v.insert(i);
+                }
+            }
         }
-        set
+        Ok(set)
     }
 
     fn get(&self, i: u32) -> &'a [u8] {
@@ -250,9 +276,24 @@ fn matches(mine: &[u8], theirs: &[u8], w: usize, order: &[u32]) -> Vec<usize> {
     m
 }
 
+/// How many distinct elements of `a` are in `b`: a value sent twice
+/// counts once, so repeats cannot encode which entries are shared.
 fn count_common(a: &[u8], b: &[u8], w: usize) -> u64 {
     let set = ElementSet::new(b, w);
-    a.chunks_exact(w).filter(|e| set.contains(e)).count() as u64
+    let mut found: Vec<&[u8]> = a.chunks_exact(w).filter(|e| set.contains(e)).collect();
+    found.sort_unstable();
+    found.dedup();
+    found.len() as u64
+}
+
+/// Refuse a round whose blinded elements are not all distinct: an honest
+/// peer's are (its entries are distinct and padding is random), and a
+/// repeated element would let the sender read which entries are shared off
+/// the result (in cardinality mode, off the count).
+fn distinct(points: &[u8], which: &'static str) -> Result<(), ProtocolError> {
+    ElementSet::build(points, POINT_LEN, true)
+        .map(drop)
+        .map_err(|(first, index)| ProtocolError::Repeated { which, first, index })
 }
 
 /// Round 1, initiator to responder: `a·H(x)`, shuffled, 32 bytes each.
@@ -357,6 +398,7 @@ impl Initiator {
                 "truncation is {w} bytes, expected {want}"
             )));
         }
+        distinct(&r2.points, "round 2")?;
         let a = self.scalar()?;
         let d_b = group::decode_and_multiply(exec, &r2.points, &a, w, progress).map_err(bad_point("points"))?;
         drop(r2.points);
@@ -404,6 +446,7 @@ impl Responder {
         if !r1.points.len().is_multiple_of(POINT_LEN) {
             return Err(ProtocolError::Counts("round 1 points are not 32 bytes each".into()));
         }
+        distinct(&r1.points, "round 1")?;
         let n_a = r1.points.len() / POINT_LEN;
         let order = send_order(entries.len(), pad_to, rng)?;
         let w = trunc_len(n_a as u64, order.len() as u64);
@@ -535,6 +578,49 @@ mod tests {
         let (oa, ob, _, _) = run(&[9, 3, 7, 1], &[1, 7, 9, 100], Mode::Mutual, None);
         assert_eq!(oa, Outcome::Matches(vec![0, 2, 3]));
         assert_eq!(ob, Some(Outcome::Matches(vec![0, 1, 2])));
+    }
+
+    #[test]
+    fn repeated_elements_are_refused_in_every_mode() {
+        let (ea, eb) = (entries(&[1, 2, 3]), entries(&[2, 3, 4]));
+        for mode in [Mode::Mutual, Mode::OneSided, Mode::Cardinality] {
+            let (init, mut r1) = Initiator::start(&ea, mode, None, Exec::Serial, &NoProgress, &mut OsRng).unwrap();
+            let (r2, _) = Responder::respond(&r1, &eb, mode, None, Exec::Serial, &NoProgress, &mut OsRng).unwrap();
+            let copy = r1.points[..32].to_vec();
+            r1.points[64..96].copy_from_slice(&copy);
+            let e = Responder::respond(&r1, &eb, mode, None, Exec::Serial, &NoProgress, &mut OsRng).unwrap_err();
+            assert_eq!(e.to_string(), "round 1: element 2 repeats element 0");
+            let mut bad = Round2 {
+                doubled: r2.doubled.clone(),
+                points: r2.points.clone(),
+                trunc: r2.trunc,
+            };
+            bad.points.extend_from_within(32..64);
+            let e = init.finish(bad, Exec::Serial, &NoProgress, &mut OsRng).unwrap_err();
+            assert_eq!(e.to_string(), "round 2: element 3 repeats element 1");
+        }
+    }
+
+    #[test]
+    fn every_kept_bit_varies() {
+        // Byte 0 of an encoding always has its lowest bit 0: ℓ bytes of it
+        // would carry 8ℓ−1 bits. Over 64 values every kept bit is seen set.
+        let ea = entries(&(0..64).collect::<Vec<_>>());
+        let (_, r1) = Initiator::start(&ea, Mode::Mutual, None, Exec::Serial, &NoProgress, &mut OsRng).unwrap();
+        let (r2, _) = Responder::respond(&r1, &ea, Mode::Mutual, None, Exec::Serial, &NoProgress, &mut OsRng).unwrap();
+        let mut seen = vec![0u8; r2.trunc];
+        for e in r2.doubled.chunks_exact(r2.trunc) {
+            seen.iter_mut().zip(e).for_each(|(s, b)| *s |= b);
+        }
+        assert!(seen.iter().all(|&b| b == 0xff), "{seen:02x?}");
+    }
+
+    #[test]
+    fn a_count_counts_distinct_values() {
+        // Four values in a, one of them three times; b holds two of them.
+        let a = [[1u8; 5], [2; 5], [2; 5], [2; 5], [3; 5]].concat();
+        let b = [[2u8; 5], [3; 5], [9; 5]].concat();
+        assert_eq!(count_common(&a, &b, 5), 2);
     }
 
     #[test]

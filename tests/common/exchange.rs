@@ -3,6 +3,7 @@
 //! line and state directory.
 
 use std::path::PathBuf;
+use std::process::Command;
 
 use serde_json::Value;
 
@@ -55,12 +56,17 @@ pub fn sessions(env: &Env, p: &Party) -> Vec<PathBuf> {
     }
 }
 
-/// `cosect init` as `a` for `b`, writing `out`.
-pub fn init(env: &Env, a: &Party, b: &Party, input: &str, extra: &[&str], out: &str) -> Run {
+/// The `cosect init` command as `a` for `b`, writing `out` (not run yet).
+pub fn init_command(env: &Env, a: &Party, b: &Party, input: &str, extra: &[&str], out: &str) -> Command {
     let mut args = vec!["init", "-i", &a.id, "--state-dir", &a.state, "--peer", &b.public];
     args.extend(["--input", input, "-o", out]);
     args.extend_from_slice(extra);
-    env.run(&args)
+    env.command(&args)
+}
+
+/// `cosect init` as `a` for `b`, writing `out`.
+pub fn init(env: &Env, a: &Party, b: &Party, input: &str, extra: &[&str], out: &str) -> Run {
+    init_command(env, a, b, input, extra, out).output().unwrap().into()
 }
 
 /// `cosect respond` as `b` to `a`'s `r1`, writing `out`.

@@ -156,12 +156,17 @@ impl Env {
     /// Assert that a failed command left neither its output nor a temporary file.
     pub fn assert_absent(&self, name: &str) {
         assert!(!self.exists(name), "{name} was left behind");
-        let strays: Vec<_> = std::fs::read_dir(self.root())
+        let strays = self.names_starting(".cosect-");
+        assert!(strays.is_empty(), "temporary files left behind: {strays:?}");
+    }
+
+    /// The names in the scratch directory that start with `prefix`.
+    pub fn names_starting(&self, prefix: &str) -> Vec<String> {
+        std::fs::read_dir(self.root())
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .filter(|n| n.starts_with(".cosect-"))
-            .collect();
-        assert!(strays.is_empty(), "temporary files left behind: {strays:?}");
+            .filter(|n| n.starts_with(prefix))
+            .collect()
     }
 
     /// A scratch directory with these identities (`<who>.id`, `<who>.pub`).

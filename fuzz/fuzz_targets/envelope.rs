@@ -1,0 +1,34 @@
+//! The age envelope alone: `Envelope::detect`, then decryption as Bob (test
+//! identity) of binary and ASCII-armored age files, in memory and streamed.
+//! Nothing may panic; what decrypts re-encrypts and decrypts to the same
+//! bytes.
+#![no_main]
+
+use std::io::Read;
+
+use cosect::bundle::envelope::{decrypt, decrypt_reader, encrypt};
+use cosect::bundle::Envelope;
+use cosect::identity::Identity;
+use libfuzzer_sys::fuzz_target;
+use std::sync::OnceLock;
+
+fn bob() -> &'static Identity {
+    static ID: OnceLock<Identity> = OnceLock::new();
+    ID.get_or_init(|| Identity::parse(include_str!("../../testdata/vectors/bob.id")).unwrap())
+}
+
+fuzz_target!(|data: &[u8]| {
+    let bob = bob();
+    let _ = Envelope::detect(data);
+    if let Ok(mut r) = decrypt_reader(data, bob.age_identity()) {
+        let mut out = Vec::new();
+        let _ = r.read_to_end(&mut out);
+    }
+    if let Ok(plain) = decrypt(data, bob.age_identity()) {
+        let recipient = bob.public().recipient;
+        for armor in [false, true] {
+            let again = decrypt(&encrypt(&plain, &recipient, armor), bob.age_identity()).expect("own envelope");
+            assert_eq!(again, plain);
+        }
+    }
+});
