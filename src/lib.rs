@@ -33,5 +33,8 @@ pub mod commands;
 pub mod man;
 #[doc(hidden)]
 pub mod output;
+#[doc(hidden)]
+#[cfg(feature = "serve")]
+pub mod serve;
 
 pub use error::{Error, Result};

@@ -95,6 +95,14 @@ fn examples(verb: &str) -> &'static [(&'static str, &'static str)] {
             ("What one part of a split bundle is part of:", "cosect inspect r1.age.part-2-of-4"),
         ],
         "demo" => &[("A complete exchange on sample data, narrated on stderr:", "cosect demo")],
+        "serve" => &[
+            ("Answer catalog queries of the peers in peers/ (their .pub files), 100000 entries per peer per day, with an audit log:", "cosect serve --listen 0.0.0.0:8443 --peers peers/ --catalog catalog.cbor -i cert.id --budget 100000 --audit audit.jsonl"),
+            ("Also answer mutual exchanges with a list; results go to one file per session:", "cosect serve --listen 127.0.0.1:8443 --peers peers/ --input iocs.txt -i cert.id --results results/"),
+        ],
+        "send" => &[
+            ("A catalog query, then finish offline:", "cosect send https://cert.example:8443 query.cbor --peer cert.pub -i carol.id -o answer.cbor"),
+            ("A mutual exchange: round 1, then round 3 (the server returns nothing for it):", "cosect send https://127.0.0.1:8443 r1.cbor --peer srv.pub -i alice.id -o r2.cbor"),
+        ],
         "completions" => &[
             ("Bash completions for your user:", "cosect completions bash > ~/.local/share/bash-completion/completions/cosect"),
             ("Zsh completions:", "cosect completions zsh > ~/.zfunc/_cosect"),

@@ -329,3 +329,36 @@ fn two_live_catalogs_answer_their_own_queries() {
     );
     assert!(!w.path("cat4.cbor").exists());
 }
+
+/// A publisher that answers with elements its proof does not cover (here:
+/// two elements swapped, signed with its real key) is refused by `finish`,
+/// and the query stays open for the genuine answer.
+#[test]
+fn forged_answer_is_refused_by_its_proof() {
+    use cosect::bundle::{seal, Envelope, Opened};
+    use cosect::identity::Identity;
+    let w = World::new();
+    let id = |who: &str| Identity::parse(&w.read(&format!("{who}.id"))).unwrap();
+    w.write("iocs.txt", "evil.example\nbad.example\n");
+    w.write("carol.txt", "evil.example\nfine.example\nbad.example\n");
+    w.publish("iocs.txt", "catalog.cbor", &[]);
+    w.query("carol", "catalog.cbor", "carol.txt", "query.cbor", &[]);
+    w.answer("carol", "query.cbor", "answer.cbor");
+
+    let opened = Opened::open(w.bytes("answer.cbor"), Some(&id("carol"))).unwrap();
+    let mut p = opened.payload.clone();
+    let (first, second) = (p.points[..32].to_vec(), p.points[32..64].to_vec());
+    p.points[..32].copy_from_slice(&second);
+    p.points[32..64].copy_from_slice(&first);
+    let forged = seal(p, &id("srv"), &id("carol").public(), Envelope::Plain).to_vec();
+    w.write("forged.cbor", forged);
+    let err = w.fails(
+        &["finish", "forged.cbor", "-i", "carol.id", "--state-dir", "st-carol"],
+        "does not verify",
+    );
+    has(&err, "not evaluated with the catalog's key");
+    has(&err, "do not trust it");
+    // The genuine answer still finishes.
+    let out = w.finish("carol", "answer.cbor", &[]);
+    assert_eq!(out, "evil.example\nbad.example\n");
+}

@@ -493,11 +493,14 @@ fn invalid_and_identity_points_and_forged_counts_are_refused() {
             "catalog field in a mutual bundle",
             Box::new(|p| {
                 p.catalog = Some(cosect::bundle::catalog::CatalogExt {
+                    version: 2,
                     suite: "ristretto255-SHA512".into(),
                     key_id: vec![0; 32],
+                    public_key: Vec::new(),
                     label_len: 0,
                     n_labels: 0,
                     labels: Vec::new(),
+                    proofs: Vec::new(),
                 })
             }),
             "carries no catalog field",

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::BundleError;
-use crate::protocol::catalog::{record_len, KEY_ID_LEN, MAX_LABEL};
+use crate::protocol::catalog::{record_len, CATALOG_VERSION, KEY_ID_LEN, MAX_LABEL, PUBLIC_LEN};
 
 /// `protocol` value of the published-catalog protocol.
 pub const PROTOCOL_CATALOG: &str = "catalog";
@@ -15,11 +15,17 @@ pub const TO_ANYONE: [u8; 32] = [0u8; 32];
 #[derive(Serialize, Deserialize, Clone, PartialEq, Eq, Debug)]
 #[serde(deny_unknown_fields)]
 pub struct CatalogExt {
+    /// Version of these fields: `CATALOG_VERSION` (2, VOPRF).
+    pub version: u32,
     /// RFC 9497 ciphersuite identifier, "ristretto255-SHA512".
     pub suite: String,
-    /// Names the publisher's OPRF key (see protocol::catalog::CatalogKey::key_id).
+    /// Names the publisher's VOPRF key (see protocol::catalog::CatalogKey::key_id).
     #[serde(with = "serde_bytes")]
     pub key_id: Vec<u8>,
+    /// The publisher's public key `pkS` (32 bytes) in a catalog; empty in a
+    /// query or answer.
+    #[serde(with = "serde_bytes")]
+    pub public_key: Vec<u8>,
     /// Every label is padded to this many bytes (0 in a query or answer,
     /// and in a catalog without labels).
     pub label_len: u32,
@@ -28,11 +34,27 @@ pub struct CatalogExt {
     /// `n_labels` records of `16 + 2 + label_len + 16` bytes, sorted by tag.
     #[serde(with = "serde_bytes")]
     pub labels: Vec<u8>,
+    /// An answer's batched DLEQ proofs, 64 bytes per 65,535 elements; empty
+    /// in a catalog or query.
+    #[serde(with = "serde_bytes")]
+    pub proofs: Vec<u8>,
 }
 
 impl CatalogExt {
     pub fn check_lengths(&self) -> Result<(), BundleError> {
         let bad = |what: &str| Err(BundleError::Counts(what.to_owned()));
+        if self.version != CATALOG_VERSION {
+            return Err(BundleError::Structure(format!(
+                "catalog format version {} is not the version {CATALOG_VERSION} this cosect reads",
+                self.version
+            )));
+        }
+        if !self.public_key.is_empty() && self.public_key.len() != PUBLIC_LEN {
+            return bad("the catalog public key is not 32 bytes");
+        }
+        if !self.proofs.len().is_multiple_of(crate::protocol::catalog::PROOF_LEN) {
+            return bad("the proofs are not a whole number of 64-byte proofs");
+        }
         if self.key_id.len() != KEY_ID_LEN {
             return bad("the catalog key id is not 32 bytes");
         }

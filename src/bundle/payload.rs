@@ -74,6 +74,8 @@ impl std::fmt::Debug for Payload {
 #[derive(Deserialize)]
 struct VersionProbe {
     cosect: Option<u64>,
+    protocol: Option<String>,
+    mode: Option<String>,
 }
 
 impl Payload {
@@ -119,6 +121,15 @@ impl Payload {
                     "the payload has no \"cosect\" version field".into(),
                 ))
             }
+        }
+        if probe.protocol.as_deref() == Some(super::catalog::PROTOCOL_CATALOG)
+            && probe.mode.as_deref() == Some(crate::protocol::catalog::OLD_MODE)
+        {
+            return Err(BundleError::Structure(
+                "this is a bundle of catalog format 1 (RFC 9497 OPRF mode, from an older cosect); \
+                 this cosect reads catalog format 2 (VOPRF): the publisher must publish again"
+                    .into(),
+            ));
         }
         let p: Payload = ciborium::from_reader(bytes).map_err(|e| {
             // serde says e.g. "unknown field `x`, expected one of …" or

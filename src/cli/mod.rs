@@ -26,7 +26,7 @@ pub const DEFAULT_MAX_QUERY_ITEMS: u64 = 1_000_000;
     long_about = "cosect lets two organizations learn which entries of their private lists they share \
 (domains, IPs, file hashes, e-mail addresses, ids) and nothing else, with no live connection: \
 each protocol round is one signed, age-encrypted file that a person carries \
-by e-mail, shared drive or USB stick. cosect never opens a network connection.",
+by e-mail, shared drive or USB stick. Only `serve` and `send` open network connections.",
     after_help = "Exit status: 0 success, 1 error, 2 usage error, 130 interrupted.",
     max_term_width = 100
 )]
@@ -68,9 +68,10 @@ pub enum Command {
     Finish(FinishArgs),
     /// Publish your list as a catalog that many clients can look their entries up in
     ///
-    /// The catalog holds truncated RFC 9497 OPRF outputs of your entries (never the entries or
-    /// plain hashes of them), shuffled, signed by you, addressed to anyone who holds it and not
-    /// encrypted (unless --encrypt-to names its readers). The OPRF key stays in your state
+    /// The catalog holds truncated RFC 9497 VOPRF outputs of your entries (never the entries or
+    /// plain hashes of them) and your VOPRF public key, shuffled, signed by you, addressed to
+    /// anyone who holds it and not encrypted (unless --encrypt-to names its readers). Every
+    /// answer carries a proof that it was made with that key. The VOPRF key stays in your state
     /// directory, age-encrypted to your identity.
     /// Each publish makes a new key; earlier catalogs stay live (each answers the queries made
     /// against it until it expires) unless `--replace ID` retires one. Answer queries with
@@ -96,6 +97,18 @@ pub enum Command {
     Demo(DemoArgs),
     /// Print shell completions (bash, zsh, fish, elvish, powershell) on standard output
     Completions(CompletionsArgs),
+    /// Answer bundles over mutually authenticated HTTPS: catalog queries and mutual exchanges
+    ///
+    /// The same bundles as `respond` and `finish` answer offline, carried over TLS 1.3 where
+    /// both ends authenticate with their cosect identities (RFC 7250 raw Ed25519 public keys,
+    /// no CA): only peers whose public identity is in --peers get past the handshake, and every
+    /// bundle is still verified (signed by that same peer, addressed to you). Stops on SIGTERM
+    /// after the requests in flight. See doc/serve.md.
+    #[cfg(feature = "serve")]
+    Serve(ServeArgs),
+    /// Send a bundle to a `cosect serve` and write the bundle it returns
+    #[cfg(feature = "serve")]
+    Send(SendArgs),
 }
 
 #[derive(Args, Debug, Clone)]
@@ -282,7 +295,94 @@ pub struct RespondArgs {
     #[arg(long, value_name = "DURATION", default_value = "7d", value_parser = parse_duration)]
     pub expires: Duration,
     #[command(flatten)]
+    pub budget: BudgetArg,
+    #[command(flatten)]
     pub out: BundleOut,
+}
+
+/// Per-peer budgets, kept in the state directory.
+#[derive(Args, Debug, Clone)]
+pub struct BudgetArg {
+    /// Evaluate at most N entries per peer per rolling 24 hours (catalog queries and round-1
+    /// sizes together); a request over it is refused, saying when the budget frees up
+    #[arg(long, value_name = "N")]
+    pub budget: Option<u64>,
+    /// The budget's rolling window (testing only; default 24h)
+    #[arg(long, value_name = "DURATION", default_value = "24h", value_parser = parse_duration, hide = true)]
+    pub budget_window: Duration,
+}
+
+#[cfg(feature = "serve")]
+#[derive(Args, Debug, Clone)]
+pub struct ServeArgs {
+    /// Address and port to listen on (e.g. 127.0.0.1:8443)
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub listen: std::net::SocketAddr,
+    /// Directory of the public identity files (*.pub) of the peers allowed to connect
+    #[arg(long, value_name = "DIR")]
+    pub peers: PathBuf,
+    /// A catalog you published (`cosect publish`) to serve for download; repeatable
+    #[arg(long, value_name = "FILE")]
+    pub catalog: Vec<PathBuf>,
+    #[command(flatten)]
+    pub id: IdentityArg,
+    #[command(flatten)]
+    pub state: StateArg,
+    #[command(flatten)]
+    pub list: ListIn,
+    /// Append one JSON line per request here (never an entry, a label or a secret)
+    #[arg(long, value_name = "FILE")]
+    pub audit: Option<PathBuf>,
+    /// Write the result of each finished mutual exchange here, one 0600 file per session
+    /// [default: results/ in the state directory]
+    #[arg(long, value_name = "DIR")]
+    pub results: Option<PathBuf>,
+    #[command(flatten)]
+    pub budget: BudgetArg,
+    /// Refuse a peer set larger than N
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_PEER_ITEMS)]
+    pub max_peer_items: u64,
+    /// Refuse a catalog query of more than N elements
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_QUERY_ITEMS)]
+    pub max_query_items: u64,
+    /// Refuse a request body larger than N bytes [default: room for the larger of
+    /// --max-query-items and --max-peer-items elements]
+    #[arg(long, value_name = "BYTES")]
+    pub max_request: Option<u64>,
+    /// How long a peer may take to finish (e.g. 90m, 12h, 7d)
+    #[arg(long, value_name = "DURATION", default_value = "7d", value_parser = parse_duration)]
+    pub expires: Duration,
+    /// How long a connection may take to send its request head or body
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
+    pub timeout: Duration,
+    /// On SIGTERM, how long the requests in flight may take to finish
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
+    pub grace: Duration,
+}
+
+#[cfg(feature = "serve")]
+#[derive(Args, Debug, Clone)]
+pub struct SendArgs {
+    /// The server: https://HOST:PORT (an IP address or a name)
+    #[arg(value_name = "URL")]
+    pub url: String,
+    /// The bundle to send ('-' for standard input)
+    #[arg(value_name = "BUNDLE")]
+    pub bundle: PathBuf,
+    /// The server's public identity file: its TLS key must be this identity's
+    #[arg(long, value_name = "FILE")]
+    pub peer: PathBuf,
+    #[command(flatten)]
+    pub id: IdentityArg,
+    /// Write the returned bundle here ('-' for standard output)
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Replace an existing output file
+    #[arg(long)]
+    pub force: bool,
+    /// Give up when the server has not answered within this time
+    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_duration)]
+    pub timeout: Duration,
 }
 
 #[derive(Args, Debug, Clone)]

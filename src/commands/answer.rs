@@ -29,24 +29,37 @@ fn check_query_policy(args: &RespondArgs, name: &str, n: u64) -> Result<()> {
     Ok(())
 }
 
-pub fn respond(args: &RespondArgs, ctx: &Ctx, out: &Out, h: &Header, q: CatalogQuery, cur: LiveKey) -> Result<()> {
-    let name = bundle_name(&args.bundle);
-    let n = (q.points.len() / crate::group::POINT_LEN) as u64;
-    check_query_policy(args, &name, n)?;
+/// The answer to the query `q` (of the bundle `h`, named `name` in
+/// messages) with the live catalog key `cur`: evaluated elements and proofs.
+pub fn answer_query(
+    name: &str,
+    h: &Header,
+    q: &CatalogQuery,
+    cur: &LiveKey,
+    progress: &dyn crate::group::Progress,
+) -> Result<CatalogAnswer> {
     let key = CatalogKey::from_bytes(&cur.sk)?;
-    let bar = ctx.bar(n, "answering");
-    let points = key
-        .blind_evaluate_all(&q.points, Exec::Parallel, &|n| bar.inc(n))
-        .map_err(|e| Error::from(e).in_file(&name))?;
-    bar.finish_and_clear();
-
-    let to = Addressed::new(h.session, out.me, out.peer, now(), args.expires);
-    let answer = CatalogAnswer {
+    let (points, proofs) = key
+        .blind_evaluate_all(&q.points, Exec::Parallel, progress, &mut rand::rngs::OsRng)
+        .map_err(|e| Error::from(e).in_file(name))?;
+    Ok(CatalogAnswer {
         kind: q.kind,
         query: h.hash,
         key_id: cur.key_id.clone(),
         points,
-    };
+        proofs,
+    })
+}
+
+pub fn respond(args: &RespondArgs, ctx: &Ctx, out: &Out, h: &Header, q: CatalogQuery, cur: LiveKey) -> Result<()> {
+    let name = bundle_name(&args.bundle);
+    let n = (q.points.len() / crate::group::POINT_LEN) as u64;
+    check_query_policy(args, &name, n)?;
+    let bar = ctx.bar(n, "answering");
+    let answer = answer_query(&name, h, &q, &cur, &|n| bar.inc(n))?;
+    bar.finish_and_clear();
+
+    let to = Addressed::new(h.session, out.me, out.peer, now(), args.expires);
     let sealed = engine::seal_message(Message::CatalogAnswer(answer), &to, out.env);
     let mut keys = out.store.load_keys(out.me)?;
     if let Some(live) = keys.live.iter_mut().find(|k| k.catalog == cur.catalog) {
@@ -68,7 +81,7 @@ pub fn respond(args: &RespondArgs, ctx: &Ctx, out: &Out, h: &Header, q: CatalogQ
         &shown,
     ));
     ctx.say(format!(
-        "        {n} elements evaluated with the key of catalog {}; you learn nothing else, {}",
+        "        {n} elements evaluated and proven with the key of catalog {}; you learn nothing else, {}",
         catalog_name(&cur.catalog),
         out.env.describe()
     ));

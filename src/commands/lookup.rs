@@ -43,7 +43,7 @@ pub fn finish(
         ..
     } = state;
     let lookup = client
-        .finish(&answer.points, &cat.view(), Exec::Parallel)
+        .finish(&answer.points, &answer.proofs, &cat.view(), Exec::Parallel)
         .map_err(|e| Error::from(e).in_file(&bundle_name(&args.bundle)))?;
     if lookup.bad_labels > 0 {
         ctx.warn(format!(

@@ -14,6 +14,10 @@ pub mod lookup;
 pub mod publish;
 pub mod query;
 pub mod respond;
+#[cfg(feature = "serve")]
+pub mod send;
+#[cfg(feature = "serve")]
+pub mod serve;
 pub mod sessions;
 
 use std::io::IsTerminal;
@@ -99,6 +103,10 @@ pub fn dispatch(command: Command, ctx: &Ctx) -> Result<()> {
         Command::Inspect(a) => inspect::inspect(&a, &ctx),
         Command::Demo(a) => demo::demo(&a, &ctx),
         Command::Completions(a) => completions::completions(&a),
+        #[cfg(feature = "serve")]
+        Command::Serve(a) => serve::serve(&a, &ctx),
+        #[cfg(feature = "serve")]
+        Command::Send(a) => send::send(&a, &ctx),
     }
 }
 

@@ -11,6 +11,7 @@ use crate::engine::{self, Addressed, Expect, Header, Kept, Message, Round1, Roun
 use crate::fsio::Dest;
 use crate::group::Exec;
 use crate::protocol::{Mode, Responder};
+use crate::store::budget::Refused;
 use crate::store::{Answered, Keep, Session, Step};
 
 pub fn respond(args: &RespondArgs, ctx: &Ctx) -> Result<()> {
@@ -21,6 +22,7 @@ pub fn respond(args: &RespondArgs, ctx: &Ctx) -> Result<()> {
     let (me, peer) = load_pair(&args.id.identity, &args.peer, "the sender's")?;
     let store = open_store(&args.state.state_dir, &me, ctx)?;
     let got = receive(&me, &store, &args.bundle, Expect::Request { peer: &peer })?;
+    charge_budget(args, &me, &store, &peer, &got)?;
     let out = Out {
         me: &me,
         peer: &peer,
@@ -33,6 +35,32 @@ pub fn respond(args: &RespondArgs, ctx: &Ctx) -> Result<()> {
         (Message::Round1(r1), _) => answer_round1(args, ctx, &out, &got.header, r1),
         (Message::CatalogQuery(q), Kept::Key(key)) => super::answer::respond(args, ctx, &out, &got.header, q, key),
         _ => unreachable!("Expect::Request yields a round 1 or a catalog query"),
+    }
+}
+
+/// `--budget`: charge the request's entries to the peer's budget in the
+/// store, or refuse it over budget (answering the same bundle again is not
+/// charged twice).
+fn charge_budget(
+    args: &RespondArgs,
+    me: &Identity,
+    store: &Store,
+    peer: &PublicIdentity,
+    got: &engine::Received,
+) -> Result<()> {
+    let Some(budget) = args.budget.budget else {
+        return Ok(());
+    };
+    let n = match &got.message {
+        Message::Round1(r1) => r1.elements.points.len(),
+        Message::CatalogQuery(q) => q.points.len(),
+        _ => 0,
+    } as u64
+        / crate::group::POINT_LEN as u64;
+    let limit = (Some(budget), args.budget.budget_window.as_secs());
+    match store.charge_budget(me, peer, (n, got.header.hash), now(), limit)? {
+        Ok(_) | Err(Refused::Replay { .. }) => Ok(()),
+        Err(over) => Err(over.to_error(n).in_file(&bundle_name(&args.bundle))),
     }
 }
 

@@ -9,7 +9,7 @@ use crate::bundle::{seal, Envelope, Sealed};
 use crate::group::POINT_LEN;
 use crate::identity::{Identity, PublicIdentity};
 use crate::input::KindSetting;
-use crate::protocol::catalog::{CatalogView, MODE, SUITE};
+use crate::protocol::catalog::{CatalogView, CATALOG_VERSION, MODE, SUITE};
 use crate::protocol::{mutual, Mode};
 
 /// The checked fields every bundle has.
@@ -72,6 +72,8 @@ pub struct CatalogAnswer {
     pub query: [u8; 32],
     pub key_id: Vec<u8>,
     pub points: Vec<u8>,
+    /// The batched DLEQ proofs, one per `PROOF_CHUNK` elements.
+    pub proofs: Vec<u8>,
 }
 
 /// A published catalog: truncated PRF outputs and sealed labels.
@@ -79,6 +81,8 @@ pub struct CatalogAnswer {
 pub struct Catalog {
     pub kind: KindSetting,
     pub key_id: Vec<u8>,
+    /// The publisher's public key `pkS`.
+    pub public_key: Vec<u8>,
     /// Bytes kept of each output.
     pub trunc: u8,
     pub outputs: Vec<u8>,
@@ -102,6 +106,7 @@ impl Catalog {
         Catalog {
             kind,
             key_id,
+            public_key: cat.public_key.to_vec(),
             trunc: cat.trunc as u8,
             outputs: cat.outputs,
             label_len: cat.label_len as u32,
@@ -114,6 +119,7 @@ impl Catalog {
     pub fn view(&self) -> CatalogView<'_> {
         CatalogView {
             key_id: &self.key_id,
+            public_key: &self.public_key,
             trunc: self.trunc as usize,
             outputs: &self.outputs,
             label_len: self.label_len as usize,
@@ -168,13 +174,16 @@ fn count(bytes: &[u8], each: usize) -> u64 {
     bytes.len().checked_div(each).unwrap_or(0) as u64
 }
 
-fn exchange_ext(key_id: Vec<u8>) -> Option<CatalogExt> {
+fn exchange_ext(key_id: Vec<u8>, proofs: Vec<u8>) -> Option<CatalogExt> {
     Some(CatalogExt {
+        version: CATALOG_VERSION,
         suite: SUITE.into(),
         key_id,
+        public_key: Vec::new(),
         label_len: 0,
         n_labels: 0,
         labels: Vec::new(),
+        proofs,
     })
 }
 
@@ -221,8 +230,12 @@ impl Message {
                 Vec::new(),
                 Some((m.elements.doubled, m.elements.trunc)),
             ),
-            Message::CatalogQuery(m) => exchange_payload(base, m.kind, m.catalog, m.key_id, m.points),
-            Message::CatalogAnswer(m) => exchange_payload(base, m.kind, m.query, m.key_id, m.points),
+            Message::CatalogQuery(m) => {
+                exchange_payload(base, m.kind, m.catalog, m.points, exchange_ext(m.key_id, Vec::new()))
+            }
+            Message::CatalogAnswer(m) => {
+                exchange_payload(base, m.kind, m.query, m.points, exchange_ext(m.key_id, m.proofs))
+            }
             Message::Catalog(m) => catalog_payload(base, m),
         }
     }
@@ -250,14 +263,20 @@ fn mutual_payload(
     }
 }
 
-fn exchange_payload(base: Payload, kind: KindSetting, answers: [u8; 32], key_id: Vec<u8>, points: Vec<u8>) -> Payload {
+fn exchange_payload(
+    base: Payload,
+    kind: KindSetting,
+    answers: [u8; 32],
+    points: Vec<u8>,
+    catalog: Option<CatalogExt>,
+) -> Payload {
     Payload {
         kind: kind.name().into(),
         mode: MODE.into(),
         answers: answers.to_vec(),
         n_points: count(&points, POINT_LEN),
         points,
-        catalog: exchange_ext(key_id),
+        catalog,
         ..base
     }
 }
@@ -270,11 +289,14 @@ fn catalog_payload(base: Payload, m: Catalog) -> Payload {
         n_doubled: m.len(),
         doubled: m.outputs,
         catalog: Some(CatalogExt {
+            version: CATALOG_VERSION,
             suite: SUITE.into(),
             key_id: m.key_id,
+            public_key: m.public_key,
             label_len: m.label_len,
             n_labels: m.n_labels,
             labels: m.labels,
+            proofs: Vec::new(),
         }),
         ..base
     }

@@ -74,6 +74,10 @@ pub enum Expect<'a> {
     Answer,
     /// `init --catalog`: a catalog by `publisher`, valid now.
     Catalog { publisher: &'a PublicIdentity },
+    /// `serve`: whatever `peer` may send a server: a round 1 or a catalog
+    /// query (read as `Request`), or the answer to one of my open sessions
+    /// (read as `Answer`, and signed by `peer`).
+    FromPeer { peer: &'a PublicIdentity },
 }
 
 /// The kept state the bundle belongs to, found on the way.
@@ -128,6 +132,19 @@ impl Reader<'_> {
             Expect::Request { peer } => self.request(name, b, peer),
             Expect::Answer => self.answer(name, b),
             Expect::Catalog { publisher } => self.catalog(name, b, publisher),
+            Expect::FromPeer { peer } if b.payload.round <= 1 => self.request(name, b, peer),
+            Expect::FromPeer { peer } => {
+                let got = self.answer(name, b)?;
+                if got.header.sender != *peer {
+                    return Err(Error::new(format!(
+                        "{name}: the bundle is signed by {} ({}), not by the peer this connection authenticated",
+                        got.header.sender.display_name(),
+                        got.header.sender.short_fingerprint()
+                    ))
+                    .with_hint("send your own bundles with your own identity"));
+                }
+                Ok(got)
+            }
         }
     }
 
@@ -360,6 +377,7 @@ fn wrong_verb(name: &str, p: &Payload, expect: Expect<'_>) -> Result<()> {
         Expect::Request { .. } => p.round == 1,
         Expect::Answer => p.round >= 2,
         Expect::Catalog { .. } => catalog && p.round == 0,
+        Expect::FromPeer { .. } => p.round == 1 || (!catalog && p.round == 3),
     };
     if fits {
         return Ok(());
@@ -368,6 +386,7 @@ fn wrong_verb(name: &str, p: &Payload, expect: Expect<'_>) -> Result<()> {
         Expect::Request { .. } => "`respond` takes a round 1 or a catalog query",
         Expect::Answer => "`finish` takes a round 2, a round 3 or a catalog answer",
         Expect::Catalog { .. } => "`init --catalog` takes a catalog",
+        Expect::FromPeer { .. } => "a server takes a round 1, a round 3 or a catalog query",
     };
     Err(
         Error::new(format!("{name}: this is {what}, and {verb_here}")).with_hint(format!(

@@ -6,7 +6,7 @@ use crate::bundle::catalog::{CatalogExt, PROTOCOL_CATALOG, TO_ANYONE};
 use crate::bundle::payload::{Payload, HASH_LEN, PROTOCOL_PSI};
 use crate::bundle::BundleError::{self, Counts, Structure};
 use crate::input::KindSetting;
-use crate::protocol::catalog::{CatalogView, MODE, SUITE};
+use crate::protocol::catalog::{proofs_len, CatalogView, MODE, SUITE};
 use crate::protocol::{mutual, Mode};
 use crate::text::shown;
 
@@ -158,13 +158,14 @@ pub fn check_catalog(p: &mut Payload) -> Result<Catalog, BundleError> {
     }
     let kind = kind_of(p)?;
     let e = ext(p)?;
-    if p.to[..] != TO_ANYONE || !p.answers.is_empty() || p.n_points != 0 {
+    if p.to[..] != TO_ANYONE || !p.answers.is_empty() || p.n_points != 0 || !e.proofs.is_empty() {
         return Err(Structure(
             "a catalog is addressed to no one, answers nothing and holds no blinded elements".into(),
         ));
     }
     let view = CatalogView {
         key_id: &e.key_id,
+        public_key: &e.public_key,
         trunc: p.trunc as usize,
         outputs: &p.doubled,
         label_len: e.label_len as usize,
@@ -175,6 +176,7 @@ pub fn check_catalog(p: &mut Payload) -> Result<Catalog, BundleError> {
     Ok(Catalog {
         kind,
         key_id: e.key_id,
+        public_key: e.public_key,
         trunc: p.trunc,
         outputs: std::mem::take(&mut p.doubled),
         label_len: e.label_len,
@@ -211,6 +213,14 @@ pub fn check_exchange(p: &Payload, round: u8) -> Result<(KindSetting, Vec<u8>), 
     if p.n_points == 0 {
         return Err(Counts("it holds no elements".into()));
     }
+    let proofs = if round == 1 { 0 } else { proofs_len(p.n_points) };
+    if !e.public_key.is_empty() || e.proofs.len() as u64 != proofs {
+        return Err(Counts(format!(
+            "a catalog {} carries no public key and {proofs} bytes of proofs for {} elements",
+            if round == 1 { "query" } else { "answer" },
+            p.n_points
+        )));
+    }
     Ok((kind, e.key_id.clone()))
 }
 
@@ -228,10 +238,16 @@ pub(super) fn query(p: &mut Payload, kind: KindSetting, key_id: Vec<u8>) -> Cata
 /// A checked answer, its elements moved out of the payload.
 pub(super) fn answer(p: &mut Payload, kind: KindSetting, key_id: Vec<u8>) -> CatalogAnswer {
     let (query, points) = (hash_of(&p.answers), std::mem::take(&mut p.points));
+    let proofs = p
+        .catalog
+        .as_mut()
+        .map(|c| std::mem::take(&mut c.proofs))
+        .unwrap_or_default();
     CatalogAnswer {
         kind,
         query,
         key_id,
         points,
+        proofs,
     }
 }

@@ -239,12 +239,15 @@ fn catalog_messages_round_trip_through_bytes() {
     };
     assert_eq!((q.points, q.catalog), (points.clone(), cat_hash));
 
-    let answer = key.blind_evaluate_all(&points, Exec::Serial, &NoProgress).unwrap();
+    let (answer, proofs) = key
+        .blind_evaluate_all(&points, Exec::Serial, &NoProgress, &mut OsRng)
+        .unwrap();
     let msg = CatalogAnswer {
         kind: cat.kind,
         query: q_hash,
         key_id: cat.key_id.clone(),
         points: answer.clone(),
+        proofs,
     };
     let sealed = seal_message(Message::CatalogAnswer(msg), &to(&a, &b.public()), Envelope::Plain);
     let state = query_state(&a.public(), cat_hash, key.key_id().to_vec(), q_hash, client);
@@ -260,7 +263,10 @@ fn catalog_messages_round_trip_through_bytes() {
         panic!("not an answer")
     };
     assert_eq!(ans.points, answer);
-    let found = state.client.finish(&ans.points, &again.view(), Exec::Serial).unwrap();
+    let found = state
+        .client
+        .finish(&ans.points, &ans.proofs, &again.view(), Exec::Serial)
+        .unwrap();
     assert_eq!(found.found.len(), 3);
 }
 
@@ -402,4 +408,49 @@ fn a_query_with_another_key_id_names_the_catalog_once() {
     let id = catalog_name(&cat_hash);
     assert_eq!(got.matches(&id).count(), 1, "{got}");
     assert!(got.contains("another catalog key id (abababababababab)"), "{got}");
+}
+
+/// `serve` reads whatever the peer its TLS key authenticated may send: a
+/// round 1 as `Request`, a round 3 as `Answer`, each signed by that peer.
+#[test]
+fn a_server_reads_requests_and_answers_of_the_authenticated_peer_only() {
+    let (a, b) = (alice(), bob());
+    let carol = Identity::generate("carol").unwrap();
+    let (_, r1_bytes, _) = round1(&a, &b);
+    let got = read(&b, &NoState, r1_bytes.clone(), Expect::FromPeer { peer: &a.public() }).unwrap();
+    let Message::Round1(r1) = got.message else {
+        panic!("not round 1")
+    };
+    let err = refusal(&b, &NoState, r1_bytes, Expect::FromPeer { peer: &carol.public() });
+    assert!(err.contains("carol"), "{err}");
+
+    let r2_hash = [7u8; 32];
+    let round3 = |r2: &crate::protocol::mutual::Round2| {
+        let elements = crate::protocol::mutual::Round3 {
+            doubled: r2.doubled.clone(),
+            trunc: r2.doubled.len() / 3,
+        };
+        let msg = Message::Round3(Round3 {
+            kind: r1.kind,
+            mode: Mode::Mutual,
+            answers: r2_hash,
+            elements,
+        });
+        seal_message(msg, &to(&a, &b.public()), Envelope::Plain).to_vec()
+    };
+    let mem = Mem::default();
+    for (peer, ok) in [(carol.public(), false), (a.public(), true)] {
+        let (r2, resp) = answer(&r1.elements);
+        *mem.session.borrow_mut() = Some(session(&a.public(), r2_hash, Step::AwaitRound3(resp.unwrap())));
+        let got = read(&b, &mem, round3(&r2), Expect::FromPeer { peer: &peer });
+        match (got, ok) {
+            (Ok(g), true) => assert!(matches!(g.message, Message::Round3(_))),
+            (Err(e), false) => assert!(
+                e.to_string().contains("not by the peer this connection authenticated"),
+                "{e}"
+            ),
+            (Ok(_), false) => panic!("a round 3 of another peer was read"),
+            (Err(e), true) => panic!("refused: {e}"),
+        }
+    }
 }

@@ -5,6 +5,7 @@
 //! open queries) lives beside it (`catalog`); every step that keeps state
 //! saves it through one transaction (`Store::transaction`).
 
+pub mod budget;
 pub mod catalog;
 mod journal;
 mod list;

@@ -1,6 +1,8 @@
 //! The client's query: blind my entries (`Client::start`), keep the blinds
-//! while the publisher answers, then unblind the answer and look the outputs
-//! up in the catalog (`Client::finish`), reading the labels of those found.
+//! and the elements sent while the publisher answers, then verify the
+//! answer's proofs against the catalog's public key, unblind it and look the
+//! outputs up in the catalog (`Client::finish`), reading the labels of
+//! those found.
 //! Also the catalog as a client reads it from a bundle (`CatalogView`) and
 //! its checks.
 
@@ -10,8 +12,12 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
+use super::key::{key_id_of, seed};
 use super::labels::{self, record_len};
-use super::{check_inputs, prf_input, CatalogError, Suite, KEY_ID_LEN, MAX_LABEL, MAX_TRUNC, MIN_TRUNC, OUTPUT_LEN};
+use super::{
+    check_inputs, prf_input, proofs_len, CatalogError, Suite, KEY_ID_LEN, MAX_LABEL, MAX_TRUNC, MIN_TRUNC, OUTPUT_LEN,
+    PROOF_CHUNK, PROOF_LEN, PUBLIC_LEN,
+};
 use crate::group::{self, Exec, Progress, POINT_LEN};
 use crate::input::Entries;
 use crate::protocol::pad;
@@ -20,6 +26,8 @@ use crate::protocol::pad;
 #[derive(Clone, Copy)]
 pub struct CatalogView<'a> {
     pub key_id: &'a [u8],
+    /// The publisher's public key `pkS`; `key_id` names it.
+    pub public_key: &'a [u8],
     pub trunc: usize,
     pub outputs: &'a [u8],
     pub label_len: usize,
@@ -33,6 +41,12 @@ impl CatalogView<'_> {
         let bad = |s: &str| Err(CatalogError::Catalog(s.to_owned()));
         if self.key_id.len() != KEY_ID_LEN {
             return bad("the key id is not 32 bytes");
+        }
+        if self.public_key.len() != PUBLIC_LEN || group::decode_point(self.public_key).is_err() {
+            return bad("the public key is not a valid ristretto255 element");
+        }
+        if key_id_of(self.public_key)[..] != self.key_id[..] {
+            return bad("the key id does not name the public key");
         }
         if !(MIN_TRUNC..=MAX_TRUNC).contains(&self.trunc) {
             return bad("outputs are not truncated to 8..32 bytes");
@@ -101,9 +115,12 @@ pub struct Client {
     inputs: Vec<u8>,
     /// End offset of each input in `inputs`.
     ends: Vec<u32>,
-    /// Serialized `voprf` client states (the blinds), 32 bytes per real entry.
+    /// The blinds (RFC 9497 scalars), 32 bytes per real entry.
     #[serde(with = "serde_bytes")]
     blinds: Vec<u8>,
+    /// Every element sent, padding included: the proofs cover them all.
+    #[serde(with = "serde_bytes")]
+    elements: Vec<u8>,
     /// Elements sent, padding included.
     sent: u64,
 }
@@ -143,22 +160,16 @@ fn blind_all<R: RngCore + CryptoRng>(
     rng: &mut R,
 ) -> Result<(Vec<u8>, Vec<u8>), CatalogError> {
     let n = ends.len();
-    let seeds: Vec<Zeroizing<[u8; 32]>> = (0..n.div_ceil(BLIND_BATCH))
-        .map(|_| {
-            let mut s = Zeroizing::new([0u8; 32]);
-            rng.fill_bytes(&mut s[..]);
-            s
-        })
-        .collect();
+    let seeds: Vec<Zeroizing<[u8; 32]>> = (0..n.div_ceil(BLIND_BATCH)).map(|_| seed(rng)).collect();
     let mut blinds = vec![0u8; n * 32];
     let mut points = vec![0u8; n * POINT_LEN];
     let run = |(b, (bl, pt)): (usize, (&mut [u8], &mut [u8]))| -> Result<(), CatalogError> {
         let mut r = StdRng::from_seed(*seeds[b]);
         for k in 0..bl.len() / 32 {
             let i = b * BLIND_BATCH + k;
-            let res = voprf::OprfClient::<Suite>::blind(input_at(inputs, ends, i), &mut r)
+            let res = voprf::VoprfClient::<Suite>::blind(input_at(inputs, ends, i), &mut r)
                 .map_err(|_| CatalogError::InputTooLong { index: i })?;
-            bl[k * 32..(k + 1) * 32].copy_from_slice(&res.state.serialize());
+            bl[k * 32..(k + 1) * 32].copy_from_slice(&res.state.serialize()[..32]);
             pt[k * POINT_LEN..(k + 1) * POINT_LEN].copy_from_slice(&res.message.serialize());
         }
         progress.advance((bl.len() / 32) as u64);
@@ -199,6 +210,7 @@ impl Client {
             inputs,
             ends,
             blinds,
+            elements: points.clone(),
             sent,
         };
         Ok((client, points))
@@ -218,53 +230,115 @@ impl Client {
         self.ends.is_empty()
     }
 
-    /// RFC 9497 `Finalize` of the answer to real entry `i`.
-    fn finalize(&self, answer: &[u8], i: usize) -> Result<Zeroizing<[u8; OUTPUT_LEN]>, CatalogError> {
-        let e = &answer[i * POINT_LEN..(i + 1) * POINT_LEN];
-        let ee = voprf::EvaluationElement::<Suite>::deserialize(e).map_err(|_| CatalogError::BadPoint {
-            index: i,
-            identity: e == [0u8; 32],
-        })?;
-        let st = voprf::OprfClient::<Suite>::deserialize(&self.blinds[i * 32..(i + 1) * 32])
-            .map_err(|_| CatalogError::Counts("the stored blinds are damaged".into()))?;
-        let out = st
-            .finalize(input_at(&self.inputs, &self.ends, i), &ee)
-            .map_err(|_| CatalogError::InputTooLong { index: i })?;
-        let mut o = Zeroizing::new([0u8; OUTPUT_LEN]);
-        o.copy_from_slice(&out);
-        Ok(o)
+    /// The `voprf` client state of element `i`: its blind and the element
+    /// sent (a padding element gets the blind 1; its output is not used).
+    fn state(&self, i: usize) -> Result<voprf::VoprfClient<Suite>, CatalogError> {
+        let mut st = Zeroizing::new([0u8; 64]);
+        match self.blinds.get(i * 32..(i + 1) * 32) {
+            Some(b) => st[..32].copy_from_slice(b),
+            None => st[0] = 1,
+        }
+        st[32..].copy_from_slice(&self.elements[i * POINT_LEN..(i + 1) * POINT_LEN]);
+        voprf::VoprfClient::<Suite>::deserialize(&st[..])
+            .map_err(|_| CatalogError::Counts("the stored query state is damaged".into()))
+    }
+
+    /// Verify the proof of the elements `first..last` of the answer against
+    /// `pk`, and `Finalize` those of real entries.
+    fn finalize_chunk(
+        &self,
+        answer: &[u8],
+        proof: &[u8],
+        pk: &[u8],
+        first: usize,
+    ) -> Result<Vec<Zeroizing<[u8; OUTPUT_LEN]>>, CatalogError> {
+        let last = (first + PROOF_CHUNK).min(self.sent as usize);
+        let bad_proof = || CatalogError::Proof { first, last };
+        let evals = (first..last)
+            .map(|i| {
+                let e = &answer[i * POINT_LEN..(i + 1) * POINT_LEN];
+                voprf::EvaluationElement::<Suite>::deserialize(e).map_err(|_| CatalogError::BadPoint {
+                    index: i,
+                    identity: e == [0u8; 32],
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let states = (first..last).map(|i| self.state(i)).collect::<Result<Vec<_>, _>>()?;
+        let inputs: Vec<&[u8]> = (first..last)
+            .map(|i| {
+                if i < self.len() {
+                    input_at(&self.inputs, &self.ends, i)
+                } else {
+                    b"pad"
+                }
+            })
+            .collect();
+        let proof = voprf::Proof::<Suite>::deserialize(proof).map_err(|_| bad_proof())?;
+        let pk = <voprf::Ristretto255 as voprf::Group>::deserialize_elem(pk).map_err(|_| bad_proof())?;
+        let outs = voprf::VoprfClient::batch_finalize(&inputs, &states, &evals, &proof, pk).map_err(|_| bad_proof())?;
+        let real = self.len().saturating_sub(first).min(last - first);
+        outs.take(real)
+            .enumerate()
+            .map(|(k, o)| {
+                let o = o.map_err(|_| CatalogError::InputTooLong { index: first + k })?;
+                let mut out = Zeroizing::new([0u8; OUTPUT_LEN]);
+                out.copy_from_slice(&o);
+                Ok(out)
+            })
+            .collect()
     }
 
     /// The outputs of every real entry, after checking that the answer has
-    /// one valid element per element sent (padding included).
-    fn finalize_all(&self, answer: &[u8], exec: Exec) -> Result<Vec<Zeroizing<[u8; OUTPUT_LEN]>>, CatalogError> {
-        if answer.len() as u64 != self.sent * POINT_LEN as u64 {
+    /// one valid element per element sent (padding included) and that every
+    /// proof verifies against the catalog's public key `pk`.
+    fn finalize_all(
+        &self,
+        answer: &[u8],
+        proofs: &[u8],
+        pk: &[u8],
+        exec: Exec,
+    ) -> Result<Vec<Zeroizing<[u8; OUTPUT_LEN]>>, CatalogError> {
+        if answer.len() as u64 != self.sent * POINT_LEN as u64 || self.elements.len() != answer.len() {
             return Err(CatalogError::Counts(format!(
                 "the answer holds {} elements, the query sent {}",
                 answer.len() / POINT_LEN,
                 self.sent
             )));
         }
-        let n = self.len();
-        let fin = |i: usize| self.finalize(answer, i);
-        let outputs = match exec {
-            Exec::Serial => (0..n).map(fin).collect::<Result<_, _>>()?,
-            Exec::Parallel => (0..n).into_par_iter().map(fin).collect::<Result<_, _>>()?,
-        };
-        // Check the padding elements too: a valid answer has only valid points.
-        for i in n..self.sent as usize {
-            let e = &answer[i * POINT_LEN..(i + 1) * POINT_LEN];
-            group::decode_point(e).map_err(|identity| CatalogError::BadPoint { index: i, identity })?;
+        if proofs.len() as u64 != proofs_len(self.sent) {
+            return Err(CatalogError::Counts(format!(
+                "the answer holds {} bytes of proofs, {} elements need {}",
+                proofs.len(),
+                self.sent,
+                proofs_len(self.sent)
+            )));
         }
-        Ok(outputs)
+        let chunk =
+            |c: usize| self.finalize_chunk(answer, &proofs[c * PROOF_LEN..(c + 1) * PROOF_LEN], pk, c * PROOF_CHUNK);
+        let n_chunks = proofs.len() / PROOF_LEN;
+        // Every chunk is checked; the first failing one (in order, however
+        // the threads ran) is the one reported.
+        let results: Vec<_> = match exec {
+            Exec::Serial => (0..n_chunks).map(chunk).collect(),
+            Exec::Parallel => (0..n_chunks).into_par_iter().map(chunk).collect(),
+        };
+        let parts: Vec<_> = results.into_iter().collect::<Result<_, _>>()?;
+        Ok(parts.into_iter().flatten().collect())
     }
 
-    /// RFC 9497 `Finalize` of every answered element, then look each
-    /// output up in the catalog and decrypt the labels of those found.
+    /// RFC 9497 `Finalize` of every answered element, its proofs verified
+    /// first, then look each output up in the catalog and decrypt the labels
+    /// of those found.
     /// Consumes the state: a query is finished once.
-    pub fn finish(self, answer: &[u8], catalog: &CatalogView<'_>, exec: Exec) -> Result<Lookup, CatalogError> {
+    pub fn finish(
+        self,
+        answer: &[u8],
+        proofs: &[u8],
+        catalog: &CatalogView<'_>,
+        exec: Exec,
+    ) -> Result<Lookup, CatalogError> {
         catalog.check()?;
-        let outputs = self.finalize_all(answer, exec)?;
+        let outputs = self.finalize_all(answer, proofs, catalog.public_key, exec)?;
         let mut lookup = Lookup {
             found: Vec::new(),
             bad_labels: 0,
@@ -305,19 +379,31 @@ mod tests {
     use crate::input::Kind;
     use rand::rngs::OsRng;
 
-    fn run(key: &CatalogKey, cat: &Catalog, mine: &Entries, pad: Option<u64>) -> Result<Lookup, CatalogError> {
+    /// Query `cat` (published with `key`) for `mine`; `answerer` answers.
+    fn run_with(
+        key: &CatalogKey,
+        answerer: &CatalogKey,
+        cat: &Catalog,
+        mine: &Entries,
+        pad: Option<u64>,
+    ) -> Result<Lookup, CatalogError> {
         let (client, q) = Client::start(mine, pad, Exec::Parallel, &group::NoProgress, &mut OsRng)?;
         assert_eq!(q.len() as u64, client.sent() * 32);
-        let a = key.blind_evaluate_all(&q, Exec::Parallel, &group::NoProgress)?;
-        let id = key.key_id();
+        let (a, proofs) = answerer.blind_evaluate_all(&q, Exec::Parallel, &group::NoProgress, &mut OsRng)?;
+        let (id, pk) = (key.key_id(), key.public());
         let view = CatalogView {
             key_id: &id,
+            public_key: &pk,
             trunc: cat.trunc,
             outputs: &cat.outputs,
             label_len: cat.label_len,
             labels: &cat.labels,
         };
-        client.finish(&a, &view, Exec::Parallel)
+        client.finish(&a, &proofs, &view, Exec::Parallel)
+    }
+
+    fn run(key: &CatalogKey, cat: &Catalog, mine: &Entries, pad: Option<u64>) -> Result<Lookup, CatalogError> {
+        run_with(key, key, cat, mine, pad)
     }
 
     #[test]
@@ -363,9 +449,14 @@ mod tests {
                 },
             ]
         );
-        // Another key: nothing matches.
+        // Answered with another key than the catalog's: the proof fails.
         let other = CatalogKey::generate(&mut OsRng);
-        assert!(run(&other, &cat, &mine, None).unwrap().found.is_empty());
+        assert_eq!(
+            run_with(&key, &other, &cat, &mine, Some(9)).unwrap_err(),
+            CatalogError::Proof { first: 0, last: 5 }
+        );
+        // Padded to 12: three proofs, all checked.
+        assert_eq!(run(&key, &cat, &mine, Some(12)).unwrap().found.len(), 4);
         // Kind is bound: the same bytes as another kind do not match.
         let dom = Entries::from_canonical([(Kind::Domain, "a.example")]);
         assert!(run(&key, &cat, &dom, None).unwrap().found.is_empty());
@@ -376,19 +467,30 @@ mod tests {
         let key = CatalogKey::generate(&mut OsRng);
         let e = entries(&["a", "b"]);
         let cat = publish(&key, &e, None, Exec::Serial, &group::NoProgress, &mut OsRng).unwrap();
-        let id = key.key_id();
+        let (id, pk) = (key.key_id(), key.public());
         let view = CatalogView {
             key_id: &id,
+            public_key: &pk,
             trunc: cat.trunc,
             outputs: &cat.outputs,
             label_len: 0,
             labels: &[],
         };
         let (c, q) = Client::start(&e, None, Exec::Serial, &group::NoProgress, &mut OsRng).unwrap();
-        let mut a = key.blind_evaluate_all(&q, Exec::Serial, &group::NoProgress).unwrap();
+        let (mut a, proofs) = key
+            .blind_evaluate_all(&q, Exec::Serial, &group::NoProgress, &mut OsRng)
+            .unwrap();
+        // One element swapped for a valid other point: the proof fails.
+        let (c2, _) = Client::start(&e, None, Exec::Serial, &group::NoProgress, &mut OsRng).unwrap();
+        let mut forged = a.clone();
+        forged[32..].copy_from_slice(&q[..32]);
+        assert_eq!(
+            c2.finish(&forged, &proofs, &view, Exec::Serial).unwrap_err(),
+            CatalogError::Proof { first: 0, last: 2 }
+        );
         a[32..].fill(0);
         assert_eq!(
-            c.finish(&a, &view, Exec::Serial).unwrap_err(),
+            c.finish(&a, &proofs, &view, Exec::Serial).unwrap_err(),
             CatalogError::BadPoint {
                 index: 1,
                 identity: true
@@ -396,11 +498,11 @@ mod tests {
         );
         let (c, _) = Client::start(&e, None, Exec::Serial, &group::NoProgress, &mut OsRng).unwrap();
         assert!(matches!(
-            c.finish(&a[..32], &view, Exec::Serial),
+            c.finish(&a[..32], &proofs, &view, Exec::Serial),
             Err(CatalogError::Counts(_))
         ));
         assert!(matches!(
-            key.blind_evaluate_all(&[0u8; 32], Exec::Serial, &group::NoProgress),
+            key.blind_evaluate_all(&[0u8; 32], Exec::Serial, &group::NoProgress, &mut OsRng),
             Err(CatalogError::BadPoint {
                 index: 0,
                 identity: true
@@ -409,6 +511,12 @@ mod tests {
         let unsorted = [vec![1u8; record_len(0)], vec![0u8; record_len(0)]].concat();
         let v = CatalogView {
             labels: &unsorted,
+            ..view
+        };
+        assert!(matches!(v.check(), Err(CatalogError::Catalog(_))));
+        let other = CatalogKey::generate(&mut OsRng).public();
+        let v = CatalogView {
+            public_key: &other,
             ..view
         };
         assert!(matches!(v.check(), Err(CatalogError::Catalog(_))));

@@ -1,15 +1,18 @@
-//! The publisher's OPRF key (`CatalogKey`, RFC 9497 `skS`): make one
-//! (fresh or from a seed), load and store it, name it by its key id, and
-//! evaluate the PRF: `Evaluate` of one entry or of a whole list, and
-//! `BlindEvaluate` of a client's query.
+//! The publisher's VOPRF key (`CatalogKey`, RFC 9497 `skS`, mode 0x01):
+//! make one (fresh or from a seed), load and store it, name it by its key
+//! id, and evaluate the PRF: `Evaluate` of one entry or of a whole list, and
+//! `BlindEvaluate` of a client's query with one batched DLEQ proof per
+//! `PROOF_CHUNK` elements.
 
 use curve25519_dalek::constants::RISTRETTO_BASEPOINT_POINT;
 use curve25519_dalek::scalar::Scalar;
-use rand::{CryptoRng, RngCore};
+use rand::rngs::StdRng;
+use rand::{CryptoRng, RngCore, SeedableRng};
+use rayon::prelude::*;
 use sha2::{Digest, Sha256, Sha512};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
-use super::{check_inputs, CatalogError, Suite, HASH_TO_GROUP_DST, KEY_ID_LEN, OUTPUT_LEN};
+use super::{check_inputs, CatalogError, Suite, HASH_TO_GROUP_DST, KEY_ID_LEN, OUTPUT_LEN, PROOF_CHUNK, PROOF_LEN};
 use crate::group::{self, Exec, Progress, POINT_LEN};
 use crate::input::Entries;
 
@@ -47,9 +50,9 @@ impl CatalogKey {
 
     /// RFC 9497 `DeriveKeyPair(seed, info)` (used by the test vectors).
     pub fn derive(seed: &[u8; 32], info: &[u8]) -> Result<Self, CatalogError> {
-        let server = voprf::OprfServer::<Suite>::new_from_seed(seed, info).map_err(|_| CatalogError::BadKey)?;
+        let server = voprf::VoprfServer::<Suite>::new_from_seed(seed, info).map_err(|_| CatalogError::BadKey)?;
         let mut sk = [0u8; 32];
-        sk.copy_from_slice(&server.serialize());
+        sk.copy_from_slice(&server.serialize()[..32]);
         Ok(CatalogKey { sk })
     }
 
@@ -71,22 +74,24 @@ impl CatalogKey {
         Zeroizing::new(Scalar::from_bytes_mod_order(self.sk))
     }
 
-    /// `pkS = skS · G`, encoded. Never sent in mode 0x00; it only names the key.
+    /// `pkS = skS · G`, encoded: the catalog carries it, and every answer's
+    /// proofs are checked against it.
     pub fn public(&self) -> [u8; 32] {
         (RISTRETTO_BASEPOINT_POINT * *self.scalar()).compress().to_bytes()
     }
 
     /// The key id: SHA-256("cosect-v1 catalog key id" || pkS).
     pub fn key_id(&self) -> [u8; KEY_ID_LEN] {
-        let mut h = Sha256::new();
-        h.update(KEY_ID_INFO);
-        h.update(self.public());
-        h.finalize().into()
+        key_id_of(&self.public())
+    }
+
+    fn server(&self) -> Result<voprf::VoprfServer<Suite>, CatalogError> {
+        voprf::VoprfServer::<Suite>::new_with_key(&self.sk).map_err(|_| CatalogError::BadKey)
     }
 
     /// RFC 9497 `Evaluate(skS, input)` through the `voprf` crate, one entry.
     pub fn evaluate_one(&self, input: &[u8]) -> Result<[u8; OUTPUT_LEN], CatalogError> {
-        let server = voprf::OprfServer::<Suite>::new_with_key(&self.sk).map_err(|_| CatalogError::BadKey)?;
+        let server = self.server()?;
         let out = server
             .evaluate(input)
             .map_err(|_| CatalogError::InputTooLong { index: 0 })?;
@@ -124,26 +129,92 @@ impl CatalogKey {
         Ok(out)
     }
 
-    /// RFC 9497 `BlindEvaluate` of every blinded element of a query, batched,
-    /// in query order. Refuses invalid encodings and the identity.
-    pub fn blind_evaluate_all(
+    /// RFC 9497 `BlindEvaluate` of every blinded element of a query, in
+    /// query order, with one batched DLEQ proof per `PROOF_CHUNK` elements
+    /// (chunks run in parallel). Returns the evaluated elements and the
+    /// proofs (`PROOF_LEN` bytes each). Refuses invalid encodings and the
+    /// identity before any work.
+    pub fn blind_evaluate_all<R: RngCore + CryptoRng>(
         &self,
         points: &[u8],
         exec: Exec,
         progress: &dyn Progress,
-    ) -> Result<Vec<u8>, CatalogError> {
-        if !points.len().is_multiple_of(POINT_LEN) {
-            return Err(CatalogError::Counts(
-                "the query is not a whole number of elements".into(),
-            ));
+        rng: &mut R,
+    ) -> Result<(Vec<u8>, Vec<u8>), CatalogError> {
+        let blinded = blinded_elements(points)?;
+        let server = self.server()?;
+        let seeds: Vec<Zeroizing<[u8; 32]>> = blinded.chunks(PROOF_CHUNK).map(|_| seed(rng)).collect();
+        let run = |(c, chunk): (usize, &[voprf::BlindedElement<Suite>])| {
+            let res = prove_chunk(&server, chunk, &mut StdRng::from_seed(*seeds[c]))?;
+            progress.advance(chunk.len() as u64);
+            Ok::<_, CatalogError>(res)
+        };
+        let chunks: Vec<_> = match exec {
+            Exec::Serial => blinded
+                .chunks(PROOF_CHUNK)
+                .enumerate()
+                .map(run)
+                .collect::<Result<_, _>>()?,
+            Exec::Parallel => blinded
+                .par_chunks(PROOF_CHUNK)
+                .enumerate()
+                .map(run)
+                .collect::<Result<_, _>>()?,
+        };
+        let mut evaluated = Vec::with_capacity(points.len());
+        let mut proofs = Vec::with_capacity(chunks.len() * PROOF_LEN);
+        for c in chunks {
+            c.messages
+                .iter()
+                .for_each(|m| evaluated.extend_from_slice(&m.serialize()));
+            proofs.extend_from_slice(&c.proof.serialize());
         }
-        group::decode_and_multiply(exec, points, &self.scalar(), POINT_LEN, progress).map_err(|e| {
-            CatalogError::BadPoint {
-                index: e.index,
-                identity: e.identity,
-            }
-        })
+        Ok((evaluated, proofs))
     }
+}
+
+/// `BlindEvaluate` of one chunk (at most `PROOF_CHUNK` elements) and its
+/// batched DLEQ proof, the proof's random scalar drawn from `rng`.
+fn prove_chunk<R: RngCore + CryptoRng>(
+    server: &voprf::VoprfServer<Suite>,
+    chunk: &[voprf::BlindedElement<Suite>],
+    rng: &mut R,
+) -> Result<voprf::VoprfServerBatchEvaluateResult<Suite>, CatalogError> {
+    server
+        .batch_blind_evaluate(rng, &chunk.to_vec())
+        .map_err(|_| CatalogError::Counts("a proof batch is too large".into()))
+}
+
+/// The key id of a public key: SHA-256("cosect-v1 catalog key id" || pkS).
+pub fn key_id_of(public: &[u8]) -> [u8; KEY_ID_LEN] {
+    let mut h = Sha256::new();
+    h.update(KEY_ID_INFO);
+    h.update(public);
+    h.finalize().into()
+}
+
+/// 32 fresh bytes from `rng`, to seed one batch's own CSPRNG.
+pub(super) fn seed<R: RngCore + CryptoRng>(rng: &mut R) -> Zeroizing<[u8; 32]> {
+    let mut s = Zeroizing::new([0u8; 32]);
+    rng.fill_bytes(&mut s[..]);
+    s
+}
+
+/// A query's elements, decoded; the first invalid one or the identity is
+/// refused by index.
+fn blinded_elements(points: &[u8]) -> Result<Vec<voprf::BlindedElement<Suite>>, CatalogError> {
+    if !points.len().is_multiple_of(POINT_LEN) {
+        return Err(CatalogError::Counts(
+            "the query is not a whole number of elements".into(),
+        ));
+    }
+    let decode = |(index, p): (usize, &[u8])| {
+        voprf::BlindedElement::<Suite>::deserialize(p).map_err(|_| CatalogError::BadPoint {
+            index,
+            identity: p == [0u8; POINT_LEN],
+        })
+    };
+    points.par_chunks(POINT_LEN).enumerate().map(decode).collect()
 }
 
 #[cfg(test)]
@@ -161,33 +232,85 @@ mod tests {
             .collect()
     }
 
-    // RFC 9497 Appendix A.1.1, OPRF(ristretto255, SHA-512), mode 0x00.
+    // RFC 9497 Appendix A.1.2, VOPRF(ristretto255, SHA-512), mode 0x01.
     const SEED: &str = "a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3";
     const KEY_INFO: &str = "74657374206b6579";
-    const SK_SM: &str = "5ebcea5ee37023ccb9fc2d2019f9d7737be85591ae8652ffa9ef0f4d37063b0e";
-    const BLIND: &str = "64d37aed22a27f5191de1c1d69fadb899d8862b58eb4220029e036ec4c1f6706";
+    const SK_SM: &str = "e6f73f344b79b379f1a0dd37e07ff62e38d9f71345ce62ae3a9bc60b04ccd909";
+    const PK_SM: &str = "c803e2cc6b05fc15064549b5920659ca4a77b2cca6f04f6b357009335476ad4e";
+    /// One test vector of A.1.2: a batch of one or two elements.
     struct Vector {
-        input: &'static str,
-        blinded: &'static str,
-        evaluation: &'static str,
-        output: &'static str,
+        inputs: &'static [&'static str],
+        blinds: &'static [&'static str],
+        blinded: &'static [&'static str],
+        evaluations: &'static [&'static str],
+        proof: &'static str,
+        proof_random: &'static str,
+        outputs: &'static [&'static str],
     }
-    const VECTORS: [Vector; 2] = [
+    const B1: &str = "64d37aed22a27f5191de1c1d69fadb899d8862b58eb4220029e036ec4c1f6706";
+    const B2: &str = "222a5e897cf59db8145db8d16e597e8facb80ae7d4e26d9881aa6f61d645fc0e";
+    const BE1: &str = "863f330cc1a1259ed5a5998a23acfd37fb4351a793a5b3c090b642ddc439b945";
+    const EE1: &str = "aa8fa048764d5623868679402ff6108d2521884fa138cd7f9c7669a9a014267e";
+    const OUT1: &str = "b58cfbe118e0cb94d79b5fd6a6dafb98764dff49c14e1770b566e42402da1a7d\
+                        a4d8527693914139caee5bd03903af43a491351d23b430948dd50cde10d32b3c";
+    const OUT2: &str = "8a9a2f3c7f085b65933594309041fc1898d42d0858e59f90814ae90571a6df60\
+                        356f4610bf816f27afdd84f47719e480906d27ecd994985890e5f539e7ea74b6";
+    const IN2: &str = "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a";
+    const VECTORS: [Vector; 3] = [
         Vector {
-            input: "00",
-            blinded: "609a0ae68c15a3cf6903766461307e5c8bb2f95e7e6550e1ffa2dc99e412803c",
-            evaluation: "7ec6578ae5120958eb2db1745758ff379e77cb64fe77b0b2d8cc917ea0869c7e",
-            output: "527759c3d9366f277d8c6020418d96bb393ba2afb20ff90df23fb7708264e2f3\
-                     ab9135e3bd69955851de4b1f9fe8a0973396719b7912ba9ee8aa7d0b5e24bcf6",
+            inputs: &["00"],
+            blinds: &[B1],
+            blinded: &[BE1],
+            evaluations: &[EE1],
+            proof: "ddef93772692e535d1a53903db24367355cc2cc78de93b3be5a8ffcc6985dd06\
+                    6d4346421d17bf5117a2a1ff0fcb2a759f58a539dfbe857a40bce4cf49ec600d",
+            proof_random: B2,
+            outputs: &[OUT1],
         },
         Vector {
-            input: "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a",
-            blinded: "da27ef466870f5f15296299850aa088629945a17d1f5b7f5ff043f76b3c06418",
-            evaluation: "b4cbf5a4f1eeda5a63ce7b77c7d23f461db3fcab0dd28e4e17cecb5c90d02c25",
-            output: "f4a74c9c592497375e796aa837e907b1a045d34306a749db9f34221f7e750cb4\
-                     f2a6413a6bf6fa5e19ba6348eb673934a722a7ede2e7621306d18951e7cf2c73",
+            inputs: &[IN2],
+            blinds: &[B1],
+            blinded: &["cc0b2a350101881d8a4cba4c80241d74fb7dcbfde4a61fde2f91443c2bf9ef0c"],
+            evaluations: &["60a59a57208d48aca71e9e850d22674b611f752bed48b36f7a91b372bd7ad468"],
+            proof: "401a0da6264f8cf45bb2f5264bc31e109155600babb3cd4e5af7d181a2c9dc0a\
+                    67154fabf031fd936051dec80b0b6ae29c9503493dde7393b722eafdf5a50b02",
+            proof_random: B2,
+            outputs: &[OUT2],
+        },
+        Vector {
+            inputs: &["00", IN2],
+            blinds: &[B1, B2],
+            blinded: &[BE1, "90a0145ea9da29254c3a56be4fe185465ebb3bf2a1801f7124bbbadac751e654"],
+            evaluations: &[EE1, "cc5ac221950a49ceaa73c8db41b82c20372a4c8d63e5dded2db920b7eee36a2a"],
+            proof: "cc203910175d786927eeb44ea847328047892ddf8590e723c37205cb74600b0a\
+                    5ab5337c8eb4ceae0494c2cf89529dcf94572ed267473d567aeed6ab873dee08",
+            proof_random: "419c4f4f5052c53c45f3da494d2b67b220d02118e0857cdbcf037f9ea84bbe0c",
+            outputs: &[OUT1, OUT2],
         },
     ];
+
+    /// A "random" source that yields given bytes, then zeros: a 32-byte
+    /// scalar followed by 32 zero bytes reduces to itself, so the proof's
+    /// random scalar is the RFC's.
+    struct Fixed(Vec<u8>);
+    impl RngCore for Fixed {
+        fn next_u32(&mut self) -> u32 {
+            0
+        }
+        fn next_u64(&mut self) -> u64 {
+            0
+        }
+        fn fill_bytes(&mut self, dest: &mut [u8]) {
+            for d in dest.iter_mut() {
+                *d = if self.0.is_empty() { 0 } else { self.0.remove(0) };
+            }
+        }
+        fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand::Error> {
+            self.fill_bytes(dest);
+            Ok(())
+        }
+    }
+    impl CryptoRng for Fixed {}
 
     fn rfc_key() -> CatalogKey {
         let seed: [u8; 32] = unhex(SEED).try_into().unwrap();
@@ -195,38 +318,62 @@ mod tests {
     }
 
     #[test]
-    fn rfc9497_key_derivation() {
-        assert_eq!(rfc_key().to_bytes()[..], unhex(SK_SM)[..]);
+    fn rfc9497_voprf_key_derivation() {
+        let key = rfc_key();
+        assert_eq!(key.to_bytes()[..], unhex(SK_SM)[..]);
+        assert_eq!(key.public()[..], unhex(PK_SM)[..]);
+    }
+
+    /// Client `Blind`, server `BlindEvaluate` with its batched proof, client
+    /// `Finalize` with the proof checked, and the server's `Evaluate`
+    /// (voprf's and our batched path), byte for byte.
+    fn check_vector(key: &CatalogKey, v: &Vector) {
+        let server = voprf::VoprfServer::<Suite>::new_with_key(&key.to_bytes()[..]).unwrap();
+        let inputs: Vec<Vec<u8>> = v.inputs.iter().map(|i| unhex(i)).collect();
+        let blinded: Vec<_> = inputs
+            .iter()
+            .zip(v.blinds)
+            .map(|(input, b)| {
+                let blind = <Suite as voprf::Group>::deserialize_scalar(&unhex(b)).unwrap();
+                voprf::VoprfClient::<Suite>::deterministic_blind_unchecked(input, blind).unwrap()
+            })
+            .collect();
+        let messages: Vec<_> = blinded.iter().map(|b| b.message.clone()).collect();
+        for (m, want) in messages.iter().zip(v.blinded) {
+            assert_eq!(m.serialize()[..], unhex(want)[..]);
+        }
+        let points: Vec<u8> = messages.iter().flat_map(|m| m.serialize().to_vec()).collect();
+        let (evaluated, _) = key
+            .blind_evaluate_all(&points, Exec::Serial, &group::NoProgress, &mut OsRng)
+            .unwrap();
+        assert_eq!(evaluated, unhex(&v.evaluations.concat()));
+        let proved = prove_chunk(&server, &messages, &mut Fixed(unhex(v.proof_random))).unwrap();
+        let proofs = proved.proof.serialize().to_vec();
+        assert_eq!(proofs, unhex(v.proof));
+        let evals: Vec<_> = evaluated
+            .chunks(32)
+            .map(|e| voprf::EvaluationElement::<Suite>::deserialize(e).unwrap())
+            .collect();
+        let states: Vec<_> = blinded.iter().map(|b| b.state.clone()).collect();
+        let proof = voprf::Proof::<Suite>::deserialize(&proofs).unwrap();
+        let outs: Vec<_> =
+            voprf::VoprfClient::batch_finalize(&inputs, &states, &evals, &proof, server.get_public_key())
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+        for ((out, want), input) in outs.iter().zip(v.outputs).zip(&inputs) {
+            assert_eq!(out[..], unhex(want)[..]);
+            assert_eq!(key.evaluate_one(input).unwrap()[..], unhex(want)[..]);
+            let p = group::hash_to_group(&[input], HASH_TO_GROUP_DST) * *key.scalar();
+            assert_eq!(finalize_hash(&[input], p.compress().as_bytes())[..], unhex(want)[..]);
+        }
     }
 
     #[test]
-    fn rfc9497_vectors_through_voprf_and_our_batch_paths() {
+    fn rfc9497_voprf_vectors_through_voprf_and_our_paths() {
         let key = rfc_key();
-        let blind = <Suite as voprf::Group>::deserialize_scalar(&unhex(BLIND)).unwrap();
         for v in &VECTORS {
-            let input = unhex(v.input);
-            // Client Blind (voprf, with the RFC's blind).
-            let b = voprf::OprfClient::<Suite>::deterministic_blind_unchecked(&input, blind).unwrap();
-            assert_eq!(b.message.serialize()[..], unhex(v.blinded)[..]);
-            // Server BlindEvaluate: voprf and our batched path.
-            let server = voprf::OprfServer::<Suite>::new_with_key(&key.to_bytes()[..]).unwrap();
-            let ev = server.blind_evaluate(&b.message);
-            assert_eq!(ev.serialize()[..], unhex(v.evaluation)[..]);
-            let ours = key
-                .blind_evaluate_all(&b.message.serialize(), Exec::Serial, &group::NoProgress)
-                .unwrap();
-            assert_eq!(ours, unhex(v.evaluation));
-            // Client Finalize.
-            let out = b.state.finalize(&input, &ev).unwrap();
-            assert_eq!(out[..], unhex(v.output)[..]);
-            // Server's direct Evaluate: voprf, and our Finalize hash over our
-            // hash-to-group with the RFC's DST.
-            assert_eq!(key.evaluate_one(&input).unwrap()[..], unhex(v.output)[..]);
-            let p = group::hash_to_group(&[&input], HASH_TO_GROUP_DST) * *key.scalar();
-            assert_eq!(
-                finalize_hash(&[&input], p.compress().as_bytes())[..],
-                unhex(v.output)[..]
-            );
+            check_vector(&key, v);
         }
     }
 
@@ -246,11 +393,15 @@ mod tests {
         }
         // BlindEvaluate batch equals voprf one by one.
         let (_, q) = Client::start(&e, None, Exec::Parallel, &group::NoProgress, &mut OsRng).unwrap();
-        let ev = key.blind_evaluate_all(&q, Exec::Parallel, &group::NoProgress).unwrap();
-        let server = voprf::OprfServer::<Suite>::new_with_key(&key.to_bytes()[..]).unwrap();
+        let (ev, proofs) = key
+            .blind_evaluate_all(&q, Exec::Parallel, &group::NoProgress, &mut OsRng)
+            .unwrap();
+        assert_eq!(proofs.len() as u64, super::super::proofs_len(2500));
+        let server = voprf::VoprfServer::<Suite>::new_with_key(&key.to_bytes()[..]).unwrap();
         for i in [0, 1024, 2499] {
             let be = voprf::BlindedElement::<Suite>::deserialize(&q[i * 32..(i + 1) * 32]).unwrap();
-            assert_eq!(&ev[i * 32..(i + 1) * 32], &server.blind_evaluate(&be).serialize()[..]);
+            let one = server.blind_evaluate(&mut OsRng, &be);
+            assert_eq!(&ev[i * 32..(i + 1) * 32], &one.message.serialize()[..]);
         }
     }
 

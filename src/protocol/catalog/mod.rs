@@ -1,5 +1,5 @@
-//! Protocol 2: a published catalog, built on the RFC 9497 OPRF in mode 0x00
-//! (OPRF) with the ciphersuite ristretto255-SHA512.
+//! Protocol 2: a published catalog, built on the RFC 9497 OPRF in mode 0x01
+//! (VOPRF) with the ciphersuite ristretto255-SHA512.
 //!
 //! - The publisher holds a long-lived key `k`. For each entry `x` it computes
 //!   the PRF output `F(k, x)` (RFC 9497 `Evaluate`, 64 bytes) and publishes
@@ -7,11 +7,14 @@
 //!   entry also gets a record `tag || AEAD(label)`, where the tag and the
 //!   AEAD key are derived (HKDF-SHA-256) from the full 64-byte output.
 //! - A client blinds its entries (`Blind`), the publisher evaluates the
-//!   blinded elements (`BlindEvaluate`), the client unblinds (`Finalize`) and
-//!   looks the outputs up in the catalog.
+//!   blinded elements (`BlindEvaluate`) and proves with a batched DLEQ proof
+//!   (one per `PROOF_CHUNK` elements) that it used the key whose public key
+//!   `pkS` the catalog carries; the client verifies the proofs, unblinds
+//!   (`Finalize`) and looks the outputs up in the catalog.
 //!
-//! The client side (`Blind`, `Finalize`) is the `voprf` crate. The
-//! publisher's bulk paths do the same arithmetic through `group`'s batched
+//! The client side (`Blind`, `Finalize` with proof verification) and the
+//! publisher's `BlindEvaluate` with its proof are the `voprf` crate. The
+//! publisher's bulk `Evaluate` (publishing) does the same arithmetic through `group`'s batched
 //! multiply-and-encode (one shared inversion per batch), checked against
 //! `voprf` and the RFC's test vectors in `key`'s tests.
 //!
@@ -35,7 +38,7 @@ mod labels;
 mod publish;
 
 pub use client::{CatalogView, Client, Found, Lookup};
-pub use key::CatalogKey;
+pub use key::{key_id_of, CatalogKey};
 pub use labels::record_len;
 pub use publish::{publish, Catalog};
 
@@ -46,11 +49,26 @@ use crate::protocol::pad::PadTooSmall;
 pub type Suite = voprf::Ristretto255;
 /// Ciphersuite identifier (RFC 9497 §4.1), carried in every catalog bundle.
 pub const SUITE: &str = "ristretto255-SHA512";
-/// `mode` of the catalog protocol's bundles: RFC 9497 mode 0x00.
-pub const MODE: &str = "oprf";
-/// RFC 9497 `HashToGroup` DST for mode 0x00 and this suite:
+/// `mode` of the catalog protocol's bundles: RFC 9497 mode 0x01.
+pub const MODE: &str = "voprf";
+/// The mode of catalog format 1 (RFC 9497 mode 0x00), refused by name.
+pub const OLD_MODE: &str = "oprf";
+/// Version of the catalog fields (doc/catalog-format.md): 2 since VOPRF.
+pub const CATALOG_VERSION: u32 = 2;
+/// RFC 9497 `HashToGroup` DST for mode 0x01 and this suite:
 /// `"HashToGroup-" || contextString`.
-pub const HASH_TO_GROUP_DST: &[u8] = b"HashToGroup-OPRFV1-\x00-ristretto255-SHA512";
+pub const HASH_TO_GROUP_DST: &[u8] = b"HashToGroup-OPRFV1-\x01-ristretto255-SHA512";
+/// Most elements one DLEQ proof covers (RFC 9497 batches count in 16 bits).
+#[cfg(not(test))]
+pub const PROOF_CHUNK: usize = u16::MAX as usize;
+/// The unit tests prove in chunks of 5, so that small answers exercise
+/// several proofs (the binary and the integration tests use 65,535).
+#[cfg(test)]
+pub const PROOF_CHUNK: usize = 5;
+/// Length of one serialized proof (`c || s`).
+pub const PROOF_LEN: usize = 64;
+/// Length of the publisher's public key `pkS`.
+pub const PUBLIC_LEN: usize = 32;
 /// Length of a PRF output (SHA-512).
 pub const OUTPUT_LEN: usize = 64;
 /// Length of a key id.
@@ -77,6 +95,12 @@ pub fn trunc_len(n: u64) -> usize {
     ((40 + ceil_log2 + LOG2_QUERY_BOUND as u64).div_ceil(8) as usize).clamp(MIN_TRUNC, MAX_TRUNC)
 }
 
+/// Bytes of proofs in an answer of `n` elements: one proof per
+/// `PROOF_CHUNK` elements, in element order.
+pub fn proofs_len(n: u64) -> u64 {
+    n.div_ceil(PROOF_CHUNK as u64) * PROOF_LEN as u64
+}
+
 /// log2 of the probability that a query of `m` entries finds at least one
 /// false match in a catalog of `n` entries truncated to `trunc` bytes
 /// (union bound: m · n · 2^(-8·trunc)).
@@ -93,6 +117,11 @@ pub enum CatalogError {
     LabelTooLong { index: usize, len: usize },
     #[error("element {index} of the answer is {}", if *identity { "the identity element" } else { "not a valid ristretto255 point" })]
     BadPoint { index: usize, identity: bool },
+    #[error(
+        "the publisher's proof for elements {first}..{last} of the answer does not verify: \
+         they were not evaluated with the catalog's key"
+    )]
+    Proof { first: usize, last: usize },
     #[error("inconsistent counts: {0}")]
     Counts(String),
     #[error("not a valid catalog: {0}")]
@@ -110,6 +139,11 @@ impl crate::error::Hinted for CatalogError {
             CatalogError::LabelTooLong { .. } => format!("labels are at most {MAX_LABEL} bytes; shorten it"),
             CatalogError::BadKey => "publish a new catalog (`cosect publish`) to make a new key".into(),
             CatalogError::PadTooSmall(e) => return crate::error::Hinted::hint(e),
+            CatalogError::Proof { .. } => {
+                "the answer is forged or the publisher answers you with another key than the one it published; \
+                 do not trust it, and tell the publisher"
+                    .into()
+            }
             _ => "the bundle is damaged or crafted; ask the sender for it again".into(),
         })
     }

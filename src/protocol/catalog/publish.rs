@@ -13,6 +13,8 @@ use crate::input::Entries;
 
 /// A catalog ready to be put in a bundle.
 pub struct Catalog {
+    /// The publisher's public key `pkS`, which the catalog carries.
+    pub public_key: [u8; 32],
     /// Bytes kept of each output.
     pub trunc: usize,
     /// `n · trunc` bytes: truncated outputs, shuffled.
@@ -78,6 +80,7 @@ pub fn publish<R: RngCore + CryptoRng>(
         },
     };
     Ok(Catalog {
+        public_key: key.public(),
         trunc,
         outputs,
         label_len: sealed.label_len,

@@ -1,0 +1,44 @@
+//! `cosect send`: post a bundle to a `cosect serve` over the pinned,
+//! mutually authenticated TLS, and write the bundle it returns.
+
+use std::sync::Arc;
+
+use super::*;
+use crate::cli::SendArgs;
+use crate::fsio::Dest;
+use crate::serve::client::{self, Answer};
+use crate::serve::tls;
+
+pub fn send(args: &SendArgs, ctx: &Ctx) -> Result<()> {
+    let (host, port) = client::parse_url(&args.url)?;
+    let (me, server) = load_pair(&args.id.identity, &args.peer, "the server's")?;
+    let dest = Dest::from_arg(args.output.as_deref());
+    if let Some(o) = &args.output {
+        check_distinct(&[&args.bundle, &args.peer], &[o])?;
+    }
+    fsio::check_dest(&dest, args.force, args.output.is_none())?;
+    let body = fsio::read_input(&args.bundle, MAX_BUNDLE_BYTES)?;
+    let cfg =
+        tls::client_config(me.signing_key(), &server).map_err(|e| Error::new(format!("cannot set up TLS: {e}")))?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::new(format!("cannot start the client: {e}")))?;
+    let answer = rt.block_on(client::post(&host, port, Arc::new(cfg), body, args.timeout))?;
+    let who = format!("{} ({})", server.display_name(), server.short_fingerprint());
+    match answer {
+        Answer::Bundle(b) => {
+            fsio::write_atomic(&dest, &b, args.force, false)?;
+            ctx.say(format!(
+                "cosect: sent {} to {who}; its answer written to {}",
+                shown_path(&args.bundle),
+                dest.display()
+            ));
+        }
+        Answer::Finished => ctx.say(format!(
+            "cosect: sent {} to {who}; the server finished the exchange, there is no bundle to return",
+            shown_path(&args.bundle)
+        )),
+    }
+    Ok(())
+}

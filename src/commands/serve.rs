@@ -1,0 +1,157 @@
+//! `cosect serve`: load the identity, the peers and the catalogs, then run
+//! the HTTPS carrier (`crate::serve`) until SIGTERM.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use super::*;
+use crate::cli::ServeArgs;
+use crate::engine::{catalog_name, Expect, Message};
+use crate::serve::audit::{Audit, Entry};
+use crate::serve::exchange::App;
+use crate::serve::http::{self, Limits, Served, Shared};
+use crate::serve::tls;
+
+/// Every `*.pub` file of the peers directory, refusing my own identity.
+fn load_peers(dir: &Path, me: &Identity) -> Result<Vec<PublicIdentity>> {
+    let name = dir.display().to_string();
+    let list = std::fs::read_dir(dir).map_err(|e| fsio::io_error(&name, "cannot read the peers directory", &e))?;
+    let mut peers = Vec::new();
+    for entry in list.flatten() {
+        let path = entry.path();
+        if path.extension().is_some_and(|x| x == "pub") {
+            let p = load_peer(&path)?;
+            if p != me.public() {
+                peers.push(p);
+            }
+        }
+    }
+    if peers.is_empty() {
+        return Err(Error::new(format!("{name}: no peer's public identity (*.pub) in it"))
+            .with_hint("put the .pub file of every client allowed to connect there"));
+    }
+    Ok(peers)
+}
+
+/// The catalogs to serve, each checked as a catalog I published.
+fn load_catalogs(args: &ServeArgs, me: &Identity, store: &Store) -> Result<Vec<Served>> {
+    let mut served = Vec::new();
+    for path in &args.catalog {
+        let bytes = fsio::read_input(path, MAX_BUNDLE_BYTES)?;
+        let got = receive(
+            me,
+            store,
+            std::slice::from_ref(path),
+            Expect::Catalog {
+                publisher: &me.public(),
+            },
+        )?;
+        let Message::Catalog(_) = got.message else {
+            unreachable!("Expect::Catalog yields a catalog")
+        };
+        served.push(Served {
+            name: catalog_name(&got.header.hash),
+            hash: got.header.hash,
+            bytes: bytes.into(),
+        });
+    }
+    Ok(served)
+}
+
+/// Room for the largest request the limits allow: 32 bytes per element,
+/// armor's 4/3, and 64 KiB of header and signature.
+fn default_max_request(args: &ServeArgs) -> u64 {
+    let round1 = if args.list.input.is_some() {
+        args.max_peer_items
+    } else {
+        0
+    };
+    let n = args.max_query_items.max(round1);
+    n.saturating_mul(32).saturating_mul(4) / 3 + (64 << 10)
+}
+
+fn app(args: &ServeArgs, me: Identity, store: Store) -> App {
+    let results = args.results.clone().unwrap_or_else(|| store.dir().join("results"));
+    App {
+        me,
+        store,
+        list: args.list.input.is_some().then(|| args.list.clone()),
+        budget: args.budget.budget,
+        window: args.budget.budget_window,
+        max_peer_items: args.max_peer_items,
+        max_query_items: args.max_query_items,
+        expires: args.expires,
+        results,
+        charging: Mutex::new(()),
+    }
+}
+
+pub fn serve(args: &ServeArgs, ctx: &Ctx) -> Result<()> {
+    let me = load_identity(&args.id.identity)?;
+    let store = store(&args.state.state_dir)?;
+    let peers = load_peers(&args.peers, &me)?;
+    let catalogs = load_catalogs(args, &me, &store)?;
+    if let Some(input) = &args.list.input {
+        if input.as_os_str() == "-" {
+            return Err(
+                Error::new("--input - (standard input) cannot be read again for every round 1")
+                    .with_hint("name a file"),
+            );
+        }
+        std::fs::metadata(input).map_err(|e| fsio::io_error(&shown_path(input), "cannot read --input", &e))?;
+    }
+    let audit = Arc::new(Audit::open(args.audit.as_deref())?);
+    let refused_log = audit.clone();
+    let on_refused = Box::new(move |key: &tls::PeerKey| {
+        refused_log.write(Entry {
+            kind: "handshake",
+            fingerprint: format!("ed25519:{}", crate::store::hex(key)),
+            outcome: "refused: the key is not among --peers".into(),
+            status: 0,
+            ..Entry::default()
+        })
+    });
+    let tls_cfg = tls::server_config(me.signing_key(), &peers, on_refused)
+        .map_err(|e| Error::new(format!("cannot set up TLS: {e}")))?;
+    let limits = Limits {
+        timeout: args.timeout,
+        max_request: args.max_request.unwrap_or_else(|| default_max_request(args)),
+        grace: args.grace,
+    };
+    let (n_peers, n_cat) = (peers.len(), catalogs.len());
+    let shared = Arc::new(Shared {
+        app: app(args, me, store),
+        audit,
+        catalogs,
+        peers: peers
+            .into_iter()
+            .map(|p| (p.ed25519.to_bytes(), p))
+            .collect::<HashMap<_, _>>(),
+        limits,
+    });
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::new(format!("cannot start the server: {e}")))?;
+    rt.block_on(async {
+        let listener = http::bind(args.listen).await?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| Error::new(format!("cannot listen: {e}")))?;
+        ctx.say(format!(
+            "cosect: serving on https://{addr} for {n_peers} peer(s), {n_cat} catalog(s){}; stop with SIGTERM",
+            if args.list.input.is_some() {
+                ", round 1s answered with --input"
+            } else {
+                ""
+            }
+        ));
+        http::serve(listener, Arc::new(tls_cfg), shared, http::termination()).await;
+        // A closed stderr must not turn a clean stop into a panic.
+        if !ctx.quiet {
+            let _ = writeln!(std::io::stderr(), "cosect: stopped");
+        }
+        Ok(())
+    })
+}

@@ -1,0 +1,143 @@
+//! `send`'s side: one POST of a bundle over the pinned, mutually
+//! authenticated TLS, with every failure turned into one sentence.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::{header, Request, StatusCode};
+use hyper_util::rt::TokioIo;
+use rustls::pki_types::ServerName;
+use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
+
+use super::tls::{describe, find_rustls};
+use crate::error::Error;
+
+/// What the server returned.
+pub enum Answer {
+    /// A bundle (200).
+    Bundle(Vec<u8>),
+    /// No bundle: the exchange is finished (204).
+    Finished,
+}
+
+/// `https://HOST:PORT[/]` → (host, port).
+pub fn parse_url(url: &str) -> Result<(String, u16), Error> {
+    let bad = || {
+        Error::new(format!("{:?} is not a server address", crate::text::shown(url)))
+            .with_hint("give it as https://HOST:PORT, e.g. https://127.0.0.1:8443")
+    };
+    let rest = url.strip_prefix("https://").ok_or_else(bad)?;
+    let rest = rest.strip_suffix('/').unwrap_or(rest);
+    let (host, port) = rest.rsplit_once(':').ok_or_else(bad)?;
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let port: u16 = port.parse().map_err(|_| bad())?;
+    if host.is_empty() || host.contains('/') {
+        return Err(bad());
+    }
+    Ok((host.to_owned(), port))
+}
+
+fn sentence(what: &str, e: &(dyn std::error::Error + 'static)) -> Error {
+    match find_rustls(e) {
+        Some(r) => Error::new(format!("{what}: {}", describe(r))),
+        None => Error::new(format!("{what}: {e}")),
+    }
+}
+
+/// Up to 400 characters of the server's text, control and invisible
+/// characters escaped (it comes from the network).
+fn from_server(s: &str) -> String {
+    s.chars()
+        .take(400)
+        .flat_map(|c| match c.is_control() || crate::text::is_invisible(c) {
+            true => c.escape_default().collect::<Vec<_>>(),
+            false => vec![c],
+        })
+        .collect()
+}
+
+/// The refusal a server sent as text: its sentence and hint, escaped.
+fn refused(status: StatusCode, body: &[u8]) -> Error {
+    let text = String::from_utf8_lossy(body);
+    let mut lines = text.lines();
+    let first = lines.next().unwrap_or("").trim();
+    let hint = lines.find_map(|l| l.strip_prefix("hint: "));
+    let reason = status.canonical_reason().unwrap_or("refused").to_lowercase();
+    let err = Error::new(format!(
+        "the server refused the bundle ({} {reason}): {}",
+        status.as_u16(),
+        from_server(first)
+    ));
+    match hint {
+        Some(h) => err.with_hint(from_server(h)),
+        None => err,
+    }
+}
+
+/// POST `body` to `host:port` and read the answer, within `timeout`.
+pub async fn post(
+    host: &str,
+    port: u16,
+    cfg: Arc<rustls::ClientConfig>,
+    body: Vec<u8>,
+    timeout: Duration,
+) -> Result<Answer, Error> {
+    let at = format!("{host}:{port}");
+    let fut = async {
+        let tcp = TcpStream::connect((host, port)).await.map_err(|e| {
+            Error::new(format!("cannot connect to {at}: {e}")).with_hint("is `cosect serve` running there?")
+        })?;
+        let ip = tcp
+            .peer_addr()
+            .map(|a| a.ip())
+            .map_err(|e| Error::new(format!("cannot connect to {at}: {e}")))?;
+        let tls = TlsConnector::from(cfg)
+            .connect(ServerName::IpAddress(ip.into()), tcp)
+            .await
+            .map_err(|e| sentence(&format!("TLS with {at} failed"), &e))?;
+        let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(tls))
+            .await
+            .map_err(|e| sentence(&format!("HTTP with {at} failed"), &e))?;
+        let conn_task = tokio::spawn(conn);
+        let req = Request::post(super::http::BUNDLE_PATH)
+            .header(header::HOST, at.clone())
+            .header(header::CONTENT_TYPE, "application/cose")
+            .body(Full::new(Bytes::from(body)))
+            .map_err(|e| Error::new(e.to_string()))?;
+        // In TLS 1.3 the server checks our key after our handshake ends: a
+        // refusal shows up here, as the connection task's error.
+        let resp = match sender.send_request(req).await {
+            Ok(r) => r,
+            Err(e) => {
+                return Err(match conn_task.await {
+                    Ok(Err(ce)) if find_rustls(&ce).is_some() => sentence(&format!("{at} refused the connection"), &ce),
+                    _ => sentence(&format!("{at} closed the connection"), &e).with_hint(
+                        "the bundle may be over the server's --max-request limit, or the server is stopping",
+                    ),
+                })
+            }
+        };
+        let status = resp.status();
+        let bytes = Limited::new(resp.into_body(), usize::MAX >> 1)
+            .collect()
+            .await
+            .map_err(|e| Error::new(format!("the answer from {at} was cut short: {e}")))?
+            .to_bytes();
+        match status {
+            StatusCode::OK => Ok(Answer::Bundle(bytes.to_vec())),
+            StatusCode::NO_CONTENT => Ok(Answer::Finished),
+            s => Err(refused(s, &bytes)),
+        }
+    };
+    match tokio::time::timeout(timeout, fut).await {
+        Ok(r) => r,
+        Err(_) => Err(Error::new(format!(
+            "no answer from {at} within {}",
+            humantime::format_duration(timeout)
+        ))
+        .with_hint("a large exchange takes time: raise --timeout")),
+    }
+}

@@ -1,0 +1,296 @@
+//! The HTTP surface (doc/serve.md): hyper 1 over tokio-rustls, one task per
+//! connection, the peer's identity taken from its TLS key, limits and
+//! timeouts on every phase, and a graceful stop on SIGTERM.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use hyper::body::Incoming;
+use hyper::{header, Method, Request, Response, StatusCode};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
+
+use super::audit::{Audit, Entry};
+use super::exchange::{App, Refusal, Reply};
+use super::tls::key_from_spki;
+use crate::error::Error;
+use crate::identity::PublicIdentity;
+
+/// The path a bundle is posted to, and where catalogs are fetched.
+pub const BUNDLE_PATH: &str = "/v1/bundle";
+pub const CATALOG_PATH: &str = "/v1/catalog";
+
+/// Time limits and the largest body.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// TLS handshake, request head, and request body, each.
+    pub timeout: Duration,
+    pub max_request: u64,
+    /// After SIGTERM, for the requests in flight.
+    pub grace: Duration,
+}
+
+/// A served catalog: its name (16 hex digits), hash and bytes.
+pub struct Served {
+    pub name: String,
+    pub hash: [u8; 32],
+    pub bytes: Bytes,
+}
+
+/// Everything a connection needs.
+pub struct Shared {
+    pub app: App,
+    pub audit: Arc<Audit>,
+    pub catalogs: Vec<Served>,
+    pub peers: std::collections::HashMap<[u8; 32], PublicIdentity>,
+    pub limits: Limits,
+}
+
+type Resp = Response<Full<Bytes>>;
+
+fn text(status: u16, err: &Error, retry_after: Option<u64>) -> Resp {
+    let mut body = err.message().to_owned();
+    if let Some(h) = err.hint() {
+        body = format!("{body}\nhint: {h}");
+    }
+    let mut r = Response::builder()
+        .status(StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR))
+        .header(header::CONTENT_TYPE, "text/plain; charset=utf-8");
+    if let Some(s) = retry_after {
+        r = r.header(header::RETRY_AFTER, s.to_string());
+    }
+    r.body(Full::new(Bytes::from(body + "\n")))
+        .expect("static response parts are valid")
+}
+
+fn bundle(status: StatusCode, bytes: Bytes) -> Resp {
+    Response::builder()
+        .status(status)
+        .header(header::CONTENT_TYPE, "application/cose")
+        .body(Full::new(bytes))
+        .expect("static response parts are valid")
+}
+
+fn refusal(status: u16, msg: impl Into<String>, hint: &str) -> Refusal {
+    Refusal::new(status, Error::new(msg).with_hint(hint))
+}
+
+/// Read the whole body within the limits: 413 over `max_request`, 408 too
+/// slow, 400 cut short.
+async fn read_body(req: Request<Incoming>, limits: Limits) -> Result<Vec<u8>, Refusal> {
+    let too_large = || {
+        refusal(
+            413,
+            format!(
+                "the bundle is larger than the server's limit of {} bytes",
+                limits.max_request
+            ),
+            "the server's --max-request (or --max-query-items) limits a request; send a smaller list",
+        )
+    };
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limits.max_request) {
+        return Err(too_large());
+    }
+    let body = Limited::new(req.into_body(), limits.max_request as usize);
+    match tokio::time::timeout(limits.timeout, body.collect()).await {
+        Err(_) => Err(refusal(
+            408,
+            format!(
+                "the bundle did not arrive within {}",
+                humantime::format_duration(limits.timeout)
+            ),
+            "check the connection and send it again",
+        )),
+        Ok(Err(e)) if e.downcast_ref::<LengthLimitError>().is_some() => Err(too_large()),
+        Ok(Err(_)) => Err(refusal(400, "the bundle arrived cut short", "send it again")),
+        Ok(Ok(c)) => Ok(c.to_bytes().to_vec()),
+    }
+}
+
+/// One request from the authenticated `peer`.
+async fn handle(req: Request<Incoming>, peer: PublicIdentity, sh: Arc<Shared>) -> Result<Resp, Infallible> {
+    let start = Instant::now();
+    let mut e = Entry {
+        peer: peer.display_name(),
+        fingerprint: crate::store::hex(&peer.fingerprint()),
+        kind: "request",
+        ..Entry::default()
+    };
+    let path = req.uri().path().to_owned();
+    let resp = match (req.method().clone(), path.as_str()) {
+        (Method::POST, BUNDLE_PATH) => post_bundle(req, &peer, &sh, &mut e).await,
+        (Method::GET, p) if p == CATALOG_PATH || p.starts_with("/v1/catalog/") => {
+            e.kind = "catalog-get";
+            get_catalog(p, &sh)
+        }
+        (_, BUNDLE_PATH) | (_, CATALOG_PATH) => {
+            Err(refusal(405, "method not allowed", "POST /v1/bundle, GET /v1/catalog"))
+        }
+        _ => Err(refusal(
+            404,
+            format!("no such path {:?}", crate::text::shown(&path)),
+            "POST /v1/bundle, GET /v1/catalog",
+        )),
+    };
+    let resp = match resp {
+        Ok(r) => {
+            e.outcome = if r.status() == StatusCode::NO_CONTENT {
+                "finished"
+            } else {
+                "answered"
+            }
+            .into();
+            r
+        }
+        Err(r) => {
+            e.outcome = format!("refused: {}", r.error.message());
+            text(r.status, &r.error, r.retry_after)
+        }
+    };
+    e.status = resp.status().as_u16();
+    e.bytes_out = hyper::body::Body::size_hint(resp.body()).exact().unwrap_or(0);
+    e.duration_ms = start.elapsed().as_millis() as u64;
+    sh.audit.write(e);
+    Ok(resp)
+}
+
+async fn post_bundle(
+    req: Request<Incoming>,
+    peer: &PublicIdentity,
+    sh: &Arc<Shared>,
+    e: &mut Entry,
+) -> Result<Resp, Refusal> {
+    let body = read_body(req, sh.limits).await?;
+    e.bytes_in = body.len() as u64;
+    let (sh2, peer2, mut e2) = (sh.clone(), peer.clone(), e.clone());
+    let (r, e2) = tokio::task::spawn_blocking(move || {
+        let r = sh2.app.exchange(&peer2, body, &mut e2);
+        (r, e2)
+    })
+    .await
+    .map_err(|_| refusal(500, "the server failed while answering", "tell the server's operator"))?;
+    *e = e2;
+    match r? {
+        Reply::Bundle(b) => Ok(bundle(StatusCode::OK, Bytes::from(b))),
+        Reply::Finished => Ok(Response::builder()
+            .status(StatusCode::NO_CONTENT)
+            .body(Full::new(Bytes::new()))
+            .expect("static response parts are valid")),
+    }
+}
+
+/// GET /v1/catalog: the current catalog (the one the store's key made);
+/// GET /v1/catalog/NAME: the served catalog of that name.
+fn get_catalog(path: &str, sh: &Shared) -> Result<Resp, Refusal> {
+    let found = match path.strip_prefix("/v1/catalog/") {
+        Some(name) => sh.catalogs.iter().find(|c| c.name == name),
+        None => {
+            let cur = sh
+                .app
+                .store
+                .load_keys(&sh.app.me)
+                .ok()
+                .and_then(|k| k.live.last().map(|c| c.catalog.clone()));
+            sh.catalogs
+                .iter()
+                .find(|c| cur.as_deref() == Some(&c.hash[..]))
+                .or(sh.catalogs.first())
+        }
+    };
+    match found {
+        Some(c) => Ok(bundle(StatusCode::OK, c.bytes.clone())),
+        None => Err(refusal(
+            404,
+            "this server serves no such catalog",
+            "GET /v1/catalog for its current one",
+        )),
+    }
+}
+
+/// Serve on `listener` until `stop` resolves; then stop accepting and give
+/// the requests in flight `limits.grace` to finish.
+pub async fn serve(
+    listener: TcpListener,
+    tls: Arc<rustls::ServerConfig>,
+    sh: Arc<Shared>,
+    stop: impl std::future::Future<Output = ()>,
+) {
+    let acceptor = TlsAcceptor::from(tls);
+    let graceful = GracefulShutdown::new();
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(sh.limits.timeout)
+        .max_buf_size(64 * 1024);
+    let http = Arc::new(http);
+    tokio::pin!(stop);
+    loop {
+        let (tcp, addr) = tokio::select! {
+            r = listener.accept() => match r {
+                Ok(x) => x,
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            () = &mut stop => break,
+        };
+        // The watcher is taken before the handshake, so that a connection
+        // mid-handshake at SIGTERM is waited for too.
+        let watcher = graceful.watcher();
+        let (acceptor, http, sh) = (acceptor.clone(), http.clone(), sh.clone());
+        tokio::spawn(async move {
+            let Ok(Ok(tls)) = tokio::time::timeout(sh.limits.timeout, acceptor.accept(tcp)).await else {
+                return;
+            };
+            let key = tls
+                .get_ref()
+                .1
+                .peer_certificates()
+                .and_then(|c| c.first())
+                .and_then(|c| key_from_spki(c));
+            let Some(peer) = key.and_then(|k| sh.peers.get(&k).cloned()) else {
+                return;
+            };
+            let svc = hyper::service::service_fn(move |req| handle(req, peer.clone(), sh.clone()));
+            let conn = http.serve_connection(TokioIo::new(tls), svc);
+            let _ = watcher.watch(conn).await;
+            let _ = addr;
+        });
+    }
+    drop(listener);
+    let _ = tokio::time::timeout(sh.limits.grace, graceful.shutdown()).await;
+}
+
+/// SIGTERM or Ctrl-C.
+pub async fn termination() {
+    use tokio::signal::unix::{signal, SignalKind};
+    match signal(SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = term.recv() => {},
+                _ = tokio::signal::ctrl_c() => {},
+            }
+        }
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}
+
+/// Bind the listening socket.
+pub async fn bind(addr: SocketAddr) -> Result<TcpListener, Error> {
+    TcpListener::bind(addr).await.map_err(|e| {
+        Error::new(format!("cannot listen on {addr}: {e}")).with_hint("pick another --listen address or port")
+    })
+}

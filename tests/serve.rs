@@ -1,0 +1,375 @@
+//! `cosect serve` and `cosect send` through the real binaries over
+//! loopback: the server and each client are separate processes with their
+//! own identities and state directories; the server picks a free port
+//! (`--listen 127.0.0.1:0`) and says which on stderr.
+#![cfg(feature = "serve")]
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{has, Env, Run};
+
+/// A running `cosect serve`, killed when dropped.
+struct Server {
+    child: Child,
+    url: String,
+    log: std::thread::JoinHandle<String>,
+}
+
+impl Server {
+    /// Start `srv` serving its peers in `peers/`, with `extra` flags.
+    fn start(env: &Env, extra: &[&str]) -> Server {
+        let mut args = vec!["serve", "--listen", "127.0.0.1:0", "--peers", "peers", "-i", "srv.id"];
+        args.extend(["--state-dir", "st-srv", "--audit", "audit.jsonl"]);
+        args.extend(extra);
+        let mut child = env.command(&args).stderr(Stdio::piped()).spawn().unwrap();
+        let mut err = BufReader::new(child.stderr.take().unwrap());
+        let mut first = String::new();
+        err.read_line(&mut first).unwrap();
+        let url = first
+            .split_whitespace()
+            .find(|w| w.starts_with("https://"))
+            .unwrap_or_else(|| panic!("serve did not start: {first}"))
+            .to_owned();
+        let log = std::thread::spawn(move || {
+            let mut rest = String::new();
+            let _ = err.read_to_string(&mut rest);
+            first + &rest
+        });
+        Server { child, url, log }
+    }
+
+    fn addr(&self) -> String {
+        self.url.trim_start_matches("https://").to_owned()
+    }
+
+    /// SIGTERM; the exit code and everything the server said.
+    fn terminate(mut self) -> (i32, String) {
+        let pid = self.child.id().to_string();
+        std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap();
+        let code = self.child.wait().unwrap().code().unwrap_or(-1);
+        let log = std::mem::replace(&mut self.log, std::thread::spawn(String::new));
+        (code, log.join().unwrap())
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The server `srv`, clients `carol` and `dave` (in peers/), `eve` (not).
+fn world() -> Env {
+    let env = Env::with_keys(&[("srv", "srv"), ("carol", "carol"), ("dave", "dave"), ("eve", "eve")]);
+    std::fs::create_dir(env.path("peers")).unwrap();
+    for who in ["carol", "dave"] {
+        std::fs::copy(env.path(&format!("{who}.pub")), env.path(&format!("peers/{who}.pub"))).unwrap();
+    }
+    env.write("iocs.txt", "evil.example\nbad.example\nworse.example\n");
+    env.write("carol.txt", "fine.example\nEVIL.example\nworse.example.\n");
+    env
+}
+
+fn send(env: &Env, s: &Server, who: &str, bundle: &str, out: Option<&str>) -> Run {
+    let id = format!("{who}.id");
+    let mut args = vec!["send", &s.url, bundle, "--peer", "srv.pub", "-i", &id];
+    if let Some(o) = out {
+        args.extend(["-o", o]);
+    }
+    env.run(&args)
+}
+
+fn ok(r: Run, what: &str) -> Run {
+    assert_eq!(r.code, 0, "{what} failed: {}", r.stderr);
+    r
+}
+
+fn refused(r: Run, what: &str) -> String {
+    assert_eq!(r.code, 1, "{what} should fail: {}", r.stderr);
+    assert!(r.stderr.starts_with("error: "), "{what}: {}", r.stderr);
+    assert!(!r.stderr.contains("HTTP/1.1"), "{what}: an HTTP dump: {}", r.stderr);
+    r.stderr
+}
+
+fn as_party(env: &Env, who: &str, args: &[&str]) -> Run {
+    let (id, st) = (format!("{who}.id"), format!("st-{who}"));
+    env.run(&[args, &["-i", &id, "--state-dir", &st]].concat())
+}
+
+fn publish(env: &Env) {
+    ok(
+        as_party(
+            env,
+            "srv",
+            &["publish", "--input", "iocs.txt", "-o", "catalog.cbor", "-q"],
+        ),
+        "publish",
+    );
+}
+
+fn query(env: &Env, who: &str, input: &str, out: &str) {
+    let args = [
+        "init",
+        "--catalog",
+        "catalog.cbor",
+        "--peer",
+        "srv.pub",
+        "--input",
+        input,
+        "-o",
+        out,
+        "-q",
+    ];
+    ok(as_party(env, who, &args), "init --catalog");
+}
+
+/// Carol's round 1 of a mutual exchange (`r1.cbor`) sent; round 2 back in
+/// `r2.cbor`.
+fn round1(env: &Env, s: &Server, extra: &[&str]) {
+    let args = [
+        "init",
+        "--peer",
+        "srv.pub",
+        "--input",
+        "carol.txt",
+        "-o",
+        "r1.cbor",
+        "-q",
+    ];
+    ok(as_party(env, "carol", &[&args[..], extra].concat()), "init");
+    ok(send(env, s, "carol", "r1.cbor", Some("r2.cbor")), "send r1");
+}
+
+#[test]
+fn catalog_and_mutual_exchanges_through_serve_and_send() {
+    let env = world();
+    publish(&env);
+    let s = Server::start(&env, &["--catalog", "catalog.cbor", "--input", "iocs.txt"]);
+
+    // Catalog query: init → send → finish, exact.
+    query(&env, "carol", "carol.txt", "q.cbor");
+    let r = ok(send(&env, &s, "carol", "q.cbor", Some("a.cbor")), "send query");
+    has(&r.stderr, "its answer written to a.cbor");
+    let r = ok(as_party(&env, "carol", &["finish", "a.cbor"]), "finish");
+    assert_eq!(r.stdout, "EVIL.example\nworse.example.\n");
+
+    // Mutual: init → send (round 2 back) → finish (round 3) → send (nothing back).
+    round1(&env, &s, &["--encrypt"]);
+    let r = ok(
+        as_party(&env, "carol", &["finish", "r2.cbor", "--reply", "r3.cbor", "--encrypt"]),
+        "finish r2",
+    );
+    assert_eq!(r.stdout, "EVIL.example\nworse.example.\n");
+    let r = ok(send(&env, &s, "carol", "r3.cbor", None), "send r3");
+    has(
+        &r.stderr,
+        "the server finished the exchange, there is no bundle to return",
+    );
+    let results: Vec<_> = std::fs::read_dir(env.path("st-srv/results"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(results.len(), 1);
+    assert_eq!(
+        std::fs::read_to_string(&results[0]).unwrap(),
+        "evil.example\nworse.example\n"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&results[0]).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    // The round 3 cannot be replayed.
+    let err = refused(send(&env, &s, "carol", "r3.cbor", None), "replayed r3");
+    has(&err, "(409 conflict): this bundle was already received");
+
+    // The audit log: one JSON line per request, never an entry.
+    let audit = env.read("audit.jsonl");
+    let lines: Vec<serde_json::Value> = audit.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let kinds: Vec<&str> = lines.iter().map(|l| l["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["catalog-query", "round1", "round3", "request"]);
+    assert_eq!(lines[0]["peer"], "carol");
+    assert_eq!(lines[0]["elements_in"], 3);
+    assert_eq!(lines[2]["shared"], 2);
+    for secret in ["evil", "worse", "fine", "example"] {
+        assert!(!audit.contains(secret), "{secret} in the audit log");
+    }
+    let (code, log) = s.terminate();
+    assert_eq!(code, 0, "{log}");
+}
+
+#[test]
+fn unknown_clients_and_bad_requests_are_refused_and_others_served() {
+    let env = world();
+    publish(&env);
+    let s = Server::start(
+        &env,
+        &["--catalog", "catalog.cbor", "--max-request", "4000", "--timeout", "2s"],
+    );
+    query(&env, "carol", "carol.txt", "q.cbor");
+
+    // Eve is not among the peers: refused at the handshake.
+    let err = refused(send(&env, &s, "eve", "q.cbor", Some("a.cbor")), "eve");
+    has(
+        &err,
+        "does not accept your identity (it is not among the server's --peers)",
+    );
+    // A server whose key is not the pinned one.
+    let id = "carol.id";
+    let r = env.run(&["send", &s.url, "q.cbor", "--peer", "dave.pub", "-i", id, "-o", "x.cbor"]);
+    has(&refused(r, "wrong pin"), "the server's key is not the key of dave");
+    // Garbage.
+    env.write("junk.cbor", "not a bundle at all");
+    has(
+        &refused(send(&env, &s, "carol", "junk.cbor", Some("x.cbor")), "garbage"),
+        "(400 bad request)",
+    );
+    // Oversized: a query of 200 elements is over 4000 bytes.
+    let many: String = (0..200).map(|i| format!("host{i}.example\n")).collect();
+    env.write("many.txt", many);
+    query(&env, "carol", "many.txt", "big.cbor");
+    let err = refused(send(&env, &s, "carol", "big.cbor", Some("x.cbor")), "oversized");
+    assert!(err.contains("413") || err.contains("--max-request"), "{err}");
+    // Signed by Carol but sent by Dave: refused by the engine.
+    let err = refused(send(&env, &s, "dave", "q.cbor", Some("x.cbor")), "not dave's");
+    has(&err, "(400 bad request)");
+    // Slow loris: a connection that sends nothing is closed after --timeout.
+    let t = Instant::now();
+    let mut tcp = TcpStream::connect(s.addr()).unwrap();
+    tcp.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let mut buf = [0u8; 64];
+    let _ = tcp.read(&mut buf);
+    assert!(
+        t.elapsed() < Duration::from_secs(8),
+        "idle connection kept {:?}",
+        t.elapsed()
+    );
+    // A truncated upload: half a request, then the connection closes.
+    let mut tcp = TcpStream::connect(s.addr()).unwrap();
+    let _ = tcp.write_all(b"\x16\x03\x01\x00\x10half");
+    drop(tcp);
+    // Carol is still served.
+    ok(
+        send(&env, &s, "carol", "q.cbor", Some("a.cbor")),
+        "carol after the bad ones",
+    );
+    let r = ok(as_party(&env, "carol", &["finish", "a.cbor"]), "finish");
+    assert_eq!(r.stdout, "EVIL.example\nworse.example.\n");
+    let audit = env.read("audit.jsonl");
+    has(&audit, "\"kind\":\"handshake\"");
+    has(&audit, "\"status\":400");
+}
+
+#[test]
+fn budget_is_exceeded_then_freed() {
+    let env = world();
+    publish(&env);
+    let args = ["--catalog", "catalog.cbor", "--budget", "4", "--budget-window", "3s"];
+    let s = Server::start(&env, &args);
+    query(&env, "carol", "carol.txt", "q1.cbor");
+    query(&env, "carol", "carol.txt", "q2.cbor");
+    query(&env, "dave", "carol.txt", "qd.cbor");
+    ok(send(&env, &s, "carol", "q1.cbor", Some("a1.cbor")), "first query");
+    let err = refused(send(&env, &s, "carol", "q2.cbor", Some("a2.cbor")), "over budget");
+    has(
+        &err,
+        "(429 too many requests): over budget: this request has 3 entries, and 3 of the peer's 4",
+    );
+    has(&err, "hint: the budget frees up enough for this request at ");
+    // Another peer has its own budget.
+    ok(send(&env, &s, "dave", "qd.cbor", Some("ad.cbor")), "dave");
+    std::thread::sleep(Duration::from_millis(3200));
+    ok(send(&env, &s, "carol", "q2.cbor", Some("a2.cbor")), "after the window");
+    let r = ok(as_party(&env, "carol", &["finish", "a2.cbor"]), "finish");
+    assert_eq!(r.stdout, "EVIL.example\nworse.example.\n");
+
+    // `respond --budget` offline keeps the same record in the store: Carol
+    // has 3 entries charged through the server (q2; q1 left its window).
+    query(&env, "carol", "carol.txt", "q3.cbor");
+    query(&env, "carol", "carol.txt", "q4.cbor");
+    let respond = |q: &str, out: &str| {
+        let args = ["respond", q, "--peer", "carol.pub", "-o", out, "--budget", "8", "-q"];
+        as_party(&env, "srv", &args)
+    };
+    drop(s);
+    ok(respond("q3.cbor", "a3.cbor"), "respond within budget");
+    let err = refused(respond("q4.cbor", "a4.cbor"), "respond over budget");
+    has(
+        &err,
+        "q4.cbor: over budget: this request has 3 entries, and 6 of the peer's 8",
+    );
+}
+
+#[test]
+fn sigterm_mid_load_loses_nothing_and_a_restarted_server_finishes_sessions() {
+    let env = world();
+    publish(&env);
+    let many: String = (0..3000).map(|i| format!("host{i}.example\n")).collect();
+    env.write("many.txt", many + "evil.example\n");
+    let s = Server::start(
+        &env,
+        &["--catalog", "catalog.cbor", "--input", "iocs.txt", "--grace", "60s"],
+    );
+
+    // A round 1 answered, then the server is killed outright.
+    round1(&env, &s, &[]);
+    drop(s);
+    let s = Server::start(
+        &env,
+        &["--catalog", "catalog.cbor", "--input", "iocs.txt", "--grace", "60s"],
+    );
+    ok(
+        as_party(&env, "carol", &["finish", "r2.cbor", "--reply", "r3.cbor"]),
+        "finish r2",
+    );
+    ok(send(&env, &s, "carol", "r3.cbor", None), "r3 to the restarted server");
+
+    // Queries in flight when SIGTERM arrives are answered; the server exits 0.
+    for i in 0..4 {
+        query(&env, "dave", "many.txt", &format!("load{i}.cbor"));
+    }
+    let url = s.url.clone();
+    let clients: Vec<_> = (0..4)
+        .map(|i| {
+            let mut c = env.command(&[
+                "send",
+                &url,
+                &format!("load{i}.cbor"),
+                "--peer",
+                "srv.pub",
+                "-i",
+                "dave.id",
+            ]);
+            c.args(["-o", &format!("ans{i}.cbor")]);
+            c.spawn().unwrap()
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(600));
+    let (code, log) = s.terminate();
+    assert_eq!(code, 0, "{log}");
+    has(&log, "cosect: stopped");
+    let mut answered = 0;
+    for (i, mut c) in clients.into_iter().enumerate() {
+        if c.wait().unwrap().success() {
+            answered += 1;
+            let r = ok(
+                as_party(&env, "dave", &["finish", &format!("ans{i}.cbor")]),
+                "finish a loaded answer",
+            );
+            assert_eq!(r.stdout, "evil.example\n");
+        }
+    }
+    assert!(answered > 0, "no request was in flight");
+}
