@@ -357,57 +357,6 @@ fn whole_name(part: &Path) -> String {
     }
 }
 
-/// What `write_bundle` wrote: how messages name it, and its files.
-pub struct Written {
-    pub shown: String,
-    pub files: Vec<PathBuf>,
-}
-
-impl Written {
-    /// Remove what was written (a later step failed).
-    pub fn remove(&self) {
-        self.files.iter().for_each(|p| {
-            let _ = std::fs::remove_file(p);
-        });
-    }
-}
-
-/// Write a sealed bundle atomically, streaming it through its envelope;
-/// with `split`, as parts `DEST.part-I-of-N` of at most that many bytes.
-pub fn write_bundle(
-    dest: &fsio::Dest,
-    sealed: &crate::bundle::Sealed,
-    force: bool,
-    split: Option<u64>,
-) -> Result<Written> {
-    let (Some(size), fsio::Dest::File(path)) = (split, dest) else {
-        fsio::write_atomic_with(dest, force, false, |w| sealed.write_to(w))?;
-        let files = match dest {
-            fsio::Dest::File(p) => vec![p.clone()],
-            fsio::Dest::Stdout => Vec::new(),
-        };
-        return Ok(Written {
-            shown: dest.display(),
-            files,
-        });
-    };
-    let pieces = split_pieces(sealed, size)?;
-    let n = pieces.len();
-    let names: Vec<PathBuf> = (1..=n).map(|i| part_path(path, i, n)).collect();
-    for (k, (piece, name)) in pieces.iter().zip(&names).enumerate() {
-        if let Err(e) = fsio::write_atomic(&fsio::Dest::File(name.clone()), piece, force, false) {
-            Written {
-                shown: String::new(),
-                files: names[..k].to_vec(),
-            }
-            .remove();
-            return Err(e);
-        }
-    }
-    let shown = format!("{} … {} ({n} parts)", names[0].display(), names[n - 1].display());
-    Ok(Written { shown, files: names })
-}
-
 /// The parts of a sealed bundle, each at most `size` bytes.
 fn split_pieces(sealed: &crate::bundle::Sealed, size: u64) -> Result<Vec<Vec<u8>>> {
     parts::split(&sealed.to_vec(), size).ok_or_else(|| {
