@@ -162,6 +162,40 @@ fn catalog_and_mutual_exchanges_through_serve_and_send() {
     let r = ok(as_party(&env, "carol", &["finish", "a.cbor"]), "finish");
     assert_eq!(r.stdout, "EVIL.example\nworse.example.\n");
 
+    // A query split into parts crosses as its parts, given in any order.
+    let args = [
+        "init",
+        "--catalog",
+        "catalog.cbor",
+        "--peer",
+        "srv.pub",
+        "--input",
+        "carol.txt",
+        "-o",
+        "qs.cbor",
+        "--pad-to",
+        "100",
+        "--split",
+        "1K",
+        "-q",
+    ];
+    ok(as_party(&env, "carol", &args), "init --split");
+    let mut parts: Vec<String> = std::fs::read_dir(env.root())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.starts_with("qs.cbor.part-"))
+        .collect();
+    assert!(parts.len() > 1, "{parts:?}");
+    parts.sort();
+    parts.reverse();
+    let mut cmd = vec!["send", &s.url];
+    cmd.extend(parts.iter().map(String::as_str));
+    cmd.extend(["--peer", "srv.pub", "-i", "carol.id", "-o", "as.cbor"]);
+    let r = ok(env.run(&cmd), "send parts");
+    has(&r.stderr, "parts)");
+    let r = ok(as_party(&env, "carol", &["finish", "as.cbor"]), "finish split query");
+    assert_eq!(r.stdout, "EVIL.example\nworse.example.\n");
+
     // Mutual: init → send (round 2 back) → finish (round 3) → send (nothing back).
     round1(&env, &s, &["--encrypt"]);
     let r = ok(
@@ -199,10 +233,11 @@ fn catalog_and_mutual_exchanges_through_serve_and_send() {
     let audit = env.read("audit.jsonl");
     let lines: Vec<serde_json::Value> = audit.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     let kinds: Vec<&str> = lines.iter().map(|l| l["kind"].as_str().unwrap()).collect();
-    assert_eq!(kinds, ["catalog-query", "round1", "round3", "request"]);
+    assert_eq!(kinds, ["catalog-query", "catalog-query", "round1", "round3", "request"]);
     assert_eq!(lines[0]["peer"], "carol");
     assert_eq!(lines[0]["elements_in"], 3);
-    assert_eq!(lines[2]["shared"], 2);
+    assert_eq!(lines[1]["elements_in"], 100);
+    assert_eq!(lines[3]["shared"], 2);
     for secret in ["evil", "worse", "fine", "example"] {
         assert!(!audit.contains(secret), "{secret} in the audit log");
     }

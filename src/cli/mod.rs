@@ -366,9 +366,9 @@ pub struct SendArgs {
     /// The server: https://HOST:PORT (an IP address or a name)
     #[arg(value_name = "URL")]
     pub url: String,
-    /// The bundle to send ('-' for standard input)
-    #[arg(value_name = "BUNDLE")]
-    pub bundle: PathBuf,
+    /// The bundle to send (or all its parts, in any order; '-' for standard input)
+    #[arg(value_name = "BUNDLE", required = true, num_args = 1..)]
+    pub bundle: Vec<PathBuf>,
     /// The server's public identity file: its TLS key must be this identity's
     #[arg(long, value_name = "FILE")]
     pub peer: PathBuf,

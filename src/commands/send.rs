@@ -14,10 +14,17 @@ pub fn send(args: &SendArgs, ctx: &Ctx) -> Result<()> {
     let (me, server) = load_pair(&args.id.identity, &args.peer, "the server's")?;
     let dest = Dest::from_arg(args.output.as_deref());
     if let Some(o) = &args.output {
-        check_distinct(&[&args.bundle, &args.peer], &[o])?;
+        let mut inputs: Vec<&Path> = args.bundle.iter().map(|p| p.as_path()).collect();
+        inputs.push(&args.peer);
+        check_distinct(&inputs, &[o])?;
     }
     fsio::check_dest(&dest, args.force, args.output.is_none())?;
-    let body = fsio::read_input(&args.bundle, MAX_BUNDLE_BYTES)?;
+    // Parts are joined here, as every offline verb joins them: the server
+    // receives the whole bundle.
+    let (name, body) = match args.bundle.as_slice() {
+        [one] if one.as_os_str() == "-" => (shown_path(one), fsio::read_input(one, MAX_BUNDLE_BYTES)?),
+        paths => read_bundle(paths)?,
+    };
     let cfg =
         tls::client_config(me.signing_key(), &server).map_err(|e| Error::new(format!("cannot set up TLS: {e}")))?;
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -30,14 +37,12 @@ pub fn send(args: &SendArgs, ctx: &Ctx) -> Result<()> {
         Answer::Bundle(b) => {
             fsio::write_atomic(&dest, &b, args.force, false)?;
             ctx.say(format!(
-                "cosect: sent {} to {who}; its answer written to {}",
-                shown_path(&args.bundle),
+                "cosect: sent {name} to {who}; its answer written to {}",
                 dest.display()
             ));
         }
         Answer::Finished => ctx.say(format!(
-            "cosect: sent {} to {who}; the server finished the exchange, there is no bundle to return",
-            shown_path(&args.bundle)
+            "cosect: sent {name} to {who}; the server finished the exchange, there is no bundle to return"
         )),
     }
     Ok(())
