@@ -155,6 +155,24 @@ fn catalog_and_mutual_exchanges_through_serve_and_send() {
     publish(&env);
     let s = Server::start(&env, &["--catalog", "catalog.cbor", "--input", "iocs.txt"]);
 
+    // The served catalog downloads byte for byte through the pinned TLS.
+    let cmd = [
+        "send",
+        &s.url,
+        "--fetch-catalog",
+        "--peer",
+        "srv.pub",
+        "-i",
+        "carol.id",
+        "-o",
+        "fetched.cbor",
+    ];
+    ok(env.run(&cmd), "send --fetch-catalog");
+    assert_eq!(
+        std::fs::read(env.path("fetched.cbor")).unwrap(),
+        std::fs::read(env.path("catalog.cbor")).unwrap()
+    );
+
     // Catalog query: init → send → finish, exact.
     query(&env, "carol", "carol.txt", "q.cbor");
     let r = ok(send(&env, &s, "carol", "q.cbor", Some("a.cbor")), "send query");
@@ -233,11 +251,21 @@ fn catalog_and_mutual_exchanges_through_serve_and_send() {
     let audit = env.read("audit.jsonl");
     let lines: Vec<serde_json::Value> = audit.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     let kinds: Vec<&str> = lines.iter().map(|l| l["kind"].as_str().unwrap()).collect();
-    assert_eq!(kinds, ["catalog-query", "catalog-query", "round1", "round3", "request"]);
-    assert_eq!(lines[0]["peer"], "carol");
-    assert_eq!(lines[0]["elements_in"], 3);
-    assert_eq!(lines[1]["elements_in"], 100);
-    assert_eq!(lines[3]["shared"], 2);
+    assert_eq!(
+        kinds,
+        [
+            "catalog-get",
+            "catalog-query",
+            "catalog-query",
+            "round1",
+            "round3",
+            "request"
+        ]
+    );
+    assert_eq!(lines[1]["peer"], "carol");
+    assert_eq!(lines[1]["elements_in"], 3);
+    assert_eq!(lines[2]["elements_in"], 100);
+    assert_eq!(lines[4]["shared"], 2);
     for secret in ["evil", "worse", "fine", "example"] {
         assert!(!audit.contains(secret), "{secret} in the audit log");
     }

@@ -367,8 +367,12 @@ pub struct SendArgs {
     #[arg(value_name = "URL")]
     pub url: String,
     /// The bundle to send (or all its parts, in any order; '-' for standard input)
-    #[arg(value_name = "BUNDLE", required = true, num_args = 1..)]
+    #[arg(value_name = "BUNDLE", required_unless_present = "fetch_catalog", num_args = 1..)]
     pub bundle: Vec<PathBuf>,
+    /// Send nothing: download a catalog the server serves (its newest, or
+    /// the one with this id) and write it to -o; `init --catalog` checks it
+    #[arg(long, value_name = "ID", num_args = 0..=1, default_missing_value = "", conflicts_with = "bundle")]
+    pub fetch_catalog: Option<String>,
     /// The server's public identity file: its TLS key must be this identity's
     #[arg(long, value_name = "FILE")]
     pub peer: PathBuf,

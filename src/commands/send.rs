@@ -21,9 +21,10 @@ pub fn send(args: &SendArgs, ctx: &Ctx) -> Result<()> {
     fsio::check_dest(&dest, args.force, args.output.is_none())?;
     // Parts are joined here, as every offline verb joins them: the server
     // receives the whole bundle.
-    let (name, body) = match args.bundle.as_slice() {
-        [one] if one.as_os_str() == "-" => (shown_path(one), fsio::read_input(one, MAX_BUNDLE_BYTES)?),
-        paths => read_bundle(paths)?,
+    let (name, body) = match (args.fetch_catalog.as_deref(), args.bundle.as_slice()) {
+        (Some(id), _) => (format!("a request for catalog {}", crate::text::shown(id)), Vec::new()),
+        (None, [one]) if one.as_os_str() == "-" => (shown_path(one), fsio::read_input(one, MAX_BUNDLE_BYTES)?),
+        (None, paths) => read_bundle(paths)?,
     };
     let cfg =
         tls::client_config(me.signing_key(), &server).map_err(|e| Error::new(format!("cannot set up TLS: {e}")))?;
@@ -31,7 +32,17 @@ pub fn send(args: &SendArgs, ctx: &Ctx) -> Result<()> {
         .enable_all()
         .build()
         .map_err(|e| Error::new(format!("cannot start the client: {e}")))?;
-    let answer = rt.block_on(client::post(&host, port, Arc::new(cfg), body, args.timeout))?;
+    let cfg = Arc::new(cfg);
+    let answer = match args.fetch_catalog.as_deref() {
+        Some(id) => {
+            let path = match id {
+                "" => "/v1/catalog".to_owned(),
+                id => format!("/v1/catalog/{id}"),
+            };
+            rt.block_on(client::get(&host, port, cfg, &path, args.timeout))?
+        }
+        None => rt.block_on(client::post(&host, port, cfg, body, args.timeout))?,
+    };
     let who = format!("{} ({})", server.display_name(), server.short_fingerprint());
     match answer {
         Answer::Bundle(b) => {

@@ -85,6 +85,28 @@ pub async fn post(
     body: Vec<u8>,
     timeout: Duration,
 ) -> Result<Answer, Error> {
+    call(host, port, cfg, (super::http::BUNDLE_PATH, Some(body)), timeout).await
+}
+
+/// GET `path` (a served catalog) from `host:port`, within `timeout`.
+pub async fn get(
+    host: &str,
+    port: u16,
+    cfg: Arc<rustls::ClientConfig>,
+    path: &str,
+    timeout: Duration,
+) -> Result<Answer, Error> {
+    call(host, port, cfg, (path, None), timeout).await
+}
+
+/// One request: POST the body to the path, or GET the path without one.
+async fn call(
+    host: &str,
+    port: u16,
+    cfg: Arc<rustls::ClientConfig>,
+    (path, body): (&str, Option<Vec<u8>>),
+    timeout: Duration,
+) -> Result<Answer, Error> {
     let at = format!("{host}:{port}");
     let fut = async {
         let tcp = TcpStream::connect((host, port)).await.map_err(|e| {
@@ -102,11 +124,15 @@ pub async fn post(
             .await
             .map_err(|e| sentence(&format!("HTTP with {at} failed"), &e))?;
         let conn_task = tokio::spawn(conn);
-        let req = Request::post(super::http::BUNDLE_PATH)
-            .header(header::HOST, at.clone())
-            .header(header::CONTENT_TYPE, "application/cose")
-            .body(Full::new(Bytes::from(body)))
-            .map_err(|e| Error::new(e.to_string()))?;
+        let req = match body {
+            Some(body) => Request::post(path)
+                .header(header::CONTENT_TYPE, "application/cose")
+                .body(Full::new(Bytes::from(body))),
+            None => Request::get(path).body(Full::new(Bytes::new())),
+        };
+        let mut req = req.map_err(|e| Error::new(e.to_string()))?;
+        let host_value = header::HeaderValue::from_str(&at).map_err(|e| Error::new(e.to_string()))?;
+        req.headers_mut().insert(header::HOST, host_value);
         // In TLS 1.3 the server checks our key after our handshake ends: a
         // refusal shows up here, as the connection task's error.
         let resp = match sender.send_request(req).await {
