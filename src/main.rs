@@ -32,9 +32,9 @@ fn main() -> ExitCode {
     match cosect::commands::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
+            cosect::commands::err_line(&format!("error: {e}"));
             if let Some(hint) = e.hint() {
-                eprintln!("hint: {hint}");
+                cosect::commands::err_line(&format!("hint: {hint}"));
             }
             ExitCode::from(1)
         }

@@ -69,7 +69,7 @@ pub fn demo(args: &DemoArgs, ctx: &Ctx) -> Result<()> {
     let f = |name: &str| dir.join(name);
     let step = |text: &str| {
         if !ctx.quiet {
-            eprintln!("\n== {text}");
+            super::err_line(&format!("\n== {text}"));
         }
     };
     write(&dir, "alice-feed.stix.json", ALICE_LIST)?;

@@ -57,14 +57,14 @@ impl Ctx {
     /// A line for the human, on stderr.
     pub fn say(&self, msg: impl AsRef<str>) {
         if !self.quiet {
-            eprintln!("{}", msg.as_ref());
+            err_line(msg.as_ref());
         }
     }
 
     /// A warning on stderr, unless --quiet.
     pub fn warn(&self, msg: impl AsRef<str>) {
         if !self.quiet {
-            eprintln!("warning: {}", msg.as_ref());
+            err_line(&format!("warning: {}", msg.as_ref()));
         }
     }
 
@@ -81,6 +81,13 @@ impl Ctx {
         );
         bar
     }
+}
+
+/// One line on stderr. A closed stderr (`cosect … 2>&1 | tee log` after
+/// tee died) loses the line instead of panicking halfway through a verb.
+pub fn err_line(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
 }
 
 /// Run one parsed command line.

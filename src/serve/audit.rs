@@ -68,7 +68,7 @@ impl Audit {
         line.push(b'\n');
         let mut f = file.lock().unwrap_or_else(|p| p.into_inner());
         if let Err(err) = f.write_all(&line) {
-            eprintln!("cosect serve: cannot write the audit log: {err}");
+            crate::commands::err_line(&format!("cosect serve: cannot write the audit log: {err}"));
         }
     }
 }
