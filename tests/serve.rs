@@ -117,6 +117,11 @@ fn publish(env: &Env) {
 }
 
 fn query(env: &Env, who: &str, input: &str, out: &str) {
+    query_with(env, who, input, out, &[]);
+}
+
+/// `query` with more `init` options.
+fn query_with(env: &Env, who: &str, input: &str, out: &str, extra: &[&str]) {
     let args = [
         "init",
         "--catalog",
@@ -129,7 +134,7 @@ fn query(env: &Env, who: &str, input: &str, out: &str) {
         out,
         "-q",
     ];
-    ok(as_party(env, who, &args), "init --catalog");
+    ok(as_party(env, who, &[&args[..], extra].concat()), "init --catalog");
 }
 
 /// Carol's round 1 of a mutual exchange (`r1.cbor`) sent; round 2 back in
@@ -181,28 +186,14 @@ fn catalog_and_mutual_exchanges_through_serve_and_send() {
     assert_eq!(r.stdout, "EVIL.example\nworse.example.\n");
 
     // A query split into parts crosses as its parts, given in any order.
-    let args = [
-        "init",
-        "--catalog",
-        "catalog.cbor",
-        "--peer",
-        "srv.pub",
-        "--input",
+    query_with(
+        &env,
+        "carol",
         "carol.txt",
-        "-o",
         "qs.cbor",
-        "--pad-to",
-        "100",
-        "--split",
-        "1K",
-        "-q",
-    ];
-    ok(as_party(&env, "carol", &args), "init --split");
-    let mut parts: Vec<String> = std::fs::read_dir(env.root())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .filter(|n| n.starts_with("qs.cbor.part-"))
-        .collect();
+        &["--pad-to", "100", "--split", "1K"],
+    );
+    let mut parts = env.names_starting("qs.cbor.part-");
     assert!(parts.len() > 1, "{parts:?}");
     parts.sort();
     parts.reverse();
