@@ -391,15 +391,20 @@ mod tests {
         assert_eq!(q.len() as u64, client.sent() * 32);
         let (a, proofs) = answerer.blind_evaluate_all(&q, Exec::Parallel, &group::NoProgress, &mut OsRng)?;
         let (id, pk) = (key.key_id(), key.public());
-        let view = CatalogView {
-            key_id: &id,
-            public_key: &pk,
+        let view = view_of(cat, &id, &pk);
+        client.finish(&a, &proofs, &view, Exec::Parallel)
+    }
+
+    /// A published catalog as a client reads it, under the key `id`/`pk`.
+    fn view_of<'a>(cat: &'a Catalog, id: &'a [u8; 32], pk: &'a [u8; 32]) -> CatalogView<'a> {
+        CatalogView {
+            key_id: id,
+            public_key: pk,
             trunc: cat.trunc,
             outputs: &cat.outputs,
             label_len: cat.label_len,
             labels: &cat.labels,
-        };
-        client.finish(&a, &proofs, &view, Exec::Parallel)
+        }
     }
 
     fn run(key: &CatalogKey, cat: &Catalog, mine: &Entries, pad: Option<u64>) -> Result<Lookup, CatalogError> {
@@ -468,14 +473,7 @@ mod tests {
         let e = entries(&["a", "b"]);
         let cat = publish(&key, &e, None, Exec::Serial, &group::NoProgress, &mut OsRng).unwrap();
         let (id, pk) = (key.key_id(), key.public());
-        let view = CatalogView {
-            key_id: &id,
-            public_key: &pk,
-            trunc: cat.trunc,
-            outputs: &cat.outputs,
-            label_len: 0,
-            labels: &[],
-        };
+        let view = view_of(&cat, &id, &pk);
         let (c, q) = Client::start(&e, None, Exec::Serial, &group::NoProgress, &mut OsRng).unwrap();
         let (mut a, proofs) = key
             .blind_evaluate_all(&q, Exec::Serial, &group::NoProgress, &mut OsRng)
