@@ -512,14 +512,25 @@ pub fn receive(
     paths: &[PathBuf],
     expect: crate::engine::Expect<'_>,
 ) -> Result<crate::engine::Received> {
+    let (name, bytes) = read_bundle(paths)?;
+    receive_bytes(me, store, &name, bytes, expect)
+}
+
+/// Run the engine's pipeline as `me` on a bundle already read.
+pub fn receive_bytes(
+    me: &Identity,
+    store: &Store,
+    name: &str,
+    bytes: Vec<u8>,
+    expect: crate::engine::Expect<'_>,
+) -> Result<crate::engine::Received> {
     let unlocked = store.unlocked(me);
     let reader = crate::engine::Reader {
         me,
         now: now(),
         store: &unlocked,
     };
-    let (name, bytes) = read_bundle(paths)?;
-    reader.read(&name, bytes, expect)
+    reader.read(name, bytes, expect)
 }
 
 /// A fresh random session id.

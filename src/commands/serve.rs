@@ -38,11 +38,13 @@ fn load_peers(dir: &Path, me: &Identity) -> Result<Vec<PublicIdentity>> {
 fn load_catalogs(args: &ServeArgs, me: &Identity, store: &Store) -> Result<Vec<Served>> {
     let mut served = Vec::new();
     for path in &args.catalog {
-        let bytes = fsio::read_input(path, MAX_BUNDLE_BYTES)?;
-        let got = receive(
+        // Read once: the served bytes are the bytes the engine checked.
+        let (name, bytes) = read_bundle(std::slice::from_ref(path))?;
+        let got = receive_bytes(
             me,
             store,
-            std::slice::from_ref(path),
+            &name,
+            bytes.clone(),
             Expect::Catalog {
                 publisher: &me.public(),
             },
