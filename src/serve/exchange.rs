@@ -231,9 +231,10 @@ impl App {
         let report = results_text(&s.kind, &s.entries, &outcome, r3.mode.name());
         let path = self.results.join(format!("{}.txt", hex(&h.session)));
         fsio::create_private_dir(&self.results).map_err(|err| Refusal::new(500, err))?;
-        fsio::write_atomic(&Dest::File(path), &report, false, true).map_err(|err| Refusal::new(500, err))?;
+        // Results and the end of the session in one transaction, as `finish`.
         let mut tx = self.store.begin(&self.me);
-        tx.end_session(&s.id)
+        tx.write(&Dest::File(path), (false, true), |w| w.write_all(&report))
+            .and_then(|()| tx.end_session(&s.id))
             .and_then(|()| tx.commit())
             .map_err(|err| Refusal::new(500, err))?;
         Ok(Reply::Finished)
