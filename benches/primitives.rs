@@ -52,7 +52,7 @@ fn payload(n: usize) -> Payload {
         created: 1,
         expires: 2,
         n_points: n as u64,
-        points: group::random_points(n, &mut OsRng),
+        points: group::random_points(n, &mut OsRng).into(),
         ..Payload::addressed("psi", 1, &[0; 16], &id.public(), &[0; 32])
     }
 }

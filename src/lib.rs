@@ -12,6 +12,29 @@
 
 #![forbid(unsafe_code)]
 
+/// `Display` and `FromStr` for a type of named values: `name()` gives a
+/// value's name, `ALL` lists the values, and an unknown name is refused
+/// as `unknown <what> "x" (expected <names>)`.
+macro_rules! named_values {
+    ($t:ty, $what:literal, $names:literal) => {
+        impl std::fmt::Display for $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.name())
+            }
+        }
+
+        impl std::str::FromStr for $t {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, String> {
+                Self::ALL
+                    .into_iter()
+                    .find(|v| v.name() == s)
+                    .ok_or_else(|| format!(concat!("unknown ", $what, " {:?} (expected ", $names, ")"), s))
+            }
+        }
+    };
+}
+
 pub mod bundle;
 pub mod engine;
 pub mod error;

@@ -279,7 +279,7 @@ fn a_query_with_the_current_catalog_but_another_key_names_both() {
     as_party(&env, "srv", "publish --input l.txt --kind domain -o cat");
     as_party(&env, "carol", "init --catalog cat --peer srv.pub --input l.txt -o q");
     let odd = reseal(&env, "q", "srv", "carol", "srv", |p| {
-        p.catalog.as_mut().unwrap().key_id = vec![0xab; 32];
+        p.catalog.as_mut().unwrap().key_id = vec![0xab; 32].into();
     });
     env.write("odd", &odd);
     let e = env.fails(

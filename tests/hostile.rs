@@ -343,7 +343,7 @@ fn replays_and_mixed_sessions_are_refused() {
     // session 1's round 1.
     let s1_hash = Opened::open(w.read("s1r1.cbor"), None).unwrap().hash;
     let mixed = w.reseal("s2r2.cbor", "alice", "bob", "alice", Envelope::Plain, |p| {
-        p.answers = s1_hash.to_vec()
+        p.answers = s1_hash.to_vec().into()
     });
     w.write("mixed.cbor", &mixed);
     let err = check_refusal(&["mixed"], w.finish_a("mixed.cbor", "x3.cbor", "x.txt", &[]));
@@ -495,12 +495,12 @@ fn invalid_and_identity_points_and_forged_counts_are_refused() {
                 p.catalog = Some(cosect::bundle::catalog::CatalogExt {
                     version: 2,
                     suite: "ristretto255-SHA512".into(),
-                    key_id: vec![0; 32],
-                    public_key: Vec::new(),
+                    key_id: vec![0; 32].into(),
+                    public_key: Default::default(),
                     label_len: 0,
                     n_labels: 0,
-                    labels: Vec::new(),
-                    proofs: Vec::new(),
+                    labels: Default::default(),
+                    proofs: Default::default(),
                 })
             }),
             "carries no catalog field",
@@ -534,7 +534,7 @@ fn invalid_and_identity_points_and_forged_counts_are_refused() {
     assert!(w.finish_a("r2.cbor", "r3.cbor", "a.out", &[]).status.success());
     // A round 3 that carries blinded elements it never has.
     let bad = w.reseal("r3.cbor", "bob", "alice", "bob", Envelope::Plain, |p| {
-        p.points = vec![0x11; 32];
+        p.points = vec![0x11; 32].into();
         p.n_points = 1;
     });
     w.write("bad3.cbor", &bad);

@@ -175,7 +175,7 @@ fn check_round1(p: &Payload) -> Result<(), (Stage, String)> {
     meaning.map_err(|e| (Stage::Round1, e.to_string()))?;
     let entries = Entries::from_canonical([(Kind::Raw, "x"), (Kind::Raw, "y")]);
     let r1 = Round1 {
-        points: p.points.clone(),
+        points: p.points.to_vec(),
     };
     let rng = &mut rand::rngs::OsRng;
     let answer = Responder::respond(&r1, &entries, Mode::Mutual, None, Exec::Serial, &NoProgress, rng);

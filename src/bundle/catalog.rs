@@ -2,6 +2,7 @@
 //! optional map, present exactly in bundles of protocol "catalog".
 
 use serde::{Deserialize, Serialize};
+use serde_bytes::ByteBuf;
 
 use super::BundleError;
 use crate::protocol::catalog::{record_len, CATALOG_VERSION, KEY_ID_LEN, MAX_LABEL, PUBLIC_LEN};
@@ -20,24 +21,20 @@ pub struct CatalogExt {
     /// RFC 9497 ciphersuite identifier, "ristretto255-SHA512".
     pub suite: String,
     /// Names the publisher's VOPRF key (see protocol::catalog::CatalogKey::key_id).
-    #[serde(with = "serde_bytes")]
-    pub key_id: Vec<u8>,
+    pub key_id: ByteBuf,
     /// The publisher's public key `pkS` (32 bytes) in a catalog; empty in a
     /// query or answer.
-    #[serde(with = "serde_bytes")]
-    pub public_key: Vec<u8>,
+    pub public_key: ByteBuf,
     /// Every label is padded to this many bytes (0 in a query or answer,
     /// and in a catalog without labels).
     pub label_len: u32,
     /// Number of label records.
     pub n_labels: u64,
     /// `n_labels` records of `16 + 2 + label_len + 16` bytes, sorted by tag.
-    #[serde(with = "serde_bytes")]
-    pub labels: Vec<u8>,
+    pub labels: ByteBuf,
     /// An answer's batched DLEQ proofs, 64 bytes per 65,535 elements; empty
     /// in a catalog or query.
-    #[serde(with = "serde_bytes")]
-    pub proofs: Vec<u8>,
+    pub proofs: ByteBuf,
 }
 
 impl CatalogExt {

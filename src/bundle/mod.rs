@@ -13,6 +13,7 @@ pub mod payload;
 pub use envelope::Envelope;
 pub use payload::Payload;
 
+use serde_bytes::ByteBuf;
 use sha2::{Digest, Sha256};
 
 use crate::identity::{short_fingerprint, Identity, PublicIdentity};
@@ -111,20 +112,20 @@ impl Payload {
             cosect: payload::FORMAT_VERSION,
             protocol: protocol.to_owned(),
             round,
-            session: session.to_vec(),
+            session: session.to_vec().into(),
             sender: me.line(),
-            from: me.fingerprint().to_vec(),
-            to: to.to_vec(),
+            from: me.fingerprint().to_vec().into(),
+            to: to.to_vec().into(),
             kind: String::new(),
             mode: String::new(),
             created: 0,
             expires: 0,
-            answers: Vec::new(),
+            answers: ByteBuf::new(),
             n_points: 0,
-            points: Vec::new(),
+            points: ByteBuf::new(),
             trunc: 0,
             n_doubled: 0,
-            doubled: Vec::new(),
+            doubled: ByteBuf::new(),
             catalog: None,
         }
     }

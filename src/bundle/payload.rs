@@ -3,6 +3,7 @@
 //! they decode to, so every payload has exactly one valid encoding.
 
 use serde::{Deserialize, Serialize};
+use serde_bytes::ByteBuf;
 
 use super::BundleError;
 use crate::group::POINT_LEN;
@@ -27,32 +28,26 @@ pub struct Payload {
     pub cosect: u32,
     pub protocol: String,
     pub round: u8,
-    #[serde(with = "serde_bytes")]
-    pub session: Vec<u8>,
+    pub session: ByteBuf,
     /// Sender's public identity line (its fingerprint must equal `from`).
     pub sender: String,
-    #[serde(with = "serde_bytes")]
-    pub from: Vec<u8>,
-    #[serde(with = "serde_bytes")]
-    pub to: Vec<u8>,
+    pub from: ByteBuf,
+    pub to: ByteBuf,
     pub kind: String,
     pub mode: String,
     /// Unix seconds.
     pub created: u64,
     pub expires: u64,
     /// SHA-256 of the COSE bytes of the bundle this one answers; empty in round 1.
-    #[serde(with = "serde_bytes")]
-    pub answers: Vec<u8>,
+    pub answers: ByteBuf,
     /// Number of 32-byte elements in `points`.
     pub n_points: u64,
-    #[serde(with = "serde_bytes")]
-    pub points: Vec<u8>,
+    pub points: ByteBuf,
     /// Bytes kept of each double-encrypted element (ℓ); 0 when there are none.
     pub trunc: u8,
     /// Number of `trunc`-byte elements in `doubled`.
     pub n_doubled: u64,
-    #[serde(with = "serde_bytes")]
-    pub doubled: Vec<u8>,
+    pub doubled: ByteBuf,
     /// Protocol "catalog" only (doc/catalog-format.md); absent otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub catalog: Option<super::catalog::CatalogExt>,

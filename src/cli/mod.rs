@@ -257,7 +257,7 @@ pub struct InitArgs {
     /// What the entries are; they are normalized before matching. The peer must use the same
     /// setting [default: auto]
     #[arg(long, value_enum, value_name = "KIND")]
-    pub kind: Option<KindArg>,
+    pub kind: Option<KindSetting>,
     /// Who learns what: both sides the shared entries, only you, or both only their number
     #[arg(long, value_enum, default_value_t = ModeArg::Mutual)]
     pub mode: ModeArg,
@@ -284,7 +284,7 @@ pub struct RespondArgs {
     pub list: ListIn,
     /// Must equal the kind setting of round 1, which is used when this is omitted
     #[arg(long, value_enum, value_name = "KIND")]
-    pub kind: Option<KindArg>,
+    pub kind: Option<KindSetting>,
     /// Refuse a peer set larger than N (a huge set could enumerate your list)
     #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_PEER_ITEMS)]
     pub max_peer_items: u64,
@@ -441,7 +441,7 @@ pub struct PublishArgs {
     /// What the entries are; they are normalized before matching. Clients use the
     /// catalog's setting [default: auto]
     #[arg(long, value_enum, value_name = "KIND")]
-    pub kind: Option<KindArg>,
+    pub kind: Option<KindSetting>,
     /// CSV field holding the entries: a header name, or a field number from 1 (then
     /// every row is data)
     #[arg(long, value_name = "NAME|N", value_parser = Column::parse)]
@@ -559,36 +559,25 @@ pub struct DemoArgs {
     pub dir: Option<PathBuf>,
 }
 
-/// `--kind` values.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum KindArg {
-    /// Each entry's own kind: named by STIX/MISP, or detected (IP, hash, URL, e-mail, domain, else raw)
-    Auto,
-    /// Exact bytes of the line
-    Raw,
-    /// Lower-case, trailing dot stripped, IDNA to ASCII
-    Domain,
-    /// Canonical IPv4/IPv6 text
-    Ip,
-    /// Lower-case hex, length of MD5/SHA-1/SHA-2
-    Hash,
-    /// Domain part normalized, local part exact
-    Email,
-    /// scheme://host/path: RFC 3986 syntax normalization, host as domain or ip
-    Url,
-}
+/// `--kind` values: the settings themselves, each with its help.
+impl ValueEnum for KindSetting {
+    fn value_variants<'a>() -> &'a [Self] {
+        &KindSetting::ALL
+    }
 
-impl From<KindArg> for KindSetting {
-    fn from(k: KindArg) -> KindSetting {
-        KindSetting::Fixed(match k {
-            KindArg::Auto => return KindSetting::Auto,
-            KindArg::Raw => Kind::Raw,
-            KindArg::Domain => Kind::Domain,
-            KindArg::Ip => Kind::Ip,
-            KindArg::Hash => Kind::Hash,
-            KindArg::Email => Kind::Email,
-            KindArg::Url => Kind::Url,
-        })
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        let help = match self {
+            KindSetting::Auto => {
+                "Each entry's own kind: named by STIX/MISP, or detected (IP, hash, URL, e-mail, domain, else raw)"
+            }
+            KindSetting::Fixed(Kind::Raw) => "Exact bytes of the line",
+            KindSetting::Fixed(Kind::Domain) => "Lower-case, trailing dot stripped, IDNA to ASCII",
+            KindSetting::Fixed(Kind::Ip) => "Canonical IPv4/IPv6 text",
+            KindSetting::Fixed(Kind::Hash) => "Lower-case hex, length of MD5/SHA-1/SHA-2",
+            KindSetting::Fixed(Kind::Email) => "Domain part normalized, local part exact",
+            KindSetting::Fixed(Kind::Url) => "scheme://host/path: RFC 3986 syntax normalization, host as domain or ip",
+        };
+        Some(clap::builder::PossibleValue::new(self.name()).help(help))
     }
 }
 

@@ -45,7 +45,7 @@ pub fn answer_query(
     Ok(CatalogAnswer {
         kind: q.kind,
         query: h.hash,
-        key_id: cur.key_id.clone(),
+        key_id: cur.key_id.clone().into_vec(),
         points,
         proofs,
     })

@@ -67,7 +67,7 @@ pub fn finish(args: &FinishArgs, ctx: &Ctx) -> Result<()> {
             let mut tx = store.begin(&me);
             let (outcome, reply, mode) = run_step(args, ctx, &mut tx, &out, &got.header, message, step)?;
             let done = Done {
-                id,
+                id: id.into_vec(),
                 kind,
                 entries,
                 outcome,

@@ -17,7 +17,7 @@ pub fn init(args: &InitArgs, ctx: &Ctx) -> Result<()> {
         return super::query::init(args, &args.catalog, ctx);
     }
     // Auto unless --kind says otherwise (see doc/inputs.md).
-    let kind = args.kind.map_or(KindSetting::Auto, KindSetting::from);
+    let kind = args.kind.unwrap_or(KindSetting::Auto);
     let input = need_input(&args.list)?;
     let mode = Mode::from(args.mode);
     let Sending {

@@ -208,9 +208,9 @@ fn keep_catalog(
 ) -> Option<crate::store::Retired> {
     let (kind, entries, labels, created, expires) = facts;
     keys.add(LiveKey {
-        sk: key.to_bytes().to_vec(),
-        key_id: key.key_id().to_vec(),
-        catalog: hash.to_vec(),
+        sk: key.to_bytes().to_vec().into(),
+        key_id: key.key_id().to_vec().into(),
+        catalog: hash.to_vec().into(),
         kind: kind.name().into(),
         entries,
         labels,
@@ -237,7 +237,7 @@ fn readers(me: &Identity, files: &[PathBuf]) -> Result<Vec<age::x25519::Recipien
 
 pub fn publish(args: &PublishArgs, ctx: &Ctx) -> Result<()> {
     // Auto unless --kind says otherwise, as for `init`.
-    let kind = args.kind.map_or(KindSetting::Auto, KindSetting::from);
+    let kind = args.kind.unwrap_or(KindSetting::Auto);
     let dest = Dest::from_arg(args.output.as_deref());
     if let Some(o) = &args.output {
         check_distinct(&[&args.input], &[o])?;

@@ -34,7 +34,7 @@ pub fn init(args: &InitArgs, catalog_path: &[PathBuf], ctx: &Ctx) -> Result<()> 
         unreachable!("Expect::Catalog yields a catalog")
     };
     let kind = cat.kind;
-    if let Some(asked) = args.kind.map(KindSetting::from).filter(|k| *k != kind) {
+    if let Some(asked) = args.kind.filter(|k| *k != kind) {
         return Err(Error::new(format!(
             "{}: the catalog was published with --kind {kind}, you passed --kind {asked}",
             bundle_name(catalog_path)
@@ -60,13 +60,13 @@ pub fn init(args: &InitArgs, catalog_path: &[PathBuf], ctx: &Ctx) -> Result<()> 
     let catalog_abs = std::fs::canonicalize(first).unwrap_or_else(|_| first.to_path_buf());
     let state = QueryState {
         version: crate::store::catalog::STATE_VERSION,
-        id: to.session.to_vec(),
+        id: to.session.to_vec().into(),
         publisher: publisher.line(),
         kind: kind.name().into(),
         catalog_path: catalog_abs.display().to_string(),
-        catalog_hash: got.header.hash.to_vec(),
-        key_id: cat.key_id.clone(),
-        sent_hash: sealed.hash.to_vec(),
+        catalog_hash: got.header.hash.to_vec().into(),
+        key_id: cat.key_id.clone().into(),
+        sent_hash: sealed.hash.to_vec().into(),
         entries: SecretList::from_entries(&mut entries),
         client,
         created: to.created,

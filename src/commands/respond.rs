@@ -79,7 +79,7 @@ pub struct Out<'a> {
 /// very large set is refused unless expected.
 fn check_round1_policy(args: &RespondArgs, name: &str, r1: &Round1) -> Result<()> {
     let kind = r1.kind;
-    if let Some(mine) = args.kind.map(KindSetting::from) {
+    if let Some(mine) = args.kind {
         if mine != kind {
             return Err(Error::new(format!(
                 "{name}: your peer built round 1 with --kind {kind}, you passed --kind {mine}: \

@@ -3,6 +3,8 @@
 //! (`seal_message`). Each message carries only its own fields; the fields
 //! every bundle has (session, sender, times) are in `Header`.
 
+use serde_bytes::ByteBuf;
+
 use crate::bundle::catalog::{CatalogExt, PROTOCOL_CATALOG, TO_ANYONE};
 use crate::bundle::payload::{Payload, PROTOCOL_PSI, SESSION_LEN};
 use crate::bundle::{seal, Envelope, Sealed};
@@ -178,12 +180,12 @@ fn exchange_ext(key_id: Vec<u8>, proofs: Vec<u8>) -> Option<CatalogExt> {
     Some(CatalogExt {
         version: CATALOG_VERSION,
         suite: SUITE.into(),
-        key_id,
-        public_key: Vec::new(),
+        key_id: key_id.into(),
+        public_key: ByteBuf::new(),
         label_len: 0,
         n_labels: 0,
-        labels: Vec::new(),
-        proofs,
+        labels: ByteBuf::new(),
+        proofs: proofs.into(),
     })
 }
 
@@ -253,12 +255,12 @@ fn mutual_payload(
     Payload {
         kind: kind.name().into(),
         mode: mode.name().into(),
-        answers,
+        answers: answers.into(),
         n_points: count(&points, POINT_LEN),
-        points,
+        points: points.into(),
         trunc: trunc as u8,
         n_doubled: count(&doubled, trunc),
-        doubled,
+        doubled: doubled.into(),
         ..base
     }
 }
@@ -273,9 +275,9 @@ fn exchange_payload(
     Payload {
         kind: kind.name().into(),
         mode: MODE.into(),
-        answers: answers.to_vec(),
+        answers: answers.to_vec().into(),
         n_points: count(&points, POINT_LEN),
-        points,
+        points: points.into(),
         catalog,
         ..base
     }
@@ -287,16 +289,16 @@ fn catalog_payload(base: Payload, m: Catalog) -> Payload {
         mode: MODE.into(),
         trunc: m.trunc,
         n_doubled: m.len(),
-        doubled: m.outputs,
+        doubled: m.outputs.into(),
         catalog: Some(CatalogExt {
             version: CATALOG_VERSION,
             suite: SUITE.into(),
-            key_id: m.key_id,
-            public_key: m.public_key,
+            key_id: m.key_id.into(),
+            public_key: m.public_key.into(),
             label_len: m.label_len,
             n_labels: m.n_labels,
-            labels: m.labels,
-            proofs: Vec::new(),
+            labels: m.labels.into(),
+            proofs: ByteBuf::new(),
         }),
         ..base
     }

@@ -304,7 +304,7 @@ impl Reader<'_> {
                 "it answers another bundle than the query you sent (replayed or mixed up)".into(),
             )));
         }
-        if p.kind != state.kind || key_id != state.key_id {
+        if p.kind != state.kind || key_id[..] != state.key_id[..] {
             return Err(in_file(BundleError::Structure(
                 "its kind or catalog key differs from the query's".into(),
             )));

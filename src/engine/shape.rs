@@ -6,7 +6,7 @@ use crate::bundle::catalog::{CatalogExt, PROTOCOL_CATALOG, TO_ANYONE};
 use crate::bundle::payload::{Payload, HASH_LEN, PROTOCOL_PSI};
 use crate::bundle::BundleError::{self, Counts, Structure};
 use crate::input::KindSetting;
-use crate::protocol::catalog::{proofs_len, CatalogView, MODE, SUITE};
+use crate::protocol::catalog::{proofs_len, MODE, SUITE};
 use crate::protocol::{mutual, Mode};
 use crate::text::shown;
 
@@ -100,10 +100,10 @@ pub fn check_answer(p: &Payload, s: &Awaited<'_>) -> Result<(), BundleError> {
 pub(super) fn mutual_answer(p: &mut Payload, mode: Mode) -> Result<super::Message, BundleError> {
     let kind = kind_of(p)?;
     let answers = hash_of(&p.answers);
-    let doubled = std::mem::take(&mut p.doubled);
+    let doubled = std::mem::take(&mut p.doubled).into_vec();
     let trunc = p.trunc as usize;
     Ok(if p.round == 2 {
-        let points = std::mem::take(&mut p.points);
+        let points = std::mem::take(&mut p.points).into_vec();
         let elements = mutual::Round2 { doubled, points, trunc };
         super::Message::Round2(Round2 {
             kind,
@@ -163,26 +163,19 @@ pub fn check_catalog(p: &mut Payload) -> Result<Catalog, BundleError> {
             "a catalog is addressed to no one, answers nothing and holds no blinded elements".into(),
         ));
     }
-    let view = CatalogView {
-        key_id: &e.key_id,
-        public_key: &e.public_key,
-        trunc: p.trunc as usize,
-        outputs: &p.doubled,
-        label_len: e.label_len as usize,
-        labels: &e.labels,
-    };
-    view.check().map_err(|e| Counts(e.to_string()))?;
     let e = p.catalog.take().expect("checked above");
-    Ok(Catalog {
+    let catalog = Catalog {
         kind,
-        key_id: e.key_id,
-        public_key: e.public_key,
+        key_id: e.key_id.into_vec(),
+        public_key: e.public_key.into_vec(),
         trunc: p.trunc,
         outputs: std::mem::take(&mut p.doubled),
         label_len: e.label_len,
         n_labels: e.n_labels,
-        labels: e.labels,
-    })
+        labels: e.labels.into_vec(),
+    };
+    catalog.view().check().map_err(|e| Counts(e.to_string()))?;
+    Ok(catalog)
 }
 
 /// A query or answer: round `round` of the catalog protocol, with blinded
@@ -221,7 +214,7 @@ pub fn check_exchange(p: &Payload, round: u8) -> Result<(KindSetting, Vec<u8>), 
             p.n_points
         )));
     }
-    Ok((kind, e.key_id.clone()))
+    Ok((kind, e.key_id.to_vec()))
 }
 
 /// A checked query, its elements moved out of the payload.
@@ -231,7 +224,7 @@ pub(super) fn query(p: &mut Payload, kind: KindSetting, key_id: Vec<u8>) -> Cata
         kind,
         catalog,
         key_id,
-        points,
+        points: points.into_vec(),
     }
 }
 
@@ -247,7 +240,7 @@ pub(super) fn answer(p: &mut Payload, kind: KindSetting, key_id: Vec<u8>) -> Cat
         kind,
         query,
         key_id,
-        points,
-        proofs,
+        points: points.into_vec(),
+        proofs: proofs.into_vec(),
     }
 }

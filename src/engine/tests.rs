@@ -164,9 +164,9 @@ fn published(a: &Identity, key: &CatalogKey) -> (Vec<u8>, [u8; 32]) {
 
 fn current(key: &CatalogKey, catalog: [u8; 32]) -> KeyState {
     let cur = LiveKey {
-        sk: key.to_bytes().to_vec(),
-        key_id: key.key_id().to_vec(),
-        catalog: catalog.to_vec(),
+        sk: key.to_bytes().to_vec().into(),
+        key_id: key.key_id().to_vec().into(),
+        catalog: catalog.to_vec().into(),
         kind: "auto".into(),
         entries: 3,
         labels: 0,
@@ -191,13 +191,13 @@ fn query_state(
 ) -> QueryState {
     QueryState {
         version: 1,
-        id: SESSION.to_vec(),
+        id: SESSION.to_vec().into(),
         publisher: publisher.line(),
         kind: "auto".into(),
         catalog_path: String::new(),
-        catalog_hash: cat_hash.to_vec(),
-        key_id,
-        sent_hash: q_hash.to_vec(),
+        catalog_hash: cat_hash.to_vec().into(),
+        key_id: key_id.into(),
+        sent_hash: q_hash.to_vec().into(),
         entries: SecretList::from_entries(&mut entries()),
         client,
         created: NOW,
@@ -305,7 +305,7 @@ fn each_check_refuses_with_its_sentence() {
         (&b, altered(|_| {}), from_b, "b: the bundle is from"),
         (
             &b,
-            altered(|p| p.to = vec![1; 32]),
+            altered(|p| p.to = vec![1; 32].into()).into(),
             from_a,
             "b: the bundle is addressed to fingerprint",
         ),

@@ -1,9 +1,6 @@
 //! Detection: the kind of one entry (`--kind auto`) and the format of an
 //! input from its first bytes (`--input-format` omitted).
 
-use std::fmt;
-use std::str::FromStr;
-
 use super::normalize::{normalize, Kind};
 use super::InputError;
 
@@ -16,6 +13,16 @@ pub enum KindSetting {
 }
 
 impl KindSetting {
+    pub const ALL: [KindSetting; 7] = [
+        KindSetting::Auto,
+        KindSetting::Fixed(Kind::Raw),
+        KindSetting::Fixed(Kind::Domain),
+        KindSetting::Fixed(Kind::Ip),
+        KindSetting::Fixed(Kind::Hash),
+        KindSetting::Fixed(Kind::Email),
+        KindSetting::Fixed(Kind::Url),
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             KindSetting::Auto => "auto",
@@ -24,21 +31,7 @@ impl KindSetting {
     }
 }
 
-impl fmt::Display for KindSetting {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for KindSetting {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        if s == "auto" {
-            return Ok(KindSetting::Auto);
-        }
-        s.parse().map(KindSetting::Fixed)
-    }
-}
+named_values!(KindSetting, "kind", "auto, raw, domain, ip, hash, email or url");
 
 /// The kind and canonical text of one entry under `--kind auto`. Tried in
 /// order: IP address (also with a port, or a /32 or /128 prefix, which are
@@ -293,7 +286,11 @@ mod tests {
         assert_eq!(sniff(b"host,ip\n", true).unwrap(), InputFormat::Csv);
         assert_eq!(sniff(b"# a, b\nexample.com\n", false).unwrap(), InputFormat::Text);
         assert!(sniff(b"host,ip\nx,y\n", false).is_err());
-        assert_eq!(KindSetting::from_str("auto").unwrap(), KindSetting::Auto);
-        assert_eq!(KindSetting::from_str("ip").unwrap(), KindSetting::Fixed(Kind::Ip));
+        assert_eq!("auto".parse::<KindSetting>().unwrap(), KindSetting::Auto);
+        assert_eq!("ip".parse::<KindSetting>().unwrap(), KindSetting::Fixed(Kind::Ip));
+        assert!("kind"
+            .parse::<KindSetting>()
+            .unwrap_err()
+            .contains("expected auto, raw,"));
     }
 }

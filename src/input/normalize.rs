@@ -2,9 +2,7 @@
 //! (`Example.COM.` and `example.com`) normalize to the same bytes, and the
 //! kind is hashed with them, so a domain never equals an IP.
 
-use std::fmt;
 use std::net::IpAddr;
-use std::str::FromStr;
 
 /// What an entry is; chosen with `--kind` and carried in round 1.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -38,21 +36,7 @@ impl Kind {
     }
 }
 
-impl fmt::Display for Kind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for Kind {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        Kind::ALL
-            .into_iter()
-            .find(|k| k.name() == s)
-            .ok_or_else(|| format!("unknown kind {s:?} (expected raw, domain, ip, hash, email or url)"))
-    }
-}
+named_values!(Kind, "kind", "raw, domain, ip, hash, email or url");
 
 /// Why an entry is not valid for its kind (a short phrase).
 pub type Invalid = &'static str;

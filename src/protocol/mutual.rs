@@ -19,7 +19,6 @@
 //! arithmetic from `group`. Pure: no files, no terminal.
 
 use std::fmt;
-use std::str::FromStr;
 
 use curve25519_dalek::scalar::Scalar;
 use rand::seq::SliceRandom;
@@ -49,6 +48,8 @@ pub enum Mode {
 }
 
 impl Mode {
+    pub const ALL: [Mode; 3] = [Mode::Mutual, Mode::OneSided, Mode::Cardinality];
+
     pub fn name(self) -> &'static str {
         match self {
             Mode::Mutual => "mutual",
@@ -63,21 +64,7 @@ impl Mode {
     }
 }
 
-impl fmt::Display for Mode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for Mode {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        [Mode::Mutual, Mode::OneSided, Mode::Cardinality]
-            .into_iter()
-            .find(|m| m.name() == s)
-            .ok_or_else(|| format!("unknown mode {s:?} (expected mutual, one-sided or cardinality)"))
-    }
-}
+named_values!(Mode, "mode", "mutual, one-sided or cardinality");
 
 /// ℓ: bytes kept of each double-encrypted element, so that a false match
 /// among `n_a × n_b` pairs has probability below 2^-40:

@@ -204,7 +204,7 @@ fn get_catalog(path: &str, sh: &Shared) -> Result<Resp, Refusal> {
                 .and_then(|k| k.live.last().map(|c| c.catalog.clone()));
             sh.catalogs
                 .iter()
-                .find(|c| cur.as_deref() == Some(&c.hash[..]))
+                .find(|c| cur.as_deref().map(|h| &h[..]) == Some(&c.hash[..]))
                 .or(sh.catalogs.first())
         }
     };

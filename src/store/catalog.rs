@@ -12,6 +12,7 @@
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
+use serde_bytes::ByteBuf;
 use zeroize::Zeroize;
 
 use super::{hex, load_sealed, load_with_info, Info, SecretList, Store};
@@ -28,13 +29,10 @@ const MAX_RETIRED: usize = 64;
 /// A live catalog: its key and what it published with it.
 #[derive(Serialize, Deserialize)]
 pub struct LiveKey {
-    #[serde(with = "serde_bytes")]
-    pub sk: Vec<u8>,
-    #[serde(with = "serde_bytes")]
-    pub key_id: Vec<u8>,
+    pub sk: ByteBuf,
+    pub key_id: ByteBuf,
     /// SHA-256 of the catalog's COSE bytes (its id: `catalog_name`).
-    #[serde(with = "serde_bytes")]
-    pub catalog: Vec<u8>,
+    pub catalog: ByteBuf,
     pub kind: String,
     pub entries: u64,
     pub labels: u64,
@@ -53,10 +51,8 @@ impl Drop for LiveKey {
 /// A catalog whose key was destroyed.
 #[derive(Serialize, Deserialize, Clone)]
 pub struct Retired {
-    #[serde(with = "serde_bytes")]
-    pub key_id: Vec<u8>,
-    #[serde(with = "serde_bytes")]
-    pub catalog: Vec<u8>,
+    pub key_id: ByteBuf,
+    pub catalog: ByteBuf,
     pub published: u64,
     pub retired: u64,
     /// Why: `replaced by catalog X`, `retired by hand`, `expired`.
@@ -127,20 +123,16 @@ impl KeyState {
 #[derive(Serialize, Deserialize)]
 pub struct QueryState {
     pub version: u32,
-    #[serde(with = "serde_bytes")]
-    pub id: Vec<u8>,
+    pub id: ByteBuf,
     /// The publisher's public identity line.
     pub publisher: String,
     pub kind: String,
     /// Where the catalog was when the query was made (absolute if possible).
     pub catalog_path: String,
-    #[serde(with = "serde_bytes")]
-    pub catalog_hash: Vec<u8>,
-    #[serde(with = "serde_bytes")]
-    pub key_id: Vec<u8>,
+    pub catalog_hash: ByteBuf,
+    pub key_id: ByteBuf,
     /// SHA-256 of the query's COSE bytes; the answer must name it.
-    #[serde(with = "serde_bytes")]
-    pub sent_hash: Vec<u8>,
+    pub sent_hash: ByteBuf,
     pub entries: SecretList,
     pub client: Client,
     pub created: u64,

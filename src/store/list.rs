@@ -48,7 +48,7 @@ impl Store {
         match (&hits[..], id.len() >= 8 && id.bytes().all(|b| b.is_ascii_hexdigit())) {
             ([one], true) => {
                 let info = one.info.as_ref().map(Clone::clone).unwrap_or_else(|_| Info {
-                    id: unhex(&file_id(&one.path)),
+                    id: unhex(&file_id(&one.path)).into(),
                     role: "unreadable state".into(),
                     ..Info::default()
                 });

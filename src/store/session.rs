@@ -2,6 +2,7 @@
 //! and the public facts (`Info`) that `cosect sessions` lists.
 
 use serde::{Deserialize, Serialize};
+use serde_bytes::ByteBuf;
 
 use super::SecretList;
 use crate::protocol::{Initiator, Responder};
@@ -24,14 +25,12 @@ pub enum Step {
 #[derive(Serialize, Deserialize)]
 pub struct Session {
     pub version: u32,
-    #[serde(with = "serde_bytes")]
-    pub id: Vec<u8>,
+    pub id: ByteBuf,
     /// The peer's public identity line.
     pub peer: String,
     pub kind: String,
     /// SHA-256 of the COSE bytes of the bundle this side sent; the answer must name it.
-    #[serde(with = "serde_bytes")]
-    pub sent_hash: Vec<u8>,
+    pub sent_hash: ByteBuf,
     /// The user's own entries, as written, in input order.
     pub entries: SecretList,
     pub step: Step,
@@ -54,10 +53,10 @@ impl Session {
     ) -> Self {
         Session {
             version: STATE_VERSION,
-            id: id.to_vec(),
+            id: id.to_vec().into(),
             peer,
             kind,
-            sent_hash: sent_hash.to_vec(),
+            sent_hash: sent_hash.to_vec().into(),
             entries,
             created: sent.0,
             expires: keep_until(sent.0, sent.1, step_is_responder(&step)),
@@ -106,8 +105,7 @@ fn step_is_responder(step: &Step) -> bool {
 #[serde(default)]
 pub struct Info {
     pub version: u32,
-    #[serde(with = "serde_bytes")]
-    pub id: Vec<u8>,
+    pub id: ByteBuf,
     /// `initiator`, `responder` or `catalog client`.
     pub role: String,
     /// The peer's (or publisher's) public identity line.

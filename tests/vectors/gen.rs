@@ -185,7 +185,7 @@ impl Base {
 
     /// Alice's round 1 under a protected header with EdDSA and `f` applied.
     fn r1_header(&self, f: impl FnOnce(coset::HeaderBuilder) -> coset::HeaderBuilder) -> Vec<u8> {
-        let h = coset::HeaderBuilder::new().key_id(self.r1.from.clone());
+        let h = coset::HeaderBuilder::new().key_id(self.r1.from.to_vec());
         sign_with_header(&self.r1, &self.alice, f(h).build())
     }
 
@@ -330,18 +330,18 @@ pub fn cases() -> Vec<Case> {
         fails("payload-not-cbor", Open, NOT_MAP, "the payload is text", |b| b.alice_raw(b"hello".to_vec())),
         fails("payload-session-15", Open, "session id is not 16 bytes", "15-byte session id", |b| b.r1_with(|p| p.session.truncate(15))),
         fails("payload-to-31", Open, "a fingerprint is not 32 bytes", "31-byte recipient fingerprint", |b| b.r1_with(|p| p.to.truncate(31))),
-        fails("payload-answers-31", Open, "hash is not 32 bytes", "31-byte answered hash", |b| b.r1_with(|p| p.answers = vec![1; 31])),
+        fails("payload-answers-31", Open, "hash is not 32 bytes", "31-byte answered hash", |b| b.r1_with(|p| p.answers = vec![1; 31].into())),
         fails("payload-count-high", Open, "n_points says 5 elements but points holds 128 bytes", "n_points 5, four points", |b| b.r1_with(|p| p.n_points = 5)),
         fails("payload-count-huge", Open, "exceeds 2^32 - 1", "n_points 2^63, four points (no allocation)", |b| b.r1_with(|p| p.n_points = 1 << 63)),
         fails("payload-points-ragged", Open, "but points holds 127 bytes", "points one byte short", |b| b.r1_with(|p| p.points.truncate(127))),
-        fails("payload-trunc-33", Open, "trunc is larger than 32", "trunc 33", |b| b.r1_with(|p| { p.trunc = 33; p.n_doubled = 1; p.doubled = vec![0; 33] })),
-        fails("payload-doubled-mismatch", Open, "n_doubled says 2 elements of 6 bytes but doubled holds 6 bytes", "n_doubled 2, one element", |b| b.r1_with(|p| { p.trunc = 6; p.n_doubled = 2; p.doubled = vec![0; 6] })),
+        fails("payload-trunc-33", Open, "trunc is larger than 32", "trunc 33", |b| b.r1_with(|p| { p.trunc = 33; p.n_doubled = 1; p.doubled = vec![0; 33].into() })),
+        fails("payload-doubled-mismatch", Open, "n_doubled says 2 elements of 6 bytes but doubled holds 6 bytes", "n_doubled 2, one element", |b| b.r1_with(|p| { p.trunc = 6; p.n_doubled = 2; p.doubled = vec![0; 6].into() })),
         fails("payload-trunc-zero", Open, "trunc is 0 but doubled", "n_doubled 1 with trunc 0", |b| b.r1_with(|p| p.n_doubled = 1)),
         fails("payload-expires-first", Time, "before it was created (2026-01-01T00:00:00Z)", "expires < created (checked after the signature)", |b| b.r1_with(|p| p.expires = CREATED - 1)),
         fails("payload-sender-garbage", Open, BAD_SENDER, "sender line not a public identity", |b| b.r1_with(|p| p.sender = "hello".into())),
         fails("payload-sender-escape", Open, BAD_SENDER, "sender name with a terminal escape", |b| b.r1_with(|p| p.sender = b.alice_named("Alice\u{1b}[2J"))),
         fails("payload-sender-bidi", Open, BAD_SENDER, "sender name with a right-to-left override", |b| b.r1_with(|p| p.sender = b.alice_named("Alice\u{202e}gpj"))),
-        fails("payload-from-mismatch", Open, BAD_FROM, "from is Carol's fingerprint, sender line and kid Alice's", |b| b.alice_raw(Payload { from: b.pc.fingerprint().to_vec(), ..b.r1.clone() }.encode())),
+        fails("payload-from-mismatch", Open, BAD_FROM, "from is Carol's fingerprint, sender line and kid Alice's", |b| b.alice_raw(Payload { from: b.pc.fingerprint().to_vec().into(), ..b.r1.clone() }.encode())),
         fails("cose-kid-mismatch", Open, BAD_FROM, "kid is Carol's fingerprint", |b| sign_raw(b.r1.encode(), &b.alice, &b.pc.fingerprint())),
 
         // Signature and sender.
@@ -365,7 +365,7 @@ pub fn cases() -> Vec<Case> {
         fails("r1-mode-unknown", Round1, "unknown mode", "mode \"both\"", |b| b.r1_with(|p| p.mode = "both".into())),
         fails("r1-protocol-oprf", Round1, "is not one `respond` answers", "protocol \"oprf\"", |b| b.r1_with(|p| p.protocol = "oprf".into())),
         fails("r1-round-4", Round1, "round-4 bundle", "round 4", |b| b.r1_with(|p| p.round = 4)),
-        fails("r1-answers", Round1, "carries no answered hash", "round 1 naming an answered bundle", |b| b.r1_with(|p| p.answers = vec![1; 32])),
+        fails("r1-answers", Round1, "carries no answered hash", "round 1 naming an answered bundle", |b| b.r1_with(|p| p.answers = vec![1; 32].into())),
         fails("r1-empty", Round1, "round 1 holds no elements", "no points", |b| b.r1_with(|p| { p.n_points = 0; p.points.clear() })),
 
         // Points.
@@ -432,20 +432,23 @@ fn payload(round: u8, from: &PublicIdentity, to: &PublicIdentity) -> Payload {
         cosect: FORMAT_VERSION,
         protocol: PROTOCOL_PSI.into(),
         round,
-        session: vec![0x5e; 16],
+        session: vec![0x5e; 16].into(),
         sender: from.line(),
-        from: from.fingerprint().to_vec(),
-        to: to.fingerprint().to_vec(),
+        from: from.fingerprint().to_vec().into(),
+        to: to.fingerprint().to_vec().into(),
         kind: "raw".into(),
         mode: "mutual".into(),
         created: CREATED,
         expires: FAR,
-        answers: if round == 1 { Vec::new() } else { vec![0xa5; 32] },
+        answers: if round == 1 { vec![] } else { vec![0xa5; 32] }.into(),
         n_points,
-        points: points(n_points as usize),
+        points: points(n_points as usize).into(),
         trunc,
         n_doubled,
-        doubled: (0..n_doubled * trunc as u64).map(|i| i as u8).collect(),
+        doubled: (0..n_doubled * trunc as u64)
+            .map(|i| i as u8)
+            .collect::<Vec<_>>()
+            .into(),
         catalog: None,
     }
 }
