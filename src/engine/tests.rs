@@ -305,7 +305,7 @@ fn each_check_refuses_with_its_sentence() {
         (&b, altered(|_| {}), from_b, "b: the bundle is from"),
         (
             &b,
-            altered(|p| p.to = vec![1; 32].into()).into(),
+            altered(|p| p.to = vec![1; 32].into()),
             from_a,
             "b: the bundle is addressed to fingerprint",
         ),
