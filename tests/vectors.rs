@@ -275,6 +275,16 @@ fn run_vector(v: &Vector) -> Result<(), String> {
         if j["signature"] != sig || j["expired"] != (fails == Some(Stage::Time)) {
             return Err(format!("{}: inspect shows {j}", v.name));
         }
+        // The engine types every bundle whose shape is right (the points are
+        // checked by the protocol step); one that fails the round-1 checks
+        // is shown as malformed, with the reason.
+        let malformed = fails == Some(Stage::Round1) && v.for_respond();
+        if (j["message"] == "malformed") != malformed || j["malformed"].is_string() != malformed {
+            return Err(format!(
+                "{}: inspect types it as {} ({})",
+                v.name, j["message"], j["malformed"]
+            ));
+        }
     }
 
     // respond.

@@ -7,8 +7,9 @@ use crate::bundle::catalog::{PROTOCOL_CATALOG, TO_ANYONE};
 use crate::bundle::format_time;
 use crate::bundle::Payload;
 use crate::cli::InspectArgs;
-use crate::engine::catalog_name;
+use crate::engine::{catalog_name, typed, Message};
 use crate::identity::short_fingerprint;
+use crate::protocol::catalog::{false_match_log2, LOG2_QUERY_BOUND, SUITE};
 use crate::store::hex;
 
 /// What `inspect` shows, printed two ways.
@@ -17,6 +18,13 @@ pub struct Summary {
     file: String,
     envelope: &'static str,
     format_version: u32,
+    /// Which message it is ("round 1 of a mutual exchange", "catalog", …),
+    /// as the engine types it; "malformed" when it is none.
+    message: &'static str,
+    /// Why the engine refuses it as any message (then the counts below are
+    /// what the bundle declares).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    malformed: Option<String>,
     protocol: String,
     round: u8,
     mode: String,
@@ -124,10 +132,12 @@ fn summary_of(args: &InspectArgs, name: String, bytes: Vec<u8>) -> Result<Summar
     let mut bundle = Opened::open(bytes, me.as_ref()).map_err(|e| Error::from(e).in_file(&name))?;
     let (signature, signature_note) = signature(&mut bundle, args.peer.as_deref())?;
     let p = &bundle.payload;
-    let s = Summary {
+    let mut s = Summary {
         file: name,
         envelope: bundle.envelope.describe(),
         format_version: p.cosect,
+        message: "malformed",
+        malformed: None,
         protocol: crate::text::shown(&p.protocol),
         round: p.round,
         mode: crate::text::shown(&p.mode),
@@ -149,9 +159,41 @@ fn summary_of(args: &InspectArgs, name: String, bytes: Vec<u8>) -> Result<Summar
         answers: (!p.answers.is_empty()).then(|| hex(&p.answers)),
         signature,
         signature_note,
-        catalog: catalog_summary(p, &bundle.hash),
+        catalog: None,
     };
+    match typed(&mut bundle.payload) {
+        Ok(m) => s.show(&m, &bundle.hash),
+        Err(e) => s.malformed = Some(e.to_string()),
+    }
     Ok(s)
+}
+
+impl Summary {
+    /// The message's own fields, as the engine typed them.
+    fn show(&mut self, m: &Message, hash: &[u8; 32]) {
+        let each = |bytes: &[u8], n: usize| bytes.len().checked_div(n).unwrap_or(0) as u64;
+        let (message, points, doubled, trunc) = match m {
+            Message::Round1(r) => ("round 1 of a mutual exchange", &r.elements.points[..], &[][..], 0),
+            Message::Round2(r) => {
+                let e = &r.elements;
+                ("round 2 of a mutual exchange", &e.points[..], &e.doubled[..], e.trunc)
+            }
+            Message::Round3(r) => (
+                "round 3 of a mutual exchange",
+                &[][..],
+                &r.elements.doubled[..],
+                r.elements.trunc,
+            ),
+            Message::CatalogQuery(q) => ("catalog query", &q.points[..], &[][..], 0),
+            Message::CatalogAnswer(a) => ("catalog answer", &a.points[..], &[][..], 0),
+            Message::Catalog(c) => ("catalog", &[][..], &c.outputs[..], c.trunc as usize),
+        };
+        self.message = message;
+        self.points = each(points, 32);
+        self.doubled = each(doubled, trunc);
+        self.doubled_bytes_each = trunc as u8;
+        self.catalog = catalog_summary(m, hash);
+    }
 }
 
 /// The human summary: counts first, then who, when and the signature.
@@ -173,6 +215,10 @@ pub fn render_human(s: &Summary) -> String {
             s.format_version, s.protocol, s.round, s.mode, s.kind
         ),
     );
+    line("message:", s.message.into());
+    if let Some(why) = &s.malformed {
+        line("malformed:", format!("{why} (the counts above are what it declares)"));
+    }
     line("from:", format!("{} ({})", s.from_name, s.from_fingerprint));
     line("to:", s.to_fingerprint.clone());
     line("session:", s.session.clone());
@@ -204,33 +250,35 @@ pub struct CatalogSummary {
     pub label_bytes: u32,
 }
 
-/// For `inspect`: the catalog fields of a catalog-protocol bundle.
-pub fn catalog_summary(p: &Payload, hash: &[u8; 32]) -> Option<CatalogSummary> {
-    let e = p.catalog.as_ref()?;
-    Some(CatalogSummary {
-        catalog: match p.round {
-            0 => catalog_name(hash),
-            1 => catalog_name(&p.answers),
-            // An answer names the query; the query names the catalog.
-            _ => String::new(),
+/// For `inspect`: the catalog facts of a catalog-protocol message.
+fn catalog_summary(m: &Message, hash: &[u8; 32]) -> Option<CatalogSummary> {
+    let facts = |catalog: String, key_id: &[u8]| CatalogSummary {
+        catalog,
+        suite: SUITE.into(),
+        key_id: hex(key_id),
+        entries: 0,
+        bytes_each: 0,
+        false_match_log2_per_2_24_query: 0.0,
+        labels: 0,
+        label_bytes: 0,
+    };
+    Some(match m {
+        Message::CatalogQuery(q) => facts(catalog_name(&q.catalog), &q.key_id),
+        // An answer names the query; the query names the catalog.
+        Message::CatalogAnswer(a) => facts(String::new(), &a.key_id),
+        Message::Catalog(c) => CatalogSummary {
+            entries: c.len(),
+            bytes_each: c.trunc,
+            false_match_log2_per_2_24_query: if c.trunc > 0 {
+                (false_match_log2(c.len(), 1 << LOG2_QUERY_BOUND, c.trunc as usize) * 10.0).round() / 10.0
+            } else {
+                0.0
+            },
+            labels: c.n_labels,
+            label_bytes: c.label_len,
+            ..facts(catalog_name(hash), &c.key_id)
         },
-        suite: crate::text::shown(&e.suite),
-        key_id: hex(&e.key_id),
-        entries: p.n_doubled,
-        bytes_each: p.trunc,
-        false_match_log2_per_2_24_query: if p.round == 0 && p.trunc > 0 {
-            (crate::protocol::catalog::false_match_log2(
-                p.n_doubled,
-                1 << crate::protocol::catalog::LOG2_QUERY_BOUND,
-                p.trunc as usize,
-            ) * 10.0)
-                .round()
-                / 10.0
-        } else {
-            0.0
-        },
-        labels: e.n_labels,
-        label_bytes: e.label_len,
+        _ => return None,
     })
 }
 

@@ -18,7 +18,7 @@ mod tests;
 pub use message::{
     seal_message, Addressed, Catalog, CatalogAnswer, CatalogQuery, Header, Message, Round1, Round2, Round3,
 };
-pub use shape::{check_answer, check_catalog, check_exchange, check_round1, Awaited};
+pub use shape::{check_answer, check_catalog, check_exchange, check_round1, typed, Awaited};
 
 use crate::bundle::catalog::PROTOCOL_CATALOG;
 use crate::bundle::payload::Payload;

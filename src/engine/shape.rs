@@ -244,3 +244,51 @@ pub(super) fn answer(p: &mut Payload, kind: KindSetting, key_id: Vec<u8>) -> Cat
         proofs: proofs.into_vec(),
     }
 }
+
+/// What message a payload is, checked alone: its protocol, round, kind,
+/// mode and counts, as the pipeline checks them, but with no session, key
+/// or peer to compare with (`inspect` shows any bundle through this). The
+/// elements move out of the payload into the message.
+pub fn typed(p: &mut Payload) -> Result<super::Message, BundleError> {
+    use super::Message;
+    match (p.protocol == PROTOCOL_CATALOG, p.round) {
+        (true, 0) => check_catalog(p).map(Message::Catalog),
+        (true, round @ (1 | 2)) => {
+            let (kind, key_id) = check_exchange(p, round)?;
+            Ok(match round {
+                1 => Message::CatalogQuery(query(p, kind, key_id)),
+                _ => Message::CatalogAnswer(answer(p, kind, key_id)),
+            })
+        }
+        (false, 1) => {
+            let (kind, mode) = check_round1(p)?;
+            let points = std::mem::take(&mut p.points).into_vec();
+            let elements = mutual::Round1 { points };
+            Ok(Message::Round1(super::Round1 { kind, mode, elements }))
+        }
+        (false, 2 | 3) => {
+            let mode: Mode = p
+                .mode
+                .parse()
+                .map_err(|_| Structure(format!("unknown mode {:?}", shown(&p.mode))))?;
+            if p.answers.len() != HASH_LEN {
+                return Err(Counts("an answer names the bundle it answers".into()));
+            }
+            let sent = p.answers.to_vec();
+            let awaited = Awaited {
+                round: p.round,
+                mode,
+                kind: &p.kind.clone(),
+                sent_hash: &sent,
+                sid: "",
+            };
+            check_answer(p, &awaited)?;
+            mutual_answer(p, mode)
+        }
+        _ => Err(Structure(format!(
+            "round {} is no round of protocol {:?}",
+            p.round,
+            shown(&p.protocol)
+        ))),
+    }
+}

@@ -454,3 +454,82 @@ fn a_server_reads_requests_and_answers_of_the_authenticated_peer_only() {
         }
     }
 }
+
+/// The six messages, as their payloads from Alice to Bob.
+fn every_message() -> Vec<Payload> {
+    let (a, b) = (alice(), bob());
+    let (_, r1) = Initiator::start(&entries(), Mode::Mutual, None, Exec::Serial, &NoProgress, &mut OsRng).unwrap();
+    let (r2, _) = answer(&r1);
+    let r3 = crate::protocol::mutual::Round3 {
+        doubled: r2.doubled.clone(),
+        trunc: r2.trunc,
+    };
+    let (kind, mode, answers) = (KindSetting::Fixed(Kind::Raw), Mode::Mutual, [9; 32]);
+    let key = CatalogKey::generate(&mut OsRng);
+    let cat = proto::publish(&key, &entries(), None, Exec::Serial, &NoProgress, &mut OsRng).unwrap();
+    let (key_id, points) = (key.key_id().to_vec(), r1.points.clone());
+    let (evaluated, proofs) = key
+        .blind_evaluate_all(&points, Exec::Serial, &NoProgress, &mut OsRng)
+        .unwrap();
+    let messages = vec![
+        Message::Round1(Round1 {
+            kind,
+            mode,
+            elements: r1,
+        }),
+        Message::Round2(Round2 {
+            kind,
+            mode,
+            answers,
+            elements: r2,
+        }),
+        Message::Round3(Round3 {
+            kind,
+            mode,
+            answers,
+            elements: r3,
+        }),
+        Message::Catalog(Catalog::published(kind, key_id.clone(), cat)),
+        Message::CatalogQuery(CatalogQuery {
+            kind,
+            catalog: answers,
+            key_id: key_id.clone(),
+            points,
+        }),
+        Message::CatalogAnswer(CatalogAnswer {
+            kind,
+            query: answers,
+            key_id,
+            points: evaluated,
+            proofs,
+        }),
+    ];
+    messages
+        .into_iter()
+        .map(|m| m.into_payload(&to(&a, &b.public())))
+        .collect()
+}
+
+#[test]
+fn every_message_is_typed_alone_and_a_malformed_one_is_refused() {
+    for p in every_message() {
+        let mut typed_p = p.clone();
+        let m = typed(&mut typed_p).unwrap_or_else(|e| panic!("round {}: {e}", p.round));
+        assert_eq!(m.wire(), (p.protocol.as_str(), p.round));
+        // The message makes the same payload again.
+        let again = m.into_payload(&to(&alice(), &bob().public()));
+        assert!(again.encode() == p.encode(), "{:?} does not round-trip", p);
+    }
+    let mut odd = every_message().swap_remove(0);
+    odd.round = 4;
+    assert_eq!(
+        typed(&mut odd).unwrap_err().to_string(),
+        "not a valid cosect bundle: round 4 is no round of protocol \"psi\""
+    );
+    let mut odd = every_message().swap_remove(1);
+    odd.answers = Default::default();
+    assert!(typed(&mut odd)
+        .unwrap_err()
+        .to_string()
+        .contains("names the bundle it answers"));
+}
