@@ -1,5 +1,6 @@
 //! The whole reader path of a bundle file as Bob (test identity): envelope
 //! detection, age binary and armored decryption, COSE, payload, sender line,
+//! the message typed from the payload alone (`inspect`),
 //! then the engine's pipeline for every expectation (a request from Alice,
 //! an answer, a catalog by Alice), and the protocol step for small round-1
 //! bundles. Nothing may panic.
@@ -27,8 +28,10 @@ fn ids() -> &'static (Identity, Identity) {
 fuzz_target!(|data: &[u8]| {
     let (bob, alice) = ids();
     let _ = Opened::open(data.to_vec(), None);
-    if let Ok(b) = Opened::open(data.to_vec(), Some(bob)) {
+    if let Ok(mut b) = Opened::open(data.to_vec(), Some(bob)) {
         let _ = b.self_signature_valid();
+        // What `inspect` shows: the message typed from the payload alone.
+        let _ = cosect::engine::typed(&mut b.payload);
     }
     let alice = alice.public();
     let reader = Reader { me: bob, now: 1_800_000_000, store: &NoState };

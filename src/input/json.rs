@@ -221,62 +221,37 @@ impl<'de> Visitor<'de> for MapItem<'_, '_> {
         let st = self.st;
         let (mut ty, mut value, mut uuid, mut deleted) = (None, None, None, false);
         while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-            let misp_list = |name_top, name_event, name_object| match self.ctx {
-                Ctx::Top => name_top,
-                Ctx::Event => name_event,
-                Ctx::Object => name_object,
-            };
             match &*key {
                 "type" => ty = string(map.next_value()?),
                 "value" => value = string(map.next_value()?),
                 "uuid" => uuid = string(map.next_value()?),
                 "deleted" => deleted = map.next_value::<serde_json::Value>()? == serde_json::Value::Bool(true),
-                "objects" if self.ctx == Ctx::Top => {
-                    st.enter(InputFormat::Stix).map_err(|e| st.fail(e))?;
-                    map.next_value_seed(StixObjects(&mut *st))?;
-                }
-                "response" if self.ctx == Ctx::Top => {
-                    st.enter(InputFormat::Misp).map_err(|e| st.fail(e))?;
-                    map.next_value_seed(List {
-                        st: &mut *st,
-                        ctx: Ctx::Top,
-                        name: "response",
-                    })?;
-                }
-                "Event" if self.ctx == Ctx::Top => {
-                    st.enter(InputFormat::Misp).map_err(|e| st.fail(e))?;
-                    map.next_value_seed(MapItem {
-                        st: &mut *st,
-                        ctx: Ctx::Event,
-                        pos: Pos::Item("Event", 1),
-                    })?;
-                }
-                "Attribute" => {
-                    st.enter(InputFormat::Misp).map_err(|e| st.fail(e))?;
-                    let name = misp_list("Attribute", "Event.Attribute", "Event.Object.Attribute");
-                    let ctx = if self.ctx == Ctx::Object {
-                        Ctx::Object
-                    } else {
-                        Ctx::Event
-                    };
-                    map.next_value_seed(List {
-                        st: &mut *st,
-                        ctx,
-                        name,
-                    })?;
-                }
-                "Object" if self.ctx != Ctx::Object => {
-                    st.enter(InputFormat::Misp).map_err(|e| st.fail(e))?;
-                    let name = misp_list("Object", "Event.Object", "Event.Object");
-                    map.next_value_seed(List {
-                        st: &mut *st,
-                        ctx: Ctx::Object,
-                        name,
-                    })?;
-                }
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
-                }
+                other => match nested(self.ctx, other) {
+                    Some(n) => {
+                        let format = if n == Nested::Stix {
+                            InputFormat::Stix
+                        } else {
+                            InputFormat::Misp
+                        };
+                        st.enter(format).map_err(|e| st.fail(e))?;
+                        match n {
+                            Nested::Stix => map.next_value_seed(StixObjects(&mut *st))?,
+                            Nested::Event => map.next_value_seed(MapItem {
+                                st: &mut *st,
+                                ctx: Ctx::Event,
+                                pos: Pos::Item("Event", 1),
+                            })?,
+                            Nested::List(ctx, name) => map.next_value_seed(List {
+                                st: &mut *st,
+                                ctx,
+                                name,
+                            })?,
+                        }
+                    }
+                    None => {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                },
             }
         }
         if self.ctx == Ctx::Top && matches!(self.pos, Pos::Item("document", _)) {
@@ -289,6 +264,37 @@ impl<'de> Visitor<'de> for MapItem<'_, '_> {
         }
         Ok(())
     }
+}
+
+/// What a key of a map holds that the reader descends into.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Nested {
+    /// A STIX bundle's `objects`.
+    Stix,
+    /// A MISP export's `Event` object.
+    Event,
+    /// A list of MISP maps, read in this context, named so in errors.
+    List(Ctx, &'static str),
+}
+
+/// What `key` holds in a map read in `ctx`, if the reader descends into it.
+fn nested(ctx: Ctx, key: &str) -> Option<Nested> {
+    let named = |top, event, object| match ctx {
+        Ctx::Top => top,
+        Ctx::Event => event,
+        Ctx::Object => object,
+    };
+    Some(match key {
+        "objects" if ctx == Ctx::Top => Nested::Stix,
+        "response" if ctx == Ctx::Top => Nested::List(Ctx::Top, "response"),
+        "Event" if ctx == Ctx::Top => Nested::Event,
+        "Attribute" => Nested::List(
+            if ctx == Ctx::Object { Ctx::Object } else { Ctx::Event },
+            named("Attribute", "Event.Attribute", "Event.Object.Attribute"),
+        ),
+        "Object" if ctx != Ctx::Object => Nested::List(Ctx::Object, named("Object", "Event.Object", "Event.Object")),
+        _ => return None,
+    })
 }
 
 /// The `objects` list of a STIX bundle: one `Value` per object.
