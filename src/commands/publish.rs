@@ -235,9 +235,8 @@ fn readers(me: &Identity, files: &[PathBuf]) -> Result<Vec<age::x25519::Recipien
     Ok(out)
 }
 
-pub fn publish(args: &PublishArgs, ctx: &Ctx) -> Result<()> {
-    // Auto unless --kind says otherwise, as for `init`.
-    let kind = args.kind.unwrap_or(KindSetting::Auto);
+/// Where the catalog goes and in which envelope, checked before any work.
+fn destination(args: &PublishArgs) -> Result<(Dest, Envelope)> {
     let dest = Dest::from_arg(args.output.as_deref());
     if let Some(o) = &args.output {
         check_distinct(&[&args.input], &[o])?;
@@ -250,18 +249,15 @@ pub fn publish(args: &PublishArgs, ctx: &Ctx) -> Result<()> {
     };
     fsio::check_dest(&dest, args.force, args.output.is_none() && env != Envelope::Armored)?;
     crate::cli::options::check_wrapped(&dest, env, args.split)?;
-    let me = load_identity(&args.id.identity)?;
-    let readers = readers(&me, &args.encrypt_to)?;
-    let store = open_store(&args.state.state_dir, &me, ctx)?;
-    // Before the work: a damaged or foreign key state, or an unknown
-    // --replace, stops us here.
-    let mut keys = store.load_keys(&me)?;
-    let replace = to_replace(&keys, args.replace.as_deref())?;
+    Ok((dest, env))
+}
+
+/// The catalog of the user's list (and labels) under `key`.
+fn build(ctx: &Ctx, args: &PublishArgs, kind: KindSetting, key: &CatalogKey) -> Result<(Entries, proto::Catalog)> {
     let (entries, labels) = read_entries(ctx, args, kind)?;
-    let key = CatalogKey::generate(&mut OsRng);
     let bar = ctx.bar(entries.len() as u64, "publishing");
     let cat = proto::publish(
-        &key,
+        key,
         &entries,
         labels.as_deref(),
         Exec::Parallel,
@@ -269,7 +265,22 @@ pub fn publish(args: &PublishArgs, ctx: &Ctx) -> Result<()> {
         &mut OsRng,
     )?;
     bar.finish_and_clear();
-    drop(labels);
+    Ok((entries, cat))
+}
+
+pub fn publish(args: &PublishArgs, ctx: &Ctx) -> Result<()> {
+    // Auto unless --kind says otherwise, as for `init`.
+    let kind = args.kind.unwrap_or(KindSetting::Auto);
+    let (dest, env) = destination(args)?;
+    let me = load_identity(&args.id.identity)?;
+    let readers = readers(&me, &args.encrypt_to)?;
+    let store = open_store(&args.state.state_dir, &me, ctx)?;
+    // Before the work: a damaged or foreign key state, or an unknown
+    // --replace, stops us here.
+    let mut keys = store.load_keys(&me)?;
+    let replace = to_replace(&keys, args.replace.as_deref())?;
+    let key = CatalogKey::generate(&mut OsRng);
+    let (entries, cat) = build(ctx, args, kind, &key)?;
 
     let (trunc, n_labels) = (cat.trunc, cat.n_labels as u64);
     let catalog = Catalog::published(kind, key.key_id().to_vec(), cat);

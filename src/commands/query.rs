@@ -25,6 +25,18 @@ fn check_init(args: &InitArgs, catalog_path: &[PathBuf]) -> Result<(Dest, Envelo
     Ok((dest, env, split))
 }
 
+/// A query uses the catalog's kind setting; a different `--kind` is refused.
+fn same_kind(args: &InitArgs, kind: KindSetting, catalog_path: &[PathBuf]) -> Result<()> {
+    match args.kind.filter(|k| *k != kind) {
+        Some(asked) => Err(Error::new(format!(
+            "{}: the catalog was published with --kind {kind}, you passed --kind {asked}",
+            bundle_name(catalog_path)
+        ))
+        .with_hint("drop --kind: the catalog's setting is used")),
+        None => Ok(()),
+    }
+}
+
 pub fn init(args: &InitArgs, catalog_path: &[PathBuf], ctx: &Ctx) -> Result<()> {
     let (dest, env, split) = check_init(args, catalog_path)?;
     let (me, publisher) = load_pair(&args.id.identity, &args.peer, "the catalog publisher's")?;
@@ -34,13 +46,7 @@ pub fn init(args: &InitArgs, catalog_path: &[PathBuf], ctx: &Ctx) -> Result<()> 
         unreachable!("Expect::Catalog yields a catalog")
     };
     let kind = cat.kind;
-    if let Some(asked) = args.kind.filter(|k| *k != kind) {
-        return Err(Error::new(format!(
-            "{}: the catalog was published with --kind {kind}, you passed --kind {asked}",
-            bundle_name(catalog_path)
-        ))
-        .with_hint("drop --kind: the catalog's setting is used"));
-    }
+    same_kind(args, kind, catalog_path)?;
     let mut entries = read_list(ctx, &args.list, kind)?;
     let bar = ctx.bar(entries.len() as u64, "blinding");
     let (client, points) = Client::start(&entries, args.list.pad_to, Exec::Parallel, &|n| bar.inc(n), &mut OsRng)?;

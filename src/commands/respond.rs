@@ -101,27 +101,33 @@ fn check_round1_policy(args: &RespondArgs, name: &str, r1: &Round1) -> Result<()
     Ok(())
 }
 
+/// Round 2 over the user's list, and the state that reads round 3.
+type Answer = (Entries, crate::protocol::mutual::Round2, Option<Responder>);
+
+fn round2(args: &RespondArgs, ctx: &Ctx, name: &str, r1: Round1, peer_n: u64) -> Result<Answer> {
+    let mut entries = read_list(ctx, &args.list, r1.kind)?;
+    let bar = ctx.bar(peer_n + args.list.pad_to.unwrap_or(entries.len() as u64), "answering");
+    let (r2, state) = Responder::respond(
+        &r1.elements,
+        &entries,
+        r1.mode,
+        args.list.pad_to,
+        Exec::Parallel,
+        &|n| bar.inc(n),
+        &mut OsRng,
+    )
+    .map_err(|e| Error::from(e).in_file(name))?;
+    bar.finish_and_clear();
+    entries.release_canonical();
+    Ok((entries, r2, state))
+}
+
 fn answer_round1(args: &RespondArgs, ctx: &Ctx, out: &Out, h: &Header, r1: Round1) -> Result<()> {
     let name = bundle_name(&args.bundle);
     check_round1_policy(args, &name, &r1)?;
     let (kind, mode) = (r1.kind, r1.mode);
     let peer_n = (r1.elements.points.len() / crate::group::POINT_LEN) as u64;
-    let mut entries = read_list(ctx, &args.list, kind)?;
-    let bar = ctx.bar(peer_n + args.list.pad_to.unwrap_or(entries.len() as u64), "answering");
-    let pad_to = args.list.pad_to;
-    let (r2, state) = Responder::respond(
-        &r1.elements,
-        &entries,
-        mode,
-        pad_to,
-        Exec::Parallel,
-        &|n| bar.inc(n),
-        &mut OsRng,
-    )
-    .map_err(|e| Error::from(e).in_file(&name))?;
-    bar.finish_and_clear();
-    drop(r1);
-    entries.release_canonical();
+    let (mut entries, r2, state) = round2(args, ctx, &name, r1, peer_n)?;
 
     let n_points = (r2.points.len() / crate::group::POINT_LEN) as u64;
     let to = Addressed::new(h.session, out.me, out.peer, now(), args.expires);

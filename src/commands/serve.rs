@@ -89,32 +89,39 @@ fn app(args: &ServeArgs, me: Identity, store: Store) -> App {
     }
 }
 
-pub fn serve(args: &ServeArgs, ctx: &Ctx) -> Result<()> {
-    let me = load_identity(&args.id.identity)?;
-    let store = store(&args.state.state_dir)?;
-    let peers = load_peers(&args.peers, &me)?;
-    let catalogs = load_catalogs(args, &me, &store)?;
-    if let Some(input) = &args.list.input {
-        if input.as_os_str() == "-" {
-            return Err(
-                Error::new("--input - (standard input) cannot be read again for every round 1")
-                    .with_hint("name a file"),
-            );
-        }
-        std::fs::metadata(input).map_err(|e| fsio::io_error(&shown_path(input), "cannot read --input", &e))?;
+/// `--input` is read again for every round 1: a file that exists.
+fn check_input(input: Option<&Path>) -> Result<()> {
+    let Some(input) = input else { return Ok(()) };
+    if input.as_os_str() == "-" {
+        return Err(
+            Error::new("--input - (standard input) cannot be read again for every round 1").with_hint("name a file"),
+        );
     }
-    let audit = Arc::new(Audit::open(args.audit.as_deref())?);
-    let refused_log = audit.clone();
-    let on_refused = Box::new(move |key: &tls::PeerKey| {
-        refused_log.write(Entry {
+    std::fs::metadata(input).map_err(|e| fsio::io_error(&shown_path(input), "cannot read --input", &e))?;
+    Ok(())
+}
+
+/// What the TLS layer calls for a client key not among `--peers`.
+fn audit_refused(audit: Arc<Audit>) -> Box<dyn Fn(&tls::PeerKey) + Send + Sync> {
+    Box::new(move |key: &tls::PeerKey| {
+        audit.write(Entry {
             kind: "handshake",
             fingerprint: format!("ed25519:{}", crate::store::hex(key)),
             outcome: "refused: the key is not among --peers".into(),
             status: 0,
             ..Entry::default()
         })
-    });
-    let tls_cfg = tls::server_config(me.signing_key(), &peers, on_refused)
+    })
+}
+
+pub fn serve(args: &ServeArgs, ctx: &Ctx) -> Result<()> {
+    let me = load_identity(&args.id.identity)?;
+    let store = store(&args.state.state_dir)?;
+    let peers = load_peers(&args.peers, &me)?;
+    let catalogs = load_catalogs(args, &me, &store)?;
+    check_input(args.list.input.as_deref())?;
+    let audit = Arc::new(Audit::open(args.audit.as_deref())?);
+    let tls_cfg = tls::server_config(me.signing_key(), &peers, audit_refused(audit.clone()))
         .map_err(|e| Error::new(format!("cannot set up TLS: {e}")))?;
     let limits = Limits {
         timeout: args.timeout,

@@ -99,6 +99,35 @@ pub async fn get(
     call(host, port, cfg, (path, None), timeout).await
 }
 
+/// POST `body` to `path` on `at`, or GET `path` without one.
+fn request(path: &str, body: Option<Vec<u8>>, at: &str) -> Result<Request<Full<Bytes>>, Error> {
+    let req = match body {
+        Some(body) => Request::post(path)
+            .header(header::CONTENT_TYPE, "application/cose")
+            .body(Full::new(Bytes::from(body))),
+        None => Request::get(path).body(Full::new(Bytes::new())),
+    };
+    let mut req = req.map_err(|e| Error::new(e.to_string()))?;
+    let host_value = header::HeaderValue::from_str(at).map_err(|e| Error::new(e.to_string()))?;
+    req.headers_mut().insert(header::HOST, host_value);
+    Ok(req)
+}
+
+/// The server's answer: a bundle, "finished", or its refusal as an error.
+async fn answer(resp: hyper::Response<hyper::body::Incoming>, at: &str) -> Result<Answer, Error> {
+    let status = resp.status();
+    let bytes = Limited::new(resp.into_body(), usize::MAX >> 1)
+        .collect()
+        .await
+        .map_err(|e| Error::new(format!("the answer from {at} was cut short: {e}")))?
+        .to_bytes();
+    match status {
+        StatusCode::OK => Ok(Answer::Bundle(bytes.to_vec())),
+        StatusCode::NO_CONTENT => Ok(Answer::Finished),
+        s => Err(refused(s, &bytes)),
+    }
+}
+
 /// One request: POST the body to the path, or GET the path without one.
 async fn call(
     host: &str,
@@ -124,15 +153,7 @@ async fn call(
             .await
             .map_err(|e| sentence(&format!("HTTP with {at} failed"), &e))?;
         let conn_task = tokio::spawn(conn);
-        let req = match body {
-            Some(body) => Request::post(path)
-                .header(header::CONTENT_TYPE, "application/cose")
-                .body(Full::new(Bytes::from(body))),
-            None => Request::get(path).body(Full::new(Bytes::new())),
-        };
-        let mut req = req.map_err(|e| Error::new(e.to_string()))?;
-        let host_value = header::HeaderValue::from_str(&at).map_err(|e| Error::new(e.to_string()))?;
-        req.headers_mut().insert(header::HOST, host_value);
+        let req = request(path, body, &at)?;
         // In TLS 1.3 the server checks our key after our handshake ends: a
         // refusal shows up here, as the connection task's error.
         let resp = match sender.send_request(req).await {
@@ -146,17 +167,7 @@ async fn call(
                 })
             }
         };
-        let status = resp.status();
-        let bytes = Limited::new(resp.into_body(), usize::MAX >> 1)
-            .collect()
-            .await
-            .map_err(|e| Error::new(format!("the answer from {at} was cut short: {e}")))?
-            .to_bytes();
-        match status {
-            StatusCode::OK => Ok(Answer::Bundle(bytes.to_vec())),
-            StatusCode::NO_CONTENT => Ok(Answer::Finished),
-            s => Err(refused(s, &bytes)),
-        }
+        answer(resp, &at).await
     };
     match tokio::time::timeout(timeout, fut).await {
         Ok(r) => r,
