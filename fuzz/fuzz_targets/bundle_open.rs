@@ -3,7 +3,7 @@
 //! the message typed from the payload alone (`inspect`),
 //! then the engine's pipeline for every expectation (a request from Alice,
 //! an answer, a catalog by Alice), and the protocol step for small round-1
-//! bundles. Nothing may panic.
+//! bundles. The first byte picks one of these readers. Nothing may panic.
 #![no_main]
 
 use cosect::bundle::Opened;
@@ -26,18 +26,35 @@ fn ids() -> &'static (Identity, Identity) {
 }
 
 fuzz_target!(|data: &[u8]| {
+    // The first byte picks the reader, so that one execution opens once.
+    let Some((&sel, data)) = data.split_first() else { return };
     let (bob, alice) = ids();
-    let _ = Opened::open(data.to_vec(), None);
-    if let Ok(mut b) = Opened::open(data.to_vec(), Some(bob)) {
-        let _ = b.self_signature_valid();
-        // What `inspect` shows: the message typed from the payload alone.
-        let _ = cosect::engine::typed(&mut b.payload);
-    }
     let alice = alice.public();
     let reader = Reader { me: bob, now: 1_800_000_000, store: &NoState };
-    let _ = reader.read("f", data.to_vec(), Expect::Answer);
-    let _ = reader.read("f", data.to_vec(), Expect::Catalog { publisher: &alice });
-    let Ok(got) = reader.read("f", data.to_vec(), Expect::Request { peer: &alice }) else { return };
+    match sel % 5 {
+        0 => {
+            let _ = Opened::open(data.to_vec(), None);
+        }
+        1 => {
+            if let Ok(mut b) = Opened::open(data.to_vec(), Some(bob)) {
+                let _ = b.self_signature_valid();
+                // What `inspect` shows: the message typed from the payload alone.
+                let _ = cosect::engine::typed(&mut b.payload);
+            }
+        }
+        2 => {
+            let _ = reader.read("f", data.to_vec(), Expect::Answer);
+        }
+        3 => {
+            let _ = reader.read("f", data.to_vec(), Expect::Catalog { publisher: &alice });
+        }
+        _ => request(&reader, data, &alice),
+    }
+});
+
+/// A request from Alice, and the protocol step for a small round 1.
+fn request(reader: &Reader<'_>, data: &[u8], alice: &cosect::identity::PublicIdentity) {
+    let Ok(got) = reader.read("f", data.to_vec(), Expect::Request { peer: alice }) else { return };
     if let Message::Round1(r1) = got.message {
         if r1.elements.points.len() <= 64 * 32 {
             let entries = Entries::from_canonical([(Kind::Raw, "x"), (Kind::Raw, "y")]);
@@ -52,4 +69,4 @@ fuzz_target!(|data: &[u8]| {
             );
         }
     }
-});
+}
