@@ -44,6 +44,16 @@ fn decode_and_multiply_4096(b: Bencher, exec: Exec) {
         .bench(|| group::decode_and_multiply(exec, &points, &s, 10, &NoProgress).unwrap());
 }
 
+/// The check that a round's elements are all distinct (issue 10, item 5),
+/// on the same 4096 points as `decode_and_multiply_4096`: what it adds to
+/// reading a round, per element, against one decoding and multiplication.
+#[divan::bench]
+fn distinct_4096(b: Bencher) {
+    let points = group::random_points(N, &mut OsRng);
+    b.counter(divan::counter::ItemsCount::new(N))
+        .bench(|| cosect::protocol::mutual::distinct(black_box(&points), "round 1").unwrap());
+}
+
 fn payload(n: usize) -> Payload {
     let id = Identity::generate("bench").unwrap();
     Payload {

@@ -277,7 +277,7 @@ fn count_common(a: &[u8], b: &[u8], w: usize) -> u64 {
 /// peer's are (its entries are distinct and padding is random), and a
 /// repeated element would let the sender read which entries are shared off
 /// the result (in cardinality mode, off the count).
-fn distinct(points: &[u8], which: &'static str) -> Result<(), ProtocolError> {
+pub fn distinct(points: &[u8], which: &'static str) -> Result<(), ProtocolError> {
     ElementSet::build(points, POINT_LEN, true)
         .map(drop)
         .map_err(|(first, index)| ProtocolError::Repeated { which, first, index })
