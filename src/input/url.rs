@@ -31,7 +31,7 @@ pub fn url(s: &str) -> Result<String, Invalid> {
     if scheme_len(s).is_none() {
         return Err("not a URL (scheme://host...)");
     }
-    let mut u = Url::parse(&decode_unreserved(s)).map_err(parse_reason)?;
+    let mut u = Url::parse(&decode_unreserved(&escape_stray_percent(s))).map_err(parse_reason)?;
     let host = match u.host() {
         None => return Err("URL has no host"),
         Some(Host::Ipv4(a)) => IpAddr::V4(a).to_string(),
@@ -83,6 +83,27 @@ fn hex_val(b: u8) -> Option<u8> {
 
 fn is_unreserved(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
+}
+
+/// A `%` that does not begin a percent-encoding (two hex digits follow it)
+/// written as `%25`, the encoding of `%` itself (RFC 3986 §2.4): then
+/// every `%` begins one, and decoding cannot make new ones (`%%33` would
+/// otherwise become `%3`+`3`, which decodes again), so the canonical form
+/// is a fixed point.
+fn escape_stray_percent(s: &str) -> Cow<'_, str> {
+    let b = s.as_bytes();
+    let stray = |i: usize| b[i] == b'%' && !(b.len() > i + 2 && b[i + 1..i + 3].iter().all(u8::is_ascii_hexdigit));
+    if !(0..b.len()).any(stray) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for (i, c) in s.char_indices() {
+        out.push(c);
+        if c == '%' && stray(i) {
+            out.push_str("25");
+        }
+    }
+    Cow::Owned(out)
 }
 
 /// `%XX` of an unreserved character (RFC 3986 §2.3) decoded (§6.2.2.2).
@@ -151,7 +172,21 @@ mod tests {
         ] {
             assert_eq!(url(s).unwrap(), canon, "{s}");
         }
-        assert_eq!(url("http://a.example/%zz%e9").unwrap(), "http://a.example/%zz%E9");
+        assert_eq!(url("http://a.example/%zz%e9").unwrap(), "http://a.example/%25zz%E9");
+        // A stray `%` is escaped before decoding, so decoding makes no new
+        // escape and the canonical form is a fixed point (found by fuzzing).
+        let canon = url("http://a.example/%%%33%").unwrap();
+        assert_eq!(canon, "http://a.example/%25%253%25");
+        assert_eq!(url(&canon).unwrap(), canon);
+        // The input fuzzing found: a line break inside, which the parser
+        // drops after the stray `%` before it was escaped.
+        for s in [
+            "not1.fff://ont1192.ff:/%%%%%%\r3333l./%8d",
+            "http://a.example/%\t41%%4\n1",
+        ] {
+            let canon = url(s).unwrap();
+            assert_eq!(url(&canon).unwrap(), canon, "{s:?}");
+        }
         assert_eq!(url("https://example.com").unwrap(), "https://example.com/");
         assert_eq!(url("https://example.com:443/").unwrap(), "https://example.com/");
         assert_eq!(url("https://example.com:8443/").unwrap(), "https://example.com:8443/");
