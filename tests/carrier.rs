@@ -206,11 +206,7 @@ fn a_split_round_1_crosses_as_shuffled_parts() {
     let bob: String = (0..30_000).step_by(3).map(|i| format!("host{i}.example\n")).collect();
     let (env, a, b) = two_lists(&alice, &bob);
     let r = ok(init(&env, &a, &b, "--armor --split 200K -o r1.asc"), "init --split");
-    let mut parts: Vec<String> = std::fs::read_dir(env.root())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .filter(|n| n.starts_with("r1.asc.part-"))
-        .collect();
+    let mut parts = env.names_starting("r1.asc.part-");
     assert!(parts.len() >= 5, "{parts:?}");
     let n = parts.len();
     has(
@@ -256,11 +252,7 @@ fn a_split_round_1_crosses_as_shuffled_parts() {
         a.public
     );
     ok(env.run(&argv(&line)), "respond with parts");
-    let mut r2: Vec<String> = std::fs::read_dir(env.root())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .filter(|n| n.starts_with("r2.part-"))
-        .collect();
+    let mut r2 = env.names_starting("r2.part-");
     assert!(r2.len() >= 2, "{r2:?}");
     r2.reverse();
     let line = format!(
