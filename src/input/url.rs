@@ -31,7 +31,7 @@ pub fn url(s: &str) -> Result<String, Invalid> {
     if scheme_len(s).is_none() {
         return Err("not a URL (scheme://host...)");
     }
-    let mut u = Url::parse(&decode_unreserved(&escape_stray_percent(s))).map_err(parse_reason)?;
+    let mut u = Url::parse(&canonical_percents(s)).map_err(parse_reason)?;
     let host = match u.host() {
         None => return Err("URL has no host"),
         Some(Host::Ipv4(a)) => IpAddr::V4(a).to_string(),
@@ -85,44 +85,37 @@ fn is_unreserved(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
 }
 
-/// A `%` that does not begin a percent-encoding (two hex digits follow it)
-/// written as `%25`, the encoding of `%` itself (RFC 3986 §2.4): then
-/// every `%` begins one, and decoding cannot make new ones (`%%33` would
-/// otherwise become `%3`+`3`, which decodes again), so the canonical form
-/// is a fixed point.
-fn escape_stray_percent(s: &str) -> Cow<'_, str> {
-    let b = s.as_bytes();
-    let stray = |i: usize| b[i] == b'%' && !(b.len() > i + 2 && b[i + 1..i + 3].iter().all(u8::is_ascii_hexdigit));
-    if !(0..b.len()).any(stray) {
-        return Cow::Borrowed(s);
+/// The byte a percent-encoding `%XX` at `i` stands for, if one begins there.
+fn escape_at(b: &[u8], i: usize) -> Option<u8> {
+    if b[i] != b'%' {
+        return None;
     }
-    let mut out = String::with_capacity(s.len() + 8);
-    for (i, c) in s.char_indices() {
-        out.push(c);
-        if c == '%' && stray(i) {
-            out.push_str("25");
-        }
-    }
-    Cow::Owned(out)
+    Some(hex_val(*b.get(i + 1)?)? * 16 + hex_val(*b.get(i + 2)?)?)
 }
 
-/// `%XX` of an unreserved character (RFC 3986 §2.3) decoded (§6.2.2.2).
-fn decode_unreserved(s: &str) -> Cow<'_, str> {
+/// The percent signs made canonical, in one pass: a `%XX` of an unreserved
+/// character (RFC 3986 §2.3) is decoded (§6.2.2.2), and a `%` that does
+/// not begin a percent-encoding is written `%25`, the encoding of `%`
+/// itself (§2.4). Then every `%` left begins an escape that does not
+/// decode, so decoding cannot make a new one (`%%33` would otherwise become
+/// `%3`+`3`, which decodes again), and the canonical form is a fixed point.
+fn canonical_percents(s: &str) -> Cow<'_, str> {
     let b = s.as_bytes();
-    let decodable = |i: usize| -> Option<u8> {
-        let c = hex_val(*b.get(i + 1)?)? * 16 + hex_val(*b.get(i + 2)?)?;
-        is_unreserved(c).then_some(c)
-    };
-    if !(0..b.len()).any(|i| b[i] == b'%' && decodable(i).is_some()) {
+    let changes = |i: usize| b[i] == b'%' && escape_at(b, i).is_none_or(is_unreserved);
+    if !(0..b.len()).any(changes) {
         return Cow::Borrowed(s);
     }
-    let mut out = Vec::with_capacity(b.len());
+    let mut out = Vec::with_capacity(b.len() + 8);
     let mut i = 0;
     while i < b.len() {
-        match (b[i], decodable(i)) {
-            (b'%', Some(c)) => {
+        match (b[i], escape_at(b, i)) {
+            (b'%', Some(c)) if is_unreserved(c) => {
                 out.push(c);
                 i += 3;
+            }
+            (b'%', None) => {
+                out.extend_from_slice(b"%25");
+                i += 1;
             }
             (c, _) => {
                 out.push(c);
@@ -137,7 +130,7 @@ fn decode_unreserved(s: &str) -> Cow<'_, str> {
 /// The hex digits of every remaining `%XX` upper-cased (§6.2.2.1).
 fn upper_hex(s: &str) -> Cow<'_, str> {
     let b = s.as_bytes();
-    let escape = |i: usize| b[i] == b'%' && b.len() > i + 2 && b[i + 1..i + 3].iter().all(u8::is_ascii_hexdigit);
+    let escape = |i: usize| escape_at(b, i).is_some();
     let lower = |i: usize| escape(i) && b[i + 1..i + 3].iter().any(u8::is_ascii_lowercase);
     if !(0..b.len()).any(lower) {
         return Cow::Borrowed(s);
