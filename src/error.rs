@@ -11,6 +11,27 @@ use std::fmt;
 pub struct Error {
     message: String,
     hint: Option<String>,
+    cause: Cause,
+}
+
+/// What kind of refusal an error is, where a carrier answers them
+/// differently (`serve` gives a replay 409, a bundle it cannot read 400).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Cause {
+    /// Anything else.
+    #[default]
+    General,
+    /// Another bundle for a session or query that was already answered.
+    Replay,
+    /// The state changed under the command (another process finished or
+    /// retired what it was working on).
+    Conflict,
+    /// A request larger than the party accepts.
+    TooLarge,
+    /// Over the peer's budget; room again at `frees_at` (Unix seconds).
+    OverBudget { frees_at: Option<u64> },
+    /// The party's own state or files failed (not the peer's doing).
+    Internal,
 }
 
 impl Error {
@@ -18,7 +39,18 @@ impl Error {
         Error {
             message: message.into(),
             hint: None,
+            cause: Cause::General,
         }
+    }
+
+    /// The same error, of kind `cause`.
+    pub fn because(mut self, cause: Cause) -> Self {
+        self.cause = cause;
+        self
+    }
+
+    pub fn cause(&self) -> Cause {
+        self.cause
     }
 
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
@@ -38,7 +70,7 @@ impl Error {
     pub fn in_file(self, path: &str) -> Self {
         Error {
             message: format!("{path}: {}", self.message),
-            hint: self.hint,
+            ..self
         }
     }
 }
@@ -66,6 +98,7 @@ impl<E: Hinted> From<E> for Error {
         Error {
             message: e.to_string(),
             hint,
+            cause: Cause::General,
         }
     }
 }

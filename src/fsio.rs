@@ -124,6 +124,26 @@ pub fn check_dest(dest: &Dest, force: bool, binary: bool) -> Result<()> {
     }
 }
 
+/// Refuse `input == output` and the same output twice.
+pub fn check_distinct(inputs: &[&Path], outputs: &[&Path]) -> Result<()> {
+    let canon = |p: &Path| std::fs::canonicalize(p).ok();
+    for (i, o) in outputs.iter().enumerate() {
+        if o.as_os_str() == "-" {
+            continue;
+        }
+        for inp in inputs {
+            if inp == o || (canon(inp).is_some() && canon(inp) == canon(o)) {
+                return Err(Error::new(format!("{} is both an input and an output", o.display()))
+                    .with_hint("write the output to another file"));
+            }
+        }
+        if outputs[..i].contains(o) {
+            return Err(Error::new(format!("{} is named as two outputs", o.display())));
+        }
+    }
+    Ok(())
+}
+
 /// Work in flight that an interrupt (Ctrl-C, SIGTERM) must undo: the
 /// temporary files being written, and the files already put in place by a
 /// transaction that has not reached its commit point (each with how to

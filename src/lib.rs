@@ -38,6 +38,7 @@ macro_rules! named_values {
 pub mod bundle;
 pub mod engine;
 pub mod error;
+pub mod exchange;
 pub mod fsio;
 pub mod group;
 pub mod identity;

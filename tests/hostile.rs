@@ -323,10 +323,27 @@ fn replays_and_mixed_sessions_are_refused() {
     // Session 1, complete.
     w.init("s1r1.cbor", &[]);
     assert!(w.respond("s1r1.cbor", "s1r2.cbor", &[]).status.success());
-    // Answering the same round 1 twice.
-    let err = check_refusal(&["respond twice"], w.respond("s1r1.cbor", "again.cbor", &[]));
-    has(&err, "already answered");
-    assert!(!w.exists("again.cbor"));
+    // The same round 1 again, re-wrapped in age: the same signed bundle,
+    // so the same round 2, byte for byte.
+    let wrapped = w.reseal("s1r1.cbor", "bob", "alice", "bob", Envelope::Age, |_| {});
+    assert_eq!(
+        Opened::open(wrapped.clone(), Some(&w.identity("bob"))).unwrap().hash,
+        Opened::open(w.read("s1r1.cbor"), None).unwrap().hash
+    );
+    w.write("s1r1.age", &wrapped);
+    assert!(w.respond("s1r1.age", "again.cbor", &[]).status.success());
+    assert_eq!(w.read("again.cbor"), w.read("s1r2.cbor"));
+    // Another bundle for the answered session (re-signed by Alice with
+    // another expiry) is a replay.
+    let other = w.reseal("s1r1.cbor", "bob", "alice", "bob", Envelope::Plain, |p| p.expires += 60);
+    w.write("other.cbor", &other);
+    let err = check_refusal(
+        &["respond to another bundle"],
+        w.respond("other.cbor", "again2.cbor", &[]),
+    );
+    has(&err, "was already answered on 20");
+    has(&err, "and this is another bundle for it");
+    assert!(!w.exists("again2.cbor"));
     assert!(w.finish_a("s1r2.cbor", "s1r3.cbor", "s1a.txt", &[]).status.success());
     // The finished session's state is gone.
     assert_eq!(w.sessions("sa"), 0);
@@ -360,7 +377,7 @@ fn replays_and_mixed_sessions_are_refused() {
     assert!(w.finish_b("s2r3.cbor", "s2b.txt").status.success());
     assert!(w.finish_b("s1r3.cbor", "s1b.txt").status.success());
     let err = check_refusal(&["round 3 twice"], w.finish_b("s1r3.cbor", "again.txt"));
-    has(&err, "no open session");
+    has(&err, "with this very round 3");
     assert_eq!((w.sessions("sa"), w.sessions("sb")), (0, 0));
 }
 

@@ -234,9 +234,11 @@ fn catalog_and_mutual_exchanges_through_serve_and_send() {
             0o600
         );
     }
-    // The round 3 cannot be replayed.
-    let err = refused(send(&env, &s, "carol", "r3.cbor", None), "replayed r3");
-    has(&err, "(409 conflict): this bundle was already received");
+    // The same round 3 retried (its answer lost): finished again, with
+    // no second results file.
+    let r = ok(send(&env, &s, "carol", "r3.cbor", None), "retried r3");
+    has(&r.stderr, "the server finished the exchange");
+    assert_eq!(std::fs::read_dir(env.path("st-srv/results")).unwrap().count(), 1);
 
     // The audit log: one JSON line per request, never an entry.
     let audit = env.read("audit.jsonl");
@@ -250,9 +252,11 @@ fn catalog_and_mutual_exchanges_through_serve_and_send() {
             "catalog-query",
             "round1",
             "round3",
-            "request"
+            "round3"
         ]
     );
+    assert_eq!(lines[5]["again"], true);
+    assert_eq!(lines[5]["status"], 204);
     assert_eq!(lines[1]["peer"], "carol");
     assert_eq!(lines[1]["elements_in"], 3);
     assert_eq!(lines[2]["elements_in"], 100);
@@ -339,7 +343,7 @@ fn budget_is_exceeded_then_freed() {
     let err = refused(send(&env, &s, "carol", "q2.cbor", Some("a2.cbor")), "over budget");
     has(
         &err,
-        "(429 too many requests): over budget: this request has 3 entries, and 3 of the peer's 4",
+        "(429 too many requests): the bundle: over budget: this request has 3 entries, and 3 of the peer's 4",
     );
     has(&err, "hint: the budget frees up enough for this request at ");
     // Another peer has its own budget.

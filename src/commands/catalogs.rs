@@ -10,8 +10,11 @@ use crate::store::{Keep, LiveKey};
 pub fn catalogs(args: &CatalogsArgs, ctx: &Ctx) -> Result<()> {
     let me = load_identity(&args.store.identity)?;
     let store = open_store(&args.store.state_dir, &me, ctx)?;
-    let mut keys = store.load_keys(&me)?;
     if let Some(CatalogsAction::Retire { catalog }) = &args.action {
+        // Under the lock, so that a count or a catalog another process
+        // commits meanwhile is not lost.
+        let mut tx = store.begin(&me)?;
+        let mut keys = tx.keys()?;
         let i = keys.find(catalog).ok_or_else(|| {
             Error::new(format!(
                 "{}: not one of your live catalogs",
@@ -20,7 +23,6 @@ pub fn catalogs(args: &CatalogsArgs, ctx: &Ctx) -> Result<()> {
             .with_hint("`cosect catalogs` lists them; give the id or its first 8 or more hex digits")
         })?;
         let r = keys.retire(i, now(), "retired with `cosect catalogs retire`".into());
-        let mut tx = store.begin(&me);
         tx.keep(Keep::Keys(&keys))?;
         tx.commit()?;
         ctx.say(format!(
@@ -29,6 +31,7 @@ pub fn catalogs(args: &CatalogsArgs, ctx: &Ctx) -> Result<()> {
         ));
         return Ok(());
     }
+    let keys = store.load_keys(&me)?;
     if args.store.json {
         let all: Vec<serde_json::Value> = keys.live.iter().map(json).collect();
         return print_stdout(&format!(

@@ -5,6 +5,7 @@ use serde::Serialize;
 use super::*;
 use crate::bundle::catalog::{PROTOCOL_CATALOG, TO_ANYONE};
 use crate::bundle::format_time;
+use crate::bundle::Opened;
 use crate::bundle::Payload;
 use crate::cli::InspectArgs;
 use crate::engine::{catalog_name, typed, Message};

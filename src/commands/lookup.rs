@@ -53,7 +53,16 @@ pub fn finish(
     }
     let with_labels = cat.n_labels > 0;
     let (text, count, labelled) = render_matches(args.format, &kind, &entries, &lookup, with_labels);
-    let mut tx = store.begin(me);
+    let mut tx = store.begin(me)?;
+    if !tx.query_open(&id) {
+        return Err(Error::new(format!(
+            "{}: catalog query {} was finished or cancelled by another cosect while this one worked; \
+             nothing was written",
+            bundle_name(&args.bundle),
+            &hex(&id)[..8]
+        ))
+        .with_hint("the other command wrote the results; `cosect sessions` lists what is still open"));
+    }
     tx.write(&out.results, (args.wrap.force, true), |w| w.write_all(&text))?;
     tx.end_query(&id)?;
     tx.commit()?;

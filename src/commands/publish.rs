@@ -277,8 +277,10 @@ pub fn publish(args: &PublishArgs, ctx: &Ctx) -> Result<()> {
     let store = open_store(&args.state.state_dir, &me, ctx)?;
     // Before the work: a damaged or foreign key state, or an unknown
     // --replace, stops us here.
-    let mut keys = store.load_keys(&me)?;
-    let replace = to_replace(&keys, args.replace.as_deref())?;
+    let replace = {
+        let keys = store.load_keys(&me)?;
+        to_replace(&keys, args.replace.as_deref())?.map(|i| keys.live[i].catalog.clone())
+    };
     let key = CatalogKey::generate(&mut OsRng);
     let (entries, cat) = build(ctx, args, kind, &key)?;
 
@@ -291,18 +293,27 @@ pub fn publish(args: &PublishArgs, ctx: &Ctx) -> Result<()> {
     if !readers.is_empty() {
         sealed = sealed.readable_by(readers, env);
     }
-    // Key state first, then the catalog, in one transaction: on an error
-    // or an interrupt the previous key state is put back.
+    // Key state and the catalog in one transaction, under the lock: the
+    // keys are read again there, so a catalog another process published
+    // (or a count it added) meanwhile is kept; on an error or an
+    // interrupt the previous key state is put back.
     let facts = (kind, entries.len() as u64, n_labels, to.created, to.expires);
+    let mut tx = store.begin(&me)?;
+    let mut keys = tx.keys()?;
+    let replace = match replace {
+        None => None,
+        Some(old) => Some(keys.live.iter().position(|k| k.catalog == old).ok_or_else(|| {
+            Error::new(format!(
+                "--replace: catalog {} was retired by another cosect while this one worked; nothing was written",
+                catalog_name(&old)
+            ))
+            .with_hint("`cosect catalogs` lists the live ones; publish again")
+        })?),
+    };
     let retired = keep_catalog(&mut keys, &key, &sealed.hash, facts, replace);
-    let shown = send_keeping(
-        &store,
-        &me,
-        vec![Keep::Keys(&keys)],
-        (&dest, &sealed),
-        args.force,
-        args.split,
-    )?;
+    tx.keep(Keep::Keys(&keys))?;
+    let shown = write_in_tx(&mut tx, &dest, &sealed, args.force, args.split)?;
+    tx.commit()?;
     ctx.say(format!(
         "cosect: catalog {} written to {}: {}",
         catalog_name(&sealed.hash),

@@ -1,18 +1,15 @@
 //! `cosect respond`: check round 1, answer it with your own list as round 2
 //! (or answer a catalog query with your catalog key: `answer::respond`).
-
-use rand::rngs::OsRng;
+//! The steps are `exchange`'s; this verb wires the files and the terminal.
 
 use super::*;
 use crate::bundle::format_time;
 use crate::cli::options::Sending;
 use crate::cli::RespondArgs;
-use crate::engine::{self, Addressed, Expect, Header, Kept, Message, Round1, Round2};
-use crate::fsio::Dest;
-use crate::group::Exec;
-use crate::protocol::{Mode, Responder};
-use crate::store::budget::Refused;
-use crate::store::{Answered, Keep, Session, Step};
+use crate::engine::{Expect, Header, Kept, Message, Round1};
+use crate::exchange::{self, Committed, Delivery, Party, Policy, Reply, Size};
+use crate::protocol::Mode;
+use crate::store::Answered;
 
 pub fn respond(args: &RespondArgs, ctx: &Ctx) -> Result<()> {
     let mut inputs = vec![args.peer.as_path()];
@@ -22,61 +19,71 @@ pub fn respond(args: &RespondArgs, ctx: &Ctx) -> Result<()> {
     let (me, peer) = load_pair(&args.id.identity, &args.peer, "the sender's")?;
     let store = open_store(&args.state.state_dir, &me, ctx)?;
     let got = receive(&me, &store, &args.bundle, Expect::Request { peer: &peer })?;
-    charge_budget(args, &me, &store, &peer, &got)?;
     let out = Out {
-        me: &me,
-        peer: &peer,
-        dest: &dest,
+        party: Party { me: &me, store: &store },
+        name: bundle_name(&args.bundle),
+        to: Delivery {
+            dest: &dest,
+            force: args.out.wrap.force,
+            split,
+        },
         env,
-        split,
-        store: &store,
+        policy: Policy {
+            max_peer_items: args.max_peer_items,
+            max_query_items: args.max_query_items,
+            budget: args.budget.budget,
+            window: args.budget.budget_window.as_secs(),
+        },
     };
     match (got.message, got.kept) {
+        (_, Kept::Again(a)) => again(ctx, &out, &got.header, &a),
         (Message::Round1(r1), _) => answer_round1(args, ctx, &out, &got.header, r1),
         (Message::CatalogQuery(q), Kept::Key(key)) => super::answer::respond(args, ctx, &out, &got.header, q, key),
         _ => unreachable!("Expect::Request yields a round 1 or a catalog query"),
     }
 }
 
-/// `--budget`: charge the request's entries to the peer's budget in the
-/// store, or refuse it over budget (answering the same bundle again is not
-/// charged twice).
-fn charge_budget(
-    args: &RespondArgs,
-    me: &Identity,
-    store: &Store,
-    peer: &PublicIdentity,
-    got: &engine::Received,
-) -> Result<()> {
-    let Some(budget) = args.budget.budget else {
-        return Ok(());
+/// Where and how `respond` writes the bundle it sends, and what it accepts.
+pub struct Out<'a> {
+    pub party: Party<'a>,
+    /// The request, as messages name it.
+    pub name: String,
+    pub to: Delivery<'a>,
+    pub env: Envelope,
+    pub policy: Policy,
+}
+
+/// The very request answered before: its kept reply, written again.
+pub fn again(ctx: &Ctx, out: &Out, h: &Header, a: &Answered) -> Result<()> {
+    let kept = out.party.store.reply_path(&a.id);
+    let mut tx = out.party.store.begin(out.party.me)?;
+    let shown = out.to.copy(&mut tx, &kept)?;
+    tx.commit()?;
+    let what = match a.answer {
+        crate::store::Answer::CatalogAnswer => "answer to catalog query",
+        _ => "round 2 of session",
     };
-    let n = match &got.message {
-        Message::Round1(r1) => r1.elements.points.len(),
-        Message::CatalogQuery(q) => q.points.len(),
-        _ => 0,
-    } as u64
-        / crate::group::POINT_LEN as u64;
-    let limit = (Some(budget), args.budget.budget_window.as_secs());
-    match store.charge_budget(me, peer, (n, got.header.hash), now(), limit)? {
-        Ok(_) | Err(Refused::Replay { .. }) => Ok(()),
-        Err(over) => Err(over.to_error(n).in_file(&bundle_name(&args.bundle))),
+    ctx.say(sent_line(what, &h.session, "for", &h.sender, &shown));
+    ctx.say(format!(
+        "        this very bundle was answered on {}: the same answer, byte for byte, is written again \
+         (kept until {}); nothing was computed or charged",
+        format_time(a.at),
+        format_time(a.until)
+    ));
+    Ok(())
+}
+
+/// Commit a reply made, and say where it went; the same request answered
+/// meanwhile by another process is written from its kept reply instead.
+pub fn commit(ctx: &Ctx, out: &Out, h: &Header, p: exchange::Prepared) -> Result<Option<String>> {
+    match exchange::commit_answer(out.party, &out.name, p, &out.policy, Some(out.to))? {
+        Committed::Now { shown, .. } => Ok(shown),
+        Committed::Earlier(a) => again(ctx, out, h, &a).map(|()| None),
     }
 }
 
-/// Where and how a verb writes the bundle it sends.
-pub struct Out<'a> {
-    pub me: &'a Identity,
-    pub peer: &'a PublicIdentity,
-    pub dest: &'a Dest,
-    pub env: Envelope,
-    pub split: Option<u64>,
-    pub store: &'a Store,
-}
-
 /// Both sides must assign kinds the same way, or equal entries would never
-/// meet (a domain hashed as raw on one side, as domain on the other); and a
-/// very large set is refused unless expected.
+/// meet (a domain hashed as raw on one side, as domain on the other).
 fn check_round1_policy(args: &RespondArgs, name: &str, r1: &Round1) -> Result<()> {
     let kind = r1.kind;
     if let Some(mine) = args.kind {
@@ -90,87 +97,38 @@ fn check_round1_policy(args: &RespondArgs, name: &str, r1: &Round1) -> Result<()
             )));
         }
     }
-    let n = (r1.elements.points.len() / crate::group::POINT_LEN) as u64;
-    if n > args.max_peer_items {
-        return Err(Error::new(format!(
-            "{name}: the peer's set has {n} elements, more than --max-peer-items {}",
-            args.max_peer_items
-        ))
-        .with_hint("a very large set can enumerate your list; raise --max-peer-items only if you expect this size"));
-    }
     Ok(())
 }
 
-/// Round 2 over the user's list, and the state that reads round 3.
-type Answer = (Entries, crate::protocol::mutual::Round2, Option<Responder>);
-
-fn round2(args: &RespondArgs, ctx: &Ctx, name: &str, r1: Round1, peer_n: u64) -> Result<Answer> {
-    let mut entries = read_list(ctx, &args.list, r1.kind)?;
-    let bar = ctx.bar(peer_n + args.list.pad_to.unwrap_or(entries.len() as u64), "answering");
-    let (r2, state) = Responder::respond(
-        &r1.elements,
-        &entries,
-        r1.mode,
-        args.list.pad_to,
-        Exec::Parallel,
-        &|n| bar.inc(n),
-        &mut OsRng,
-    )
-    .map_err(|e| Error::from(e).in_file(name))?;
-    bar.finish_and_clear();
-    entries.release_canonical();
-    Ok((entries, r2, state))
-}
-
 fn answer_round1(args: &RespondArgs, ctx: &Ctx, out: &Out, h: &Header, r1: Round1) -> Result<()> {
-    let name = bundle_name(&args.bundle);
-    check_round1_policy(args, &name, &r1)?;
+    let name = &out.name;
+    check_round1_policy(args, name, &r1)?;
+    let size = Size::of_round1(&r1);
+    exchange::admit(out.party, name, h, size, &out.policy, now())?;
+    let peer_n = size.elements();
     let (kind, mode) = (r1.kind, r1.mode);
-    let peer_n = (r1.elements.points.len() / crate::group::POINT_LEN) as u64;
-    let (mut entries, r2, state) = round2(args, ctx, &name, r1, peer_n)?;
-
-    let n_points = (r2.points.len() / crate::group::POINT_LEN) as u64;
-    let to = Addressed::new(h.session, out.me, out.peer, now(), args.expires);
-    let msg = Message::Round2(Round2 {
-        kind,
-        mode,
-        answers: h.hash,
-        elements: r2,
-    });
-    let sealed = engine::seal_message(msg, &to, out.env);
-    let state = state.map(|state| {
-        let list = crate::store::SecretList::from_entries(&mut entries);
-        Session::new(
-            &h.session,
-            out.peer.line(),
-            kind.name().into(),
-            sealed.hash,
-            list,
-            Step::AwaitRound3(state),
-            (to.created, to.expires),
-        )
-    });
-    // Remembered as answered until round 1 expires, one-sided too.
-    let answered = Answered {
-        id: h.session.to_vec(),
-        at: to.created,
-        until: h.expires,
+    let mut entries = read_list(ctx, &args.list, kind)?;
+    let bar = ctx.bar(peer_n + args.list.pad_to.unwrap_or(entries.len() as u64), "answering");
+    let reply = Reply {
+        envelope: out.env,
+        expires: args.expires,
+        now: now(),
     };
-    let keeps = std::iter::once(Keep::Answered(answered)).chain(state.as_ref().map(Keep::Session));
-    let shown = send_keeping(
-        out.store,
-        out.me,
-        keeps.collect(),
-        (out.dest, &sealed),
-        args.out.wrap.force,
-        out.split,
-    )?;
-    ctx.say(sent_line("round 2 of session", &h.session, "for", out.peer, &shown));
+    let p = exchange::answer_round1(out.party, name, h, r1, &mut entries, args.list.pad_to, reply, &|n| {
+        bar.inc(n)
+    })?;
+    bar.finish_and_clear();
+    let n_points = p.sent;
+    let expires = crate::exchange::expiry(reply.now, args.expires);
+    let Some(shown) = commit(ctx, out, h, p)? else {
+        return Ok(());
+    };
+    ctx.say(sent_line("round 2 of session", &h.session, "for", &h.sender, &shown));
     ctx.say(format!(
         "        peer sent {peer_n} elements; you: {}, {n_points} elements sent, mode {mode}, {}, expires {}",
         describe_entries(&entries, kind),
         out.env.describe(),
-        format_time(to.expires)
+        format_time(expires)
     ));
     ctx.say(match mode {
         Mode::OneSided => "        one-sided mode: your peer learns which of their entries you share; you learn nothing; no round 3 follows",

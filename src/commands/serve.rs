@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use super::*;
 use crate::cli::ServeArgs;
@@ -79,13 +79,14 @@ fn app(args: &ServeArgs, me: Identity, store: Store) -> App {
         me,
         store,
         list: args.list.input.is_some().then(|| args.list.clone()),
-        budget: args.budget.budget,
-        window: args.budget.budget_window,
-        max_peer_items: args.max_peer_items,
-        max_query_items: args.max_query_items,
+        policy: crate::exchange::Policy {
+            max_peer_items: args.max_peer_items,
+            max_query_items: args.max_query_items,
+            budget: args.budget.budget,
+            window: args.budget.budget_window.as_secs(),
+        },
         expires: args.expires,
         results,
-        charging: Mutex::new(()),
     }
 }
 
@@ -116,7 +117,8 @@ fn audit_refused(audit: Arc<Audit>) -> Box<dyn Fn(&tls::PeerKey) + Send + Sync> 
 
 pub fn serve(args: &ServeArgs, ctx: &Ctx) -> Result<()> {
     let me = load_identity(&args.id.identity)?;
-    let store = store(&args.state.state_dir)?;
+    // Expired sessions, journal records and catalogs go first.
+    let store = open_store(&args.state.state_dir, &me, ctx)?;
     let peers = load_peers(&args.peers, &me)?;
     let catalogs = load_catalogs(args, &me, &store)?;
     check_input(args.list.input.as_deref())?;

@@ -23,7 +23,7 @@ pub use shape::{check_answer, check_catalog, check_exchange, check_round1, typed
 use crate::bundle::catalog::PROTOCOL_CATALOG;
 use crate::bundle::payload::Payload;
 use crate::bundle::{format_time, BundleError, Opened};
-use crate::error::{Error, Result};
+use crate::error::{Cause, Error, Result};
 use crate::identity::{Identity, PublicIdentity};
 use crate::protocol::mutual;
 use crate::store::{hex, Answered, KeyState, LiveKey, QueryState, Session, Step};
@@ -37,8 +37,11 @@ pub trait Lookup {
     fn query(&self, id: &[u8]) -> Result<Option<QueryState>>;
     /// The publisher's catalog keys.
     fn keys(&self) -> Result<KeyState>;
-    /// When the round 1 of session `id` was answered, if it was.
+    /// The journal's record of the request of session `id` that was
+    /// answered, if there is one.
     fn answered(&self, id: &[u8]) -> Result<Option<Answered>>;
+    /// The journal's record of the round 3 that finished session `id`.
+    fn finished(&self, id: &[u8]) -> Result<Option<Answered>>;
     /// Where the state lives, for messages.
     fn place(&self) -> String;
 }
@@ -58,6 +61,9 @@ impl Lookup for NoState {
         Ok(KeyState::default())
     }
     fn answered(&self, _: &[u8]) -> Result<Option<Answered>> {
+        Ok(None)
+    }
+    fn finished(&self, _: &[u8]) -> Result<Option<Answered>> {
         Ok(None)
     }
     fn place(&self) -> String {
@@ -86,6 +92,9 @@ pub enum Kept {
     Session(Session),
     Query(QueryState),
     Key(LiveKey),
+    /// This very request (same session, same signed bytes) was answered
+    /// before: the journal's record, whose kept reply answers it again.
+    Again(Answered),
 }
 
 /// A bundle that passed every check.
@@ -168,39 +177,53 @@ impl Reader<'_> {
         let header = header(&b);
         if catalog {
             let (kind, key_id) = check_exchange(&b.payload, 1).map_err(in_file)?;
-            let key = self.current_key(name, &b.payload, &key_id)?;
+            let again = self.answered_before(name, &b, peer)?;
+            let key = match again {
+                Some(a) => Kept::Again(a),
+                None => Kept::Key(self.current_key(name, &b.payload, &key_id)?),
+            };
             let message = Message::CatalogQuery(shape::query(&mut b.payload, kind, key_id));
             return Ok(Received {
                 header,
                 message,
-                kept: Kept::Key(key),
+                kept: key,
             });
         }
         let (kind, mode) = check_round1(&b.payload).map_err(in_file)?;
-        self.not_answered(name, &b.payload)?;
+        let kept = match self.answered_before(name, &b, peer)? {
+            Some(a) => Kept::Again(a),
+            None => Kept::Nothing,
+        };
         let elements = mutual::Round1 {
             points: std::mem::take(&mut b.payload.points),
         };
         let message = Message::Round1(Round1 { kind, mode, elements });
-        Ok(Received {
-            header,
-            message,
-            kept: Kept::Nothing,
-        })
+        Ok(Received { header, message, kept })
     }
 
-    /// Refuse a round 1 this store answered before (its session open, or
-    /// in the journal of answered sessions), saying when.
-    fn not_answered(&self, name: &str, p: &Payload) -> Result<()> {
+    /// A request of a session this store answered before: `Some` when it
+    /// is the very request answered (same session, same signed bytes,
+    /// same peer: it gets the same answer again), refused as a replay when
+    /// it is another bundle for that session (or its session is open).
+    fn answered_before(&self, name: &str, b: &Opened, peer: &PublicIdentity) -> Result<Option<Answered>> {
+        let p = &b.payload;
         let when = match self.store.answered(&p.session)? {
+            Some(a) if a.is_request(&b.hash) && a.peer == peer.line() => return Ok(Some(a)),
             Some(a) => format!(" on {}", format_time(a.at)),
-            None if self.store.session(&p.session)?.is_some() => String::new(),
-            None => return Ok(()),
+            None if p.protocol != PROTOCOL_CATALOG && self.store.session(&p.session)?.is_some() => String::new(),
+            None => return Ok(None),
         };
-        Err(
-            Error::new(format!("{name}: session {} was already answered{when}", sid(p)))
-                .with_hint("each round-1 bundle is answered once; ask your peer to start a new exchange"),
-        )
+        let what = if p.protocol == PROTOCOL_CATALOG {
+            "query"
+        } else {
+            "session"
+        };
+        Err(Error::new(format!(
+            "{name}: {what} {} was already answered{when}, and this is another bundle for it",
+            sid(p)
+        ))
+        .with_hint("each request is answered once (the same bundle again gets the same answer); ask your peer to start a new exchange")
+        .because(Cause::Replay))
     }
 
     /// The key of the live catalog a query was made against, checked
@@ -250,6 +273,9 @@ impl Reader<'_> {
             // fails "addressed to me" before "session exists": say so.
             b.check_recipient(&self.me.public()).map_err(in_file)?;
             wrong_verb(name, &b.payload, Expect::Answer)?;
+            if let Some(got) = self.finished_with(name, &mut b)? {
+                return Ok(got);
+            }
             return Err(self.not_open(name, "session", &sid, "started"));
         };
         let peer = PublicIdentity::parse_line(&session.peer)
@@ -274,6 +300,37 @@ impl Reader<'_> {
             message,
             kept: Kept::Session(session),
         })
+    }
+
+    /// A round 3 that already finished its session here (the journal's
+    /// record names this very bundle and its signer): read again, so a
+    /// retry learns the session is finished. `None` for anything else.
+    fn finished_with(&self, name: &str, b: &mut Opened) -> Result<Option<Received>> {
+        let in_file = |e: BundleError| Error::from(e).in_file(name);
+        let a = match self.store.finished(&b.payload.session)? {
+            Some(a) if a.is_request(&b.hash) => a,
+            Some(a) if b.payload.round == 3 => {
+                return Err(Error::new(format!(
+                    "{name}: session {} was finished on {}, and this is another round 3 for it",
+                    sid(&b.payload),
+                    format_time(a.at)
+                ))
+                .with_hint("a session is finished once; ask your peer to start a new exchange")
+                .because(Cause::Replay))
+            }
+            _ => return Ok(None),
+        };
+        let Ok(peer) = PublicIdentity::parse_line(&a.peer) else {
+            return Ok(None);
+        };
+        self.signed_for_me(b, &peer).map_err(in_file)?;
+        let mode = b.payload.mode.parse().unwrap_or(mutual::Mode::Mutual);
+        let message = shape::mutual_answer(&mut b.payload, mode).map_err(in_file)?;
+        Ok(Some(Received {
+            header: header(b),
+            message,
+            kept: Kept::Again(a),
+        }))
     }
 
     /// No open session (or query) `sid` in this store.

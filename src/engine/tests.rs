@@ -50,6 +50,9 @@ impl Lookup for Mem {
     fn answered(&self, _: &[u8]) -> Result<Option<Answered>> {
         Ok(None)
     }
+    fn finished(&self, _: &[u8]) -> Result<Option<Answered>> {
+        Ok(None)
+    }
     fn place(&self) -> String {
         "memory".into()
     }
@@ -362,7 +365,10 @@ fn a_known_session_is_not_answered_twice() {
     let mem = Mem::default();
     *mem.session.borrow_mut() = Some(session(&a.public(), hash, Step::AwaitRound2(init)));
     let got = refusal(&b, &mem, r1, Expect::Request { peer: &a.public() });
-    assert_eq!(got, "b: session 07070707 was already answered");
+    assert_eq!(
+        got,
+        "b: session 07070707 was already answered, and this is another bundle for it"
+    );
 }
 
 #[test]

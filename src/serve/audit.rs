@@ -26,6 +26,9 @@ pub struct Entry {
     /// Elements in the request, and elements returned.
     pub elements_in: u64,
     pub elements_out: u64,
+    /// The very request was answered before: its kept answer was sent again.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub again: bool,
     /// For a finished exchange: the shared entries' count.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shared: Option<u64>,
@@ -68,7 +71,10 @@ impl Audit {
         line.push(b'\n');
         let mut f = file.lock().unwrap_or_else(|p| p.into_inner());
         if let Err(err) = f.write_all(&line) {
-            crate::commands::err_line(&format!("cosect serve: cannot write the audit log: {err}"));
+            let _ = writeln!(
+                std::io::stderr().lock(),
+                "cosect serve: cannot write the audit log: {err}"
+            );
         }
     }
 }

@@ -1,27 +1,25 @@
 //! What the server does with one bundle from an authenticated peer: the
-//! engine reads it (`Expect::FromPeer`), then the same protocol steps as
-//! `respond` (a catalog query, a round 1) and `finish` (a round 3), with
-//! the peer's budget charged first and the state kept in the store.
+//! engine reads it (`Expect::FromPeer`), then the steps of `exchange`, the
+//! same as `respond` (a catalog query, a round 1) and `finish` (a round
+//! 3) run: admitted, worked without the lock, committed under it with the
+//! budget charge, the kept reply and the journal's record. The very
+//! request again gets its kept reply; another bundle for an answered
+//! session is a replay (409).
 
 use std::path::PathBuf;
-use std::sync::Mutex;
 use std::time::Duration;
-
-use rand::rngs::OsRng;
-use sha2::{Digest, Sha256};
 
 use super::audit::Entry;
 use crate::cli::ListIn;
-use crate::commands::answer::answer_query;
-use crate::commands::{now, read_list, Ctx};
-use crate::engine::{self, Addressed, CatalogQuery, Expect, Header, Kept, Message, Round1, Round2};
-use crate::error::Error;
+use crate::engine::{self, CatalogQuery, Expect, Header, Kept, Message, Round1};
+use crate::error::{Cause, Error};
+use crate::exchange::{self, now, Committed, Party, Policy, Reply as Making, Size};
 use crate::fsio::{self, Dest};
-use crate::group::{Exec, NoProgress, POINT_LEN};
+use crate::group::{NoProgress, POINT_LEN};
 use crate::identity::{Identity, PublicIdentity};
-use crate::protocol::{Outcome, Responder};
-use crate::store::budget::Refused;
-use crate::store::{hex, Keep, LiveKey, SecretList, Session, Step, Store};
+use crate::input;
+use crate::protocol::Outcome;
+use crate::store::{hex, Answered, LiveKey, SecretList, Session, Store};
 
 /// The server's settings and state, shared by every request.
 pub struct App {
@@ -29,14 +27,9 @@ pub struct App {
     pub store: Store,
     /// `--input`, for round 1s (None: the server answers only catalog queries).
     pub list: Option<ListIn>,
-    pub budget: Option<u64>,
-    pub window: Duration,
-    pub max_peer_items: u64,
-    pub max_query_items: u64,
+    pub policy: Policy,
     pub expires: Duration,
     pub results: PathBuf,
-    /// Budget charges are load–check–save: one at a time.
-    pub charging: Mutex<()>,
 }
 
 /// The server's answer to a bundle.
@@ -66,6 +59,31 @@ impl Refusal {
     }
 }
 
+/// The status of an error of a step: a bundle that cannot be read or does
+/// not fit is 400 (`General`), unless its cause says otherwise.
+fn refusal(err: Error) -> Refusal {
+    let (status, retry_after) = match err.cause() {
+        Cause::General => (400, None),
+        Cause::Replay | Cause::Conflict => (409, None),
+        Cause::TooLarge => (413, None),
+        Cause::OverBudget { frees_at } => (429, frees_at.map(|t| t.saturating_sub(now()).max(1))),
+        Cause::Internal => (500, None),
+    };
+    Refusal {
+        status,
+        error: err,
+        retry_after,
+    }
+}
+
+/// An error of the server's own state or files: 500, whatever it says.
+fn internal(err: Error) -> Refusal {
+    match err.cause() {
+        Cause::General => Refusal::new(500, err),
+        _ => refusal(err),
+    }
+}
+
 const NAME: &str = "the bundle";
 
 fn elements(points: &[u8]) -> u64 {
@@ -73,35 +91,35 @@ fn elements(points: &[u8]) -> u64 {
 }
 
 impl App {
+    fn party(&self) -> Party<'_> {
+        Party {
+            me: &self.me,
+            store: &self.store,
+        }
+    }
+
     /// Read and answer one bundle from `peer`; `e` gathers the audit facts.
     pub fn exchange(&self, peer: &PublicIdentity, body: Vec<u8>, e: &mut Entry) -> Result<Reply, Refusal> {
-        let hash: [u8; 32] = Sha256::digest(&body).into();
-        self.not_replayed(peer, &hash)?;
         let unlocked = self.store.unlocked(&self.me);
         let reader = engine::Reader {
             me: &self.me,
             now: now(),
             store: &unlocked,
         };
-        let got = reader
-            .read(NAME, body, Expect::FromPeer { peer })
-            .map_err(|err| Refusal::new(400, err))?;
+        let got = reader.read(NAME, body, Expect::FromPeer { peer }).map_err(refusal)?;
         e.session = Some(hex(&got.header.session));
         let h = &got.header;
+        e.kind = match &got.message {
+            Message::CatalogQuery(_) => "catalog-query",
+            Message::Round1(_) => "round1",
+            Message::Round3(_) => "round3",
+            _ => e.kind,
+        };
         match (got.message, got.kept) {
-            (Message::CatalogQuery(q), Kept::Key(cur)) => {
-                e.kind = "catalog-query";
-                self.catalog_query(h, q, cur, hash, e)
-            }
-            (Message::Round1(r1), _) => {
-                e.kind = "round1";
-                self.round1(h, r1, hash, e)
-            }
-            (Message::Round3(r3), Kept::Session(s)) => {
-                e.kind = "round3";
-                self.charge(peer, 0, hash)?;
-                self.round3(h, r3, s, e)
-            }
+            (_, Kept::Again(a)) => self.again(&a, e),
+            (Message::CatalogQuery(q), Kept::Key(cur)) => self.catalog_query(h, q, cur, e),
+            (Message::Round1(r1), _) => self.round1(h, r1, e),
+            (Message::Round3(r3), Kept::Session(s)) => self.round3(h, r3, s, e),
             _ => Err(Refusal::new(
                 400,
                 Error::new("the bundle is a round 2; a server only answers, it never starts an exchange")
@@ -110,59 +128,61 @@ impl App {
         }
     }
 
-    /// A request whose bytes were already answered is refused (409).
-    fn not_replayed(&self, peer: &PublicIdentity, hash: &[u8; 32]) -> Result<(), Refusal> {
-        let log = self
-            .store
-            .load_budget(peer, &self.me)
-            .map_err(|e| Refusal::new(500, e))?;
-        match log.charges.iter().find(|c| c.hash[..] == hash[..]) {
-            Some(c) => Err(replayed(c.at)),
-            None => Ok(()),
+    /// The very request answered before (by this server, another one or
+    /// `respond` on the same state directory): the same answer again.
+    fn again(&self, a: &Answered, e: &mut Entry) -> Result<Reply, Refusal> {
+        e.again = true;
+        if !a.has_reply() {
+            return Ok(Reply::Finished);
+        }
+        let bytes = self.store.kept_reply(a).map_err(internal)?;
+        Ok(Reply::Bundle(bytes))
+    }
+
+    /// Commit a prepared answer and return the reply kept.
+    fn commit(&self, p: exchange::Prepared, e: &mut Entry) -> Result<Reply, Refusal> {
+        e.elements_out = p.sent;
+        match exchange::commit_answer(self.party(), NAME, p, &self.policy, None).map_err(internal)? {
+            Committed::Now { kept, .. } => std::fs::read(&kept)
+                .map(Reply::Bundle)
+                .map_err(|err| internal(fsio::io_error(&kept.display().to_string(), "cannot read", &err))),
+            Committed::Earlier(a) => self.again(&a, e),
         }
     }
 
-    /// Charge `entries` to the peer's budget, or refuse (429, 409).
-    fn charge(&self, peer: &PublicIdentity, entries: u64, hash: [u8; 32]) -> Result<(), Refusal> {
-        let _one = self.charging.lock().unwrap_or_else(|p| p.into_inner());
-        let limit = (self.budget, self.window.as_secs());
-        match self.store.charge_budget(&self.me, peer, (entries, hash), now(), limit) {
-            Ok(Ok(_)) => Ok(()),
-            Ok(Err(Refused::Replay { at })) => Err(replayed(at)),
-            Ok(Err(over)) => Err(over_budget(entries, &over)),
-            Err(err) => Err(Refusal::new(500, err)),
+    fn making(&self, h: &Header) -> Making {
+        Making {
+            envelope: h.envelope,
+            expires: self.expires,
+            now: now(),
         }
     }
 
-    /// Seal `message` for the sender of `h`, in the envelope the request
-    /// came in (an armored request gets an armored answer).
-    fn reply_to(&self, h: &Header, message: Message) -> crate::bundle::Sealed {
-        let to = Addressed::new(h.session, &self.me, &h.sender, now(), self.expires);
-        engine::seal_message(message, &to, h.envelope)
+    /// Admit a request of `size`; a refusal says what the server's limits are.
+    fn admit(&self, h: &Header, size: Size, e: &mut Entry) -> Result<(), Refusal> {
+        e.elements_in = size.elements();
+        exchange::admit(self.party(), NAME, h, size, &self.policy, now()).map_err(|err| {
+            let r = refusal(err);
+            match r.status {
+                413 => Refusal {
+                    error: r
+                        .error
+                        .with_hint("split your list, or ask the server's operator for a higher limit"),
+                    ..r
+                },
+                _ => r,
+            }
+        })
     }
 
-    fn catalog_query(
-        &self,
-        h: &Header,
-        q: CatalogQuery,
-        cur: LiveKey,
-        hash: [u8; 32],
-        e: &mut Entry,
-    ) -> Result<Reply, Refusal> {
-        let n = elements(&q.points);
-        e.elements_in = n;
-        if n > self.max_query_items {
-            return Err(too_many(n, "catalog query", self.max_query_items, "--max-query-items"));
-        }
-        self.charge(&h.sender, n, hash)?;
-        let answer = answer_query(NAME, h, &q, &cur, &NoProgress).map_err(|err| Refusal::new(400, err))?;
-        e.elements_out = elements(&answer.points);
-        Ok(Reply::Bundle(self.reply_to(h, Message::CatalogAnswer(answer)).to_vec()))
+    fn catalog_query(&self, h: &Header, q: CatalogQuery, cur: LiveKey, e: &mut Entry) -> Result<Reply, Refusal> {
+        self.admit(h, Size::of_query(&q), e)?;
+        let p = exchange::answer_query(self.party(), NAME, h, q, &cur, self.making(h), &NoProgress).map_err(refusal)?;
+        self.commit(p, e)
     }
 
-    fn round1(&self, h: &Header, r1: Round1, hash: [u8; 32], e: &mut Entry) -> Result<Reply, Refusal> {
-        let n = elements(&r1.elements.points);
-        e.elements_in = n;
+    fn round1(&self, h: &Header, r1: Round1, e: &mut Entry) -> Result<Reply, Refusal> {
+        e.elements_in = elements(&r1.elements.points);
         let Some(list) = &self.list else {
             return Err(Refusal::new(
                 501,
@@ -170,73 +190,49 @@ impl App {
                     .with_hint("exchange with its operator offline, or ask them to serve a list"),
             ));
         };
-        if n > self.max_peer_items {
-            return Err(too_many(n, "round 1", self.max_peer_items, "--max-peer-items"));
-        }
-        self.charge(&h.sender, n, hash)?;
-        let quiet = Ctx {
-            quiet: true,
-            progress: false,
+        self.admit(h, Size::of_round1(&r1), e)?;
+        let opts = input::ReadOptions {
+            format: list.input_format.map(input::InputFormat::from),
+            column: list.column.clone(),
+            kind: r1.kind,
+            skip_invalid: list.skip_invalid,
+            refang: !list.no_refang,
         };
-        let mut entries = read_list(&quiet, list, r1.kind).map_err(|err| Refusal::new(500, err))?;
-        let (r2, state) = Responder::respond(
-            &r1.elements,
-            &entries,
-            r1.mode,
-            list.pad_to,
-            Exec::Parallel,
-            &NoProgress,
-            &mut OsRng,
-        )
-        .map_err(|err| Refusal::new(400, Error::from(err).in_file(NAME)))?;
-        e.elements_out = elements(&r2.points);
-        let (kind, mode) = (r1.kind, r1.mode);
-        let msg = Message::Round2(Round2 {
-            kind,
-            mode,
-            answers: h.hash,
-            elements: r2,
-        });
-        let sealed = self.reply_to(h, msg);
-        if let Some(state) = state {
-            let list = SecretList::from_entries(&mut entries);
-            let step = Step::AwaitRound3(state);
-            let created = now();
-            let times = (created, crate::commands::expiry(created, self.expires));
-            let s = Session::new(
-                &h.session,
-                h.sender.line(),
-                kind.name().into(),
-                sealed.hash,
-                list,
-                step,
-                times,
-            );
-            let mut tx = self.store.begin(&self.me);
-            tx.keep(Keep::Session(&s))
-                .and_then(|()| tx.commit())
-                .map_err(|err| Refusal::new(500, err))?;
+        let path = list.input.as_deref().expect("serve checks --input at start");
+        let mut entries = exchange::list::read(path, &opts).map_err(internal)?;
+        if entries.is_empty() {
+            return Err(Refusal::new(
+                500,
+                Error::new(format!("the server's list has no entries of kind {}", r1.kind)),
+            ));
         }
-        Ok(Reply::Bundle(sealed.to_vec()))
+        let making = self.making(h);
+        let p = exchange::answer_round1(
+            self.party(),
+            NAME,
+            h,
+            r1,
+            &mut entries,
+            list.pad_to,
+            making,
+            &NoProgress,
+        )
+        .map_err(refusal)?;
+        self.commit(p, e)
     }
 
     fn round3(&self, h: &Header, r3: engine::Round3, s: Session, e: &mut Entry) -> Result<Reply, Refusal> {
-        let Step::AwaitRound3(resp) = s.step else {
-            return Err(Refusal::new(400, Error::new("the session does not await a round 3")));
-        };
-        let outcome = resp
-            .finish(&r3.elements)
-            .map_err(|err| Refusal::new(400, Error::from(err).in_file(NAME)))?;
-        e.shared = Some(outcome.count());
-        let report = results_text(&s.kind, &s.entries, &outcome, r3.mode.name());
+        let f = exchange::finish_round3(NAME, h, r3, s, now()).map_err(refusal)?;
+        e.shared = Some(f.outcome.count());
+        let report = results_text(&f.kind, &f.entries, &f.outcome, f.mode.name());
         let path = self.results.join(format!("{}.txt", hex(&h.session)));
-        fsio::create_private_dir(&self.results).map_err(|err| Refusal::new(500, err))?;
-        // Results and the end of the session in one transaction, as `finish`.
-        let mut tx = self.store.begin(&self.me);
-        tx.write(&Dest::File(path), (false, true), |w| w.write_all(&report))
-            .and_then(|()| tx.end_session(&s.id))
-            .and_then(|()| tx.commit())
-            .map_err(|err| Refusal::new(500, err))?;
+        fsio::create_private_dir(&self.results).map_err(internal)?;
+        let results = exchange::Results {
+            dest: &Dest::File(path),
+            force: false,
+            text: &report,
+        };
+        exchange::commit_finish(self.party(), NAME, &f, results, None).map_err(internal)?;
         Ok(Reply::Finished)
     }
 }
@@ -256,30 +252,4 @@ fn results_text(kind: &str, entries: &SecretList, outcome: &Outcome, mode: &str)
         with_label: false,
     };
     crate::output::render(&report, crate::output::Format::Text)
-}
-
-fn replayed(at: u64) -> Refusal {
-    Refusal::new(409, Refused::Replay { at }.to_error(0))
-}
-
-fn too_many(n: u64, what: &str, max: u64, flag: &str) -> Refusal {
-    Refusal::new(
-        413,
-        Error::new(format!(
-            "the {what} has {n} elements, more than the server's {flag} {max}"
-        ))
-        .with_hint("split your list, or ask the server's operator for a higher limit"),
-    )
-}
-
-fn over_budget(entries: u64, over: &Refused) -> Refusal {
-    let retry_after = match over {
-        Refused::Over { frees_at: Some(t), .. } => Some(t.saturating_sub(now()).max(1)),
-        _ => None,
-    };
-    Refusal {
-        status: 429,
-        error: over.to_error(entries),
-        retry_after,
-    }
 }

@@ -129,7 +129,7 @@ async fn handle(req: Request<Incoming>, peer: PublicIdentity, sh: Arc<Shared>) -
     };
     let path = req.uri().path().to_owned();
     let resp = match (req.method().clone(), path.as_str()) {
-        (Method::POST, BUNDLE_PATH) => post_bundle(req, &peer, &sh, &mut e).await,
+        (Method::POST, BUNDLE_PATH) => return Ok(post_bundle(req, peer, sh, e, start).await),
         (Method::GET, p) if p == CATALOG_PATH || p.starts_with("/v1/catalog/") => {
             e.kind = "catalog-get";
             get_catalog(p, &sh)
@@ -143,6 +143,11 @@ async fn handle(req: Request<Incoming>, peer: PublicIdentity, sh: Arc<Shared>) -
             "POST /v1/bundle, GET /v1/catalog",
         )),
     };
+    Ok(respond(&sh, e, resp, start))
+}
+
+/// The response for `resp`, with its audit line written.
+fn respond(sh: &Shared, mut e: Entry, resp: Result<Resp, Refusal>, start: Instant) -> Resp {
     let resp = match resp {
         Ok(r) => {
             e.outcome = if r.status() == StatusCode::NO_CONTENT {
@@ -162,32 +167,42 @@ async fn handle(req: Request<Incoming>, peer: PublicIdentity, sh: Arc<Shared>) -
     e.bytes_out = hyper::body::Body::size_hint(resp.body()).exact().unwrap_or(0);
     e.duration_ms = start.elapsed().as_millis() as u64;
     sh.audit.write(e);
-    Ok(resp)
+    resp
 }
 
+/// POST /v1/bundle. The answer is made, committed and audited on a
+/// blocking thread that runs to its end even when the client goes away:
+/// a committed answer is always audited, and its retry gets it again.
 async fn post_bundle(
     req: Request<Incoming>,
-    peer: &PublicIdentity,
-    sh: &Arc<Shared>,
-    e: &mut Entry,
-) -> Result<Resp, Refusal> {
-    let body = read_body(req, sh.limits).await?;
+    peer: PublicIdentity,
+    sh: Arc<Shared>,
+    mut e: Entry,
+    start: Instant,
+) -> Resp {
+    let body = match read_body(req, sh.limits).await {
+        Ok(b) => b,
+        Err(r) => return respond(&sh, e, Err(r), start),
+    };
     e.bytes_in = body.len() as u64;
-    let (sh2, peer2, mut e2) = (sh.clone(), peer.clone(), e.clone());
-    let (r, e2) = tokio::task::spawn_blocking(move || {
-        let r = sh2.app.exchange(&peer2, body, &mut e2);
-        (r, e2)
+    let sh2 = sh.clone();
+    let work = tokio::task::spawn_blocking(move || {
+        let r = sh2.app.exchange(&peer, body, &mut e).map(|r| match r {
+            Reply::Bundle(b) => bundle(StatusCode::OK, Bytes::from(b)),
+            Reply::Finished => Response::builder()
+                .status(StatusCode::NO_CONTENT)
+                .body(Full::new(Bytes::new()))
+                .expect("static response parts are valid"),
+        });
+        respond(&sh2, e, r, start)
+    });
+    work.await.unwrap_or_else(|_| {
+        text(
+            500,
+            &Error::new("the server failed while answering").with_hint("tell the server's operator"),
+            None,
+        )
     })
-    .await
-    .map_err(|_| refusal(500, "the server failed while answering", "tell the server's operator"))?;
-    *e = e2;
-    match r? {
-        Reply::Bundle(b) => Ok(bundle(StatusCode::OK, Bytes::from(b))),
-        Reply::Finished => Ok(Response::builder()
-            .status(StatusCode::NO_CONTENT)
-            .body(Full::new(Bytes::new()))
-            .expect("static response parts are valid")),
-    }
 }
 
 /// GET /v1/catalog: the current catalog (the one the store's key made);

@@ -2,13 +2,16 @@
 //! window (24 h), catalog queries and round-1 sizes together, kept in
 //! `budget/<peer fingerprint>.age` (age-encrypted to the owner, 0600, like
 //! every state file). Each charge also remembers the hash of the request,
-//! so a replayed request is refused by name within the window.
+//! so one request is never charged twice. A charge is made under the
+//! state directory's lock, in the transaction that commits the answer
+//! (`Tx::charge`): two servers, or a server and `respond --budget`, on one
+//! state directory share one record and one count.
 
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use super::{hex, load_sealed, save_sealed, Store};
+use super::{hex, load_sealed, Store};
 use crate::error::{Error, Result};
 use crate::identity::{Identity, PublicIdentity};
 
@@ -152,33 +155,6 @@ impl Store {
                 version: BUDGET_VERSION,
                 charges: Vec::new(),
             }),
-        }
-    }
-
-    pub fn save_budget(&self, peer: &PublicIdentity, log: &BudgetLog, me: &Identity) -> Result<()> {
-        let mut pending = crate::fsio::Pending::new();
-        save_sealed(&mut pending, &self.budget_path(peer), me, true, |w| super::cbor(log, w))?;
-        pending.commit_with(|| Ok(()))
-    }
-
-    /// Load, charge and save the peer's budget in one step; the caller
-    /// serializes concurrent charges.
-    pub fn charge_budget(
-        &self,
-        me: &Identity,
-        peer: &PublicIdentity,
-        charge: (u64, [u8; 32]),
-        now: u64,
-        limit: (Option<u64>, u64),
-    ) -> Result<Result<u64, Refused>> {
-        let mut log = self.load_budget(peer, me)?;
-        let (budget, window) = limit;
-        match log.charge(charge.0, charge.1, now, window, budget) {
-            Ok(()) => {
-                self.save_budget(peer, &log, me)?;
-                Ok(Ok(log.used()))
-            }
-            Err(r) => Ok(Err(r)),
         }
     }
 }

@@ -47,6 +47,12 @@ impl Store {
         let hits: Vec<&Listed> = all.iter().filter(|l| file_id(&l.path).starts_with(&id)).collect();
         match (&hits[..], id.len() >= 8 && id.bytes().all(|b| b.is_ascii_hexdigit())) {
             ([one], true) => {
+                // Under the lock: not while another process commits over it.
+                let _tx = self.begin(me)?;
+                if !one.path.exists() {
+                    return Err(Error::new(format!("session {id} ended while it was being cancelled"))
+                        .with_hint("`cosect sessions` lists the open ones"));
+                }
                 let info = one.info.as_ref().map(Clone::clone).unwrap_or_else(|_| Info {
                     id: unhex(&file_id(&one.path)).into(),
                     role: "unreadable state".into(),
@@ -67,29 +73,81 @@ impl Store {
     }
 
     /// Destroy the sessions and queries whose state expired before `now`,
-    /// and retire the catalogs that expired; say what went.
+    /// forget the answered requests that expired, and retire the catalogs
+    /// that expired; say what went. Looked at without the lock first (most
+    /// runs have nothing to do and take no lock), then done under it.
     pub fn prune(&self, me: &Identity, now: u64) -> Result<Pruned> {
-        let mut pruned = Pruned::default();
-        for l in self.list(me)? {
-            if let Ok(info) = l.info {
-                if info.expires != 0 && info.expires < now {
-                    destroy(&l.path)?;
-                    pruned.sessions.push(info);
-                }
-            }
-        }
+        let expired = |l: &Listed| l.info.as_ref().is_ok_and(|i| i.expires != 0 && i.expires < now);
         // Catalog keys another identity or release wrote are left alone
         // here; the verbs that use them say what is wrong.
-        let keys = self.key_path().exists().then(|| self.load_keys(me).ok()).flatten();
-        if let Some(mut keys) = keys {
-            pruned.catalogs = keys.retire_expired(now);
-            if !pruned.catalogs.is_empty() {
-                let mut tx = self.begin(me);
-                tx.keep(super::Keep::Keys(&keys))?;
-                tx.commit()?;
+        let keys = || self.key_path().exists().then(|| self.load_keys(me).ok()).flatten();
+        let old_keys = |k: &super::KeyState| k.live.iter().any(|l| l.expires < now);
+        let to_do = self.list(me)?.iter().any(expired)
+            || keys().is_some_and(|k| old_keys(&k))
+            || !self.expired_records(now).is_empty()
+            || self.legacy_journal_path().exists();
+        let mut pruned = Pruned::default();
+        if !to_do {
+            return Ok(pruned);
+        }
+        let mut tx = self.begin(me)?;
+        for l in self.list(me)? {
+            if expired(&l) {
+                destroy(&l.path)?;
+                pruned.sessions.push(l.info.expect("expired() saw an Info"));
             }
         }
+        for path in self.expired_records(now) {
+            let name = file_id(&path);
+            let gone = match super::load_sealed::<super::Answered>(&path, me, "the record of an answered session") {
+                Ok(Some(a)) if a.until < now => Some((a.has_reply(), a.id.into_vec())).map(|(r, id)| (id, r)),
+                Ok(Some(_)) => None,
+                // Another release's record, or one that no longer opens:
+                // past its time it guards nothing.
+                Ok(None) | Err(_) => match name.strip_suffix(".finished") {
+                    Some(id) => Some((unhex(id), false)),
+                    None => Some((unhex(&name), true)),
+                },
+            };
+            if let Some((id, with_reply)) = gone {
+                let reply = self.reply_path(&id);
+                if with_reply && reply.exists() {
+                    destroy(&reply)?;
+                }
+                destroy(&path)?;
+            }
+        }
+        if self.legacy_journal_path().exists() {
+            for a in self.legacy_records(me, now)? {
+                if tx.answered(&a.id).ok().flatten().is_none() {
+                    tx.keep(super::Keep::Answered(&a))?;
+                }
+            }
+            tx.end_legacy_journal()?;
+        }
+        if let Some(mut keys) = keys() {
+            pruned.catalogs = keys.retire_expired(now);
+            if !pruned.catalogs.is_empty() {
+                tx.keep(super::Keep::Keys(&keys))?;
+            }
+        }
+        tx.commit()?;
         Ok(pruned)
+    }
+
+    /// The journal records whose file time (their expiry, `mark_until`)
+    /// is before `now`.
+    fn expired_records(&self, now: u64) -> Vec<PathBuf> {
+        let before = std::time::UNIX_EPOCH + std::time::Duration::from_secs(now.min(253_402_300_799));
+        state_files(&self.journal_dir())
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|p| {
+                std::fs::metadata(p)
+                    .and_then(|m| m.modified())
+                    .map_or(true, |t| t < before)
+            })
+            .collect()
     }
 }
 

@@ -9,12 +9,14 @@ pub mod budget;
 pub mod catalog;
 mod journal;
 mod list;
+mod lock;
 mod session;
 mod tx;
 
 pub use catalog::{KeyState, LiveKey, QueryState, Retired};
-pub use journal::Answered;
+pub use journal::{Answer, Answered, JOURNAL_VERSION};
 pub use list::{Listed, Pruned};
+pub use lock::StateLock;
 pub use session::{keep_until, Info, Session, Step, STATE_VERSION};
 pub use tx::{Keep, Tx};
 
@@ -89,9 +91,13 @@ impl SecretList {
     }
 }
 
+/// Told once when a commit waits for another process's lock.
+pub type Notice = std::sync::Arc<dyn Fn(&str) + Send + Sync>;
+
 /// A state directory.
 pub struct Store {
     dir: PathBuf,
+    notice: Option<Notice>,
 }
 
 pub fn hex(bytes: &[u8]) -> String {
@@ -100,7 +106,19 @@ pub fn hex(bytes: &[u8]) -> String {
 
 impl Store {
     pub fn new(dir: PathBuf) -> Self {
-        Store { dir }
+        Store { dir, notice: None }
+    }
+
+    /// The same store, telling `notice` when it waits for the lock.
+    pub fn with_notice(mut self, notice: Notice) -> Self {
+        self.notice = Some(notice);
+        self
+    }
+
+    fn notice(&self, line: &str) {
+        if let Some(n) = &self.notice {
+            n(line);
+        }
     }
 
     pub fn dir(&self) -> &Path {
@@ -149,6 +167,10 @@ impl crate::engine::Lookup for Unlocked<'_> {
 
     fn answered(&self, id: &[u8]) -> Result<Option<Answered>> {
         self.store.answered(id, self.me)
+    }
+
+    fn finished(&self, id: &[u8]) -> Result<Option<Answered>> {
+        self.store.finished(id, self.me)
     }
 
     fn place(&self) -> String {

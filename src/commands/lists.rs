@@ -1,0 +1,115 @@
+//! A user's list in: read through `exchange::list`, then what was
+//! skipped, merged or compared as raw told on stderr.
+
+use std::path::Path;
+
+use super::Ctx;
+use crate::cli::ListIn;
+use crate::error::{Error, Result};
+use crate::fsio;
+use crate::input::{self, Entries, Kind, KindSetting};
+
+/// `--input`, which every command but `respond` to a catalog query needs.
+pub fn need_input(list: &ListIn) -> Result<&Path> {
+    list.input.as_deref().ok_or_else(|| {
+        Error::new("--input FILE is required").with_hint("name your list with --input FILE ('-' for standard input)")
+    })
+}
+
+/// Read and normalize a list in any input format, reporting what was
+/// skipped (each skipped entry with `--verbose`).
+pub fn read_list(ctx: &Ctx, list: &ListIn, kind: KindSetting) -> Result<Entries> {
+    let path = need_input(list)?;
+    let opts = input::ReadOptions {
+        format: list.input_format.map(input::InputFormat::from),
+        column: list.column.clone(),
+        kind,
+        skip_invalid: list.skip_invalid,
+        refang: !list.no_refang,
+    };
+    let entries = crate::exchange::list::read(path, &opts)?;
+    report_entries(ctx, &fsio::input_name(path), &entries, kind, list.verbose)?;
+    Ok(entries)
+}
+
+/// Warn about what was skipped (every entry with `verbose`) and refuse a
+/// list with nothing left to compare.
+pub fn report_entries(ctx: &Ctx, name: &str, entries: &Entries, kind: KindSetting, verbose: bool) -> Result<()> {
+    let total = entries.skipped_total();
+    if total > 0 {
+        let why: Vec<String> = entries.skip_counts.iter().map(|(k, n)| format!("{n} {k}")).collect();
+        let more = match (&entries.skipped.first(), verbose) {
+            (Some(first), false) => format!(
+                " (first: {}, {}; --verbose lists them all)",
+                first.at,
+                crate::text::shown(&first.detail)
+            ),
+            _ => String::new(),
+        };
+        ctx.warn(format!("{name}: skipped {total}: {}{more}", why.join(", ")));
+        if verbose {
+            list_details(ctx, &entries.skipped, total);
+        }
+    }
+    report_near_misses(ctx, name, entries, verbose);
+    if entries.is_empty() {
+        return Err(Error::new(format!("{name}: no entries of kind {kind} to compare"))
+            .with_hint(match kind {
+                KindSetting::Auto => "the list must hold at least one entry; blank lines and '#' comments are skipped",
+                KindSetting::Fixed(_) => "the list must hold at least one entry of this kind; STIX and MISP entries of other kinds are skipped",
+            }));
+    }
+    Ok(())
+}
+
+/// Warn about entries that look like indicators but were compared as raw
+/// (`N look like IP ranges (CIDR): compared as raw`), each with `verbose`.
+fn report_near_misses(ctx: &Ctx, name: &str, entries: &Entries, verbose: bool) {
+    for (category, n) in &entries.near_miss_counts {
+        ctx.warn(format!("{name}: {n} {category}: compared as raw"));
+    }
+    let total: u64 = entries.near_miss_counts.values().sum();
+    if total == 0 {
+        return;
+    }
+    if !verbose {
+        ctx.say("        --verbose lists them with their line; fix them, or leave them to be compared as written");
+        return;
+    }
+    list_details(ctx, &entries.near_misses, total);
+}
+
+/// `  WHERE: CATEGORY: DETAIL` for each kept entry, then how many more.
+fn list_details(ctx: &Ctx, details: &[input::Skipped], total: u64) {
+    for s in details {
+        ctx.say(format!("  {}: {}: {}", s.at, s.category, s.detail));
+    }
+    if (details.len() as u64) < total {
+        ctx.say(format!("  ... and {} more", total - details.len() as u64));
+    }
+}
+
+/// `n entries from FORMAT input (kind setting; per-kind counts, duplicates merged)`.
+pub fn describe_entries(e: &Entries, kind: KindSetting) -> String {
+    let mut s = format!("{} entries from {} input, kind {kind}", e.len(), e.format);
+    if kind == KindSetting::Auto {
+        let counts = e.count_by_kind();
+        let parts: Vec<String> = [Kind::Domain, Kind::Ip, Kind::Url, Kind::Hash, Kind::Email, Kind::Raw]
+            .iter()
+            .filter(|k| counts[**k as usize] > 0)
+            .map(|k| format!("{} {k}", counts[*k as usize]))
+            .collect();
+        s.push_str(&format!(" ({})", parts.join(", ")));
+    }
+    for (what, n) in &e.notes {
+        s.push_str(&format!(", {n} {what}"));
+    }
+    if e.duplicates > 0 {
+        s.push_str(&format!(", {} duplicates merged", e.duplicates));
+    }
+    let skipped = e.skipped_total();
+    if skipped > 0 {
+        s.push_str(&format!(", {skipped} skipped"));
+    }
+    s
+}

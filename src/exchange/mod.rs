@@ -1,0 +1,49 @@
+//! The steps both carriers run: answer a round 1, answer a catalog query,
+//! finish a session with a round 2 or a round 3. Each step is two halves:
+//! the work (list in, protocol, a sealed reply) done without the state
+//! directory's lock, then one commit under it that re-checks what the
+//! work read (the journal, the session, the catalog, the budget), keeps
+//! the state, the reply and the journal's record, and writes the outputs.
+//! `commands/` (files and the terminal) and `serve/` (sockets) only wire
+//! their carrier to these steps; neither reaches into the other.
+//!
+//! The rules every carrier shares (doc/bundle-format.md, "The state
+//! directory"): a request is answered once; the same signed request again
+//! gets the same reply, byte for byte, until it expires (`Kept::Again`);
+//! another bundle for an answered session is a replay; budgets and counts
+//! are charged in the commit that gives the answer, so a request that is
+//! never answered is never charged.
+
+pub mod answer;
+pub mod deliver;
+pub mod finish;
+pub mod list;
+
+pub use answer::{admit, answer_query, answer_round1, commit_answer, Committed, Policy, Prepared, Reply, Size};
+pub use deliver::{part_path, Delivery};
+pub use finish::{commit_finish, finish_round2, finish_round3, Finished, Results};
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use crate::identity::Identity;
+use crate::store::Store;
+
+/// Who runs a step, and on which state directory.
+#[derive(Clone, Copy)]
+pub struct Party<'a> {
+    pub me: &'a Identity,
+    pub store: &'a Store,
+}
+
+/// Unix seconds now.
+pub fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// `now` plus `d`, saturating.
+pub fn expiry(now: u64, d: Duration) -> u64 {
+    now.saturating_add(d.as_secs())
+}
