@@ -365,12 +365,28 @@ impl Drop for Pending {
 
 /// TEST ONLY, inert unless `COSECT_TEST_HOLD_AT_COMMIT` is set: just
 /// before a transaction's commit point, create the file that variable
-/// names and wait there for up to a minute, so that a test can deliver
-/// SIGTERM to a command that has saved its state but not committed.
+/// names and wait there until it is removed (at most a minute), so that a
+/// test can deliver SIGTERM to a command that has saved its state but not
+/// committed.
 fn hold_for_test() {
-    if let Some(marker) = std::env::var_os("COSECT_TEST_HOLD_AT_COMMIT") {
-        let _ = fs::write(marker, b"holding\n");
-        std::thread::sleep(std::time::Duration::from_secs(60));
+    hold_at("COSECT_TEST_HOLD_AT_COMMIT");
+}
+
+/// TEST ONLY, inert unless `COSECT_TEST_HOLD_AFTER_COMMIT` is set: the
+/// same hold just after a commit (and its lock) ended, so that a test can
+/// kill a server that committed an answer but has not sent it, or cut
+/// the connection of its client.
+pub fn hold_after_for_test() {
+    hold_at("COSECT_TEST_HOLD_AFTER_COMMIT");
+}
+
+fn hold_at(var: &str) {
+    let Some(marker) = std::env::var_os(var) else { return };
+    let marker = std::path::PathBuf::from(marker);
+    let _ = fs::write(&marker, b"holding\n");
+    let start = std::time::Instant::now();
+    while marker.exists() && start.elapsed() < std::time::Duration::from_secs(60) {
+        std::thread::sleep(std::time::Duration::from_millis(20));
     }
 }
 

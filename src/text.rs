@@ -41,6 +41,11 @@ pub fn shown(s: &str) -> String {
     out
 }
 
+/// Lower-case hex of `bytes` (ids, fingerprints, file names).
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

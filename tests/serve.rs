@@ -6,135 +6,18 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{has, Env, Run};
-
-/// A running `cosect serve`, killed when dropped.
-struct Server {
-    child: Child,
-    url: String,
-    log: std::thread::JoinHandle<String>,
-}
-
-impl Server {
-    /// Start `srv` serving its peers in `peers/`, with `extra` flags.
-    fn start(env: &Env, extra: &[&str]) -> Server {
-        let mut args = vec!["serve", "--listen", "127.0.0.1:0", "--peers", "peers", "-i", "srv.id"];
-        args.extend(["--state-dir", "st-srv", "--audit", "audit.jsonl"]);
-        args.extend(extra);
-        let mut child = env.command(&args).stderr(Stdio::piped()).spawn().unwrap();
-        let mut err = BufReader::new(child.stderr.take().unwrap());
-        let mut first = String::new();
-        err.read_line(&mut first).unwrap();
-        let url = first
-            .split_whitespace()
-            .find(|w| w.starts_with("https://"))
-            .unwrap_or_else(|| panic!("serve did not start: {first}"))
-            .to_owned();
-        let log = std::thread::spawn(move || {
-            let mut rest = String::new();
-            let _ = err.read_to_string(&mut rest);
-            first + &rest
-        });
-        Server { child, url, log }
-    }
-
-    fn addr(&self) -> String {
-        self.url.trim_start_matches("https://").to_owned()
-    }
-
-    /// SIGTERM; the exit code and everything the server said.
-    fn terminate(mut self) -> (i32, String) {
-        let pid = self.child.id().to_string();
-        std::process::Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap();
-        let code = self.child.wait().unwrap().code().unwrap_or(-1);
-        let log = std::mem::replace(&mut self.log, std::thread::spawn(String::new));
-        (code, log.join().unwrap())
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// The server `srv`, clients `carol` and `dave` (in peers/), `eve` (not).
-fn world() -> Env {
-    let env = Env::with_keys(&[("srv", "srv"), ("carol", "carol"), ("dave", "dave"), ("eve", "eve")]);
-    std::fs::create_dir(env.path("peers")).unwrap();
-    for who in ["carol", "dave"] {
-        std::fs::copy(env.path(&format!("{who}.pub")), env.path(&format!("peers/{who}.pub"))).unwrap();
-    }
-    env.write("iocs.txt", "evil.example\nbad.example\nworse.example\n");
-    env.write("carol.txt", "fine.example\nEVIL.example\nworse.example.\n");
-    env
-}
-
-fn send(env: &Env, s: &Server, who: &str, bundle: &str, out: Option<&str>) -> Run {
-    let id = format!("{who}.id");
-    let mut args = vec!["send", &s.url, bundle, "--peer", "srv.pub", "-i", &id];
-    if let Some(o) = out {
-        args.extend(["-o", o]);
-    }
-    env.run(&args)
-}
-
-fn ok(r: Run, what: &str) -> Run {
-    assert_eq!(r.code, 0, "{what} failed: {}", r.stderr);
-    r
-}
+use common::serve::*;
+use common::{has, ok, Env, Run};
 
 fn refused(r: Run, what: &str) -> String {
     assert_eq!(r.code, 1, "{what} should fail: {}", r.stderr);
     assert!(r.stderr.starts_with("error: "), "{what}: {}", r.stderr);
     assert!(!r.stderr.contains("HTTP/1.1"), "{what}: an HTTP dump: {}", r.stderr);
     r.stderr
-}
-
-fn as_party(env: &Env, who: &str, args: &[&str]) -> Run {
-    let (id, st) = (format!("{who}.id"), format!("st-{who}"));
-    env.run(&[args, &["-i", &id, "--state-dir", &st]].concat())
-}
-
-fn publish(env: &Env) {
-    ok(
-        as_party(
-            env,
-            "srv",
-            &["publish", "--input", "iocs.txt", "-o", "catalog.cbor", "-q"],
-        ),
-        "publish",
-    );
-}
-
-fn query(env: &Env, who: &str, input: &str, out: &str) {
-    query_with(env, who, input, out, &[]);
-}
-
-/// `query` with more `init` options.
-fn query_with(env: &Env, who: &str, input: &str, out: &str, extra: &[&str]) {
-    let args = [
-        "init",
-        "--catalog",
-        "catalog.cbor",
-        "--peer",
-        "srv.pub",
-        "--input",
-        input,
-        "-o",
-        out,
-        "-q",
-    ];
-    ok(as_party(env, who, &[&args[..], extra].concat()), "init --catalog");
 }
 
 /// Carol's round 1 of a mutual exchange (`r1.cbor`) sent; round 2 back in

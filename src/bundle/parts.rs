@@ -37,7 +37,7 @@ impl PartHeader {
     pub fn line(&self) -> String {
         format!(
             "cosect-part/1 bundle={} part={}/{} size={}\n",
-            crate::store::hex(&self.bundle),
+            crate::text::hex(&self.bundle),
             self.index,
             self.count,
             self.size
@@ -46,7 +46,7 @@ impl PartHeader {
 
     /// How people name the bundle: the first 16 hex digits of its hash.
     pub fn bundle_name(&self) -> String {
-        crate::store::hex(&self.bundle[..8])
+        crate::text::hex(&self.bundle[..8])
     }
 
     /// "part 2 of 4 of bundle 1a2b… (123456 bytes)".

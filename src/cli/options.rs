@@ -59,7 +59,7 @@ impl BundleOut {
         let dest = Dest::from_arg(self.output.as_deref());
         let env = envelope(&self.wrap);
         if let Some(o) = &self.output {
-            crate::commands::check_distinct(inputs, &[o])?;
+            crate::fsio::check_distinct(inputs, &[o])?;
         }
         check_wrapped(&dest, env, self.wrap.split)?;
         let binary_to_terminal_check = env != Envelope::Armored && self.output.is_none();

@@ -143,13 +143,7 @@ pub fn receive_bytes(
     bytes: Vec<u8>,
     expect: crate::engine::Expect<'_>,
 ) -> Result<crate::engine::Received> {
-    let unlocked = store.unlocked(me);
-    let reader = crate::engine::Reader {
-        me,
-        now: crate::exchange::now(),
-        store: &unlocked,
-    };
-    reader.read(name, bytes, expect)
+    crate::exchange::Party { me, store }.read(name, bytes, expect)
 }
 
 /// A fresh random session id.

@@ -25,14 +25,56 @@ pub use finish::{commit_finish, finish_round2, finish_round3, Finished, Results}
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use crate::engine::{Expect, Reader, Received};
+use crate::error::Result;
 use crate::identity::Identity;
-use crate::store::Store;
+use crate::store::{Answered, KeyState, QueryState, Session, Store};
 
 /// Who runs a step, and on which state directory.
 #[derive(Clone, Copy)]
 pub struct Party<'a> {
     pub me: &'a Identity,
     pub store: &'a Store,
+}
+
+/// A party reads its kept state through the engine's `Lookup`: the
+/// store, opened with its identity.
+impl crate::engine::Lookup for Party<'_> {
+    fn session(&self, id: &[u8]) -> Result<Option<Session>> {
+        self.store.load(id, self.me)
+    }
+
+    fn query(&self, id: &[u8]) -> Result<Option<QueryState>> {
+        self.store.load_query(id, self.me)
+    }
+
+    fn keys(&self) -> Result<KeyState> {
+        self.store.load_keys(self.me)
+    }
+
+    fn answered(&self, id: &[u8]) -> Result<Option<Answered>> {
+        self.store.answered(id, self.me)
+    }
+
+    fn finished(&self, id: &[u8]) -> Result<Option<Answered>> {
+        self.store.finished(id, self.me)
+    }
+
+    fn place(&self) -> String {
+        self.store.dir().display().to_string()
+    }
+}
+
+impl Party<'_> {
+    /// Run the engine's pipeline on the bundle `name` as this party, now.
+    pub fn read(&self, name: &str, bytes: Vec<u8>, expect: Expect<'_>) -> Result<Received> {
+        let reader = Reader {
+            me: self.me,
+            now: now(),
+            store: self,
+        };
+        reader.read(name, bytes, expect)
+    }
 }
 
 /// Unix seconds now.

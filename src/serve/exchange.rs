@@ -100,13 +100,11 @@ impl App {
 
     /// Read and answer one bundle from `peer`; `e` gathers the audit facts.
     pub fn exchange(&self, peer: &PublicIdentity, body: Vec<u8>, e: &mut Entry) -> Result<Reply, Refusal> {
-        let unlocked = self.store.unlocked(&self.me);
-        let reader = engine::Reader {
-            me: &self.me,
-            now: now(),
-            store: &unlocked,
-        };
-        let got = reader.read(NAME, body, Expect::FromPeer { peer }).map_err(refusal)?;
+        // The one line that opens a request (the mail-free path lands here).
+        let got = self
+            .party()
+            .read(NAME, body, Expect::FromPeer { peer })
+            .map_err(refusal)?;
         e.session = Some(hex(&got.header.session));
         let h = &got.header;
         e.kind = match &got.message {

@@ -100,9 +100,7 @@ pub struct Store {
     notice: Option<Notice>,
 }
 
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
+pub use crate::text::hex;
 
 impl Store {
     pub fn new(dir: PathBuf) -> Self {
@@ -137,44 +135,6 @@ impl Store {
     pub fn load(&self, id: &[u8], me: &Identity) -> Result<Option<Session>> {
         let path = self.path(id);
         load_with_info(&path, me, "session state", id, STATE_VERSION)
-    }
-
-    /// This store opened with `me`, as the engine looks state up.
-    pub fn unlocked<'a>(&'a self, me: &'a Identity) -> Unlocked<'a> {
-        Unlocked { store: self, me }
-    }
-}
-
-/// A store and the identity that opens its files: what the engine reads
-/// kept state through.
-pub struct Unlocked<'a> {
-    store: &'a Store,
-    me: &'a Identity,
-}
-
-impl crate::engine::Lookup for Unlocked<'_> {
-    fn session(&self, id: &[u8]) -> Result<Option<Session>> {
-        self.store.load(id, self.me)
-    }
-
-    fn query(&self, id: &[u8]) -> Result<Option<QueryState>> {
-        self.store.load_query(id, self.me)
-    }
-
-    fn keys(&self) -> Result<KeyState> {
-        self.store.load_keys(self.me)
-    }
-
-    fn answered(&self, id: &[u8]) -> Result<Option<Answered>> {
-        self.store.answered(id, self.me)
-    }
-
-    fn finished(&self, id: &[u8]) -> Result<Option<Answered>> {
-        self.store.finished(id, self.me)
-    }
-
-    fn place(&self) -> String {
-        self.store.dir().display().to_string()
     }
 }
 

@@ -172,18 +172,12 @@ impl<'a> Tx<'a> {
         self.pending.remove(&self.store.query_path(id), "query state")
     }
 
-    /// The commit point: write the bundle the kept state belongs to.
-    pub fn commit_write(
-        self,
-        dest: &Dest,
-        force: bool,
-        fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
-    ) -> Result<()> {
-        self.pending.commit_write(dest, force, false, fill)
-    }
-
     /// The commit point when the last step was already written.
     pub fn commit(self) -> Result<()> {
-        self.pending.commit_with(|| Ok(()))
+        let Tx { pending, _lock, .. } = self;
+        pending.commit_with(|| Ok(()))?;
+        drop(_lock);
+        fsio::hold_after_for_test();
+        Ok(())
     }
 }

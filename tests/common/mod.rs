@@ -6,6 +6,8 @@
 #![allow(dead_code)]
 
 mod exchange;
+#[cfg(feature = "serve")]
+pub mod serve;
 
 pub use exchange::*;
 
