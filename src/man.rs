@@ -18,8 +18,9 @@ The state directory (default of \\fB\\-\\-state\\-dir\\fR; \\fI~/.local/state/co
 0700, every file in it 0600 and age\\-encrypted to your own identity.\n.TP\n\\fIsessions/<id>.age\\fR\n\
 One open mutual exchange: your list and the round's secret, until the exchange finishes or expires.\n.TP\n\
 \\fIcatalog/key.age\\fR\nThe keys of the publisher's live catalogs, their counts of answered queries, and the public facts \
-of retired ones.\n.TP\n\\fIanswered.age\\fR\nThe round\\-1 sessions you answered, kept until each round 1 expires, \
-so that none is answered twice.\n.TP\n\\fIcatalog/queries/<id>.age\\fR\n\
+of retired ones.\n.TP\n\\fIanswered/\\fR\nEvery round 1 and catalog query you answered, with the answer sent, \
+kept until each request expires: the same bundle again gets the same answer, another bundle for it is refused.\n.TP\n\
+\\fIlock\\fR\nThe lock every commit takes, so that several cosect processes can share the directory.\n.TP\n\\fIcatalog/queries/<id>.age\\fR\n\
 One open catalog query of a client.\n.TP\n\\fIFILE.part\\-I\\-of\\-N\\fR\nThe parts of a bundle written with \\fB\\-\\-split\\fR; \
 pass all of them, in any order, to the verb that reads the bundle.\n";
 
