@@ -31,13 +31,17 @@ impl Server {
         }
         let mut child = cmd.stderr(Stdio::piped()).spawn().unwrap();
         let mut err = BufReader::new(child.stderr.take().unwrap());
+        // Lines before "serving on https://…" (the clean-up's) are kept.
         let mut first = String::new();
-        err.read_line(&mut first).unwrap();
-        let url = first
-            .split_whitespace()
-            .find(|w| w.starts_with("https://"))
-            .unwrap_or_else(|| panic!("serve did not start: {first}"))
-            .to_owned();
+        let url = loop {
+            let before = first.len();
+            if err.read_line(&mut first).unwrap() == 0 {
+                panic!("serve did not start: {first}");
+            }
+            if let Some(u) = first[before..].split_whitespace().find(|w| w.starts_with("https://")) {
+                break u.to_owned();
+            }
+        };
         let log = std::thread::spawn(move || {
             let mut rest = String::new();
             let _ = err.read_to_string(&mut rest);
