@@ -11,7 +11,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use common::serve::*;
-use common::{has, json, ok, Env, Run};
+use common::{argv, has, json, ok, Env, Run};
 use cosect::bundle::{seal, Envelope, Opened, Payload};
 use cosect::identity::{Identity, PublicIdentity};
 
@@ -247,36 +247,12 @@ fn serve_and_respond_share_one_journal() {
     let env = world();
     let s = Server::start(&env, &["--input", "iocs.txt"]);
     let init = |out: &str, mode: &str| {
-        let args = [
-            "init",
-            "--peer",
-            "srv.pub",
-            "--input",
-            "carol.txt",
-            "-o",
-            out,
-            "--mode",
-            mode,
-            "-q",
-        ];
-        ok(as_party(&env, "carol", &args), "init");
+        let line = format!("init --peer srv.pub --input carol.txt -o {out} --mode {mode} -q");
+        ok(as_party(&env, "carol", &argv(&line)), "init");
     };
     let respond = |r1: &str, out: &str| {
-        as_party(
-            &env,
-            "srv",
-            &[
-                "respond",
-                r1,
-                "--peer",
-                "carol.pub",
-                "--input",
-                "iocs.txt",
-                "-o",
-                out,
-                "-q",
-            ],
-        )
+        let line = format!("respond {r1} --peer carol.pub --input iocs.txt -o {out} -q");
+        as_party(&env, "srv", &argv(&line))
     };
     for mode in ["mutual", "one-sided"] {
         // Answered offline first: the server, given the same signed round 1
