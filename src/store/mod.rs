@@ -271,4 +271,81 @@ mod tests {
         store.cancel(&hex(&id)[..8], &me()).unwrap();
         assert!(store.list(&me()).unwrap().is_empty());
     }
+
+    /// Release 1's journal is carried over by the clean-up: its ids become
+    /// records of an unknown request, and the file goes.
+    #[test]
+    fn the_release1_journal_is_carried_over() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(dir.path().to_path_buf());
+        #[derive(Serialize)]
+        struct Entry {
+            #[serde(with = "serde_bytes")]
+            id: Vec<u8>,
+            at: u64,
+            until: u64,
+        }
+        #[derive(Serialize)]
+        struct Old {
+            version: u32,
+            answered: Vec<Entry>,
+        }
+        let (live, gone) = ([1u8; 16], [2u8; 16]);
+        let old = Old {
+            version: 1,
+            answered: vec![
+                Entry {
+                    id: live.to_vec(),
+                    at: 100,
+                    until: 5000,
+                },
+                Entry {
+                    id: gone.to_vec(),
+                    at: 100,
+                    until: 200,
+                },
+            ],
+        };
+        let mut p = fsio::Pending::new();
+        save_sealed(&mut p, &store.legacy_journal_path(), &me(), false, |w| cbor(&old, w)).unwrap();
+        p.commit_with(|| Ok(())).unwrap();
+        store.prune(&me(), 1000).unwrap();
+        assert!(!store.legacy_journal_path().exists());
+        let a = store.answered(&live, &me()).unwrap().expect("carried over");
+        assert!(a.request.is_empty() && !a.is_request(&[0; 32]));
+        assert_eq!((a.at, a.until), (100, 5000));
+        assert!(store.answered(&gone, &me()).unwrap().is_none());
+    }
+
+    /// An expired record goes with its kept reply; an unexpired one stays,
+    /// and so does the request's reply when only a round 3's record expires.
+    #[test]
+    fn expired_records_and_their_replies_are_destroyed() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(dir.path().to_path_buf());
+        let record = |id: [u8; 16], answer: Answer, until: u64| Answered {
+            version: JOURNAL_VERSION,
+            id: id.to_vec().into(),
+            request: vec![7; 32].into(),
+            peer: String::new(),
+            answer,
+            at: 10,
+            until,
+        };
+        let me = me();
+        let mut tx = store.begin(&me).unwrap();
+        for (id, until) in [([1u8; 16], 500u64), ([2u8; 16], 2000)] {
+            tx.keep_reply(&id, |w| w.write_all(b"reply")).unwrap();
+            tx.keep(Keep::Answered(&record(id, Answer::Round2, until))).unwrap();
+        }
+        tx.keep(Keep::Answered(&record([2u8; 16], Answer::Finished, 500)))
+            .unwrap();
+        tx.commit().unwrap();
+        store.prune(&me, 1000).unwrap();
+        assert!(store.answered(&[1u8; 16], &me).unwrap().is_none());
+        assert!(!store.reply_path(&[1u8; 16]).exists());
+        assert!(store.finished(&[2u8; 16], &me).unwrap().is_none());
+        let kept = store.answered(&[2u8; 16], &me).unwrap().unwrap();
+        assert_eq!(store.kept_reply(&kept).unwrap(), b"reply");
+    }
 }
