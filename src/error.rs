@@ -26,6 +26,9 @@ pub enum Cause {
     /// The state changed under the command (another process finished or
     /// retired what it was working on).
     Conflict,
+    /// A query against a catalog that is not live (retired, expired, or
+    /// never published here).
+    Stale,
     /// A request larger than the party accepts.
     TooLarge,
     /// Over the peer's budget; room again at `frees_at` (Unix seconds).

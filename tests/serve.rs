@@ -314,3 +314,51 @@ fn sigterm_mid_load_loses_nothing_and_a_restarted_server_finishes_sessions() {
     }
     assert!(answered > 0, "no request was in flight");
 }
+
+#[test]
+fn replies_to_peers_name_nothing_of_the_server() {
+    let env = world();
+    publish(&env);
+    query(&env, "carol", "carol.txt", "q.cbor");
+    let ids = |env: &Env| -> Vec<String> {
+        let r = ok(as_party(env, "srv", &["catalogs", "--json"]), "catalogs");
+        let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let old = ids(&env).remove(0);
+    let args = [
+        "publish",
+        "--input",
+        "iocs.txt",
+        "-o",
+        "new.cbor",
+        "--replace",
+        &old,
+        "-q",
+    ];
+    ok(as_party(&env, "srv", &args), "publish --replace");
+    let new = ids(&env).remove(0);
+    let s = Server::start(&env, &["--catalog", "new.cbor"]);
+    // A query against the retired catalog: 410, one sentence that names
+    // neither the server's directory nor its live catalog.
+    let err = refused(send(&env, &s, "carol", "q.cbor", Some("a.cbor")), "stale query");
+    has(
+        &err,
+        "(410 gone): the query is against a catalog this server no longer answers",
+    );
+    has(&err, "--fetch-catalog");
+    for secret in ["st-srv", new.as_str(), env.root().to_str().unwrap()] {
+        assert!(!err.contains(secret), "{secret} in {err}");
+    }
+    // The operator's whole sentence is in the audit log, with the reason.
+    let audit = env.read("audit.jsonl");
+    has(&audit, "refused (stale-catalog)");
+    has(&audit, &format!("catalog {old}"));
+    let (code, log) = s.terminate();
+    assert_eq!(code, 0, "{log}");
+    has(&log, "cosect serve: refused a request of carol (410)");
+}

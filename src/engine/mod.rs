@@ -233,7 +233,7 @@ impl Reader<'_> {
         let mut keys = self.store.keys()?;
         let queried = catalog_name(&p.answers);
         let Some(i) = keys.live.iter().position(|k| k.catalog[..] == p.answers[..]) else {
-            return Err(stale_query(name, p, key_id, &keys, &self.store.place()));
+            return Err(stale_query(name, p, key_id, &keys, &self.store.place()).because(Cause::Stale));
         };
         let live = keys.live.swap_remove(i);
         if key_id != &live.key_id[..] {

@@ -161,9 +161,8 @@ async fn call(
             Err(e) => {
                 return Err(match conn_task.await {
                     Ok(Err(ce)) if find_rustls(&ce).is_some() => sentence(&format!("{at} refused the connection"), &ce),
-                    _ => sentence(&format!("{at} closed the connection"), &e).with_hint(
-                        "the bundle may be over the server's --max-request limit, or the server is stopping",
-                    ),
+                    _ => sentence(&format!("{at} closed the connection"), &e)
+                        .with_hint("the server may be stopping or have cut the request; send it again later"),
                 })
             }
         };

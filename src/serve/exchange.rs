@@ -40,21 +40,40 @@ pub enum Reply {
     Finished,
 }
 
-/// A refusal: HTTP status and one sentence (and a hint) for the client.
+/// A refusal: HTTP status, a short machine-readable reason, and one
+/// sentence (and a hint) for the client that names nothing of the
+/// server's disk, its other peers or its other catalogs; the operator's
+/// own sentence, when it says more, goes to the audit log and stderr.
 #[derive(Debug)]
 pub struct Refusal {
     pub status: u16,
+    /// `bad-bundle`, `replay`, `conflict`, `too-large`, `over-budget`,
+    /// `stale-catalog`, `busy`, `not-served`, `internal`, … (doc/serve.md).
+    pub reason: &'static str,
     pub error: Error,
-    /// Seconds until the request may succeed (429).
+    /// The operator's sentence, when the peer's says less.
+    pub operator: Option<Box<Error>>,
+    /// Seconds until the request may succeed (429, 503).
     pub retry_after: Option<u64>,
 }
 
 impl Refusal {
-    pub fn new(status: u16, error: Error) -> Self {
+    pub fn new(status: u16, reason: &'static str, error: Error) -> Self {
         Refusal {
             status,
+            reason,
             error,
+            operator: None,
             retry_after: None,
+        }
+    }
+
+    /// Tell the peer `peer` instead; the operator keeps the whole sentence.
+    fn masked(self, peer: Error) -> Self {
+        Refusal {
+            operator: Some(Box::new(self.error)),
+            error: peer,
+            ..self
         }
     }
 }
@@ -62,24 +81,39 @@ impl Refusal {
 /// The status of an error of a step: a bundle that cannot be read or does
 /// not fit is 400 (`General`), unless its cause says otherwise.
 fn refusal(err: Error) -> Refusal {
-    let (status, retry_after) = match err.cause() {
-        Cause::General => (400, None),
-        Cause::Replay | Cause::Conflict => (409, None),
-        Cause::TooLarge => (413, None),
-        Cause::OverBudget { frees_at } => (429, frees_at.map(|t| t.saturating_sub(now()).max(1))),
-        Cause::Internal => (500, None),
+    let (status, reason, retry_after) = match err.cause() {
+        Cause::General => (400, "bad-bundle", None),
+        Cause::Replay => (409, "replay", None),
+        Cause::Conflict => (409, "conflict", None),
+        Cause::TooLarge => (413, "too-large", None),
+        Cause::OverBudget { frees_at } => (429, "over-budget", frees_at.map(|t| t.saturating_sub(now()).max(1))),
+        Cause::Stale => {
+            let peer = Error::new("the query is against a catalog this server no longer answers (retired or expired)")
+                .with_hint(
+                    "fetch the current catalog with `cosect send URL --fetch-catalog '' -o FILE` and query it anew",
+                );
+            return Refusal::new(410, "stale-catalog", err).masked(peer);
+        }
+        Cause::Internal => return internal(err),
     };
     Refusal {
         status,
+        reason,
         error: err,
+        operator: None,
         retry_after,
     }
 }
 
-/// An error of the server's own state or files: 500, whatever it says.
+/// An error of the server's own state or files: 500, whatever it says; the
+/// peer learns only that the server failed.
 fn internal(err: Error) -> Refusal {
     match err.cause() {
-        Cause::General => Refusal::new(500, err),
+        Cause::General | Cause::Internal => {
+            let peer = Error::new("the server could not answer: its own state failed")
+                .with_hint("try again later, or tell the server's operator");
+            Refusal::new(500, "internal", err).masked(peer)
+        }
         _ => refusal(err),
     }
 }
@@ -101,10 +135,13 @@ impl App {
     /// Read and answer one bundle from `peer`; `e` gathers the audit facts.
     pub fn exchange(&self, peer: &PublicIdentity, body: Vec<u8>, e: &mut Entry) -> Result<Reply, Refusal> {
         // The one line that opens a request (the mail-free path lands here).
-        let got = self
-            .party()
-            .read(NAME, body, Expect::FromPeer { peer })
-            .map_err(refusal)?;
+        // Messages name "this server", never its directory (`PeerView`).
+        let reader = engine::Reader {
+            me: &self.me,
+            now: now(),
+            store: &PeerView(self.party()),
+        };
+        let got = reader.read(NAME, body, Expect::FromPeer { peer }).map_err(refusal)?;
         e.session = Some(hex(&got.header.session));
         let h = &got.header;
         e.kind = match &got.message {
@@ -120,6 +157,7 @@ impl App {
             (Message::Round3(r3), Kept::Session(s)) => self.round3(h, r3, s, e),
             _ => Err(Refusal::new(
                 400,
+                "wrong-round",
                 Error::new("the bundle is a round 2; a server only answers, it never starts an exchange")
                     .with_hint("finish it offline with `cosect finish`"),
             )),
@@ -184,6 +222,7 @@ impl App {
         let Some(list) = &self.list else {
             return Err(Refusal::new(
                 501,
+                "not-served",
                 Error::new("this server answers catalog queries only: it was started without --input")
                     .with_hint("exchange with its operator offline, or ask them to serve a list"),
             ));
@@ -199,10 +238,10 @@ impl App {
         let path = list.input.as_deref().expect("serve checks --input at start");
         let mut entries = exchange::list::read(path, &opts).map_err(internal)?;
         if entries.is_empty() {
-            return Err(Refusal::new(
-                500,
-                Error::new(format!("the server's list has no entries of kind {}", r1.kind)),
-            ));
+            return Err(internal(Error::new(format!(
+                "the server's list has no entries of kind {}",
+                r1.kind
+            ))));
         }
         let making = self.making(h);
         let p = exchange::answer_round1(
@@ -232,6 +271,32 @@ impl App {
         };
         exchange::commit_finish(self.party(), NAME, &f, results, None).map_err(internal)?;
         Ok(Reply::Finished)
+    }
+}
+
+/// The server's state as the engine reads it for a peer: the same
+/// records, but messages name "this server", never its directory.
+struct PeerView<'a>(Party<'a>);
+
+impl engine::Lookup for PeerView<'_> {
+    // Party's own answers, through the trait.
+    fn session(&self, id: &[u8]) -> crate::error::Result<Option<Session>> {
+        self.0.session(id)
+    }
+    fn query(&self, id: &[u8]) -> crate::error::Result<Option<crate::store::QueryState>> {
+        self.0.query(id)
+    }
+    fn keys(&self) -> crate::error::Result<crate::store::KeyState> {
+        self.0.keys()
+    }
+    fn answered(&self, id: &[u8]) -> crate::error::Result<Option<Answered>> {
+        self.0.answered(id)
+    }
+    fn finished(&self, id: &[u8]) -> crate::error::Result<Option<Answered>> {
+        self.0.finished(id)
+    }
+    fn place(&self) -> String {
+        "this server".into()
     }
 }
 

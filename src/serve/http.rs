@@ -3,6 +3,7 @@
 //! timeouts on every phase, and a graceful stop on SIGTERM.
 
 use std::convert::Infallible;
+use std::io::Write;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -54,14 +55,18 @@ pub struct Shared {
 
 type Resp = Response<Full<Bytes>>;
 
-fn text(status: u16, err: &Error, retry_after: Option<u64>) -> Resp {
+/// The header that carries a refusal's machine-readable reason.
+pub const REASON_HEADER: &str = "cosect-reason";
+
+fn text(status: u16, reason: &str, err: &Error, retry_after: Option<u64>) -> Resp {
     let mut body = err.message().to_owned();
     if let Some(h) = err.hint() {
         body = format!("{body}\nhint: {h}");
     }
     let mut r = Response::builder()
         .status(StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR))
-        .header(header::CONTENT_TYPE, "text/plain; charset=utf-8");
+        .header(header::CONTENT_TYPE, "text/plain; charset=utf-8")
+        .header(REASON_HEADER, reason);
     if let Some(s) = retry_after {
         r = r.header(header::RETRY_AFTER, s.to_string());
     }
@@ -77,8 +82,8 @@ fn bundle(status: StatusCode, bytes: Bytes) -> Resp {
         .expect("static response parts are valid")
 }
 
-fn refusal(status: u16, msg: impl Into<String>, hint: &str) -> Refusal {
-    Refusal::new(status, Error::new(msg).with_hint(hint))
+fn refusal(status: u16, reason: &'static str, msg: impl Into<String>, hint: &str) -> Refusal {
+    Refusal::new(status, reason, Error::new(msg).with_hint(hint))
 }
 
 /// Read the whole body within the limits: 413 over `max_request`, 408 too
@@ -87,6 +92,7 @@ async fn read_body(req: Request<Incoming>, limits: Limits) -> Result<Vec<u8>, Re
     let too_large = || {
         refusal(
             413,
+            "too-large",
             format!(
                 "the bundle is larger than the server's limit of {} bytes",
                 limits.max_request
@@ -106,6 +112,7 @@ async fn read_body(req: Request<Incoming>, limits: Limits) -> Result<Vec<u8>, Re
     match tokio::time::timeout(limits.timeout, body.collect()).await {
         Err(_) => Err(refusal(
             408,
+            "too-slow",
             format!(
                 "the bundle did not arrive within {}",
                 humantime::format_duration(limits.timeout)
@@ -113,7 +120,12 @@ async fn read_body(req: Request<Incoming>, limits: Limits) -> Result<Vec<u8>, Re
             "check the connection and send it again",
         )),
         Ok(Err(e)) if e.downcast_ref::<LengthLimitError>().is_some() => Err(too_large()),
-        Ok(Err(_)) => Err(refusal(400, "the bundle arrived cut short", "send it again")),
+        Ok(Err(_)) => Err(refusal(
+            400,
+            "cut-short",
+            "the bundle arrived cut short",
+            "send it again",
+        )),
         Ok(Ok(c)) => Ok(c.to_bytes().to_vec()),
     }
 }
@@ -134,11 +146,15 @@ async fn handle(req: Request<Incoming>, peer: PublicIdentity, sh: Arc<Shared>) -
             e.kind = "catalog-get";
             get_catalog(p, &sh)
         }
-        (_, BUNDLE_PATH) | (_, CATALOG_PATH) => {
-            Err(refusal(405, "method not allowed", "POST /v1/bundle, GET /v1/catalog"))
-        }
+        (_, BUNDLE_PATH) | (_, CATALOG_PATH) => Err(refusal(
+            405,
+            "method",
+            "method not allowed",
+            "POST /v1/bundle, GET /v1/catalog",
+        )),
         _ => Err(refusal(
             404,
+            "no-such-path",
             format!("no such path {:?}", crate::text::shown(&path)),
             "POST /v1/bundle, GET /v1/catalog",
         )),
@@ -159,8 +175,21 @@ fn respond(sh: &Shared, mut e: Entry, resp: Result<Resp, Refusal>, start: Instan
             r
         }
         Err(r) => {
-            e.outcome = format!("refused: {}", r.error.message());
-            text(r.status, &r.error, r.retry_after)
+            // The operator's sentence (it may name paths or other
+            // catalogs) goes to the audit log and stderr; the peer's to the
+            // peer.
+            let own = r.operator.as_deref().unwrap_or(&r.error);
+            e.outcome = format!("refused ({}): {}", r.reason, crate::text::shown(own.message()));
+            if r.operator.is_some() {
+                let _ = writeln!(
+                    std::io::stderr().lock(),
+                    "cosect serve: refused a request of {} ({}): {}",
+                    e.peer,
+                    r.status,
+                    crate::text::escape(own.message())
+                );
+            }
+            text(r.status, r.reason, &r.error, r.retry_after)
         }
     };
     e.status = resp.status().as_u16();
@@ -197,11 +226,8 @@ async fn post_bundle(
         respond(&sh2, e, r, start)
     });
     work.await.unwrap_or_else(|_| {
-        text(
-            500,
-            &Error::new("the server failed while answering").with_hint("tell the server's operator"),
-            None,
-        )
+        let e = Error::new("the server failed while answering").with_hint("tell the server's operator");
+        text(500, "internal", &e, None)
     })
 }
 
@@ -227,6 +253,7 @@ fn get_catalog(path: &str, sh: &Shared) -> Result<Resp, Refusal> {
         Some(c) => Ok(bundle(StatusCode::OK, c.bytes.clone())),
         None => Err(refusal(
             404,
+            "no-such-catalog",
             "this server serves no such catalog",
             "GET /v1/catalog for its current one",
         )),
