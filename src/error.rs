@@ -35,6 +35,9 @@ pub enum Cause {
     OverBudget { frees_at: Option<u64> },
     /// The party's own state or files failed (not the peer's doing).
     Internal,
+    /// A server too busy to take the request now; again after
+    /// `retry_after` seconds.
+    Busy { retry_after: Option<u64> },
 }
 
 impl Error {

@@ -208,8 +208,13 @@ fn unknown_clients_and_bad_requests_are_refused_and_others_served() {
     );
     let r = ok(as_party(&env, "carol", &["finish", "a.cbor"]), "finish");
     assert_eq!(r.stdout, "EVIL.example\nworse.example.\n");
+    // Refused handshakes are counted, and written per source when the
+    // server stops (or every --audit-every).
+    let (code, log) = s.terminate();
+    assert_eq!(code, 0, "{log}");
     let audit = env.read("audit.jsonl");
-    has(&audit, "\"kind\":\"handshake\"");
+    has(&audit, "\"source\":\"127.0.0.1\",\"count\":1,\"kind\":\"handshake\"");
+    has(&audit, "refused: the key is not among --peers");
     has(&audit, "\"status\":400");
 }
 
@@ -361,4 +366,96 @@ fn replies_to_peers_name_nothing_of_the_server() {
     let (code, log) = s.terminate();
     assert_eq!(code, 0, "{log}");
     has(&log, "cosect serve: refused a request of carol (410)");
+}
+
+/// `n` TCP connections to `addr` from the loopback address `from`, held
+/// open and silent.
+async fn idle(from: &str, addr: &str, n: usize) -> Vec<tokio::net::TcpStream> {
+    let mut held = Vec::new();
+    for _ in 0..n {
+        let sock = tokio::net::TcpSocket::new_v4().unwrap();
+        sock.bind(format!("{from}:0").parse().unwrap()).unwrap();
+        if let Ok(c) = sock.connect(addr.parse().unwrap()).await {
+            held.push(c);
+        }
+    }
+    held
+}
+
+/// `n` requests as `who` over TLS that announce a body of `len` bytes and
+/// send none of it; each connection's first bytes back (if any, within
+/// a second).
+async fn stalled(env: &Env, addr: &str, who: &str, n: usize, len: u64) -> (Vec<impl Sized>, Vec<String>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let me = cosect::identity::Identity::parse(&env.read(&format!("{who}.id"))).unwrap();
+    let srv = cosect::identity::PublicIdentity::parse(&env.read("srv.pub")).unwrap();
+    let cfg = std::sync::Arc::new(cosect::serve::tls::client_config(me.signing_key(), &srv).unwrap());
+    let mut held = Vec::new();
+    let mut said = Vec::new();
+    for _ in 0..n {
+        let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let ip = tcp.peer_addr().unwrap().ip();
+        let name = rustls::pki_types::ServerName::IpAddress(ip.into());
+        let mut tls = tokio_rustls::TlsConnector::from(cfg.clone())
+            .connect(name, tcp)
+            .await
+            .unwrap();
+        let head = format!("POST /v1/bundle HTTP/1.1\r\nhost: {addr}\r\ncontent-length: {len}\r\n\r\n");
+        tls.write_all(head.as_bytes()).await.unwrap();
+        tls.flush().await.unwrap();
+        let mut buf = vec![0u8; 512];
+        let got = tokio::time::timeout(Duration::from_millis(1000), tls.read(&mut buf)).await;
+        said.push(match got {
+            Ok(Ok(k)) => String::from_utf8_lossy(&buf[..k]).into_owned(),
+            _ => String::new(),
+        });
+        held.push(tls);
+    }
+    (held, said)
+}
+
+#[test]
+fn strangers_and_a_stalling_peer_do_not_stop_another_peer() {
+    let env = world();
+    publish(&env);
+    let s = Server::start(
+        &env,
+        &["--catalog", "catalog.cbor", "--timeout", "20s", "--max-in-flight", "8"],
+    );
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    // A stranger's 300 silent connections from another address: at most
+    // 64 wait for their handshake at once, the rest are closed at once.
+    let strangers = rt.block_on(idle("127.0.0.2", &s.addr(), 300));
+    // Carol announces ten 40 MB uploads and sends nothing: two are
+    // admitted (a quarter of --max-in-flight 8), the others get 503.
+    let (uploads, said) = rt.block_on(stalled(&env, &s.addr(), "carol", 10, 40 << 20));
+    let busy = said.iter().filter(|r| r.starts_with("HTTP/1.1 503")).count();
+    assert_eq!(busy, 8, "{said:?}");
+    let first_busy = said.iter().find(|r| r.starts_with("HTTP/1.1 503")).unwrap();
+    has(&first_busy.to_ascii_lowercase(), "retry-after: 2");
+    has(&first_busy.to_ascii_lowercase(), "cosect-reason: busy");
+    // Dave is answered meanwhile.
+    query(&env, "dave", "carol.txt", "qd.cbor");
+    let start = std::time::Instant::now();
+    ok(send(&env, &s, "dave", "qd.cbor", Some("ad.cbor")), "dave's query");
+    assert!(
+        start.elapsed() < Duration::from_secs(10),
+        "dave waited {:?}",
+        start.elapsed()
+    );
+    drop((strangers, uploads));
+    let (code, log) = s.terminate();
+    assert_eq!(code, 0, "{log}");
+    has(&log, "up to ");
+    let audit = env.read("audit.jsonl");
+    has(&audit, "\"source\":\"127.0.0.2\"");
+    has(&audit, "closed: too many handshakes at once from this source");
+    let lines = audit.lines().filter(|l| l.contains("127.0.0.2")).count();
+    assert!(
+        lines <= 3,
+        "one line per source and reason, not per connection: {audit}"
+    );
 }

@@ -358,6 +358,25 @@ pub struct ServeArgs {
     /// On SIGTERM, how long the requests in flight may take to finish
     #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
     pub grace: Duration,
+    /// Open connections at most; more are closed at once [default: 1024, or less to stay
+    /// well inside the descriptor limit]
+    #[arg(long, value_name = "N")]
+    pub max_connections: Option<usize>,
+    /// Requests admitted at once (reading, queued or being answered); more get 503 with
+    /// Retry-After [default: 8 per core]
+    #[arg(long, value_name = "N")]
+    pub max_in_flight: Option<usize>,
+    /// Requests admitted at once from one peer [default: a quarter of --max-in-flight, at
+    /// least 1]
+    #[arg(long, value_name = "N")]
+    pub max_in_flight_per_peer: Option<usize>,
+    /// Request bodies held in memory at once, all peers together [default: 256 MiB, or
+    /// two of the largest request if more]
+    #[arg(long, value_name = "BYTES")]
+    pub max_body_memory: Option<u64>,
+    /// How often refused handshakes are written to the audit log, one line per source
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
+    pub audit_every: Duration,
 }
 
 #[cfg(feature = "serve")]

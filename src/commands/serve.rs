@@ -8,7 +8,8 @@ use std::sync::Arc;
 use super::*;
 use crate::cli::ServeArgs;
 use crate::engine::{catalog_name, Expect, Message};
-use crate::serve::audit::{Audit, Entry};
+use crate::serve::admit::{self, Admission, Caps};
+use crate::serve::audit::{Audit, Tally};
 use crate::serve::exchange::App;
 use crate::serve::http::{self, Limits, Served, Shared};
 use crate::serve::tls;
@@ -102,17 +103,47 @@ fn check_input(input: Option<&Path>) -> Result<()> {
     Ok(())
 }
 
-/// What the TLS layer calls for a client key not among `--peers`.
-fn audit_refused(audit: Arc<Audit>) -> Box<dyn Fn(&tls::PeerKey) + Send + Sync> {
-    Box::new(move |key: &tls::PeerKey| {
-        audit.write(Entry {
-            kind: "handshake",
-            fingerprint: format!("ed25519:{}", crate::store::hex(key)),
-            outcome: "refused: the key is not among --peers".into(),
-            status: 0,
-            ..Entry::default()
+/// What the TLS layer calls when a peer's key comes without its proof.
+fn claimed(tally: Arc<Tally>, peers: &[PublicIdentity]) -> Box<dyn Fn(&tls::PeerKey) + Send + Sync> {
+    let names: HashMap<[u8; 32], String> = peers
+        .iter()
+        .map(|p| {
+            (
+                p.ed25519.to_bytes(),
+                format!("{} ({})", p.display_name(), p.short_fingerprint()),
+            )
         })
+        .collect();
+    Box::new(move |key: &tls::PeerKey| {
+        let who = names.get(key).cloned().unwrap_or_else(|| crate::store::hex(key));
+        tally.claimed(who);
     })
+}
+
+/// The admission limits (`serve::admit`), from the flags or sized to this
+/// machine, and the descriptor limit as raised, for the start line.
+fn caps(args: &ServeArgs, max_request: u64) -> (Caps, String) {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let (fds, shown) = match admit::raise_descriptor_limit() {
+        Some((soft, hard)) => (soft, format!("descriptor limit {soft} of {hard}")),
+        None => (1024, "descriptor limit unknown".into()),
+    };
+    // Room for the state files, the audit log and the listener beside
+    // the connections.
+    let fit = (fds.saturating_sub(64) / 2).max(16) as usize;
+    let max_in_flight = args.max_in_flight.unwrap_or(8 * cores).max(1);
+    let caps = Caps {
+        max_connections: args.max_connections.unwrap_or(1024).min(fit).max(1),
+        per_source: 64,
+        rate: 100.0,
+        max_in_flight,
+        per_peer: args.max_in_flight_per_peer.unwrap_or((max_in_flight / 4).max(1)).max(1),
+        body_memory: args
+            .max_body_memory
+            .unwrap_or((256u64 << 20).max(max_request.saturating_mul(2))),
+        workers: cores,
+    };
+    (caps, shown)
 }
 
 pub fn serve(args: &ServeArgs, ctx: &Ctx) -> Result<()> {
@@ -123,17 +154,22 @@ pub fn serve(args: &ServeArgs, ctx: &Ctx) -> Result<()> {
     let catalogs = load_catalogs(args, &me, &store)?;
     check_input(args.list.input.as_deref())?;
     let audit = Arc::new(Audit::open(args.audit.as_deref())?);
-    let tls_cfg = tls::server_config(me.signing_key(), &peers, audit_refused(audit.clone()))
+    let tally = Arc::new(Tally::default());
+    let tls_cfg = tls::server_config(me.signing_key(), &peers, claimed(tally.clone(), &peers))
         .map_err(|e| Error::new(format!("cannot set up TLS: {e}")))?;
     let limits = Limits {
         timeout: args.timeout,
         max_request: args.max_request.unwrap_or_else(|| default_max_request(args)),
         grace: args.grace,
+        audit_every: args.audit_every,
     };
     let (n_peers, n_cat) = (peers.len(), catalogs.len());
+    let (caps, fds) = caps(args, limits.max_request);
     let shared = Arc::new(Shared {
+        admission: Admission::new(caps),
         app: app(args, me, store),
         audit,
+        tally,
         catalogs,
         peers: peers
             .into_iter()
@@ -157,6 +193,15 @@ pub fn serve(args: &ServeArgs, ctx: &Ctx) -> Result<()> {
             } else {
                 ""
             }
+        ));
+        ctx.say(format!(
+            "        up to {} connections ({fds}), {} requests at once ({} per peer), {} MiB of bodies, \
+             {} answered at a time",
+            caps.max_connections,
+            caps.max_in_flight,
+            caps.per_peer,
+            caps.body_memory >> 20,
+            caps.workers
         ));
         http::serve(listener, Arc::new(tls_cfg), shared, http::termination()).await;
         // A closed stderr must not turn a clean stop into a panic.

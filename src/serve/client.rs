@@ -13,7 +13,7 @@ use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 
 use super::tls::{describe, find_rustls};
-use crate::error::Error;
+use crate::error::{Cause, Error};
 
 /// What the server returned.
 pub enum Answer {
@@ -77,7 +77,13 @@ fn refused(status: StatusCode, body: &[u8]) -> Error {
     }
 }
 
-/// POST `body` to `host:port` and read the answer, within `timeout`.
+/// Attempts at a busy server (503) before giving up.
+const BUSY_ATTEMPTS: u32 = 6;
+
+/// POST `body` to `host:port` and read the answer, within `timeout` for
+/// each attempt; a busy server (503) is asked again after its Retry-After
+/// (or 1, 2, 4, … seconds; at most 30), up to `BUSY_ATTEMPTS` times. The
+/// same bundle again is never answered twice (the server's journal).
 pub async fn post(
     host: &str,
     port: u16,
@@ -85,7 +91,29 @@ pub async fn post(
     body: Vec<u8>,
     timeout: Duration,
 ) -> Result<Answer, Error> {
-    call(host, port, cfg, (super::http::BUNDLE_PATH, Some(body)), timeout).await
+    let body = Bytes::from(body);
+    let mut attempt = 0;
+    loop {
+        let r = call(
+            host,
+            port,
+            cfg.clone(),
+            (super::http::BUNDLE_PATH, Some(body.clone())),
+            timeout,
+        )
+        .await;
+        match r {
+            Err(e) if attempt + 1 < BUSY_ATTEMPTS => {
+                let Cause::Busy { retry_after } = e.cause() else {
+                    return Err(e);
+                };
+                let backoff = retry_after.unwrap_or(1 << attempt).clamp(1, 30);
+                tokio::time::sleep(Duration::from_secs(backoff)).await;
+                attempt += 1;
+            }
+            r => return r,
+        }
+    }
 }
 
 /// GET `path` (a served catalog) from `host:port`, within `timeout`.
@@ -100,11 +128,11 @@ pub async fn get(
 }
 
 /// POST `body` to `path` on `at`, or GET `path` without one.
-fn request(path: &str, body: Option<Vec<u8>>, at: &str) -> Result<Request<Full<Bytes>>, Error> {
+fn request(path: &str, body: Option<Bytes>, at: &str) -> Result<Request<Full<Bytes>>, Error> {
     let req = match body {
         Some(body) => Request::post(path)
             .header(header::CONTENT_TYPE, "application/cose")
-            .body(Full::new(Bytes::from(body))),
+            .body(Full::new(body)),
         None => Request::get(path).body(Full::new(Bytes::new())),
     };
     let mut req = req.map_err(|e| Error::new(e.to_string()))?;
@@ -116,6 +144,11 @@ fn request(path: &str, body: Option<Vec<u8>>, at: &str) -> Result<Request<Full<B
 /// The server's answer: a bundle, "finished", or its refusal as an error.
 async fn answer(resp: hyper::Response<hyper::body::Incoming>, at: &str) -> Result<Answer, Error> {
     let status = resp.status();
+    let retry_after = resp
+        .headers()
+        .get(header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
     let bytes = Limited::new(resp.into_body(), usize::MAX >> 1)
         .collect()
         .await
@@ -124,6 +157,7 @@ async fn answer(resp: hyper::Response<hyper::body::Incoming>, at: &str) -> Resul
     match status {
         StatusCode::OK => Ok(Answer::Bundle(bytes.to_vec())),
         StatusCode::NO_CONTENT => Ok(Answer::Finished),
+        StatusCode::SERVICE_UNAVAILABLE => Err(refused(status, &bytes).because(Cause::Busy { retry_after })),
         s => Err(refused(s, &bytes)),
     }
 }
@@ -133,7 +167,7 @@ async fn call(
     host: &str,
     port: u16,
     cfg: Arc<rustls::ClientConfig>,
-    (path, body): (&str, Option<Vec<u8>>),
+    (path, body): (&str, Option<Bytes>),
     timeout: Duration,
 ) -> Result<Answer, Error> {
     let at = format!("{host}:{port}");

@@ -94,7 +94,7 @@ fn refusal(err: Error) -> Refusal {
                 );
             return Refusal::new(410, "stale-catalog", err).masked(peer);
         }
-        Cause::Internal => return internal(err),
+        Cause::Internal | Cause::Busy { .. } => return internal(err),
     };
     Refusal {
         status,

@@ -14,10 +14,12 @@ use hyper::body::Incoming;
 use hyper::{header, Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
+use tokio::io::AsyncReadExt;
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 
-use super::audit::{Audit, Entry};
+use super::admit::Admission;
+use super::audit::{Audit, Entry, Tally};
 use super::exchange::{App, Refusal, Reply};
 use super::tls::key_from_spki;
 use crate::error::Error;
@@ -35,6 +37,8 @@ pub struct Limits {
     pub max_request: u64,
     /// After SIGTERM, for the requests in flight.
     pub grace: Duration,
+    /// How often failed handshakes are written to the audit log.
+    pub audit_every: Duration,
 }
 
 /// A served catalog: its name (16 hex digits), hash and bytes.
@@ -47,7 +51,10 @@ pub struct Served {
 /// Everything a connection needs.
 pub struct Shared {
     pub app: App,
+    pub admission: Arc<Admission>,
     pub audit: Arc<Audit>,
+    /// Failed handshakes, counted until the next audit line.
+    pub tally: Arc<Tally>,
     pub catalogs: Vec<Served>,
     pub peers: std::collections::HashMap<[u8; 32], PublicIdentity>,
     pub limits: Limits,
@@ -209,13 +216,35 @@ async fn post_bundle(
     mut e: Entry,
     start: Instant,
 ) -> Resp {
+    // Admitted before the body is read: a count of requests in flight (in
+    // all, and of this peer) and the body's room in memory.
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let room = declared.unwrap_or(sh.limits.max_request).min(sh.limits.max_request);
+    let ticket = match sh.admission.request(peer.ed25519.to_bytes(), room) {
+        Ok(t) => t,
+        Err(full) => {
+            let busy = Refusal {
+                retry_after: Some(2),
+                ..refusal(503, "busy", full.sentence(), "send it again after Retry-After seconds")
+            };
+            return respond(&sh, e, Err(busy), start);
+        }
+    };
     let body = match read_body(req, sh.limits).await {
         Ok(b) => b,
         Err(r) => return respond(&sh, e, Err(r), start),
     };
     e.bytes_in = body.len() as u64;
+    // Queued for a worker in arrival order; a client gone while queued
+    // drops its request here, before any work.
+    let worker = sh.admission.worker().await;
     let sh2 = sh.clone();
     let work = tokio::task::spawn_blocking(move || {
+        let _held = (ticket, worker);
         let r = sh2.app.exchange(&peer, body, &mut e).map(|r| match r {
             Reply::Bundle(b) => bundle(StatusCode::OK, Bytes::from(b)),
             Reply::Finished => Response::builder()
@@ -270,6 +299,7 @@ pub async fn serve(
 ) {
     let acceptor = TlsAcceptor::from(tls);
     let graceful = GracefulShutdown::new();
+    let upkeep = tokio::spawn(upkeep(sh.clone()));
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(sh.limits.timeout)
@@ -287,13 +317,28 @@ pub async fn serve(
             },
             () = &mut stop => break,
         };
+        let (conn, handshaking) = match sh.admission.connect(addr.ip()) {
+            Ok(c) => c,
+            Err(full) => {
+                sh.tally.failed(addr.ip(), full.why());
+                drop(tcp);
+                continue;
+            }
+        };
         // The watcher is taken before the handshake, so that a connection
         // mid-handshake at SIGTERM is waited for too.
         let watcher = graceful.watcher();
         let (acceptor, http, sh) = (acceptor.clone(), http.clone(), sh.clone());
         tokio::spawn(async move {
-            let Ok(Ok(tls)) = tokio::time::timeout(sh.limits.timeout, acceptor.accept(tcp)).await else {
-                return;
+            let _conn = conn;
+            let tls = match tokio::time::timeout(sh.limits.timeout, acceptor.accept(tcp)).await {
+                Ok(Ok(tls)) => tls,
+                Ok(Err(e)) => return sh.tally.failed(addr.ip(), super::tls::handshake_failure(&e)),
+                Err(_) => {
+                    return sh
+                        .tally
+                        .failed(addr.ip(), "the TLS handshake did not finish within --timeout")
+                }
             };
             let key = tls
                 .get_ref()
@@ -302,16 +347,51 @@ pub async fn serve(
                 .and_then(|c| c.first())
                 .and_then(|c| key_from_spki(c));
             let Some(peer) = key.and_then(|k| sh.peers.get(&k).cloned()) else {
-                return;
+                // In TLS 1.3 the client's key and proof arrive after the
+                // server's flight: a refusal surfaces on the first read.
+                let mut tls = tls;
+                let mut one = [0u8; 1];
+                let why = match tokio::time::timeout(sh.limits.timeout, tls.read(&mut one)).await {
+                    Ok(Err(e)) => super::tls::handshake_failure(&e),
+                    _ => "refused: no admitted key",
+                };
+                return sh.tally.failed(addr.ip(), why);
             };
+            drop(handshaking);
             let svc = hyper::service::service_fn(move |req| handle(req, peer.clone(), sh.clone()));
             let conn = http.serve_connection(TokioIo::new(tls), svc);
             let _ = watcher.watch(conn).await;
-            let _ = addr;
         });
     }
     drop(listener);
     let _ = tokio::time::timeout(sh.limits.grace, graceful.shutdown()).await;
+    upkeep.abort();
+    sh.tally.flush(&sh.audit);
+}
+
+/// Every `audit_every`, the failed handshakes' lines; on SIGHUP, the
+/// audit log opened again by its name (logrotate).
+async fn upkeep(sh: Arc<Shared>) {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut hup = signal(SignalKind::hangup()).ok();
+    let mut every = tokio::time::interval(sh.limits.audit_every);
+    every.tick().await;
+    loop {
+        let reopen = async {
+            match hup.as_mut() {
+                Some(h) => h.recv().await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            _ = every.tick() => sh.tally.flush(&sh.audit),
+            _ = reopen => {
+                if let Err(e) = sh.audit.reopen() {
+                    let _ = writeln!(std::io::stderr().lock(), "cosect serve: {e}");
+                }
+            }
+        }
+    }
 }
 
 /// SIGTERM or Ctrl-C.

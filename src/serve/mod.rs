@@ -7,6 +7,7 @@
 //! surface, limits, graceful stop), `exchange` (what the server does with a
 //! bundle), `audit` (the JSON-lines log), `client` (`send`'s POST).
 
+pub mod admit;
 pub mod audit;
 pub mod client;
 pub mod exchange;

@@ -145,11 +145,13 @@ macro_rules! ed25519_raw_key_checks {
 }
 
 /// The server's check: the client's raw key is one of the peers'. A
-/// refused key gets the access_denied alert, and `on_refused` hears of it.
+/// refused key gets the access_denied alert; a peer's key presented
+/// without its proof (the handshake signature fails) is told to
+/// `on_bad_proof`: someone claims to be that peer.
 pub struct Peers {
     pub keys: HashMap<PeerKey, PublicIdentity>,
     algs: WebPkiSupportedAlgorithms,
-    on_refused: Box<dyn Fn(&PeerKey) + Send + Sync>,
+    on_bad_proof: Box<dyn Fn(&PeerKey) + Send + Sync>,
 }
 
 impl std::fmt::Debug for Peers {
@@ -180,12 +182,50 @@ impl ClientCertVerifier for Peers {
         if self.keys.contains_key(&key) {
             return Ok(ClientCertVerified::assertion());
         }
-        (self.on_refused)(&key);
         Err(rustls::Error::InvalidCertificate(
             CertificateError::ApplicationVerificationFailure,
         ))
     }
-    ed25519_raw_key_checks!();
+    fn verify_tls12_signature(
+        &self,
+        _: &[u8],
+        _: &CertificateDer<'_>,
+        _: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        no_tls12()
+    }
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        let r = verify13(&self.algs, message, cert, dss);
+        if let (Err(_), Some(key)) = (&r, key_from_spki(cert)) {
+            (self.on_bad_proof)(&key);
+        }
+        r
+    }
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        vec![SignatureScheme::ED25519]
+    }
+    fn requires_raw_public_keys(&self) -> bool {
+        true
+    }
+}
+
+/// Why a client's handshake failed, as the audit log counts it.
+pub fn handshake_failure(e: &(dyn std::error::Error + 'static)) -> &'static str {
+    match find_rustls(e) {
+        Some(rustls::Error::InvalidCertificate(CertificateError::ApplicationVerificationFailure)) => {
+            "refused: the key is not among --peers"
+        }
+        Some(rustls::Error::InvalidCertificate(CertificateError::BadSignature)) => {
+            "refused: a peer's key without its proof (impersonation)"
+        }
+        Some(_) => "refused: the TLS handshake failed",
+        None => "the connection closed during the TLS handshake",
+    }
 }
 
 /// The server's TLS: our raw key, a mandatory client raw key among
@@ -194,13 +234,13 @@ impl ClientCertVerifier for Peers {
 pub fn server_config(
     signing: &SigningKey,
     peers: &[PublicIdentity],
-    on_refused: Box<dyn Fn(&PeerKey) + Send + Sync>,
+    on_bad_proof: Box<dyn Fn(&PeerKey) + Send + Sync>,
 ) -> Result<ServerConfig, rustls::Error> {
     let p = provider();
     let verifier = Peers {
         keys: peers.iter().map(|i| (i.ed25519.to_bytes(), i.clone())).collect(),
         algs: p.signature_verification_algorithms,
-        on_refused,
+        on_bad_proof,
     };
     let mut cfg = ServerConfig::builder_with_provider(p)
         .with_protocol_versions(&[&rustls::version::TLS13])?
