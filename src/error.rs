@@ -31,6 +31,8 @@ pub enum Cause {
     Stale,
     /// A request larger than the party accepts.
     TooLarge,
+    /// The peer has as many open sessions as the party keeps for it.
+    Sessions,
     /// Over the peer's budget; room again at `frees_at` (Unix seconds).
     OverBudget { frees_at: Option<u64> },
     /// The party's own state or files failed (not the peer's doing).

@@ -459,3 +459,44 @@ fn strangers_and_a_stalling_peer_do_not_stop_another_peer() {
         "one line per source and reason, not per connection: {audit}"
     );
 }
+
+#[test]
+fn a_round1_flood_stops_at_the_budget_and_the_session_cap() {
+    let env = world();
+    env.write("one.txt", "evil.example\n");
+    let init = |out: &str, mode: &str| {
+        let line = format!("init --peer srv.pub --input one.txt -o {out} --mode {mode} -q");
+        ok(as_party(&env, "carol", &common::argv(&line)), "init");
+    };
+    // Each one-element round 1 costs the server its whole list (3) too.
+    let s = Server::start(&env, &["--input", "iocs.txt", "--budget", "10"]);
+    for i in 0..3 {
+        init(&format!("b{i}"), "one-sided");
+    }
+    ok(send(&env, &s, "carol", "b0", Some("b0.r2")), "first");
+    ok(send(&env, &s, "carol", "b1", Some("b1.r2")), "second");
+    let err = refused(send(&env, &s, "carol", "b2", Some("b2.r2")), "third");
+    has(&err, "(429 too many requests)");
+    has(&err, "over budget: this request has 4 entries, and 8 of the peer's 10");
+    drop(s);
+    // Open sessions per peer are capped.
+    let s = Server::start(&env, &["--input", "iocs.txt", "--max-sessions-per-peer", "2"]);
+    for i in 0..3 {
+        init(&format!("m{i}"), "mutual");
+    }
+    ok(send(&env, &s, "carol", "m0", Some("m0.r2")), "first session");
+    ok(send(&env, &s, "carol", "m1", Some("m1.r2")), "second session");
+    let err = refused(send(&env, &s, "carol", "m2", Some("m2.r2")), "third session");
+    has(&err, "(429 too many requests)");
+    has(
+        &err,
+        "open exchanges with this server, as many as it keeps for one peer",
+    );
+    // Finishing one makes room.
+    ok(
+        as_party(&env, "carol", &["finish", "m0.r2", "--reply", "m0.r3"]),
+        "finish",
+    );
+    ok(send(&env, &s, "carol", "m0.r3", None), "round 3");
+    ok(send(&env, &s, "carol", "m2", Some("m2.r2")), "the third, now");
+}

@@ -349,9 +349,13 @@ pub struct ServeArgs {
     /// --max-query-items and --max-peer-items elements]
     #[arg(long, value_name = "BYTES")]
     pub max_request: Option<u64>,
-    /// How long a peer may take to finish (e.g. 90m, 12h, 7d)
-    #[arg(long, value_name = "DURATION", default_value = "7d", value_parser = parse_duration)]
+    /// How long a peer may take to finish a mutual exchange (send its round 3), e.g. 10m,
+    /// 12h; the session is kept as long again, then destroyed
+    #[arg(long, value_name = "DURATION", default_value = "1h", value_parser = parse_duration)]
     pub expires: Duration,
+    /// Open mutual exchanges kept for one peer at most; a round 1 beyond gets 429
+    #[arg(long, value_name = "N", default_value_t = 8)]
+    pub max_sessions_per_peer: usize,
     /// How long a connection may take to send its request head or body
     #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
     pub timeout: Duration,

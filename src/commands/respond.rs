@@ -33,6 +33,7 @@ pub fn respond(args: &RespondArgs, ctx: &Ctx) -> Result<()> {
             max_query_items: args.max_query_items,
             budget: args.budget.budget,
             window: args.budget.budget_window.as_secs(),
+            max_sessions: None,
         },
     };
     match (got.message, got.kept) {

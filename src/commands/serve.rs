@@ -85,6 +85,7 @@ fn app(args: &ServeArgs, me: Identity, store: Store) -> App {
             max_query_items: args.max_query_items,
             budget: args.budget.budget,
             window: args.budget.budget_window.as_secs(),
+            max_sessions: Some(args.max_sessions_per_peer),
         },
         expires: args.expires,
         results,

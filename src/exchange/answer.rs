@@ -31,6 +31,8 @@ pub struct Policy {
     pub budget: Option<u64>,
     /// The budget's window, seconds.
     pub window: u64,
+    /// Open sessions kept for one peer at most (None: no cap).
+    pub max_sessions: Option<usize>,
 }
 
 fn elements(points: &[u8]) -> u64 {
@@ -89,18 +91,36 @@ pub fn admit(party: Party, name: &str, h: &Header, size: Size, policy: &Policy, 
     }
     if let Some(budget) = policy.budget {
         let mut log = party.store.load_budget(&h.sender, party.me)?;
-        if let Err(over @ Refused::Over { .. }) = log.charge(n, h.hash, now, policy.window, Some(budget)) {
+        if let Err(over) = log.charge(n, now, policy.window, Some(budget)) {
             return Err(over_budget(name, n, &over));
         }
     }
     Ok(())
 }
 
+/// Before the work of a round 1 that keeps a session: refuse a peer that
+/// has as many open sessions here as the policy allows (re-checked at the
+/// commit).
+pub fn admit_session(party: Party, name: &str, peer: &str, policy: &Policy) -> Result<()> {
+    match policy.max_sessions {
+        Some(max) => check_sessions(party.store.open_sessions_of(party.me, peer)?, max, name),
+        None => Ok(()),
+    }
+}
+
+fn check_sessions(open: usize, max: usize, name: &str) -> Result<()> {
+    if open < max {
+        return Ok(());
+    }
+    Err(Error::new(format!(
+        "{name}: you have {open} open exchanges with this server, as many as it keeps for one peer"
+    ))
+    .with_hint("finish or let expire the exchanges you started, then start this one again")
+    .because(Cause::Sessions))
+}
+
 fn over_budget(name: &str, n: u64, over: &Refused) -> Error {
-    let frees_at = match over {
-        Refused::Over { frees_at, .. } => *frees_at,
-        Refused::Replay { .. } => None,
-    };
+    let Refused::Over { frees_at, .. } = *over;
     over.to_error(n).in_file(name).because(Cause::OverBudget { frees_at })
 }
 
@@ -113,8 +133,9 @@ pub struct Prepared {
     /// The catalog whose count of answered queries goes up.
     catalog: Option<Vec<u8>>,
     record: Answered,
-    /// Elements charged to the peer's budget, and the request's hash.
-    charge: (u64, [u8; 32]),
+    /// Entries charged to the peer's budget: the request's elements, and
+    /// for a round 1 also the party's own list (the work done for it).
+    charge: u64,
     /// Elements sent back.
     pub sent: u64,
 }
@@ -193,7 +214,7 @@ pub fn answer_round1(
         session,
         catalog: None,
         record: record(h, Answer::Round2, reply.now),
-        charge: (n, h.hash),
+        charge: n + sent,
         sent,
     })
 }
@@ -230,7 +251,7 @@ pub fn answer_query(
         session: None,
         catalog: Some(cur.catalog.clone().into_vec()),
         record: record(h, Answer::CatalogAnswer, reply.now),
-        charge: (n, h.hash),
+        charge: n,
         sent,
     })
 }
@@ -265,6 +286,9 @@ pub fn commit_answer(
         None if p.session.is_some() && tx.session_open(&id) => return Err(replay(name, &id, p.record.at)),
         None => {}
     }
+    if let (Some(_), Some(max)) = (&p.session, policy.max_sessions) {
+        check_sessions(party.store.open_sessions_of(party.me, &p.record.peer)?, max, name)?;
+    }
     let mut keys = None;
     if let Some(catalog) = &p.catalog {
         let mut k = tx.keys()?;
@@ -280,12 +304,11 @@ pub fn commit_answer(
         keys = Some(k);
     }
     if let Some(budget) = policy.budget {
-        let (n, hash) = p.charge;
+        let n = p.charge;
         let sender = crate::identity::PublicIdentity::parse_line(&p.record.peer)
             .map_err(|_| Error::new("the request's sender line does not parse"))?;
-        match tx.charge(&sender, (n, hash), p.record.at, (Some(budget), policy.window))? {
-            Ok(_) | Err(Refused::Replay { .. }) => {}
-            Err(over) => return Err(over_budget(name, n, &over)),
+        if let Err(over) = tx.charge(&sender, n, p.record.at, (Some(budget), policy.window))? {
+            return Err(over_budget(name, n, &over));
         }
     }
     let sealed = &p.sealed;

@@ -19,7 +19,9 @@ pub mod deliver;
 pub mod finish;
 pub mod list;
 
-pub use answer::{admit, answer_query, answer_round1, commit_answer, Committed, Policy, Prepared, Reply, Size};
+pub use answer::{
+    admit, admit_session, answer_query, answer_round1, commit_answer, Committed, Policy, Prepared, Reply, Size,
+};
 pub use deliver::{part_path, Delivery};
 pub use finish::{commit_finish, finish_round2, finish_round3, Finished, Results};
 

@@ -85,6 +85,7 @@ fn refusal(err: Error) -> Refusal {
         Cause::General => (400, "bad-bundle", None),
         Cause::Replay => (409, "replay", None),
         Cause::Conflict => (409, "conflict", None),
+        Cause::Sessions => (429, "too-many-sessions", None),
         Cause::TooLarge => (413, "too-large", None),
         Cause::OverBudget { frees_at } => (429, "over-budget", frees_at.map(|t| t.saturating_sub(now()).max(1))),
         Cause::Stale => {
@@ -228,6 +229,9 @@ impl App {
             ));
         };
         self.admit(h, Size::of_round1(&r1), e)?;
+        if r1.mode.has_round3() {
+            exchange::admit_session(self.party(), NAME, &h.sender.line(), &self.policy).map_err(refusal)?;
+        }
         let opts = input::ReadOptions {
             format: list.input_format.map(input::InputFormat::from),
             column: list.column.clone(),

@@ -1,11 +1,18 @@
-//! Per-peer budgets: how many entries a peer had evaluated in the last
-//! window (24 h), catalog queries and round-1 sizes together, kept in
-//! `budget/<peer fingerprint>.age` (age-encrypted to the owner, 0600, like
-//! every state file). Each charge also remembers the hash of the request,
-//! so one request is never charged twice. A charge is made under the
-//! state directory's lock, in the transaction that commits the answer
+//! Per-peer budgets: how many entries were evaluated for a peer in the
+//! last window (24 h): the elements of its catalog queries and round 1s,
+//! and for a round 1 also the server's own list (the work it does),
+//! kept in `budget/<peer fingerprint>.age` (age-encrypted to the owner,
+//! 0600, like every state file). A charge is made under the state
+//! directory's lock, in the transaction that commits the answer
 //! (`Tx::charge`): two servers, or a server and `respond --budget`, on one
-//! state directory share one record and one count.
+//! state directory share one record and one count. A retried request is
+//! never charged twice: the replay journal answers it from its kept reply.
+//!
+//! The record is a sliding window of counters per time slot (`SLOTS` per
+//! window): it costs the same to load, check and save at the 100,000th
+//! request as at the first. A charge leaves the window with its slot, so
+//! at most one slot (15 minutes of a 24-hour window) later than its own
+//! time: never earlier.
 
 use std::path::PathBuf;
 
@@ -15,31 +22,45 @@ use super::{hex, load_sealed, Store};
 use crate::error::{Error, Result};
 use crate::identity::{Identity, PublicIdentity};
 
-pub const BUDGET_VERSION: u32 = 1;
+/// 2: counters per time slot (1 listed every request).
+pub const BUDGET_VERSION: u32 = 2;
+/// Time slots per window.
+pub const SLOTS: u64 = 96;
 
-/// One request charged to a peer.
-#[derive(Serialize, Deserialize, Clone)]
-pub struct Charge {
-    /// Unix seconds.
-    pub at: u64,
+/// Entries charged in one time slot.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Slot {
+    /// Unix seconds at which the slot starts.
+    pub start: u64,
     pub entries: u64,
-    /// SHA-256 of the request's bytes.
-    #[serde(with = "serde_bytes")]
-    pub hash: Vec<u8>,
 }
 
 /// `budget/<fingerprint>.age`.
-#[derive(Serialize, Deserialize, Default)]
+#[derive(Serialize, Deserialize, Default, Clone)]
 pub struct BudgetLog {
     pub version: u32,
-    pub charges: Vec<Charge>,
+    /// The length of one slot, seconds (the window / `SLOTS`).
+    #[serde(default)]
+    pub slot: u64,
+    #[serde(default)]
+    pub slots: Vec<Slot>,
+}
+
+/// A version-1 record: one line per request.
+#[derive(Deserialize)]
+struct Listed {
+    charges: Vec<Listed1>,
+}
+
+#[derive(Deserialize)]
+struct Listed1 {
+    at: u64,
+    entries: u64,
 }
 
 /// Why a request was not charged.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Refused {
-    /// The same request bytes were already charged at `at`.
-    Replay { at: u64 },
     /// Over budget: `used` of `budget` in the window; room for `entries`
     /// again at `frees_at` (None: the request alone exceeds the budget).
     Over {
@@ -50,52 +71,53 @@ pub enum Refused {
 }
 
 impl Refused {
-    /// The sentence for a request of `entries` entries refused over budget
-    /// (with when it frees up), or as a replay.
+    /// The sentence for a request of `entries` entries refused over
+    /// budget, with when it frees up.
     pub fn to_error(&self, entries: u64) -> Error {
-        match *self {
-            Refused::Replay { at } => Error::new(format!(
-                "this bundle was already received at {}: a replayed bundle is not answered again",
-                crate::bundle::format_time(at)
-            ))
-            .with_hint("start a new exchange or query for a new answer"),
-            Refused::Over { used, budget, frees_at } => {
-                let e = Error::new(format!(
-                    "over budget: this request has {entries} entries, and {used} of the peer's {budget} entries \
-                     per 24 hours are used"
-                ));
-                match frees_at {
-                    Some(t) => e.with_hint(format!(
-                        "the budget frees up enough for this request at {}",
-                        crate::bundle::format_time(t)
-                    )),
-                    None => e.with_hint("this request alone is larger than the whole budget: split it"),
-                }
-            }
+        let Refused::Over { used, budget, frees_at } = *self;
+        let e = Error::new(format!(
+            "over budget: this request has {entries} entries, and {used} of the peer's {budget} entries \
+             per 24 hours are used"
+        ));
+        match frees_at {
+            Some(t) => e.with_hint(format!(
+                "the budget frees up enough for this request at {}",
+                crate::bundle::format_time(t)
+            )),
+            None => e.with_hint("this request alone is larger than the whole budget: split it"),
         }
     }
 }
 
 impl BudgetLog {
-    /// Entries charged in the window ending at `now`.
-    pub fn used(&self) -> u64 {
-        self.charges.iter().map(|c| c.entries).sum()
+    fn empty() -> Self {
+        BudgetLog {
+            version: BUDGET_VERSION,
+            slot: 0,
+            slots: Vec::new(),
+        }
     }
 
-    /// Charge `entries` for the request `hash` at `now`, dropping charges
-    /// older than `window` seconds; `budget` None charges without a cap.
-    pub fn charge(
-        &mut self,
-        entries: u64,
-        hash: [u8; 32],
-        now: u64,
-        window: u64,
-        budget: Option<u64>,
-    ) -> Result<(), Refused> {
-        self.charges.retain(|c| c.at + window > now);
-        if let Some(c) = self.charges.iter().find(|c| c.hash[..] == hash[..]) {
-            return Err(Refused::Replay { at: c.at });
+    /// Entries charged in the window.
+    pub fn used(&self) -> u64 {
+        self.slots.iter().map(|s| s.entries).sum()
+    }
+
+    /// Charge `entries` at `now`, dropping the slots that left the window
+    /// of `window` seconds; `budget` None charges without a cap.
+    pub fn charge(&mut self, entries: u64, now: u64, window: u64, budget: Option<u64>) -> Result<(), Refused> {
+        let slot = (window / SLOTS).max(1);
+        if self.slot != slot {
+            // Another window (or a version-1 record): the charges keep
+            // their time, rounded down to the new slots.
+            let old = std::mem::take(&mut self.slots);
+            self.slot = slot;
+            for s in old {
+                self.add(s.start, s.entries);
+            }
         }
+        // A slot is in the window while any second of it is.
+        self.slots.retain(|s| s.start + slot + window > now);
         if let Some(budget) = budget {
             let used = self.used();
             if used + entries > budget {
@@ -106,26 +128,31 @@ impl BudgetLog {
                 });
             }
         }
-        self.charges.push(Charge {
-            at: now,
-            entries,
-            hash: hash.to_vec(),
-        });
+        self.add(now, entries);
         Ok(())
     }
 
-    /// When enough old charges have left the window for `entries` more.
+    fn add(&mut self, at: u64, entries: u64) {
+        let start = at - at % self.slot;
+        match self.slots.iter_mut().find(|s| s.start == start) {
+            Some(s) => s.entries += entries,
+            None => {
+                self.slots.push(Slot { start, entries });
+                self.slots.sort_by_key(|s| s.start);
+            }
+        }
+    }
+
+    /// When enough old slots have left the window for `entries` more.
     fn frees_at(&self, entries: u64, budget: u64, window: u64) -> Option<u64> {
         if entries > budget {
             return None;
         }
         let mut left = self.used();
-        let mut by_time: Vec<&Charge> = self.charges.iter().collect();
-        by_time.sort_by_key(|c| c.at);
-        for c in by_time {
-            left -= c.entries;
+        for s in &self.slots {
+            left -= s.entries;
             if left + entries <= budget {
-                return Some(c.at + window);
+                return Some(s.start + self.slot + window);
             }
         }
         None
@@ -139,22 +166,44 @@ impl Store {
             .join(format!("{}.age", hex(&peer.fingerprint())))
     }
 
-    /// The peer's budget log (empty when there is none yet).
+    /// The peer's budget log (empty when there is none yet); a version-1
+    /// record is carried over (its charges, by time).
     pub fn load_budget(&self, peer: &PublicIdentity, me: &Identity) -> Result<BudgetLog> {
         let path = self.budget_path(peer);
-        let log: Option<BudgetLog> = load_sealed(&path, me, "budget record")?;
-        match log {
-            Some(l) if l.version != BUDGET_VERSION => Err(Error::new(format!(
-                "{}: budget record of version {}, not {BUDGET_VERSION}",
-                path.display(),
-                l.version
+        let value: Option<ciborium::Value> = load_sealed(&path, me, "budget record")?;
+        let Some(value) = value else {
+            return Ok(BudgetLog::empty());
+        };
+        let version = value
+            .as_map()
+            .and_then(|m| m.iter().find(|(k, _)| k.as_text() == Some("version")))
+            .and_then(|(_, v)| v.as_integer())
+            .and_then(|v| u32::try_from(v).ok());
+        let damaged = || {
+            Error::new(format!(
+                "{}: the budget record is damaged or of another version",
+                path.display()
             ))
-            .with_hint("delete it: the peer's budget starts afresh")),
-            Some(l) => Ok(l),
-            None => Ok(BudgetLog {
-                version: BUDGET_VERSION,
-                charges: Vec::new(),
-            }),
+            .with_hint("delete it: the peer's budget starts afresh")
+        };
+        match version {
+            Some(BUDGET_VERSION) => value.deserialized::<BudgetLog>().map_err(|_| damaged()),
+            Some(1) => {
+                let old: Listed = value.deserialized().map_err(|_| damaged())?;
+                let mut log = BudgetLog::empty();
+                log.slot = 1;
+                log.slots = old
+                    .charges
+                    .into_iter()
+                    .map(|c| Slot {
+                        start: c.at,
+                        entries: c.entries,
+                    })
+                    .collect();
+                log.slots.sort_by_key(|s| s.start);
+                Ok(log)
+            }
+            _ => Err(damaged()),
         }
     }
 }
@@ -164,34 +213,45 @@ mod tests {
     use super::*;
 
     #[test]
-    fn rolling_window_replay_and_frees_at() {
-        let mut log = BudgetLog::default();
-        assert_eq!(log.charge(60, [1; 32], 100, 1000, Some(100)), Ok(()));
-        assert_eq!(log.charge(30, [2; 32], 200, 1000, Some(100)), Ok(()));
+    fn rolling_window_and_frees_at() {
+        // A window of 9,600 s: slots of 100 s.
+        let w = 9600;
+        let mut log = BudgetLog::empty();
+        assert_eq!(log.charge(60, 1000, w, Some(100)), Ok(()));
+        assert_eq!(log.charge(30, 2000, w, Some(100)), Ok(()));
         assert_eq!(
-            log.charge(5, [1; 32], 300, 1000, Some(100)),
-            Err(Refused::Replay { at: 100 })
-        );
-        assert_eq!(
-            log.charge(20, [3; 32], 300, 1000, Some(100)),
+            log.charge(20, 3000, w, Some(100)),
             Err(Refused::Over {
                 used: 90,
                 budget: 100,
-                frees_at: Some(1100)
+                frees_at: Some(1000 + 100 + w)
             })
         );
         assert_eq!(
-            log.charge(101, [3; 32], 300, 1000, Some(100)),
+            log.charge(101, 3000, w, Some(100)),
             Err(Refused::Over {
                 used: 90,
                 budget: 100,
                 frees_at: None
             })
         );
-        // The first charge leaves the window at 1100.
-        assert_eq!(log.charge(20, [3; 32], 1100, 1000, Some(100)), Ok(()));
+        // Still counted until its slot has left the window, then gone.
+        assert!(log.charge(20, 1000 + w + 50, w, Some(100)).is_err());
+        assert_eq!(log.charge(20, 1000 + w + 100, w, Some(100)), Ok(()));
         assert_eq!(log.used(), 50);
-        // No cap: only replays are refused.
-        assert_eq!(log.charge(1 << 40, [4; 32], 1100, 1000, None), Ok(()));
+        // No cap: always charged.
+        assert_eq!(log.charge(1 << 40, 20000, w, None), Ok(()));
+    }
+
+    /// 100,000 charges in one window: the record holds one counter per
+    /// slot, not one line per request.
+    #[test]
+    fn the_record_does_not_grow_with_requests() {
+        let mut log = BudgetLog::empty();
+        for i in 0..100_000u64 {
+            log.charge(1, 1_000_000 + i * 86_000 / 100_000, 86_400, Some(1 << 40)).unwrap();
+        }
+        assert_eq!(log.used(), 100_000);
+        assert!(log.slots.len() as u64 <= SLOTS + 1, "{}", log.slots.len());
     }
 }

@@ -39,6 +39,18 @@ impl Store {
         Ok(out)
     }
 
+    /// How many mutual sessions are open with the peer of identity line
+    /// `peer` (as responder or initiator).
+    pub fn open_sessions_of(&self, me: &Identity, peer: &str) -> Result<usize> {
+        let mut n = 0;
+        for path in state_files(&self.sessions_dir())? {
+            if read_info(&path, me, super::STATE_VERSION).is_ok_and(|i| i.peer == peer) {
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+
     /// Destroy the open session or query whose id starts with `id` (at
     /// least 8 hex digits, naming exactly one).
     pub fn cancel(&self, id: &str, me: &Identity) -> Result<Info> {

@@ -111,18 +111,18 @@ impl<'a> Tx<'a> {
         self.store.answered(id, self.me)
     }
 
-    /// Charge `entries` for the request `hash` to `peer`'s budget (read
-    /// under the lock; saved with the transaction): the entries used in
-    /// the window after it, or why it was refused.
+    /// Charge `entries` to `peer`'s budget (read under the lock; saved
+    /// with the transaction): the entries used in the window after it, or
+    /// why it was refused.
     pub fn charge(
         &mut self,
         peer: &PublicIdentity,
-        (entries, hash): (u64, [u8; 32]),
+        entries: u64,
         now: u64,
         (budget, window): (Option<u64>, u64),
     ) -> Result<std::result::Result<u64, Refused>> {
         let mut log = self.store.load_budget(peer, self.me)?;
-        if let Err(r) = log.charge(entries, hash, now, window, budget) {
+        if let Err(r) = log.charge(entries, now, window, budget) {
             return Ok(Err(r));
         }
         self.keep(Keep::Budget(peer, &log))?;
