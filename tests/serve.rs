@@ -11,7 +11,7 @@ use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
 use common::serve::*;
-use common::{has, ok, Env, Run};
+use common::{has, ok, signal, Env, Run};
 
 fn refused(r: Run, what: &str) -> String {
     assert_eq!(r.code, 1, "{what} should fail: {}", r.stderr);
@@ -499,4 +499,60 @@ fn a_round1_flood_stops_at_the_budget_and_the_session_cap() {
     );
     ok(send(&env, &s, "carol", "m0.r3", None), "round 3");
     ok(send(&env, &s, "carol", "m2", Some("m2.r2")), "the third, now");
+}
+
+#[test]
+fn impersonation_is_audited_as_such_and_sighup_reopens_the_audit_log() {
+    use rustls::pki_types::{CertificateDer, PrivatePkcs8KeyDer};
+    let env = world();
+    publish(&env);
+    let s = Server::start(&env, &["--catalog", "catalog.cbor"]);
+    // Carol's public key, presented with a proof made by another key.
+    let carol = cosect::identity::PublicIdentity::parse(&env.read("carol.pub")).unwrap();
+    let srv = cosect::identity::PublicIdentity::parse(&env.read("srv.pub")).unwrap();
+    let mut spki = vec![0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00];
+    spki.extend(carol.ed25519.to_bytes());
+    let mut pkcs8 = vec![
+        0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
+    ];
+    pkcs8.extend([7u8; 32]);
+    let other = rustls::crypto::ring::sign::any_eddsa_type(&PrivatePkcs8KeyDer::from(pkcs8)).unwrap();
+    let key = std::sync::Arc::new(rustls::sign::CertifiedKey::new(vec![CertificateDer::from(spki)], other));
+    let mallory = cosect::identity::Identity::parse(&env.read("eve.id")).unwrap();
+    let mut cfg = cosect::serve::tls::client_config(mallory.signing_key(), &srv).unwrap();
+    cfg.client_auth_cert_resolver = std::sync::Arc::new(rustls::client::AlwaysResolvesClientRawPublicKeys::new(key));
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let cfg = std::sync::Arc::new(cfg);
+    for _ in 0..5 {
+        rt.block_on(async {
+            use tokio::io::{AsyncReadExt, AsyncWriteExt};
+            let tcp = tokio::net::TcpStream::connect(s.addr()).await.unwrap();
+            let name = rustls::pki_types::ServerName::IpAddress(tcp.peer_addr().unwrap().ip().into());
+            if let Ok(mut tls) = tokio_rustls::TlsConnector::from(cfg.clone()).connect(name, tcp).await {
+                let _ = tls.write_all(b"GET /v1/catalog HTTP/1.1\r\nhost: x\r\n\r\n").await;
+                let _ = tls.flush().await;
+                let mut buf = [0u8; 64];
+                let got = tls.read(&mut buf).await;
+                assert!(!matches!(got, Ok(n) if n > 0), "the impersonator was answered");
+            }
+        });
+    }
+    // logrotate moves the log away and sends SIGHUP: the server writes on
+    // in a new file of the same name.
+    std::fs::rename(env.path("audit.jsonl"), env.path("audit.jsonl.1")).unwrap();
+    signal(s.child.id(), "HUP");
+    std::thread::sleep(Duration::from_millis(300));
+    query(&env, "carol", "carol.txt", "q.cbor");
+    ok(send(&env, &s, "carol", "q.cbor", Some("a.cbor")), "carol herself");
+    let (code, log) = s.terminate();
+    assert_eq!(code, 0, "{log}");
+    let audit = env.read("audit.jsonl");
+    has(&audit, "\"catalog-query\"");
+    has(&audit, "\"kind\":\"impersonation\"");
+    has(&audit, &format!("\"peer\":\"carol ({})\"", carol.short_fingerprint()));
+    has(&audit, "\"count\":5");
+    has(&audit, "a peer's key without its proof (impersonation)");
 }

@@ -249,7 +249,8 @@ mod tests {
     fn the_record_does_not_grow_with_requests() {
         let mut log = BudgetLog::empty();
         for i in 0..100_000u64 {
-            log.charge(1, 1_000_000 + i * 86_000 / 100_000, 86_400, Some(1 << 40)).unwrap();
+            log.charge(1, 1_000_000 + i * 86_000 / 100_000, 86_400, Some(1 << 40))
+                .unwrap();
         }
         assert_eq!(log.used(), 100_000);
         assert!(log.slots.len() as u64 <= SLOTS + 1, "{}", log.slots.len());
