@@ -369,13 +369,17 @@ pub async fn serve(
     sh.tally.flush(&sh.audit);
 }
 
-/// Every `audit_every`, the failed handshakes' lines; on SIGHUP, the
-/// audit log opened again by its name (logrotate).
+/// Every `audit_every`, the failed handshakes' lines; every ten minutes,
+/// the state directory's clean-up (expired sessions, journal records and
+/// catalogs); on SIGHUP, the audit log opened again by its name
+/// (logrotate).
 async fn upkeep(sh: Arc<Shared>) {
     use tokio::signal::unix::{signal, SignalKind};
     let mut hup = signal(SignalKind::hangup()).ok();
     let mut every = tokio::time::interval(sh.limits.audit_every);
     every.tick().await;
+    let mut prune = tokio::time::interval(Duration::from_secs(600));
+    prune.tick().await;
     loop {
         let reopen = async {
             match hup.as_mut() {
@@ -385,6 +389,13 @@ async fn upkeep(sh: Arc<Shared>) {
         };
         tokio::select! {
             _ = every.tick() => sh.tally.flush(&sh.audit),
+            _ = prune.tick() => {
+                let sh = sh.clone();
+                let pruned = tokio::task::spawn_blocking(move || sh.app.store.prune(&sh.app.me, crate::exchange::now()));
+                if let Ok(Err(e)) = pruned.await {
+                    let _ = writeln!(std::io::stderr().lock(), "cosect serve: cannot clean up the state directory: {e}");
+                }
+            }
             _ = reopen => {
                 if let Err(e) = sh.audit.reopen() {
                     let _ = writeln!(std::io::stderr().lock(), "cosect serve: {e}");
