@@ -8,7 +8,8 @@
 use cosect::bundle::{cose, Payload};
 use cosect::group::{self, Exec, NoProgress};
 use cosect::identity::Identity;
-use cosect::input::Kind;
+use cosect::input::{Entries, Kind};
+use cosect::protocol::catalog::CatalogKey;
 use cosect::protocol::mutual::hash_entry;
 use divan::{black_box, Bencher};
 use rand::rngs::OsRng;
@@ -94,4 +95,24 @@ fn cose_verify_2mib(b: Bencher) {
     let signed = cose::sign(payload(1 << 16).encode(), id.signing_key(), &[0; 32]).to_vec();
     let key = id.public().ed25519;
     b.bench(|| assert!(cose::Signed::parse(black_box(&signed)).unwrap().verify(&key)));
+}
+
+/// The catalog publisher's two bulk steps on 4096 elements, per element:
+/// publishing (`Evaluate` of each entry) against answering a query
+/// (`BlindEvaluate` with its DLEQ proof, issue 20 item 7).
+#[divan::bench(args = [Exec::Serial, Exec::Parallel])]
+fn catalog_publish_4096(b: Bencher, exec: Exec) {
+    let key = CatalogKey::generate(&mut OsRng);
+    let e = entries(N);
+    let list = Entries::from_canonical(e.iter().map(|s| (Kind::Domain, s.as_str())));
+    b.counter(divan::counter::ItemsCount::new(N))
+        .bench(|| key.evaluate_all(&list, exec, &NoProgress).unwrap());
+}
+
+#[divan::bench(args = [Exec::Serial, Exec::Parallel])]
+fn catalog_answer_4096(b: Bencher, exec: Exec) {
+    let key = CatalogKey::generate(&mut OsRng);
+    let query = group::random_points(N, &mut OsRng);
+    b.counter(divan::counter::ItemsCount::new(N))
+        .bench(|| key.blind_evaluate_all(&query, exec, &NoProgress, &mut OsRng).unwrap());
 }

@@ -6,13 +6,16 @@
 //! Also the catalog as a client reads it from a bundle (`CatalogView`) and
 //! its checks.
 
+use curve25519_dalek::ristretto::RistrettoPoint;
+use curve25519_dalek::scalar::Scalar;
 use rand::rngs::StdRng;
 use rand::{CryptoRng, RngCore, SeedableRng};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
-use super::key::{key_id_of, seed};
+use super::dleq;
+use super::key::{decode_all, finalize_hash, key_id_of, seed};
 use super::labels::{self, record_len};
 use super::{
     check_inputs, prf_input, proofs_len, CatalogError, Suite, KEY_ID_LEN, MAX_LABEL, MAX_TRUNC, MIN_TRUNC, OUTPUT_LEN,
@@ -128,6 +131,9 @@ pub struct Client {
 /// Entries blinded with one CSPRNG (seeded from the caller's), so batches
 /// can run in parallel.
 const BLIND_BATCH: usize = 1024;
+/// Entries unblinded with one shared scalar inversion and one shared
+/// encoding inversion.
+const UNBLIND_BATCH: usize = 1024;
 
 /// Input `i` of concatenated `inputs` that end at `ends`.
 fn input_at<'a>(inputs: &'a [u8], ends: &[u32], i: usize) -> &'a [u8] {
@@ -230,67 +236,15 @@ impl Client {
         self.ends.is_empty()
     }
 
-    /// The `voprf` client state of element `i`: its blind and the element
-    /// sent (a padding element gets the blind 1; its output is not used).
-    fn state(&self, i: usize) -> Result<voprf::VoprfClient<Suite>, CatalogError> {
-        let mut st = Zeroizing::new([0u8; 64]);
-        match self.blinds.get(i * 32..(i + 1) * 32) {
-            Some(b) => st[..32].copy_from_slice(b),
-            None => st[0] = 1,
-        }
-        st[32..].copy_from_slice(&self.elements[i * POINT_LEN..(i + 1) * POINT_LEN]);
-        voprf::VoprfClient::<Suite>::deserialize(&st[..])
-            .map_err(|_| CatalogError::Counts("the stored query state is damaged".into()))
-    }
-
-    /// Verify the proof of the elements `first..last` of the answer against
-    /// `pk`, and `Finalize` those of real entries.
-    fn finalize_chunk(
-        &self,
-        answer: &[u8],
-        proof: &[u8],
-        pk: &[u8],
-        first: usize,
-    ) -> Result<Vec<Zeroizing<[u8; OUTPUT_LEN]>>, CatalogError> {
-        let last = (first + PROOF_CHUNK).min(self.sent as usize);
-        let bad_proof = || CatalogError::Proof { first, last };
-        let evals = (first..last)
-            .map(|i| {
-                let e = &answer[i * POINT_LEN..(i + 1) * POINT_LEN];
-                voprf::EvaluationElement::<Suite>::deserialize(e).map_err(|_| CatalogError::BadPoint {
-                    index: i,
-                    identity: e == [0u8; 32],
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        let states = (first..last).map(|i| self.state(i)).collect::<Result<Vec<_>, _>>()?;
-        let inputs: Vec<&[u8]> = (first..last)
-            .map(|i| {
-                if i < self.len() {
-                    input_at(&self.inputs, &self.ends, i)
-                } else {
-                    b"pad"
-                }
-            })
-            .collect();
-        let proof = voprf::Proof::<Suite>::deserialize(proof).map_err(|_| bad_proof())?;
-        let pk = <voprf::Ristretto255 as voprf::Group>::deserialize_elem(pk).map_err(|_| bad_proof())?;
-        let outs = voprf::VoprfClient::batch_finalize(&inputs, &states, &evals, &proof, pk).map_err(|_| bad_proof())?;
-        let real = self.len().saturating_sub(first).min(last - first);
-        outs.take(real)
-            .enumerate()
-            .map(|(k, o)| {
-                let o = o.map_err(|_| CatalogError::InputTooLong { index: first + k })?;
-                let mut out = Zeroizing::new([0u8; OUTPUT_LEN]);
-                out.copy_from_slice(&o);
-                Ok(out)
-            })
-            .collect()
-    }
-
     /// The outputs of every real entry, after checking that the answer has
     /// one valid element per element sent (padding included) and that every
     /// proof verifies against the catalog's public key `pk`.
+    ///
+    /// RFC 9497 `Finalize` with `VerifyProof` (`dleq::verify`): every answered
+    /// element is decoded first (the first invalid one is refused by index),
+    /// then each chunk's proof is checked (the first failing chunk, in order,
+    /// is reported), then the real entries are unblinded, `Dᵢ / blindᵢ`, in
+    /// batches sharing one scalar inversion and one encoding inversion.
     fn finalize_all(
         &self,
         answer: &[u8],
@@ -313,16 +267,99 @@ impl Client {
                 proofs_len(self.sent)
             )));
         }
-        let chunk =
-            |c: usize| self.finalize_chunk(answer, &proofs[c * PROOF_LEN..(c + 1) * PROOF_LEN], pk, c * PROOF_CHUNK);
+        let n = answer.len() / POINT_LEN;
+        let evaluated = decode_all(answer, exec)?;
+        let damaged = || CatalogError::Counts("the stored query state is damaged".into());
+        let sent = decode_all(&self.elements, exec).map_err(|_| damaged())?;
+        let blinds = self.blinds(exec).ok_or_else(damaged)?;
         let n_chunks = proofs.len() / PROOF_LEN;
+        let bounds = |c: usize| (c * PROOF_CHUNK, ((c + 1) * PROOF_CHUNK).min(n));
+        // `CatalogView::check` has checked the key; refused here all the same.
+        let (pk, pk_point) = match <[u8; PUBLIC_LEN]>::try_from(pk) {
+            Ok(b) => (b, group::decode_point(&b).ok()),
+            Err(_) => ([0u8; PUBLIC_LEN], None),
+        };
+        let Some(pk_point) = pk_point else {
+            let (first, last) = bounds(0);
+            return Err(CatalogError::Proof { first, last });
+        };
+        let weigh = dleq::Weights::new(&pk);
+        let chunk = |c: usize| -> Result<(), CatalogError> {
+            let (first, last) = bounds(c);
+            let span = first * POINT_LEN..last * POINT_LEN;
+            let weights = weigh.all(&self.elements[span.clone()], &answer[span], exec);
+            let proof = &proofs[c * PROOF_LEN..(c + 1) * PROOF_LEN];
+            let (cs, ds) = (&sent[first..last], &evaluated[first..last]);
+            match dleq::verify(&pk_point, &pk, &weights, cs, ds, proof, exec) {
+                true => Ok(()),
+                false => Err(CatalogError::Proof { first, last }),
+            }
+        };
         // Every chunk is checked; the first failing one (in order, however
         // the threads ran) is the one reported.
         let results: Vec<_> = match exec {
             Exec::Serial => (0..n_chunks).map(chunk).collect(),
             Exec::Parallel => (0..n_chunks).into_par_iter().map(chunk).collect(),
         };
-        let parts: Vec<_> = results.into_iter().collect::<Result<_, _>>()?;
+        results.into_iter().collect::<Result<Vec<()>, _>>()?;
+        self.unblind(&evaluated[..self.len()], &blinds, exec)
+    }
+
+    /// The blinds of the real entries: canonical, non-zero scalars (`None`
+    /// if the stored state holds another).
+    fn blinds(&self, exec: Exec) -> Option<Zeroizing<Vec<Scalar>>> {
+        let read = |b: &[u8]| -> Option<Scalar> {
+            let s: Option<Scalar> = Scalar::from_canonical_bytes(b.try_into().ok()?).into();
+            s.filter(|s| *s != Scalar::ZERO)
+        };
+        if self.blinds.len() != self.len() * 32 {
+            return None;
+        }
+        let blinds: Option<Vec<Scalar>> = match exec {
+            Exec::Serial => self.blinds.chunks_exact(32).map(read).collect(),
+            Exec::Parallel => self.blinds.par_chunks_exact(32).map(read).collect(),
+        };
+        blinds.map(Zeroizing::new)
+    }
+
+    /// RFC 9497 `Finalize` of the real entries, their proofs checked:
+    /// `Hash(input, SerializeElement(blind⁻¹ · Dᵢ), "Finalize")`. Each batch
+    /// inverts its blinds together and multiplies by `blind⁻¹ / 2`, doubled
+    /// by the batch encoder (constant time: the blinds are secret).
+    fn unblind(
+        &self,
+        evaluated: &[RistrettoPoint],
+        blinds: &[Scalar],
+        exec: Exec,
+    ) -> Result<Vec<Zeroizing<[u8; OUTPUT_LEN]>>, CatalogError> {
+        let half = Scalar::from(2u8).invert();
+        let run = |(b, (ds, bl)): (usize, (&[RistrettoPoint], &[Scalar]))| {
+            let mut inv = Zeroizing::new(bl.to_vec());
+            Scalar::invert_batch_alloc(&mut inv);
+            let points: Vec<RistrettoPoint> = ds.iter().zip(inv.iter()).map(|(d, i)| d * (i * half)).collect();
+            let encoded = RistrettoPoint::double_and_compress_batch(&points);
+            (encoded.iter().enumerate())
+                .map(|(j, e)| {
+                    let index = b * UNBLIND_BATCH + j;
+                    let input = input_at(&self.inputs, &self.ends, index);
+                    if input.len() > u16::MAX as usize {
+                        return Err(CatalogError::InputTooLong { index });
+                    }
+                    Ok(Zeroizing::new(finalize_hash(&[input], e.as_bytes())))
+                })
+                .collect::<Result<Vec<_>, _>>()
+        };
+        let batches = evaluated.chunks(UNBLIND_BATCH).zip(blinds.chunks(UNBLIND_BATCH));
+        let parts: Vec<_> = match exec {
+            Exec::Serial => batches.enumerate().map(run).collect(),
+            Exec::Parallel => batches
+                .collect::<Vec<_>>()
+                .into_par_iter()
+                .enumerate()
+                .map(run)
+                .collect(),
+        };
+        let parts: Vec<_> = parts.into_iter().collect::<Result<_, _>>()?;
         Ok(parts.into_iter().flatten().collect())
     }
 
@@ -518,6 +555,59 @@ mod tests {
             ..view
         };
         assert!(matches!(v.check(), Err(CatalogError::Catalog(_))));
+    }
+
+    /// RFC 9497 Appendix A.1.2: `Finalize` with `VerifyProof` through our
+    /// path gives the RFC's outputs from its blinds, elements and proofs
+    /// (the batch of two included), serially and in parallel; a wrong key,
+    /// a forged element or a damaged blind is refused.
+    #[test]
+    fn rfc9497_vectors_finalize_through_our_verifier() {
+        use super::super::key::tests::{rfc_key, unhex, VECTORS};
+        let pk = rfc_key().public();
+        let client = |v: &super::super::key::tests::Vector| {
+            let mut inputs = Vec::new();
+            let mut ends = Vec::new();
+            for i in v.inputs {
+                inputs.extend_from_slice(&unhex(i));
+                ends.push(inputs.len() as u32);
+            }
+            Client {
+                inputs,
+                ends,
+                blinds: unhex(&v.blinds.concat()),
+                elements: unhex(&v.blinded.concat()),
+                sent: v.inputs.len() as u64,
+            }
+        };
+        for v in &VECTORS {
+            let c = client(v);
+            let (answer, proof) = (unhex(&v.evaluations.concat()), unhex(v.proof));
+            for exec in [Exec::Serial, Exec::Parallel] {
+                let outs = c.finalize_all(&answer, &proof, &pk, exec).unwrap();
+                let outs: Vec<Vec<u8>> = outs.iter().map(|o| o.to_vec()).collect();
+                let want: Vec<Vec<u8>> = v.outputs.iter().map(|o| unhex(o)).collect();
+                assert_eq!(outs, want);
+            }
+            let last = v.inputs.len();
+            let other = CatalogKey::generate(&mut OsRng).public();
+            assert_eq!(
+                c.finalize_all(&answer, &proof, &other, Exec::Serial).unwrap_err(),
+                CatalogError::Proof { first: 0, last }
+            );
+            let mut forged = answer.clone();
+            forged[..32].copy_from_slice(&c.elements[..32]);
+            assert_eq!(
+                c.finalize_all(&forged, &proof, &pk, Exec::Serial).unwrap_err(),
+                CatalogError::Proof { first: 0, last }
+            );
+            let mut damaged = client(v);
+            damaged.blinds[..32].fill(0);
+            assert!(matches!(
+                damaged.finalize_all(&answer, &proof, &pk, Exec::Serial),
+                Err(CatalogError::Counts(_))
+            ));
+        }
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! `PROOF_CHUNK` elements.
 
 use curve25519_dalek::constants::RISTRETTO_BASEPOINT_POINT;
+use curve25519_dalek::ristretto::RistrettoPoint;
 use curve25519_dalek::scalar::Scalar;
 use rand::rngs::StdRng;
 use rand::{CryptoRng, RngCore, SeedableRng};
@@ -12,16 +13,21 @@ use rayon::prelude::*;
 use sha2::{Digest, Sha256, Sha512};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
-use super::{check_inputs, CatalogError, Suite, HASH_TO_GROUP_DST, KEY_ID_LEN, OUTPUT_LEN, PROOF_CHUNK, PROOF_LEN};
+use super::{
+    check_inputs, dleq, CatalogError, Suite, HASH_TO_GROUP_DST, KEY_ID_LEN, OUTPUT_LEN, PROOF_CHUNK, PROOF_LEN,
+};
 use crate::group::{self, Exec, Progress, POINT_LEN};
 use crate::input::Entries;
 
 const KEY_ID_INFO: &[u8] = b"cosect-v1 catalog key id";
+/// Elements evaluated with one shared encoding inversion (and one progress
+/// step): as `group`'s batches.
+const EVAL_BATCH: usize = 1024;
 
 /// RFC 9497 `Finalize` hash: `Hash(I2OSP(len(input), 2) || input ||
 /// I2OSP(len(element), 2) || element || "Finalize")`. `input` is given in
 /// parts; their total length must be at most 65535 (checked by callers).
-fn finalize_hash(input: &[&[u8]], element: &[u8]) -> [u8; OUTPUT_LEN] {
+pub(super) fn finalize_hash(input: &[&[u8]], element: &[u8]) -> [u8; OUTPUT_LEN] {
     let len: usize = input.iter().map(|p| p.len()).sum();
     let mut h = Sha512::new();
     h.update((len as u16).to_be_bytes());
@@ -131,9 +137,14 @@ impl CatalogKey {
 
     /// RFC 9497 `BlindEvaluate` of every blinded element of a query, in
     /// query order, with one batched DLEQ proof per `PROOF_CHUNK` elements
-    /// (chunks run in parallel). Returns the evaluated elements and the
-    /// proofs (`PROOF_LEN` bytes each). Refuses invalid encodings and the
-    /// identity before any work.
+    /// (`dleq::prove`). Returns the evaluated elements and the proofs
+    /// (`PROOF_LEN` bytes each). Refuses invalid encodings and the identity
+    /// (the first, by index) before any work.
+    ///
+    /// `Dᵢ = k·Cᵢ` in batches that share one encoding inversion (each
+    /// product is `(k/2)·Cᵢ`, doubled by the batch encoder), and each
+    /// element's composite weight hashed from the encodings at hand; then
+    /// per chunk one multiscalar multiplication and the proof.
     pub fn blind_evaluate_all<R: RngCore + CryptoRng>(
         &self,
         points: &[u8],
@@ -141,48 +152,57 @@ impl CatalogKey {
         progress: &dyn Progress,
         rng: &mut R,
     ) -> Result<(Vec<u8>, Vec<u8>), CatalogError> {
-        let blinded = blinded_elements(points)?;
-        let server = self.server()?;
-        let seeds: Vec<Zeroizing<[u8; 32]>> = blinded.chunks(PROOF_CHUNK).map(|_| seed(rng)).collect();
-        let run = |(c, chunk): (usize, &[voprf::BlindedElement<Suite>])| {
-            let res = prove_chunk(&server, chunk, &mut StdRng::from_seed(*seeds[c]))?;
-            progress.advance(chunk.len() as u64);
-            Ok::<_, CatalogError>(res)
-        };
-        let chunks: Vec<_> = match exec {
-            Exec::Serial => blinded
-                .chunks(PROOF_CHUNK)
-                .enumerate()
-                .map(run)
-                .collect::<Result<_, _>>()?,
-            Exec::Parallel => blinded
-                .par_chunks(PROOF_CHUNK)
-                .enumerate()
-                .map(run)
-                .collect::<Result<_, _>>()?,
-        };
-        let mut evaluated = Vec::with_capacity(points.len());
-        let mut proofs = Vec::with_capacity(chunks.len() * PROOF_LEN);
-        for c in chunks {
-            c.messages
-                .iter()
-                .for_each(|m| evaluated.extend_from_slice(&m.serialize()));
-            proofs.extend_from_slice(&c.proof.serialize());
+        if !points.len().is_multiple_of(POINT_LEN) {
+            return Err(CatalogError::Counts(
+                "the query is not a whole number of elements".into(),
+            ));
         }
-        Ok((evaluated, proofs))
+        let blinded = decode_all(points, exec)?;
+        let n = blinded.len();
+        let seeds: Vec<Zeroizing<[u8; 32]>> = (0..n.div_ceil(PROOF_CHUNK)).map(|_| seed(rng)).collect();
+        let k = self.scalar();
+        let public = self.public();
+        let weigh = dleq::Weights::new(&public);
+        let half = Zeroizing::new(*k * Scalar::from(2u8).invert());
+        let mut evaluated = vec![0u8; n * POINT_LEN];
+        let mut weights = vec![Scalar::ZERO; n];
+        let run = |(b, (out, w)): (usize, (&mut [u8], &mut [Scalar]))| {
+            let start = b * EVAL_BATCH;
+            let products: Vec<RistrettoPoint> = blinded[start..start + w.len()].iter().map(|c| c * *half).collect();
+            let encoded = RistrettoPoint::double_and_compress_batch(&products);
+            for (j, (e, (o, w))) in encoded
+                .iter()
+                .zip(out.chunks_mut(POINT_LEN).zip(w.iter_mut()))
+                .enumerate()
+            {
+                let i = start + j;
+                o.copy_from_slice(e.as_bytes());
+                *w = weigh.of(
+                    i % PROOF_CHUNK,
+                    &points[i * POINT_LEN..(i + 1) * POINT_LEN],
+                    e.as_bytes(),
+                );
+            }
+            progress.advance(w.len() as u64);
+        };
+        let batches = evaluated
+            .chunks_mut(EVAL_BATCH * POINT_LEN)
+            .zip(weights.chunks_mut(EVAL_BATCH));
+        match exec {
+            Exec::Serial => batches.enumerate().for_each(run),
+            Exec::Parallel => batches.collect::<Vec<_>>().into_par_iter().enumerate().for_each(run),
+        }
+        let prove = |c: usize| {
+            let r = c * PROOF_CHUNK..((c + 1) * PROOF_CHUNK).min(n);
+            let mut rng = StdRng::from_seed(*seeds[c]);
+            dleq::prove(&k, &public, &weights[r.clone()], &blinded[r], exec, &mut rng)
+        };
+        let proofs: Vec<[u8; PROOF_LEN]> = match exec {
+            Exec::Serial => (0..seeds.len()).map(prove).collect(),
+            Exec::Parallel => (0..seeds.len()).into_par_iter().map(prove).collect(),
+        };
+        Ok((evaluated, proofs.concat()))
     }
-}
-
-/// `BlindEvaluate` of one chunk (at most `PROOF_CHUNK` elements) and its
-/// batched DLEQ proof, the proof's random scalar drawn from `rng`.
-fn prove_chunk<R: RngCore + CryptoRng>(
-    server: &voprf::VoprfServer<Suite>,
-    chunk: &[voprf::BlindedElement<Suite>],
-    rng: &mut R,
-) -> Result<voprf::VoprfServerBatchEvaluateResult<Suite>, CatalogError> {
-    server
-        .batch_blind_evaluate(rng, &chunk.to_vec())
-        .map_err(|_| CatalogError::Counts("a proof batch is too large".into()))
 }
 
 /// The key id of a public key: SHA-256("cosect-v1 catalog key id" || pkS).
@@ -200,31 +220,31 @@ pub(super) fn seed<R: RngCore + CryptoRng>(rng: &mut R) -> Zeroizing<[u8; 32]> {
     s
 }
 
-/// A query's elements, decoded; the first invalid one or the identity is
-/// refused by index.
-fn blinded_elements(points: &[u8]) -> Result<Vec<voprf::BlindedElement<Suite>>, CatalogError> {
-    if !points.len().is_multiple_of(POINT_LEN) {
-        return Err(CatalogError::Counts(
-            "the query is not a whole number of elements".into(),
-        ));
-    }
-    let decode = |(index, p): (usize, &[u8])| {
-        voprf::BlindedElement::<Suite>::deserialize(p).map_err(|_| CatalogError::BadPoint {
-            index,
-            identity: p == [0u8; POINT_LEN],
-        })
+/// Elements sent to us (a query's, an answer's), decoded, in order; the
+/// first (by index) that is not a valid encoding or is the identity is
+/// refused.
+/// `points` is a whole number of elements (checked by callers).
+pub(super) fn decode_all(points: &[u8], exec: Exec) -> Result<Vec<RistrettoPoint>, CatalogError> {
+    debug_assert!(points.len().is_multiple_of(POINT_LEN));
+    let decoded: Vec<Result<RistrettoPoint, bool>> = match exec {
+        Exec::Serial => points.chunks_exact(POINT_LEN).map(group::decode_point).collect(),
+        Exec::Parallel => points.par_chunks_exact(POINT_LEN).map(group::decode_point).collect(),
     };
-    points.par_chunks(POINT_LEN).enumerate().map(decode).collect()
+    decoded
+        .into_iter()
+        .enumerate()
+        .map(|(index, p)| p.map_err(|identity| CatalogError::BadPoint { index, identity }))
+        .collect()
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::super::tests::numbered;
     use super::super::{prf_input, Client};
     use super::*;
     use rand::rngs::OsRng;
 
-    fn unhex(s: &str) -> Vec<u8> {
+    pub(in super::super) fn unhex(s: &str) -> Vec<u8> {
         let s: String = s.split_whitespace().collect();
         (0..s.len())
             .step_by(2)
@@ -233,19 +253,19 @@ mod tests {
     }
 
     // RFC 9497 Appendix A.1.2, VOPRF(ristretto255, SHA-512), mode 0x01.
-    const SEED: &str = "a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3";
-    const KEY_INFO: &str = "74657374206b6579";
+    pub(in super::super) const SEED: &str = "a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3";
+    pub(in super::super) const KEY_INFO: &str = "74657374206b6579";
     const SK_SM: &str = "e6f73f344b79b379f1a0dd37e07ff62e38d9f71345ce62ae3a9bc60b04ccd909";
     const PK_SM: &str = "c803e2cc6b05fc15064549b5920659ca4a77b2cca6f04f6b357009335476ad4e";
     /// One test vector of A.1.2: a batch of one or two elements.
-    struct Vector {
-        inputs: &'static [&'static str],
-        blinds: &'static [&'static str],
-        blinded: &'static [&'static str],
-        evaluations: &'static [&'static str],
-        proof: &'static str,
-        proof_random: &'static str,
-        outputs: &'static [&'static str],
+    pub(in super::super) struct Vector {
+        pub(in super::super) inputs: &'static [&'static str],
+        pub(in super::super) blinds: &'static [&'static str],
+        pub(in super::super) blinded: &'static [&'static str],
+        pub(in super::super) evaluations: &'static [&'static str],
+        pub(in super::super) proof: &'static str,
+        pub(in super::super) proof_random: &'static str,
+        pub(in super::super) outputs: &'static [&'static str],
     }
     const B1: &str = "64d37aed22a27f5191de1c1d69fadb899d8862b58eb4220029e036ec4c1f6706";
     const B2: &str = "222a5e897cf59db8145db8d16e597e8facb80ae7d4e26d9881aa6f61d645fc0e";
@@ -256,7 +276,7 @@ mod tests {
     const OUT2: &str = "8a9a2f3c7f085b65933594309041fc1898d42d0858e59f90814ae90571a6df60\
                         356f4610bf816f27afdd84f47719e480906d27ecd994985890e5f539e7ea74b6";
     const IN2: &str = "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a";
-    const VECTORS: [Vector; 3] = [
+    pub(in super::super) const VECTORS: [Vector; 3] = [
         Vector {
             inputs: &["00"],
             blinds: &[B1],
@@ -312,7 +332,7 @@ mod tests {
     }
     impl CryptoRng for Fixed {}
 
-    fn rfc_key() -> CatalogKey {
+    pub(in super::super) fn rfc_key() -> CatalogKey {
         let seed: [u8; 32] = unhex(SEED).try_into().unwrap();
         CatalogKey::derive(&seed, &unhex(KEY_INFO)).unwrap()
     }
@@ -347,9 +367,18 @@ mod tests {
             .blind_evaluate_all(&points, Exec::Serial, &group::NoProgress, &mut OsRng)
             .unwrap();
         assert_eq!(evaluated, unhex(&v.evaluations.concat()));
-        let proved = prove_chunk(&server, &messages, &mut Fixed(unhex(v.proof_random))).unwrap();
-        let proofs = proved.proof.serialize().to_vec();
+        // Our proof with the RFC's ProofRandomScalar is the RFC's, and so is
+        // voprf's; our verifier accepts it and refuses it for other elements.
+        let proofs = prove_fixed(key, &points, &evaluated, &unhex(v.proof_random)).to_vec();
         assert_eq!(proofs, unhex(v.proof));
+        let proved = server
+            .batch_blind_evaluate(&mut Fixed(unhex(v.proof_random)), &messages)
+            .unwrap();
+        assert_eq!(proved.proof.serialize().to_vec(), proofs);
+        assert!(verify_ours(&key.public(), &points, &evaluated, &proofs));
+        let mut swapped = evaluated.clone();
+        swapped[..32].copy_from_slice(&points[..32]);
+        assert!(!verify_ours(&key.public(), &points, &swapped, &proofs));
         let evals: Vec<_> = evaluated
             .chunks(32)
             .map(|e| voprf::EvaluationElement::<Suite>::deserialize(e).unwrap())
@@ -367,6 +396,36 @@ mod tests {
             let p = group::hash_to_group(&[input], HASH_TO_GROUP_DST) * *key.scalar();
             assert_eq!(finalize_hash(&[input], p.compress().as_bytes())[..], unhex(want)[..]);
         }
+    }
+
+    /// `GenerateProof` of one chunk through `dleq`, its random scalar given.
+    fn prove_fixed(key: &CatalogKey, points: &[u8], evaluated: &[u8], r: &[u8]) -> [u8; PROOF_LEN] {
+        let weights = dleq::Weights::new(&key.public()).all(points, evaluated, Exec::Serial);
+        let cs = decode_all(points, Exec::Serial).unwrap();
+        dleq::prove(
+            &key.scalar(),
+            &key.public(),
+            &weights,
+            &cs,
+            Exec::Serial,
+            &mut Fixed(r.to_vec()),
+        )
+    }
+
+    /// `VerifyProof` of one chunk through `dleq`, serially and in parallel
+    /// (which must agree).
+    pub(in super::super) fn verify_ours(pk: &[u8; 32], points: &[u8], evaluated: &[u8], proof: &[u8]) -> bool {
+        let pk_point = group::decode_point(pk).unwrap();
+        let (cs, ds) = (
+            decode_all(points, Exec::Serial).unwrap(),
+            decode_all(evaluated, Exec::Serial).unwrap(),
+        );
+        let [ser, par] = [Exec::Serial, Exec::Parallel].map(|exec| {
+            let weights = dleq::Weights::new(pk).all(points, evaluated, exec);
+            dleq::verify(&pk_point, pk, &weights, &cs, &ds, proof, exec)
+        });
+        assert_eq!(ser, par);
+        ser
     }
 
     #[test]
@@ -403,6 +462,73 @@ mod tests {
             let one = server.blind_evaluate(&mut OsRng, &be);
             assert_eq!(&ev[i * 32..(i + 1) * 32], &one.message.serialize()[..]);
         }
+    }
+
+    /// Our `BlindEvaluate` gives voprf 0.5's answer and proofs byte for byte
+    /// for the same randomness (each chunk's proof from a CSPRNG seeded from
+    /// the caller's), serially and in parallel; chunks of 5 here, so answers
+    /// of 1, 5, 6 and 23 elements end on full and partial chunks. One proof
+    /// over 1000 elements takes dalek's Pippenger path (from 190 points),
+    /// and splits into pieces in parallel.
+    #[test]
+    fn proofs_equal_voprf_byte_for_byte() {
+        let key = CatalogKey::generate(&mut OsRng);
+        let server = voprf::VoprfServer::<Suite>::new_with_key(&key.to_bytes()[..]).unwrap();
+        for n in [1, 5, 6, 23] {
+            let points = group::random_points(n, &mut OsRng);
+            let seed: [u8; 32] = rand::random();
+            for exec in [Exec::Serial, Exec::Parallel] {
+                let (ev, proofs) = key
+                    .blind_evaluate_all(&points, exec, &group::NoProgress, &mut StdRng::from_seed(seed))
+                    .unwrap();
+                let mut outer = StdRng::from_seed(seed);
+                let blinded: Vec<_> = points
+                    .chunks(32)
+                    .map(|p| voprf::BlindedElement::<Suite>::deserialize(p).unwrap())
+                    .collect();
+                let (mut want_ev, mut want_proofs) = (Vec::new(), Vec::new());
+                for chunk in blinded.chunks(PROOF_CHUNK) {
+                    let mut rng = StdRng::from_seed(*super::seed(&mut outer));
+                    let r = server.batch_blind_evaluate(&mut rng, &chunk.to_vec()).unwrap();
+                    r.messages
+                        .iter()
+                        .for_each(|m| want_ev.extend_from_slice(&m.serialize()));
+                    want_proofs.extend_from_slice(&r.proof.serialize());
+                }
+                assert_eq!((&ev, &proofs), (&want_ev, &want_proofs), "n = {n}, {exec}");
+            }
+        }
+        let points = group::random_points(1000, &mut OsRng);
+        let blinded: Vec<_> = points
+            .chunks(32)
+            .map(|p| voprf::BlindedElement::<Suite>::deserialize(p).unwrap())
+            .collect();
+        let r: [u8; 32] = group::random_scalar(&mut OsRng).to_bytes();
+        let theirs = server.batch_blind_evaluate(&mut Fixed(r.to_vec()), &blinded).unwrap();
+        let ev: Vec<u8> = theirs.messages.iter().flat_map(|m| m.serialize().to_vec()).collect();
+        let proof = prove_fixed(&key, &points, &ev, &r);
+        assert_eq!(proof[..], theirs.proof.serialize()[..]);
+        assert!(verify_ours(&key.public(), &points, &ev, &proof));
+        let mut bad = ev.clone();
+        bad[..32].copy_from_slice(&ev[32 * 999..]);
+        bad[32 * 999..].copy_from_slice(&ev[..32]);
+        assert!(!verify_ours(&key.public(), &points, &bad, &proof));
+        let mut flipped = proof;
+        flipped[40] ^= 1;
+        assert!(!verify_ours(&key.public(), &points, &ev, &flipped));
+        // Non-canonical or zero scalars are refused, as voprf does.
+        assert!(!verify_ours(
+            &key.public(),
+            &points,
+            &ev,
+            &[proof[..32].to_vec(), vec![0; 32]].concat()
+        ));
+        assert!(!verify_ours(
+            &key.public(),
+            &points,
+            &ev,
+            &[vec![0xff; 32], proof[32..].to_vec()].concat()
+        ));
     }
 
     #[test]

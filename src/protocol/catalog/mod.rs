@@ -12,17 +12,23 @@
 //!   `pkS` the catalog carries; the client verifies the proofs, unblinds
 //!   (`Finalize`) and looks the outputs up in the catalog.
 //!
-//! The client side (`Blind`, `Finalize` with proof verification) and the
-//! publisher's `BlindEvaluate` with its proof are the `voprf` crate. The
-//! publisher's bulk `Evaluate` (publishing) does the same arithmetic through `group`'s batched
-//! multiply-and-encode (one shared inversion per batch), checked against
-//! `voprf` and the RFC's test vectors in `key`'s tests.
+//! The client's `Blind`, `DeriveKeyPair` and the one-entry `Evaluate` are
+//! the `voprf` crate (on its own curve25519-dalek 4; the two dalek versions
+//! meet only as encoded bytes). The bulk steps are ours on dalek 5, checked
+//! against `voprf` and the RFC's test vectors in `key`'s and `client`'s
+//! tests: the publisher's `Evaluate` (publishing) through `group`'s batched
+//! multiply-and-encode (one shared inversion per batch), its
+//! `BlindEvaluate` and the client's `Finalize` in the same kind of batches,
+//! and the DLEQ proofs (`dleq`), whose composites are one multiscalar
+//! multiplication each.
 //!
 //! Rooms:
 //! - this module: the suite, sizes and limits, the truncation rule, the
 //!   PRF input of an entry, and `CatalogError`;
 //! - `key`: the publisher's OPRF key (`CatalogKey`): generate, derive,
 //!   load, name (key id) and evaluate, one entry or in bulk;
+//! - `dleq`: RFC 9497's batched DLEQ proofs, made (`prove`) and checked
+//!   (`verify`), one per chunk;
 //! - `labels`: the label records (`tag || AEAD(label)`): seal, open, order
 //!   by tag, find, and check their order;
 //! - `publish`: building a `Catalog` from a key and a list;
@@ -33,6 +39,7 @@
 //! Pure: no files, no terminal.
 
 mod client;
+mod dleq;
 mod key;
 mod labels;
 mod publish;
