@@ -8,7 +8,9 @@
 //! do the doubling.
 //!
 //! Both protocols do their bulk curve arithmetic through this room (the
-//! catalog client's `Blind`/`Finalize` go through the `voprf` crate), and
+//! catalog client's `Blind`, the key's derivation and single-entry
+//! evaluation go through the `voprf` crate; the DLEQ proofs are
+//! `protocol::catalog::dleq`), and
 //! `for_each_element` runs any per-element step serially or in parallel.
 
 use curve25519_dalek::ristretto::{CompressedRistretto, RistrettoPoint};

@@ -236,7 +236,8 @@ fn budget_is_exceeded_then_freed() {
     has(&err, "hint: the budget frees up enough for this request at ");
     // Another peer has its own budget.
     ok(send(&env, &s, "dave", "qd.cbor", Some("ad.cbor")), "dave");
-    std::thread::sleep(Duration::from_millis(3200));
+    // The window (3 s) and one slot of it (1 s: a charge leaves with its slot).
+    std::thread::sleep(Duration::from_millis(4200));
     ok(send(&env, &s, "carol", "q2.cbor", Some("a2.cbor")), "after the window");
     let r = ok(as_party(&env, "carol", &["finish", "a2.cbor"]), "finish");
     assert_eq!(r.stdout, "EVIL.example\nworse.example.\n");
