@@ -77,12 +77,9 @@ fn refused(status: StatusCode, body: &[u8]) -> Error {
     }
 }
 
-/// Attempts at a busy server (503) before giving up.
-const BUSY_ATTEMPTS: u32 = 6;
-
-/// POST `body` to `host:port` and read the answer, within `timeout` for
-/// each attempt; a busy server (503) is asked again after its Retry-After
-/// (or 1, 2, 4, … seconds; at most 30), up to `BUSY_ATTEMPTS` times. The
+/// POST `body` to `host:port` and read the answer, within `timeout` in
+/// all; a busy server (503) is asked again after its Retry-After (or 1, 2,
+/// 4, … seconds; at most 30), for as long as `timeout` leaves room. The
 /// same bundle again is never answered twice (the server's journal).
 pub async fn post(
     host: &str,
@@ -92,27 +89,28 @@ pub async fn post(
     timeout: Duration,
 ) -> Result<Answer, Error> {
     let body = Bytes::from(body);
-    let mut attempt = 0;
+    let start = std::time::Instant::now();
+    let mut attempt: u32 = 0;
     loop {
+        let left = timeout.saturating_sub(start.elapsed());
         let r = call(
             host,
             port,
             cfg.clone(),
             (super::http::BUNDLE_PATH, Some(body.clone())),
-            timeout,
+            left,
         )
         .await;
-        match r {
-            Err(e) if attempt + 1 < BUSY_ATTEMPTS => {
-                let Cause::Busy { retry_after } = e.cause() else {
-                    return Err(e);
-                };
-                let backoff = retry_after.unwrap_or(1 << attempt).clamp(1, 30);
-                tokio::time::sleep(Duration::from_secs(backoff)).await;
-                attempt += 1;
-            }
-            r => return r,
+        let Err(e) = r else { return r };
+        let Cause::Busy { retry_after } = e.cause() else {
+            return Err(e);
+        };
+        let wait = Duration::from_secs(retry_after.unwrap_or(1 << attempt.min(5)).clamp(1, 30));
+        if start.elapsed() + wait >= timeout {
+            return Err(e);
         }
+        tokio::time::sleep(wait).await;
+        attempt += 1;
     }
 }
 
