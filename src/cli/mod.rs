@@ -367,7 +367,7 @@ pub struct ServeArgs {
     #[arg(long, value_name = "N")]
     pub max_connections: Option<usize>,
     /// Requests admitted at once (reading, queued or being answered); more get 503 with
-    /// Retry-After [default: 8 per core]
+    /// Retry-After [default: 16 per core]
     #[arg(long, value_name = "N")]
     pub max_in_flight: Option<usize>,
     /// Requests admitted at once from one peer [default: a quarter of --max-in-flight, at

@@ -132,7 +132,7 @@ fn caps(args: &ServeArgs, max_request: u64) -> (Caps, String) {
     // Room for the state files, the audit log and the listener beside
     // the connections.
     let fit = (fds.saturating_sub(64) / 2).max(16) as usize;
-    let max_in_flight = args.max_in_flight.unwrap_or(8 * cores).max(1);
+    let max_in_flight = args.max_in_flight.unwrap_or(16 * cores).max(1);
     let caps = Caps {
         max_connections: args.max_connections.unwrap_or(1024).min(fit).max(1),
         per_source: 64,
