@@ -883,6 +883,49 @@ fn hostile_mails_are_refused_before_they_are_parsed() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
+#[cfg(feature = "serve")]
+#[test]
+fn a_server_takes_the_bundle_itself_not_a_mail() {
+    use common::serve::{as_party, send, world, Server};
+    let env = world();
+    let s = Server::start(&env, &["--input", "iocs.txt"]);
+    let r = as_party(
+        &env,
+        "carol",
+        &[
+            "init",
+            "--peer",
+            "srv.pub",
+            "--input",
+            "carol.txt",
+            "--armor",
+            "-o",
+            "r1.asc",
+            "-q",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // The armored round 1 pasted in a mail, and 50,000 nested messages
+    // (1.5 MB: enough to overflow a worker thread's stack in the parser).
+    env.write("r1.eml", [mail("\nHi,\n\n"), env.bytes("r1.asc")].concat());
+    env.write("deep.eml", nested_mail(50_000));
+    for file in ["r1.eml", "deep.eml"] {
+        let r = send(&env, &s, "carol", file, Some("r2"));
+        assert_eq!(r.code, 1, "{file}: {}", r.stderr);
+        has(
+            &r.stderr,
+            "error: the server refused the bundle (400 bad request): the bundle: this is a saved mail, \
+             and a server takes the bundle itself, not a mail\n",
+        );
+        has(&r.stderr, "hint: send the bundle file the mail carried");
+        assert!(!env.exists("r2"));
+    }
+    // The server is still up, and the bundle itself is answered.
+    let r = send(&env, &s, "carol", "r1.asc", Some("r2"));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(env.exists("r2"));
+}
+
 /// `extra`, with `--no-encrypt` first unless it names an envelope.
 fn plain_unless<'a>(extra: &[&'a str]) -> Vec<&'a str> {
     let asked = extra

@@ -54,6 +54,8 @@ type Unwrapped = Result<(Envelope, Vec<u8>), BundleError>;
 enum Mail {
     /// Read the bundle it carries (a file).
     Read,
+    /// Refuse it (a request body: a server takes bundles, not mails).
+    Refuse,
     /// Not again: this is a candidate found inside a mail.
     Inside,
 }
@@ -63,6 +65,12 @@ enum Mail {
 /// mail is read for the one bundle it carries.
 pub fn unwrap(bytes: Vec<u8>) -> Unwrapped {
     unwrap_at(bytes, Mail::Read)
+}
+
+/// As [`unwrap`], for a request body: bytes that are a bundle, armor or a
+/// part; a saved mail is refused without being parsed.
+pub fn unwrap_body(bytes: Vec<u8>) -> Unwrapped {
+    unwrap_at(bytes, Mail::Refuse)
 }
 
 fn unwrap_at(bytes: Vec<u8>, mails: Mail) -> Unwrapped {
@@ -75,8 +83,11 @@ fn unwrap_at(bytes: Vec<u8>, mails: Mail) -> Unwrapped {
     if let Some((h, _)) = parts::header(&bytes) {
         return Err(BundleError::Part(h.describe(), h.count));
     }
-    if mails == Mail::Read && mail::looks_like_mail(&bytes) {
-        return from_mail(&bytes);
+    if mails != Mail::Inside && mail::looks_like_mail(&bytes) {
+        return match mails {
+            Mail::Read => from_mail(&bytes),
+            _ => Err(BundleError::MailBody),
+        };
     }
     match armor::decode(&bytes) {
         Ok(Some(bin)) if bin.starts_with(AGE_MAGIC) => Ok((Envelope::Armored, bin)),
