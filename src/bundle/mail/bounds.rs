@@ -39,6 +39,11 @@
 //! - **Header lines.** Each header field begins on a line of its own and
 //!   holds a colon there (or is cut by the end of the mail): at most one
 //!   per line with a colon, and the last line.
+//! - **Boundary comparisons.** The parser compares a boundary at every
+//!   pair of adjacent dashes it scans, and may scan the mail once for each
+//!   multipart whose boundary it does not find: with the pairs and the
+//!   multipart fields bounded, and a multipart field's value short, so is
+//!   that work.
 //! - **Parameter pieces.** Each RFC 2231 continuation (`name*1=`) needs a
 //!   `*` in its field's value, so pieces per Content-Type or
 //!   Content-Disposition field are at most its `*`s; and the field's
@@ -69,6 +74,9 @@ pub const MAX_NESTING: usize = 64;
 pub const MAX_PARTS: usize = 10_000;
 /// Most header fields, counted as lines holding a colon.
 pub const MAX_HEADER_LINES: usize = 100_000;
+/// Most pairs of adjacent dashes (`---` is two), where the parser compares
+/// boundaries.
+pub const MAX_DASH_PAIRS: usize = 100_000;
 /// Most RFC 2231 parameter pieces in one Content-Type or
 /// Content-Disposition field, counted as its `*`s.
 pub const MAX_PIECES: usize = 64;
@@ -84,6 +92,7 @@ pub enum Exceeded {
     Nesting,
     Parts,
     HeaderLines,
+    Dashes,
     Pieces,
     ParamsBytes,
     MultipartBytes,
@@ -106,6 +115,11 @@ impl fmt::Display for Exceeded {
             Exceeded::HeaderLines => write!(
                 f,
                 "the mail has more than {MAX_HEADER_LINES} header lines (counted as its lines with a colon), \
+                 more than cosect reads"
+            ),
+            Exceeded::Dashes => write!(
+                f,
+                "the mail holds \"--\" more than {MAX_DASH_PAIRS} times (each is compared with its boundaries), \
                  more than cosect reads"
             ),
             Exceeded::Pieces => write!(
@@ -317,6 +331,7 @@ struct Screen {
     nesting: usize,
     blank_lines: usize,
     dash_lines: usize,
+    dash_pairs: usize,
     colon_lines: usize,
 }
 
@@ -331,7 +346,13 @@ impl Screen {
             self.first = b;
         }
         self.filled |= !blank(b);
-        self.dash |= b == b'-' && self.prev == b'-';
+        if b == b'-' && self.prev == b'-' {
+            self.dash = true;
+            self.dash_pairs += 1;
+            if self.dash_pairs > MAX_DASH_PAIRS {
+                return Err(Exceeded::Dashes);
+            }
+        }
         self.prev = b;
         if blank(b) {
             return Ok(());

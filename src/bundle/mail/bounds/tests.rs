@@ -182,6 +182,10 @@ fn parts_and_header_lines_are_bounded() {
         ));
         assert_eq!(screen(&raw), Err(Exceeded::Parts), "{sep:?}");
     }
+    // Pairs of dashes, where the parser compares boundaries: `---` is two.
+    let dashes = |n: usize| mail(&format!("\n{}\n", "-".repeat(n)));
+    assert!(bounded(&dashes(MAX_DASH_PAIRS + 1)).is_ok());
+    assert_eq!(screen(&dashes(MAX_DASH_PAIRS + 2)), Err(Exceeded::Dashes));
     // A name cut by the end of the mail is a header, colon or not.
     assert_eq!(bounded(b"b").unwrap().header_lines, 1);
     let headers = |n: usize| mail(&format!("{}\nbody\n", "a:\n".repeat(n)));
@@ -220,6 +224,7 @@ fn every_refusal_is_one_short_sentence() {
         Exceeded::Nesting,
         Exceeded::Parts,
         Exceeded::HeaderLines,
+        Exceeded::Dashes,
         Exceeded::Pieces,
         Exceeded::ParamsBytes,
         Exceeded::MultipartBytes,
