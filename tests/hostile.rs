@@ -8,6 +8,7 @@ mod common;
 
 use std::fs;
 use std::process::Output;
+use std::time::{Duration, Instant};
 
 use common::{argv, has, refused as check_refusal, Env};
 use cosect::bundle::{seal, Envelope, Opened, Payload};
@@ -760,6 +761,169 @@ fn bad_input_files_have_defined_refusals() {
     ));
     assert_eq!(w.read("a.out"), b"s1\ns2\n");
     assert_eq!(w.sessions("sa"), 0);
+}
+
+/// A saved mail's headers, then `body`.
+fn mail(body: &str) -> Vec<u8> {
+    format!("From: Mallory <m@example.org>\nTo: Bob <bob@example.org>\nSubject: round 1\n{body}").into_bytes()
+}
+
+/// `levels` message/rfc822 parts, each the only part of the one before.
+fn nested_mail(levels: usize) -> Vec<u8> {
+    mail(&format!("{}body\n", "Content-Type: message/rfc822\n\n".repeat(levels)))
+}
+
+/// A multipart mail whose `n` parts each hold a tiny armored text, all different.
+fn tiny_parts_mail(n: usize) -> Vec<u8> {
+    let parts: String = (0..n)
+        .map(|i| format!("--b\n\n-----BEGIN AGE ENCRYPTED FILE-----\nYWdl{i:06}\n-----END AGE ENCRYPTED FILE-----\n"))
+        .collect();
+    mail(&format!("Content-Type: multipart/mixed; boundary=b\n\n{parts}--b--\n"))
+}
+
+/// An attachment whose Content-Type is split into `n` RFC 2231 pieces.
+fn pieces_mail(n: usize) -> Vec<u8> {
+    let pieces: String = (0..n).map(|i| format!(";\n name*{i}=aaaaaaaa")).collect();
+    mail(&format!(
+        "Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: application/octet-stream{pieces}\n\nx\n--b--\n"
+    ))
+}
+
+#[test]
+fn hostile_mails_are_refused_before_they_are_parsed() {
+    let w = World::new();
+    w.init("r1", &[]);
+    // 300,000 levels (9 MB): the parser alone would overflow the stack.
+    w.write("deep.eml", nested_mail(300_000));
+    // 40,000 tiny parts (3.4 MB): each would be a candidate bundle.
+    w.write("tiny.eml", tiny_parts_mail(40_000));
+    // 2 MB of RFC 2231 pieces in one header: the parser merges them in
+    // quadratic time.
+    w.write("pieces.eml", pieces_mail(140_000));
+    let cases = [
+        (
+            "deep.eml",
+            "the mail nests more than 64 multipart sections and attached messages, more than cosect reads",
+        ),
+        (
+            "tiny.eml",
+            "the mail has more than 10000 MIME parts (counted as its blank and boundary lines), \
+             more than cosect reads",
+        ),
+        (
+            "pieces.eml",
+            "a Content-Type or Content-Disposition header of the mail is split into more than 64 pieces \
+             (RFC 2231), more than cosect reads",
+        ),
+    ];
+    for (file, why) in cases {
+        let verbs: [Vec<&str>; 3] = [
+            vec!["inspect", file, "-i", "bob.id"],
+            [
+                &["respond", file][..],
+                &BOB,
+                &["--peer", "alice.pub", "--input", "b.txt", "-o", "r2"],
+            ]
+            .concat(),
+            [&["finish", file][..], &ALICE, &["--reply", "r3", "-o", "shared.txt"]].concat(),
+        ];
+        for args in verbs {
+            let t = Instant::now();
+            let err = w.fail(&args);
+            let took = t.elapsed();
+            assert!(took < Duration::from_secs(1), "{args:?} took {took:?}");
+            has(&err, &format!("error: {file}: {why}\n"));
+            has(&err, "hint: save the one bundle you mean as a file");
+            w.assert_absent("r2");
+            w.assert_absent("r3");
+        }
+    }
+    assert_eq!(w.sessions("sb"), 0);
+    assert_eq!(w.sessions("sa"), 1);
+
+    // Under the limits, many candidates are told apart in linear time and
+    // the refusal names three.
+    w.write("many.eml", tiny_parts_mail(2_000));
+    let t = Instant::now();
+    let err = w.fail(&["inspect", "many.eml", "-i", "bob.id"]);
+    assert!(t.elapsed() < Duration::from_secs(2), "took {:?}", t.elapsed());
+    has(
+        &err,
+        "error: many.eml: the mail holds 2000 bundles (MIME part 2, MIME part 3, MIME part 4 and 1997 more), \
+         and cosect reads one at a time\n",
+    );
+    // The same armored text 2,000 times is one bundle (here, a damaged one).
+    let same: String = (0..2_000)
+        .map(|_| "--b\n\n-----BEGIN AGE ENCRYPTED FILE-----\nYWdl\n-----END AGE ENCRYPTED FILE-----\n")
+        .collect();
+    w.write(
+        "same.eml",
+        mail(&format!("Content-Type: multipart/mixed; boundary=b\n\n{same}--b--\n")),
+    );
+    let err = w.fail(&["inspect", "same.eml", "-i", "bob.id"]);
+    has(&err, "the armored text does not hold an age file");
+
+    // A forwarded message in base64 would be decoded and parsed again.
+    w.write(
+        "encoded.eml",
+        mail(
+            "Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: message/rfc822\n\
+             Content-Transfer-Encoding: base64\n\nRnJvbTogeAoKaGkK\n--b--\n",
+        ),
+    );
+    let err = w.fail(&["inspect", "encoded.eml", "-i", "bob.id"]);
+    has(
+        &err,
+        "error: encoded.eml: the mail holds an attached message in base64 or quoted-printable, \
+         which cosect does not unpack\n",
+    );
+
+    // The exchange goes on with the bundle itself.
+    let out = w.respond("r1", "r2", &[]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[cfg(feature = "serve")]
+#[test]
+fn a_server_takes_the_bundle_itself_not_a_mail() {
+    use common::serve::{as_party, send, world, Server};
+    let env = world();
+    let s = Server::start(&env, &["--input", "iocs.txt"]);
+    let r = as_party(
+        &env,
+        "carol",
+        &[
+            "init",
+            "--peer",
+            "srv.pub",
+            "--input",
+            "carol.txt",
+            "--armor",
+            "-o",
+            "r1.asc",
+            "-q",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // The armored round 1 pasted in a mail, and 50,000 nested messages
+    // (1.5 MB: enough to overflow a worker thread's stack in the parser).
+    env.write("r1.eml", [mail("\nHi,\n\n"), env.bytes("r1.asc")].concat());
+    env.write("deep.eml", nested_mail(50_000));
+    for file in ["r1.eml", "deep.eml"] {
+        let r = send(&env, &s, "carol", file, Some("r2"));
+        assert_eq!(r.code, 1, "{file}: {}", r.stderr);
+        has(
+            &r.stderr,
+            "error: the server refused the bundle (400 bad request): the bundle: this is a saved mail, \
+             and a server takes the bundle itself, not a mail\n",
+        );
+        has(&r.stderr, "hint: send the bundle file the mail carried");
+        assert!(!env.exists("r2"));
+    }
+    // The server is still up, and the bundle itself is answered.
+    let r = send(&env, &s, "carol", "r1.asc", Some("r2"));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(env.exists("r2"));
 }
 
 /// `extra`, with `--no-encrypt` first unless it names an envelope.

@@ -3,6 +3,10 @@
 //! Bytes in, bytes out: callable on a file's bytes or an HTTP body alike.
 //! Leniency ends here; everything after (age, COSE, signature) is strict.
 
+use std::collections::HashSet;
+
+use sha2::{Digest, Sha256};
+
 use super::envelope::{Envelope, AGE_MAGIC};
 use super::{armor, mail, parts, BundleError};
 
@@ -45,13 +49,31 @@ pub fn screen(prefix: &[u8], whole: bool) -> Result<(), BundleError> {
 /// A bundle's envelope and the bytes to open, or why there is none.
 type Unwrapped = Result<(Envelope, Vec<u8>), BundleError>;
 
-/// The bundle in `bytes` as its envelope and the bytes to open: COSE
-/// bytes (plain) or a binary age file (age, or armor decoded).
-pub fn unwrap(bytes: Vec<u8>) -> Unwrapped {
-    unwrap_at(bytes, true)
+/// What a reader does with bytes that look like a saved mail.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mail {
+    /// Read the bundle it carries (a file).
+    Read,
+    /// Refuse it (a request body: a server takes bundles, not mails).
+    Refuse,
+    /// Not again: this is a candidate found inside a mail.
+    Inside,
 }
 
-fn unwrap_at(bytes: Vec<u8>, outer: bool) -> Unwrapped {
+/// The bundle in `bytes` as its envelope and the bytes to open: COSE
+/// bytes (plain) or a binary age file (age, or armor decoded). A saved
+/// mail is read for the one bundle it carries.
+pub fn unwrap(bytes: Vec<u8>) -> Unwrapped {
+    unwrap_at(bytes, Mail::Read)
+}
+
+/// As [`unwrap`], for a request body: bytes that are a bundle, armor or a
+/// part; a saved mail is refused without being parsed.
+pub fn unwrap_body(bytes: Vec<u8>) -> Unwrapped {
+    unwrap_at(bytes, Mail::Refuse)
+}
+
+fn unwrap_at(bytes: Vec<u8>, mails: Mail) -> Unwrapped {
     if bytes.starts_with(AGE_MAGIC) {
         return Ok((Envelope::Age, bytes));
     }
@@ -61,8 +83,11 @@ fn unwrap_at(bytes: Vec<u8>, outer: bool) -> Unwrapped {
     if let Some((h, _)) = parts::header(&bytes) {
         return Err(BundleError::Part(h.describe(), h.count));
     }
-    if outer && mail::looks_like_mail(&bytes) {
-        return from_mail(&bytes);
+    if mails != Mail::Inside && mail::looks_like_mail(&bytes) {
+        return match mails {
+            Mail::Read => from_mail(&bytes),
+            _ => Err(BundleError::MailBody),
+        };
     }
     match armor::decode(&bytes) {
         Ok(Some(bin)) if bin.starts_with(AGE_MAGIC) => Ok((Envelope::Armored, bin)),
@@ -72,31 +97,45 @@ fn unwrap_at(bytes: Vec<u8>, outer: bool) -> Unwrapped {
     }
 }
 
+/// How many of a mail's bundles a refusal names.
+const NAMED: usize = 3;
+
 /// The one bundle a saved mail holds. The same bundle found twice (armored
 /// in the text and attached, say) counts once.
 fn from_mail(raw: &[u8]) -> Unwrapped {
-    let found =
-        mail::bundles(raw).ok_or_else(|| BundleError::Mail("it looks like a mail but does not parse as one".into()))?;
-    let mut opened: Vec<(String, Unwrapped)> = Vec::new();
+    let found = mail::bundles(raw).map_err(|e| BundleError::Mail(e.to_string()))?;
+    // Only the first bundle is kept; the others are told apart by the
+    // SHA-256 of what they hold, and named up to NAMED.
+    let mut first: Option<Unwrapped> = None;
+    let mut seen: HashSet<[u8; 32]> = HashSet::new();
+    let mut places: Vec<String> = Vec::new();
+    let mut count = 0usize;
     for f in found {
-        let r = unwrap_at(f.bytes, false);
-        let seen = |o: &Unwrapped| matches!((o, &r), (Ok(a), Ok(b)) if a.1 == b.1);
-        if !opened.iter().any(|(_, o)| seen(o)) {
-            opened.push((f.place, r));
+        let r = unwrap_at(f.bytes, Mail::Inside);
+        if let Ok((_, bytes)) = &r {
+            if !seen.insert(Sha256::digest(bytes).into()) {
+                continue;
+            }
         }
+        count += 1;
+        if places.len() < NAMED {
+            places.push(f.place);
+        }
+        first.get_or_insert(r);
     }
-    if opened.len() > 1 {
-        let places: Vec<&str> = opened.iter().map(|(p, _)| p.as_str()).collect();
+    if count > 1 {
+        let more = match count - places.len() {
+            0 => String::new(),
+            n => format!(" and {n} more"),
+        };
         return Err(BundleError::Mail(format!(
-            "the mail holds {} bundles ({}), and cosect reads one at a time",
-            places.len(),
+            "the mail holds {count} bundles ({}{more}), and cosect reads one at a time",
             places.join(", ")
         )));
     }
-    match opened.pop() {
-        Some((_, r)) => r,
-        None => Err(BundleError::Mail(
+    first.unwrap_or_else(|| {
+        Err(BundleError::Mail(
             "it is a mail with no cosect bundle in its text or attachments".into(),
-        )),
-    }
+        ))
+    })
 }

@@ -1,9 +1,16 @@
-//! A saved e-mail (`.eml`, RFC 5322 with MIME, any nesting) that carries a
-//! bundle: as an attachment (base64 or any transfer encoding) or armored
-//! in a text body (quoted-printable included). The MIME parsing is the
-//! `mail-parser` crate's; this module only walks the parts it returns.
+//! A saved e-mail (`.eml`, RFC 5322 with MIME) that carries a bundle: as
+//! an attachment (base64 or any transfer encoding) or armored in a text
+//! body (quoted-printable included). The MIME parsing is the `mail-parser`
+//! crate's, on bytes that [`bounds::screen`] passed first; this module only
+//! walks the parts it returns.
 
-use mail_parser::{Message, MessageParser, MimeHeaders, PartType};
+pub mod bounds;
+
+use std::collections::HashSet;
+
+use mail_parser::{HeaderName, Message, MessageParser, MimeHeaders, PartType};
+
+pub use bounds::Exceeded;
 
 /// Headers one of which a mail's header block must hold.
 const MAIL_HEADERS: &[&str] = &[
@@ -56,24 +63,42 @@ pub struct Found {
     pub bytes: Vec<u8>,
 }
 
-/// Every distinct bundle in the mail `raw`; `None` when it does not parse
-/// as a mail at all.
-pub fn bundles(raw: &[u8]) -> Option<Vec<Found>> {
-    let msg = MessageParser::default().parse(raw)?;
+/// Why a mail is not read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MailError {
+    /// It goes over one of the screen's limits (one sentence).
+    #[error("{0}")]
+    Exceeded(#[from] Exceeded),
+    #[error("it looks like a mail but does not parse as one")]
+    Unparsed,
+}
+
+/// The parser mails are read with: the MIME headers that say where parts
+/// are, how they are encoded and what they are called (Content-Type,
+/// Content-Disposition, Content-Transfer-Encoding) are parsed; every other
+/// header is skipped. [`bounds`] is written for exactly this parser.
+pub fn parser() -> MessageParser {
+    MessageParser::new()
+        .header_content_type(HeaderName::ContentType)
+        .header_content_type(HeaderName::ContentDisposition)
+        .header_text(HeaderName::ContentTransferEncoding)
+        .default_header_ignore()
+}
+
+/// Every distinct bundle in the mail `raw`, in the order of its parts;
+/// refused when it goes over a limit of [`bounds`] (before it is parsed) or
+/// does not parse as a mail at all.
+pub fn bundles(raw: &[u8]) -> Result<Vec<Found>, MailError> {
+    bounds::screen(raw)?;
+    let msg = parser().parse(raw).ok_or(MailError::Unparsed)?;
     let mut found = Vec::new();
-    walk(&msg, &mut found, 0);
-    let mut distinct: Vec<Found> = Vec::new();
-    for f in found {
-        if !distinct.iter().any(|d| d.bytes == f.bytes) {
-            distinct.push(f);
-        }
-    }
-    Some(distinct)
+    walk(&msg, &mut found, &mut HashSet::new(), 0);
+    Ok(found)
 }
 
 /// Collect the bundles of every part of `msg`, nested mails included
-/// (`depth` bounds the nesting, as the parser does).
-fn walk(msg: &Message<'_>, found: &mut Vec<Found>, depth: usize) {
+/// (`depth` bounds the nesting), each distinct one once (`seen`).
+fn walk<'m>(msg: &'m Message<'_>, found: &mut Vec<Found>, seen: &mut HashSet<&'m [u8]>, depth: usize) {
     for (i, part) in msg.parts.iter().enumerate() {
         let place = match part.attachment_name() {
             Some(n) => format!("attachment {}", crate::text::shown(n)),
@@ -83,14 +108,14 @@ fn walk(msg: &Message<'_>, found: &mut Vec<Found>, depth: usize) {
             PartType::Text(t) => t.as_bytes(),
             PartType::Binary(b) | PartType::InlineBinary(b) => b,
             PartType::Message(m) if depth < 8 => {
-                walk(m, found, depth + 1);
+                walk(m, found, seen, depth + 1);
                 continue;
             }
             // HTML bodies repeat the text body in markup; other parts hold
             // no data of their own.
             _ => continue,
         };
-        if super::carrier::holds_bundle(bytes) {
+        if super::carrier::holds_bundle(bytes) && seen.insert(bytes) {
             found.push(Found {
                 place,
                 bytes: bytes.to_vec(),

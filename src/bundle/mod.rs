@@ -27,6 +27,8 @@ pub enum BundleError {
     Armor(String),
     #[error("{0}")]
     Mail(String),
+    #[error("this is a saved mail, and a server takes the bundle itself, not a mail")]
+    MailBody,
     #[error("this is {0}, not a whole bundle")]
     Part(String, u64),
     #[error("the bundle is encrypted; pass your identity with -i to read it")]
@@ -78,6 +80,9 @@ impl crate::error::Hinted for BundleError {
             BundleError::Mail(_) => {
                 "save the one bundle you mean as a file (your mail program's \"save attachment\"), and pass that file"
                     .into()
+            }
+            BundleError::MailBody => {
+                "send the bundle file the mail carried (your mail program's \"save attachment\"), not the mail".into()
             }
             BundleError::Part(_, n) => format!("pass all {n} parts together, in any order (e.g. `FILE.part-*`)"),
             BundleError::Structure(_) | BundleError::Counts(_) => {
@@ -157,9 +162,19 @@ pub struct Opened {
 }
 
 impl Opened {
-    /// Decrypt (if needed) and decode. `identity` may be `None` for a plain bundle.
+    /// Decrypt (if needed) and decode. `identity` may be `None` for a plain
+    /// bundle. A saved mail is read for the bundle it carries.
     pub fn open(bytes: Vec<u8>, identity: Option<&Identity>) -> Result<Self, BundleError> {
-        let (envelope, bytes) = carrier::unwrap(bytes)?;
+        Opened::decrypt(carrier::unwrap(bytes)?, identity)
+    }
+
+    /// As [`Opened::open`], for a request body (what a server receives): a
+    /// bundle, armor or a part, never a mail (refused unparsed).
+    pub fn open_body(bytes: Vec<u8>, identity: Option<&Identity>) -> Result<Self, BundleError> {
+        Opened::decrypt(carrier::unwrap_body(bytes)?, identity)
+    }
+
+    fn decrypt((envelope, bytes): (Envelope, Vec<u8>), identity: Option<&Identity>) -> Result<Self, BundleError> {
         let cose = match envelope {
             Envelope::Plain => bytes,
             _ => {

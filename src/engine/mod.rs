@@ -133,10 +133,23 @@ fn sid(p: &Payload) -> String {
 }
 
 impl Reader<'_> {
-    /// Run the whole pipeline on the bytes of the bundle `name`. Every
-    /// refusal is one sentence prefixed with `name`.
+    /// Run the whole pipeline on the bytes of the bundle `name` (a file: a
+    /// saved mail is read for the bundle it carries). Every refusal is one
+    /// sentence prefixed with `name`.
     pub fn read(&self, name: &str, bytes: Vec<u8>, expect: Expect<'_>) -> Result<Received> {
         let b = Opened::open(bytes, Some(self.me)).map_err(|e| Error::from(e).in_file(name))?;
+        self.check(name, b, expect)
+    }
+
+    /// As [`Reader::read`], for a request body (what `serve` receives): a
+    /// bundle, armor or parts, never a mail, which is refused unparsed.
+    pub fn read_body(&self, name: &str, bytes: Vec<u8>, expect: Expect<'_>) -> Result<Received> {
+        let b = Opened::open_body(bytes, Some(self.me)).map_err(|e| Error::from(e).in_file(name))?;
+        self.check(name, b, expect)
+    }
+
+    /// The checks after decryption and decoding, for what `expect` says.
+    fn check(&self, name: &str, b: Opened, expect: Expect<'_>) -> Result<Received> {
         match expect {
             Expect::Request { peer } => self.request(name, b, peer),
             Expect::Answer => self.answer(name, b),

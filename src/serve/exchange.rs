@@ -142,7 +142,9 @@ impl App {
             now: now(),
             store: &PeerView(self.party()),
         };
-        let got = reader.read(NAME, body, Expect::FromPeer { peer }).map_err(refusal)?;
+        let got = reader
+            .read_body(NAME, body, Expect::FromPeer { peer })
+            .map_err(refusal)?;
         e.session = Some(hex(&got.header.session));
         let h = &got.header;
         e.kind = match &got.message {
