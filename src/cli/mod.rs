@@ -650,14 +650,27 @@ impl From<ModeArg> for Mode {
 }
 
 /// The clap command, for man pages and completions.
-/// `--version`: the version, and the arithmetic backend this CPU runs
-/// (`-V` prints the version alone).
+/// `--version`: the version, the arithmetic backend this CPU runs, and the
+/// build: its git commit and the oldest glibc it needs, as far as build.rs
+/// knew them (`-V` prints the version alone).
 fn long_version() -> String {
-    format!(
+    let mut v = format!(
         "{}\narithmetic: curve25519-dalek 5, {} backend (chosen at run time for this CPU)",
         env!("CARGO_PKG_VERSION"),
         crate::group::backend()
-    )
+    );
+    let build: Vec<String> = [
+        option_env!("COSECT_BUILD_COMMIT").map(|c| format!("commit {c}")),
+        Some(env!("COSECT_BUILD_GLIBC").to_owned()).filter(|g| !g.is_empty()),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if !build.is_empty() {
+        v.push_str("\nbuild: ");
+        v.push_str(&build.join(", "));
+    }
+    v
 }
 
 pub fn command() -> clap::Command {
