@@ -245,11 +245,14 @@ pub struct InitArgs {
     pub id: IdentityArg,
     #[command(flatten)]
     pub state: StateArg,
-    /// Your peer's public identity file (the line `cosect pubkey` prints)
-    #[arg(long, value_name = "FILE")]
-    pub peer: PathBuf,
+    /// Your peer's public identity file (the line `cosect pubkey` prints); with several
+    /// --catalog, repeat it for each publisher: each catalog is matched to the one that signed it
+    #[arg(long, value_name = "FILE", required = true)]
+    pub peer: Vec<PathBuf>,
     /// Look your list up in this catalog (from `cosect publish` by the peer) instead of a mutual
-    /// exchange (or all its parts, in any order)
+    /// exchange (or all its parts, in any order). Repeat it to look the list up in several
+    /// publishers' catalogs in one step (sightings): -o DIR then gets one query per publisher,
+    /// named after it, and `cosect finish` reports which publishers hold each entry
     #[arg(long, value_name = "FILE", num_args = 1..)]
     pub catalog: Vec<PathBuf>,
     #[command(flatten)]
@@ -414,7 +417,8 @@ pub struct SendArgs {
 
 #[derive(Args, Debug, Clone)]
 pub struct FinishArgs {
-    /// The round-2 or round-3 bundle from your peer (or all its parts, in any order)
+    /// The round-2 or round-3 bundle from your peer (or all its parts, in any order), or the
+    /// answers of one sightings group (any of them, in any order)
     #[arg(value_name = "BUNDLE", required = true, num_args = 1..)]
     pub bundle: Vec<PathBuf>,
     #[command(flatten)]
@@ -427,6 +431,9 @@ pub struct FinishArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// Sightings: report only the entries seen by at least K of the publishers that answered
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u64).range(1..))]
+    pub min_seen: Option<u64>,
     /// Catalog query: the catalog (or all its parts), if it moved since `init --catalog`
     #[arg(long, value_name = "FILE", num_args = 1..)]
     pub catalog: Vec<PathBuf>,
