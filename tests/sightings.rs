@@ -447,3 +447,77 @@ fn init_refuses_what_would_mix_groups_or_publishers() {
     );
     has(&common::err(r, "one catalog, two peers"), "--peer was given 2 times");
 }
+
+/// The same through `serve`/`send`: three publishers' servers on loopback,
+/// each pinned to its own identity; one `send` posts each query to its
+/// publisher and writes the answers beside the queries.
+#[cfg(feature = "serve")]
+#[test]
+fn three_servers_answer_their_own_queries_through_send() {
+    use common::serve::Server;
+    let w = World::new();
+    std::fs::create_dir(w.env.path("peers")).unwrap();
+    std::fs::copy(w.env.path("dana.pub"), w.env.path("peers/dana.pub")).unwrap();
+    let servers: Vec<Server> = ["p1", "p2", "p3"]
+        .iter()
+        .map(|who| {
+            let cat = format!("c-{who}.cbor");
+            Server::start_as(&w.env, who, &["--catalog", &cat])
+        })
+        .collect();
+    ok(w.init("q", &[]), "init");
+    let q3 = w.query("q", "p3");
+    let to = |key: &str, s: &Server| format!("{key}={}", s.url);
+
+    // A query sent to another publisher's server is refused (the TLS key is
+    // not its publisher's), and nothing is written.
+    let r = as_party(&w.env, "dana", &["send", "q", "--to", &to("ACME CERT", &servers[1])]);
+    let e = common::err(r, "send to the wrong server");
+    has(&e, "ACME CERT");
+    assert!(!w.env.path("q").read_dir().unwrap().any(|f| f
+        .unwrap()
+        .file_name()
+        .to_string_lossy()
+        .ends_with(".answer")));
+
+    // By name, by fingerprint, by query file.
+    let r = ok(
+        as_party(
+            &w.env,
+            "dana",
+            &[
+                "send",
+                "q",
+                "--to",
+                &to("ACME CERT", &servers[0]),
+                "--to",
+                &to(&w.fps[1], &servers[1]),
+                "--to",
+                &to(&q3, &servers[2]),
+            ],
+        ),
+        "send",
+    );
+    assert_eq!(r.stderr.matches("its answer written to").count(), 3, "{}", r.stderr);
+    let answers: Vec<String> = ["p1", "p2", "p3"]
+        .iter()
+        .map(|p| w.query("q", p).replace(".query", ".answer"))
+        .collect();
+    for a in &answers {
+        assert!(w.env.exists(a), "{a} missing");
+    }
+    // Sent again: the answers are there, nothing is asked.
+    let again = ok(
+        as_party(&w.env, "dana", &["send", "q", "--to", &to("ACME CERT", &servers[0])]),
+        "send again",
+    );
+    has(&again.stderr, "not sent:");
+    let a: Vec<&str> = answers.iter().map(String::as_str).collect();
+    let r = ok(w.finish(&a, &["--format", "json"]), "finish");
+    w.check(&json(&r.stdout), &["p1", "p2", "p3"], 1);
+    // Each server answered one query: its own.
+    for (who, _) in ["p1", "p2", "p3"].iter().zip(&servers) {
+        let c = ok(as_party(&w.env, who, &["catalogs", "--json"]), "catalogs");
+        assert_eq!(json(&c.stdout)[0]["queries_answered"], 1, "{who}");
+    }
+}

@@ -389,21 +389,30 @@ pub struct ServeArgs {
 #[cfg(feature = "serve")]
 #[derive(Args, Debug, Clone)]
 pub struct SendArgs {
-    /// The server: https://HOST:PORT (an IP address or a name)
+    /// The server: https://HOST:PORT (an IP address or a name); with --to, the directory
+    /// `init` wrote a sightings group's queries into
     #[arg(value_name = "URL")]
     pub url: String,
     /// The bundle to send (or all its parts, in any order; '-' for standard input)
-    #[arg(value_name = "BUNDLE", required_unless_present = "fetch_catalog", num_args = 1..)]
+    #[arg(value_name = "BUNDLE", required_unless_present_any = ["fetch_catalog", "to"], num_args = 1..)]
     pub bundle: Vec<PathBuf>,
+    /// Sightings: post the group's query for PUBLISHER (its name, fingerprint or query file)
+    /// to its `cosect serve` at URL (https://HOST:PORT), pinned to that publisher's identity,
+    /// and write the answer beside the query (X.answer); repeat for each publisher
+    #[arg(long, value_name = "PUBLISHER=URL", conflicts_with_all = ["bundle", "fetch_catalog", "output", "peer"])]
+    pub to: Vec<String>,
     /// Send nothing: download a catalog the server serves (its newest, or
     /// the one with this id) and write it to -o; `init --catalog` checks it
     #[arg(long, value_name = "ID", num_args = 0..=1, default_missing_value = "", conflicts_with = "bundle")]
     pub fetch_catalog: Option<String>,
     /// The server's public identity file: its TLS key must be this identity's
-    #[arg(long, value_name = "FILE")]
-    pub peer: PathBuf,
+    #[arg(long, value_name = "FILE", required_unless_present = "to")]
+    pub peer: Option<PathBuf>,
     #[command(flatten)]
     pub id: IdentityArg,
+    /// With --to: the state directory the group was made with
+    #[command(flatten)]
+    pub state: StateArg,
     /// Write the returned bundle here ('-' for standard output)
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
