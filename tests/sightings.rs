@@ -311,14 +311,31 @@ fn a_subset_is_reported_with_the_others_pending_and_completed_later() {
     let r = ok(w.finish(&[&a2], &["--format", "json"]), "finish p2");
     w.check(&json(&r.stdout), &["p2"], 1);
     has(&r.stderr, "pending: ACME CERT");
+    // `sessions`: the group is one row, with its publishers under it; its
+    // queries are not rows of their own.
     let s = w.sessions();
-    let groups: Vec<&Value> = s
+    assert_eq!(s.as_array().unwrap().len(), 1, "{s:#}");
+    assert_eq!(s[0]["role"], "sightings");
+    assert_eq!(s[0]["answered"], 1);
+    let answered: Vec<(&str, bool)> = s[0]["publishers"]
         .as_array()
         .unwrap()
         .iter()
-        .filter(|x| x["role"] == "sightings")
+        .map(|p| (p["name"].as_str().unwrap(), !p["answered"].is_null()))
         .collect();
-    assert_eq!(groups.len(), 1, "{s:#}");
+    assert_eq!(
+        answered,
+        [("ACME CERT", false), ("Bob MSSP", true), ("Carol ISAC", false)]
+    );
+    let text = ok(as_party(&w.env, "dana", &["sessions"]), "sessions").stdout;
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 1 + 1 + 3, "{text}");
+    has(lines[1], "sightings");
+    has(lines[1], "2 of 3 answers");
+    has(lines[3], &format!("Bob MSSP ({}): answered", w.fps[1]));
+    has(lines[2], "ACME CERT");
+    has(lines[2], "awaits its answer to acme-cert-");
+    assert!(!text.contains("catalog client"), "{text}");
 
     // The other two at once, by two processes: each added once, none lost.
     let runs: Vec<Run> = std::thread::scope(|sc| {
@@ -519,5 +536,76 @@ fn three_servers_answer_their_own_queries_through_send() {
     for (who, _) in ["p1", "p2", "p3"].iter().zip(&servers) {
         let c = ok(as_party(&w.env, who, &["catalogs", "--json"]), "catalogs");
         assert_eq!(json(&c.stdout)[0]["queries_answered"], 1, "{who}");
+    }
+}
+
+#[test]
+fn cancelling_a_group_destroys_its_queries() {
+    let w = World::new();
+    ok(w.init("q", &[]), "init");
+    let a1 = w.respond("q", "p1");
+    let id = w.sessions()[0]["id"].as_str().unwrap().to_owned();
+    let r = ok(as_party(&w.env, "dana", &["sessions", "cancel", &id[..8]]), "cancel");
+    has(&r.stderr, "cancelled");
+    assert_eq!(w.sessions(), serde_json::json!([]));
+    assert_eq!(w.env.count("st-dana/catalog/queries"), 0);
+    has(
+        &common::err(w.finish(&[&a1], &[]), "finish after cancel"),
+        "no open catalog query",
+    );
+}
+
+/// Every answer of a group finished at once by its own process, one of
+/// them twice, each race run three times: every report is exact for the
+/// publishers it covers (nothing counted twice), the last covers all three
+/// (nothing lost), and the second finish of one answer adds nothing.
+#[test]
+fn answers_finished_at_once_are_each_added_once() {
+    let w = World::new();
+    for round in 0..3 {
+        let dir = format!("q{round}");
+        ok(w.init(&dir, &[]), "init");
+        let answers: Vec<String> = ["p1", "p2", "p3"].iter().map(|p| w.respond(&dir, p)).collect();
+        let jobs = [(0, "a"), (1, "b"), (2, "c"), (1, "d")];
+        let runs: Vec<(String, Run)> = std::thread::scope(|sc| {
+            let hs: Vec<_> = jobs
+                .iter()
+                .map(|(i, tag)| {
+                    let (w, a) = (&w, answers[*i].as_str());
+                    let out = format!("{dir}-{tag}.json");
+                    sc.spawn(move || {
+                        let r = w.finish(&[a], &["--format", "json", "-o", &out]);
+                        (out, r)
+                    })
+                })
+                .collect();
+            hs.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        let mut widest = 0;
+        let mut failed = 0;
+        for (out, r) in &runs {
+            if r.code != 0 {
+                // Only the second finish of one answer may find it gone.
+                assert!(
+                    r.stderr.contains("no open catalog query") || r.stderr.contains("was finished by another cosect"),
+                    "{}",
+                    r.stderr
+                );
+                failed += 1;
+                continue;
+            }
+            let report = json(w.env.read(out));
+            let covered: Vec<&str> = report["covers"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| PUBS.iter().find(|x| x.1 == p["name"]).unwrap().0)
+                .collect();
+            w.check(&report, &covered, 1);
+            widest = widest.max(covered.len());
+        }
+        assert!(failed <= 1, "round {round}: {failed} finishes failed");
+        assert_eq!(widest, 3, "round {round}: no report covers all three");
+        assert_eq!(w.sessions(), serde_json::json!([]), "round {round}");
     }
 }

@@ -11,6 +11,13 @@ pub fn sessions(args: &SessionsArgs, ctx: &Ctx) -> Result<()> {
     let store = open_store(&args.store.state_dir, &me, ctx)?;
     if let Some(SessionsAction::Cancel { session }) = &args.action {
         let info = store.cancel(session, &me)?;
+        if info.role == "sightings" {
+            ctx.say(format!(
+                "cosect: sightings group {} cancelled: its open queries, their state and secrets are destroyed",
+                &hex(&info.id)[..8.min(info.id.len() * 2)]
+            ));
+            return Ok(());
+        }
         ctx.say(format!(
             "cosect: session {} ({}, {}) cancelled: its state and secrets are destroyed",
             &hex(&info.id)[..8.min(info.id.len() * 2)],

@@ -366,6 +366,14 @@ pub fn finish(
     }
     let mut tx = store.begin(me)?;
     let Some(mut g) = tx.group(id)? else {
+        if let Some((name, query, _)) = done.iter().find(|(_, q, _)| !tx.query_open(q)) {
+            return Err(Error::new(format!(
+                "{name}: catalog query {} was finished by another cosect while this one worked, \
+                 and its group is complete; nothing was written",
+                &hex(query)[..8]
+            ))
+            .with_hint("the other command wrote the report; cosect keeps no copy of it"));
+        }
         return Err(Error::new(format!(
             "sightings group {} was cancelled or expired while this cosect worked; nothing was written",
             &hex(id)[..8]
