@@ -64,7 +64,10 @@ pub enum Command {
     /// their number in cardinality mode) on standard output or to -o FILE. The initiator of a
     /// mutual or cardinality exchange passes --reply FILE for round 3, which the responder
     /// needs to learn the result; it is age-encrypted unless --no-encrypt. The session's
-    /// secrets are destroyed when it finishes.
+    /// secrets are destroyed when it finishes. Given answers of a sightings group (`init` with
+    /// several --catalog), in any order and any subset, it reports for each of your entries
+    /// which publishers hold it (with their labels), lists the publishers still pending, and
+    /// keeps the group open until they have answered too.
     Finish(FinishArgs),
     /// Publish your list as a catalog that many clients can look their entries up in
     ///
@@ -81,7 +84,8 @@ pub enum Command {
     /// List your open sessions and catalog queries, or cancel one
     ///
     /// Each open session or query is listed with its id, your role, the peer (name and
-    /// fingerprint), the round awaited, when it was created and when it expires. Expired ones
+    /// fingerprint), the round awaited, when it was created and when it expires; a sightings
+    /// group is one row, its publishers under it, each answered or awaited. Expired ones
     /// are destroyed automatically by the next command that opens the state directory, which
     /// says so in one line. `cosect sessions cancel ID` destroys one now (its secrets with it).
     Sessions(SessionsArgs),
@@ -107,6 +111,10 @@ pub enum Command {
     #[cfg(feature = "serve")]
     Serve(ServeArgs),
     /// Send a bundle to a `cosect serve` and write the bundle it returns
+    ///
+    /// The connection is pinned to the server's identity (--peer). With --to, it posts each
+    /// query of a sightings group (the directory `init` wrote them into) to its publisher's
+    /// server, pinned to that publisher's identity, and writes each answer beside its query.
     #[cfg(feature = "serve")]
     Send(SendArgs),
 }
