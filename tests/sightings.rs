@@ -444,6 +444,51 @@ fn init_refuses_what_would_mix_groups_or_publishers() {
         "who is none of the publishers you passed with --peer",
     );
     w.env.assert_absent("z");
+    // The same catalog twice, and no directory to write into.
+    let r = as_party(
+        &w.env,
+        "dana",
+        &[
+            "init",
+            "--catalog",
+            "c-p1.cbor",
+            "--catalog",
+            "c-p1.cbor",
+            "--peer",
+            "p1.pub",
+            "--input",
+            "dana.txt",
+            "-o",
+            "z",
+        ],
+    );
+    has(&common::err(r, "init with a catalog twice"), "is given twice");
+    w.env.assert_absent("z");
+    let r = as_party(
+        &w.env,
+        "dana",
+        &[
+            "init",
+            "--catalog",
+            "c-p1.cbor",
+            "c-p2.cbor",
+            "--peer",
+            "p1.pub",
+            "--peer",
+            "p2.pub",
+            "--input",
+            "dana.txt",
+        ],
+    );
+    has(
+        &common::err(r, "init without -o"),
+        "name a new directory for them with -o DIR",
+    );
+    assert_eq!(
+        w.sessions().as_array().unwrap().len(),
+        1,
+        "only the --force group is open"
+    );
     // One catalog keeps today's behaviour: one --peer, -o FILE.
     let r = as_party(
         &w.env,
