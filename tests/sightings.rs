@@ -266,7 +266,7 @@ fn one_list_against_three_catalogs_reports_exactly_who_sees_what() {
     let answers: Vec<String> = ["p3", "p1", "p2"].iter().map(|p| w.respond("q", p)).collect();
     let a: Vec<&str> = answers.iter().map(String::as_str).collect();
     let r = ok(w.finish(&a, &["--format", "json", "-o", "all.json"]), "finish");
-    has(&r.stderr, "every publisher has answered");
+    has(&r.stderr, "no answer is awaited any more");
     w.check(&json(w.env.read("all.json")), &["p1", "p2", "p3"], 1);
     // Its queries and the group are gone (the plain group stays open).
     let open = w.sessions();
@@ -598,6 +598,26 @@ fn cancelling_a_group_destroys_its_queries() {
         &common::err(w.finish(&[&a1], &[]), "finish after cancel"),
         "no open catalog query",
     );
+
+    // One publisher's query cancelled alone: the group says so, and is
+    // finished by the others' answers.
+    ok(w.init("q2", &[]), "init");
+    let (a1, a2) = (w.respond("q2", "p1"), w.respond("q2", "p2"));
+    let s = w.sessions();
+    let q3 = s[0]["publishers"][2]["query"].as_str().unwrap().to_owned();
+    ok(
+        as_party(&w.env, "dana", &["sessions", "cancel", &q3[..8]]),
+        "cancel one query",
+    );
+    let text = ok(as_party(&w.env, "dana", &["sessions"]), "sessions").stdout;
+    has(
+        &text,
+        &format!("Carol ISAC ({}): its query {} was cancelled", w.fps[2], &q3[..8]),
+    );
+    let r = ok(w.finish(&[&a1, &a2], &["--format", "json"]), "finish the others");
+    has(&r.stderr, "no answer is awaited any more");
+    w.check(&json(&r.stdout), &["p1", "p2"], 1);
+    assert_eq!(w.sessions(), serde_json::json!([]));
 }
 
 /// Every answer of a group finished at once by its own process, one of

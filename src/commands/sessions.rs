@@ -70,7 +70,7 @@ pub fn sessions(args: &SessionsArgs, ctx: &Ctx) -> Result<()> {
         text.push_str(row(l).trim_end());
         text.push('\n');
         if let Some(g) = group_of(l) {
-            text.push_str(&group_lines(g));
+            text.push_str(&group_lines(&store, g));
         }
     }
     print_stdout(&text)
@@ -127,7 +127,7 @@ fn json(l: &Listed) -> serde_json::Value {
 
 /// Under a sightings group's row, one line per publisher: answered, or
 /// the query that awaits its answer.
-fn group_lines(g: &GroupState) -> String {
+fn group_lines(store: &Store, g: &GroupState) -> String {
     let mut out = String::new();
     for m in &g.members {
         let who = match PublicIdentity::parse_line(&m.publisher) {
@@ -136,6 +136,7 @@ fn group_lines(g: &GroupState) -> String {
         };
         let state = match m.answered {
             Some(at) => format!("answered {}", format_time(at)),
+            None if !store.query_path(&m.query).exists() => format!("its query {} was cancelled", &hex(&m.query)[..8]),
             None => format!("awaits its answer to {} (query {})", m.file, &hex(&m.query)[..8]),
         };
         out.push_str(&format!("          - {who}: {state}\n"));

@@ -411,7 +411,13 @@ pub fn finish(
     let (covers, pending, seen) = (r.covers.len(), Report::names(&r.pending), r.entries.len());
     let min = r.min_seen;
     drop(r);
-    if g.complete() {
+    // Complete when every publisher has answered, or had its query
+    // cancelled by hand (`sessions cancel QUERY`): nothing more can come.
+    let complete = g
+        .members
+        .iter()
+        .all(|m| m.answered.is_some() || !tx.query_open(&m.query));
+    if complete {
         tx.end_group(id)?;
     } else {
         tx.keep(Keep::Group(&g))?;
@@ -430,8 +436,8 @@ pub fn finish(
         g.entries,
         written_to(&out.results)
     ));
-    if g.complete() {
-        ctx.say("        every publisher has answered: the group is finished and its state destroyed");
+    if complete {
+        ctx.say("        no answer is awaited any more: the group is finished and its state destroyed");
     } else {
         ctx.say(format!(
             "        pending: {pending}; a later `cosect finish` with their answers adds them"

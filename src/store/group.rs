@@ -89,11 +89,6 @@ impl GroupState {
     pub fn member(&self, query: &[u8]) -> Option<usize> {
         self.members.iter().position(|m| m.query[..] == query[..])
     }
-
-    /// Whether every publisher has answered.
-    pub fn complete(&self) -> bool {
-        self.members.iter().all(|m| m.answered.is_some())
-    }
 }
 
 impl Store {
