@@ -445,3 +445,34 @@ pub fn finish(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn named(name: &str) -> PublicIdentity {
+        let id = Identity::parse(include_str!("../../testdata/vectors/alice.id")).unwrap();
+        PublicIdentity {
+            name: name.into(),
+            ..id.public()
+        }
+    }
+
+    #[test]
+    fn query_files_are_safe_names_that_say_whose() {
+        let cat = [0xab; 32];
+        for (name, file) in [
+            ("ACME CERT", "acme-cert-abababab.query"),
+            ("../../etc/passwd", "etc-passwd-abababab.query"),
+            ("..", "publisher-abababab.query"),
+            ("", "publisher-abababab.query"),
+            ("Ärzte CERT / Süd", "rzte-cert-s-d-abababab.query"),
+            ("a\u{1b}[31mb", "a-31mb-abababab.query"),
+        ] {
+            assert_eq!(query_file(&named(name), &cat), file, "{name:?}");
+        }
+        let long = query_file(&named(&"x".repeat(300)), &cat);
+        assert!(long.len() < 60, "{long}");
+        assert_eq!(answer_file("acme-cert-abababab.query"), "acme-cert-abababab.answer");
+    }
+}
