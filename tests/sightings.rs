@@ -283,7 +283,13 @@ fn one_list_against_three_catalogs_reports_exactly_who_sees_what() {
 #[test]
 fn min_seen_keeps_the_entries_seen_by_at_least_k_publishers() {
     let w = World::new();
-    ok(w.init("q", &[]), "init");
+    // The list from standard input: read once for the three catalogs.
+    let mut args = vec!["init", "--catalog", "c-p1.cbor", "c-p2.cbor", "c-p3.cbor"];
+    args.extend([
+        "--peer", "p1.pub", "--peer", "p2.pub", "--peer", "p3.pub", "--input", "-", "-o", "q",
+    ]);
+    args.extend(["-i", "dana.id", "--state-dir", "st-dana"]);
+    ok(w.env.feed(&args, LIST.as_bytes()), "init from stdin");
     let answers: Vec<String> = ["p1", "p2", "p3"].iter().map(|p| w.respond("q", p)).collect();
     let a: Vec<&str> = answers.iter().map(String::as_str).collect();
     let r = ok(w.finish(&a, &["--format", "json", "--min-seen", "2"]), "finish");

@@ -52,8 +52,38 @@ pub struct Made {
     pub catalog: ([u8; 32], u64, bool),
 }
 
-/// Read the list with the catalog's kind setting, blind it and seal the
-/// query for `publisher`: no file is written here.
+/// The user's list as read for each kind setting met so far: several
+/// catalogs of one setting read it once (standard input can only be read
+/// once).
+#[derive(Default)]
+pub struct Lists(Vec<(KindSetting, Entries)>);
+
+impl Lists {
+    fn get(&mut self, ctx: &Ctx, args: &InitArgs, kind: KindSetting) -> Result<Entries> {
+        if let Some((_, e)) = self.0.iter().find(|(k, _)| *k == kind) {
+            return Ok(e.clone());
+        }
+        if let Some((other, _)) = self
+            .0
+            .first()
+            .filter(|_| need_input(&args.list).is_ok_and(|p| p.as_os_str() == "-"))
+        {
+            return Err(Error::new(format!(
+                "the catalogs were published with different kind settings ({other}, {kind}), and standard input \
+                 can be read only once"
+            ))
+            .with_hint("pass your list as a file with --input FILE"));
+        }
+        let e = read_list(ctx, &args.list, kind)?;
+        self.0.push((kind, e.clone()));
+        Ok(e)
+    }
+}
+
+/// Read the list with the catalog's kind setting (or take it from
+/// `lists`), blind it and seal the query for `publisher`: no file is
+/// written here.
+#[allow(clippy::too_many_arguments)]
 pub fn make(
     args: &InitArgs,
     ctx: &Ctx,
@@ -62,13 +92,14 @@ pub fn make(
     got: engine::Received,
     catalog_path: &[PathBuf],
     env: Envelope,
+    lists: &mut Lists,
 ) -> Result<Made> {
     let Message::Catalog(cat) = got.message else {
         unreachable!("Expect::Catalog yields a catalog")
     };
     let kind = cat.kind;
     same_kind(args, kind, catalog_path)?;
-    let mut entries = read_list(ctx, &args.list, kind)?;
+    let mut entries = lists.get(ctx, args, kind)?;
     let bar = ctx.bar(entries.len() as u64, "blinding");
     let (client, points) = Client::start(&entries, args.list.pad_to, Exec::Parallel, &|n| bar.inc(n), &mut OsRng)?;
     bar.finish_and_clear();
@@ -117,7 +148,16 @@ pub fn init(args: &InitArgs, catalog: Given, ctx: &Ctx) -> Result<()> {
     let (me, publisher) = load_pair(&args.id.identity, peer, "the catalog publisher's")?;
     let store = open_store(&args.state.state_dir, &me, ctx)?;
     let got = receive_bytes(&me, &store, &name, bytes, Expect::Catalog { publisher: &publisher })?;
-    let made = make(args, ctx, &me, &publisher, got, &catalog_path, env)?;
+    let made = make(
+        args,
+        ctx,
+        &me,
+        &publisher,
+        got,
+        &catalog_path,
+        env,
+        &mut Lists::default(),
+    )?;
     let shown = send_keeping(
         &store,
         &me,

@@ -101,6 +101,7 @@ pub fn init(args: &InitArgs, ctx: &Ctx, catalogs: Vec<Given>) -> Result<()> {
     let party = crate::exchange::Party { me: &me, store: &store };
     let mut made: Vec<(usize, super::query::Made)> = Vec::new();
     let mut used = vec![false; publishers.len()];
+    let mut lists = super::query::Lists::default();
     for (name, bytes, paths) in catalogs {
         let (i, got) = party.read_catalog_by(&name, bytes, &publishers)?;
         if made.iter().any(|(_, m)| m.catalog.0 == got.header.hash) {
@@ -111,7 +112,10 @@ pub fn init(args: &InitArgs, ctx: &Ctx, catalogs: Vec<Given>) -> Result<()> {
             .with_hint("pass each catalog once"));
         }
         used[i] = true;
-        made.push((i, super::query::make(args, ctx, &me, &publishers[i], got, &paths, env)?));
+        made.push((
+            i,
+            super::query::make(args, ctx, &me, &publishers[i], got, &paths, env, &mut lists)?,
+        ));
     }
     if let Some(i) = used.iter().position(|u| !u) {
         return Err(Error::new(format!(
