@@ -60,5 +60,7 @@ pub mod output;
 #[doc(hidden)]
 #[cfg(feature = "serve")]
 pub mod serve;
+#[doc(hidden)]
+pub mod sightings;
 
 pub use error::{Error, Result};

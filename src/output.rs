@@ -100,7 +100,7 @@ pub fn render(report: &Report<'_>, format: Format) -> Vec<u8> {
 /// One RFC 4180 field, quoted when it must be. A field a spreadsheet would
 /// run as a formula (starting with `=`, `+`, `-`, `@`, TAB or CR) gets a
 /// `'` in front (OWASP's CSV-injection rule): a peer's label stays text.
-fn csv_field(s: &str) -> String {
+pub(crate) fn csv_field(s: &str) -> String {
     if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         return csv_field(&format!("'{s}"));
     }

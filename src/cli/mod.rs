@@ -64,7 +64,10 @@ pub enum Command {
     /// their number in cardinality mode) on standard output or to -o FILE. The initiator of a
     /// mutual or cardinality exchange passes --reply FILE for round 3, which the responder
     /// needs to learn the result; it is age-encrypted unless --no-encrypt. The session's
-    /// secrets are destroyed when it finishes.
+    /// secrets are destroyed when it finishes. Given answers of a sightings group (`init` with
+    /// several --catalog), in any order and any subset, it reports for each of your entries
+    /// which publishers hold it (with their labels), lists the publishers still pending, and
+    /// keeps the group open until they have answered too.
     Finish(FinishArgs),
     /// Publish your list as a catalog that many clients can look their entries up in
     ///
@@ -81,7 +84,8 @@ pub enum Command {
     /// List your open sessions and catalog queries, or cancel one
     ///
     /// Each open session or query is listed with its id, your role, the peer (name and
-    /// fingerprint), the round awaited, when it was created and when it expires. Expired ones
+    /// fingerprint), the round awaited, when it was created and when it expires; a sightings
+    /// group is one row, its publishers under it, each answered or awaited. Expired ones
     /// are destroyed automatically by the next command that opens the state directory, which
     /// says so in one line. `cosect sessions cancel ID` destroys one now (its secrets with it).
     Sessions(SessionsArgs),
@@ -107,6 +111,10 @@ pub enum Command {
     #[cfg(feature = "serve")]
     Serve(ServeArgs),
     /// Send a bundle to a `cosect serve` and write the bundle it returns
+    ///
+    /// The connection is pinned to the server's identity (--peer). With --to, it posts each
+    /// query of a sightings group (the directory `init` wrote them into) to its publisher's
+    /// server, pinned to that publisher's identity, and writes each answer beside its query.
     #[cfg(feature = "serve")]
     Send(SendArgs),
 }
@@ -245,11 +253,14 @@ pub struct InitArgs {
     pub id: IdentityArg,
     #[command(flatten)]
     pub state: StateArg,
-    /// Your peer's public identity file (the line `cosect pubkey` prints)
-    #[arg(long, value_name = "FILE")]
-    pub peer: PathBuf,
+    /// Your peer's public identity file (the line `cosect pubkey` prints); with several
+    /// --catalog, repeat it for each publisher: each catalog is matched to the one that signed it
+    #[arg(long, value_name = "FILE", required = true)]
+    pub peer: Vec<PathBuf>,
     /// Look your list up in this catalog (from `cosect publish` by the peer) instead of a mutual
-    /// exchange (or all its parts, in any order)
+    /// exchange (or all its parts, in any order). Repeat it to look the list up in several
+    /// publishers' catalogs in one step (sightings): -o DIR then gets one query per publisher,
+    /// named after it, and `cosect finish` reports which publishers hold each entry
     #[arg(long, value_name = "FILE", num_args = 1..)]
     pub catalog: Vec<PathBuf>,
     #[command(flatten)]
@@ -386,21 +397,30 @@ pub struct ServeArgs {
 #[cfg(feature = "serve")]
 #[derive(Args, Debug, Clone)]
 pub struct SendArgs {
-    /// The server: https://HOST:PORT (an IP address or a name)
+    /// The server: https://HOST:PORT (an IP address or a name); with --to, the directory
+    /// `init` wrote a sightings group's queries into
     #[arg(value_name = "URL")]
     pub url: String,
     /// The bundle to send (or all its parts, in any order; '-' for standard input)
-    #[arg(value_name = "BUNDLE", required_unless_present = "fetch_catalog", num_args = 1..)]
+    #[arg(value_name = "BUNDLE", required_unless_present_any = ["fetch_catalog", "to"], num_args = 1..)]
     pub bundle: Vec<PathBuf>,
+    /// Sightings: post the group's query for PUBLISHER (its name, fingerprint or query file)
+    /// to its `cosect serve` at URL (https://HOST:PORT), pinned to that publisher's identity,
+    /// and write the answer beside the query (X.answer); repeat for each publisher
+    #[arg(long, value_name = "PUBLISHER=URL", conflicts_with_all = ["bundle", "fetch_catalog", "output", "peer"])]
+    pub to: Vec<String>,
     /// Send nothing: download a catalog the server serves (its newest, or
     /// the one with this id) and write it to -o; `init --catalog` checks it
     #[arg(long, value_name = "ID", num_args = 0..=1, default_missing_value = "", conflicts_with = "bundle")]
     pub fetch_catalog: Option<String>,
     /// The server's public identity file: its TLS key must be this identity's
-    #[arg(long, value_name = "FILE")]
-    pub peer: PathBuf,
+    #[arg(long, value_name = "FILE", required_unless_present = "to")]
+    pub peer: Option<PathBuf>,
     #[command(flatten)]
     pub id: IdentityArg,
+    /// With --to: the state directory the group was made with
+    #[command(flatten)]
+    pub state: StateArg,
     /// Write the returned bundle here ('-' for standard output)
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -414,7 +434,8 @@ pub struct SendArgs {
 
 #[derive(Args, Debug, Clone)]
 pub struct FinishArgs {
-    /// The round-2 or round-3 bundle from your peer (or all its parts, in any order)
+    /// The round-2 or round-3 bundle from your peer (or all its parts, in any order), or the
+    /// answers of one sightings group (any of them, in any order)
     #[arg(value_name = "BUNDLE", required = true, num_args = 1..)]
     pub bundle: Vec<PathBuf>,
     #[command(flatten)]
@@ -427,6 +448,9 @@ pub struct FinishArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// Sightings: report only the entries seen by at least K of the publishers that answered
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u64).range(1..))]
+    pub min_seen: Option<u64>,
     /// Catalog query: the catalog (or all its parts), if it moved since `init --catalog`
     #[arg(long, value_name = "FILE", num_args = 1..)]
     pub catalog: Vec<PathBuf>,

@@ -39,6 +39,49 @@ pub fn read_bundle(paths: &[PathBuf]) -> Result<(String, Vec<u8>)> {
     Ok((bundle_name(paths), joined))
 }
 
+/// The bundles given as files: one bundle (one file, or all its parts),
+/// or several (each a file, or all the parts of one), each with the name
+/// messages use for it. Parts are grouped by the bundle their header names.
+pub fn read_bundles(paths: &[PathBuf]) -> Result<Vec<(String, Vec<u8>)>> {
+    Ok(read_bundles_from(paths)?.into_iter().map(|(n, b, _)| (n, b)).collect())
+}
+
+/// One bundle given on the command line: its name for messages, its
+/// bytes (parts joined), and the files it was read from.
+pub type Given = (String, Vec<u8>, Vec<PathBuf>);
+
+/// As [`read_bundles`], with the files each bundle was read from.
+pub fn read_bundles_from(paths: &[PathBuf]) -> Result<Vec<Given>> {
+    if paths.len() == 1 {
+        let (name, bytes) = read_bundle(paths)?;
+        return Ok(vec![(name, bytes, paths.to_vec())]);
+    }
+    let mut wholes = Vec::new();
+    type Parts = ([u8; 32], Vec<PathBuf>, Vec<(String, Vec<u8>)>);
+    let mut groups: Vec<Parts> = Vec::new();
+    for p in paths {
+        let bytes = read_bundle_file(p)?;
+        match parts::header(&bytes) {
+            Some((h, _)) => match groups.iter_mut().find(|g| g.0 == h.bundle) {
+                Some(g) => {
+                    g.1.push(p.clone());
+                    g.2.push((shown_path(p), bytes));
+                }
+                None => groups.push((h.bundle, vec![p.clone()], vec![(shown_path(p), bytes)])),
+            },
+            None => wholes.push((shown_path(p), bytes, vec![p.clone()])),
+        }
+    }
+    for (_, names, parts) in groups {
+        let joined = parts::join(&parts).map_err(|e| {
+            Error::new(e.to_string())
+                .with_hint("pass every part of the bundle once, and nothing else; ask the sender for a missing part")
+        })?;
+        wholes.push((bundle_name(&names), joined, names));
+    }
+    Ok(wholes)
+}
+
 /// How messages name a bundle given as one file or as parts.
 pub fn bundle_name(paths: &[PathBuf]) -> String {
     match paths {

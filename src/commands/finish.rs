@@ -51,14 +51,28 @@ pub fn finish(args: &FinishArgs, ctx: &Ctx) -> Result<()> {
     let out = outputs(args)?;
     let me = load_identity(&args.id.identity)?;
     let store = open_store(&args.state.state_dir, &me, ctx)?;
-    let got = receive(&me, &store, &args.bundle, Expect::Answer)?;
+    let mut bundles = read_bundles(&args.bundle)?;
+    if bundles.len() > 1 {
+        return super::sightings::finish_many(args, ctx, (&me, &store), &out, bundles);
+    }
+    let (name, bytes) = bundles.pop().expect("one bundle");
+    let got = receive_bytes(&me, &store, &name, bytes, Expect::Answer)?;
     let party = Party { me: &me, store: &store };
-    let name = bundle_name(&args.bundle);
     let h = &got.header;
     let f = match (got.message, got.kept) {
         (Message::CatalogAnswer(a), Kept::Query(q)) => {
-            return super::lookup::finish(args, ctx, &me, &store, &out, a, q)
+            if let Some(g) = store.group_of(&q.id, &me)? {
+                let one = super::sightings::GroupAnswer {
+                    name,
+                    answer: a,
+                    state: q,
+                };
+                return super::sightings::finish(args, ctx, (&me, &store), &out, &g.id, vec![one]);
+            }
+            no_min_seen(args)?;
+            return super::lookup::finish(args, ctx, &me, &store, &out, a, q);
         }
+        _ if args.min_seen.is_some() => return no_min_seen(args),
         (_, Kept::Again(a)) => return Err(finished_before(&name, &a)),
         (Message::Round2(r2), Kept::Session(s)) => {
             check_reply(r2.mode, 2, &out.reply)?;
@@ -74,6 +88,17 @@ pub fn finish(args: &FinishArgs, ctx: &Ctx) -> Result<()> {
         _ => unreachable!("Expect::Answer yields an answer with its kept state"),
     };
     report(args, ctx, party, &out, &name, f, &h.sender)
+}
+
+/// `--min-seen` is for the answers of a sightings group.
+fn no_min_seen(args: &FinishArgs) -> Result<()> {
+    match args.min_seen {
+        Some(_) => Err(
+            Error::new("--min-seen applies to the answers of a sightings group, and this is not one")
+                .with_hint("drop --min-seen"),
+        ),
+        None => Ok(()),
+    }
 }
 
 /// A round 3 read again after it finished its session.

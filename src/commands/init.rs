@@ -14,8 +14,14 @@ use crate::store::{Keep, Session, Step};
 
 pub fn init(args: &InitArgs, ctx: &Ctx) -> Result<()> {
     if !args.catalog.is_empty() {
-        return super::query::init(args, &args.catalog, ctx);
+        // Each catalog a file or all its parts: told apart by their headers.
+        let mut catalogs = read_bundles_from(&args.catalog)?;
+        if catalogs.len() > 1 {
+            return super::sightings::init(args, ctx, catalogs);
+        }
+        return super::query::init(args, catalogs.pop().expect("one catalog"), ctx);
     }
+    let peer_path = one_peer(args)?;
     // Auto unless --kind says otherwise (see doc/inputs.md).
     let kind = args.kind.unwrap_or(KindSetting::Auto);
     let input = need_input(&args.list)?;
@@ -25,8 +31,8 @@ pub fn init(args: &InitArgs, ctx: &Ctx) -> Result<()> {
         env,
         force,
         split,
-    } = args.out.resolve(&[input, &args.peer])?;
-    let (me, peer) = load_pair(&args.id.identity, &args.peer, "your peer's")?;
+    } = args.out.resolve(&[input, peer_path])?;
+    let (me, peer) = load_pair(&args.id.identity, peer_path, "your peer's")?;
     let store = open_store(&args.state.state_dir, &me, ctx)?;
     let mut entries = read_list(ctx, &args.list, kind)?;
 
@@ -72,4 +78,23 @@ pub fn init(args: &InitArgs, ctx: &Ctx) -> Result<()> {
     ));
     ctx.say("        send it to your peer; finish with `cosect finish ROUND2-FILE`");
     Ok(())
+}
+
+/// The one `--peer` of a mutual exchange or of a query against one catalog.
+pub fn one_peer(args: &InitArgs) -> Result<&Path> {
+    match args.peer.as_slice() {
+        [one] => Ok(one),
+        _ => Err(Error::new(format!(
+            "--peer was given {} times, and {} has one peer",
+            args.peer.len(),
+            if args.catalog.is_empty() {
+                "a mutual exchange"
+            } else {
+                "a query against one catalog"
+            }
+        ))
+        .with_hint(
+            "pass --peer once; to look your list up in several publishers' catalogs, pass --catalog once for each",
+        )),
+    }
 }

@@ -19,6 +19,7 @@ pub mod send;
 #[cfg(feature = "serve")]
 pub mod serve;
 pub mod sessions;
+pub mod sightings;
 
 use std::io::IsTerminal;
 // What the verbs (`use super::*`) share.

@@ -16,7 +16,8 @@ use crate::store::{Keep, QueryState, SecretList};
 
 fn check_init(args: &InitArgs, catalog_path: &[PathBuf]) -> Result<(Dest, Envelope, Option<u64>)> {
     let input = need_input(&args.list)?;
-    let mut inputs = vec![input, &args.peer];
+    let mut inputs = vec![input];
+    inputs.extend(args.peer.iter().map(|p| p.as_path()));
     inputs.extend(catalog_path.iter().map(|p| p.as_path()));
     let Sending { dest, env, split, .. } = args.out.resolve(&inputs)?;
     if args.mode != ModeArg::Mutual {
@@ -26,7 +27,7 @@ fn check_init(args: &InitArgs, catalog_path: &[PathBuf]) -> Result<(Dest, Envelo
 }
 
 /// A query uses the catalog's kind setting; a different `--kind` is refused.
-fn same_kind(args: &InitArgs, kind: KindSetting, catalog_path: &[PathBuf]) -> Result<()> {
+pub fn same_kind(args: &InitArgs, kind: KindSetting, catalog_path: &[PathBuf]) -> Result<()> {
     match args.kind.filter(|k| *k != kind) {
         Some(asked) => Err(Error::new(format!(
             "{}: the catalog was published with --kind {kind}, you passed --kind {asked}",
@@ -37,22 +38,73 @@ fn same_kind(args: &InitArgs, kind: KindSetting, catalog_path: &[PathBuf]) -> Re
     }
 }
 
-pub fn init(args: &InitArgs, catalog_path: &[PathBuf], ctx: &Ctx) -> Result<()> {
-    let (dest, env, split) = check_init(args, catalog_path)?;
-    let (me, publisher) = load_pair(&args.id.identity, &args.peer, "the catalog publisher's")?;
-    let store = open_store(&args.state.state_dir, &me, ctx)?;
-    let got = receive(&me, &store, catalog_path, Expect::Catalog { publisher: &publisher })?;
+/// One query made against one checked catalog: the state to keep, the
+/// bundle to write, and what to say of it.
+pub struct Made {
+    pub state: QueryState,
+    pub sealed: crate::bundle::Sealed,
+    pub session: [u8; crate::bundle::payload::SESSION_LEN],
+    pub expires: u64,
+    pub n_points: u64,
+    /// `N entries from … input, kind …`.
+    pub described: String,
+    /// The catalog's hash, entries and whether it has labels.
+    pub catalog: ([u8; 32], u64, bool),
+}
+
+/// The user's list as read for each kind setting met so far: several
+/// catalogs of one setting read it once (standard input can only be read
+/// once).
+#[derive(Default)]
+pub struct Lists(Vec<(KindSetting, Entries)>);
+
+impl Lists {
+    fn get(&mut self, ctx: &Ctx, args: &InitArgs, kind: KindSetting) -> Result<Entries> {
+        if let Some((_, e)) = self.0.iter().find(|(k, _)| *k == kind) {
+            return Ok(e.clone());
+        }
+        if let Some((other, _)) = self
+            .0
+            .first()
+            .filter(|_| need_input(&args.list).is_ok_and(|p| p.as_os_str() == "-"))
+        {
+            return Err(Error::new(format!(
+                "the catalogs were published with different kind settings ({other}, {kind}), and standard input \
+                 can be read only once"
+            ))
+            .with_hint("pass your list as a file with --input FILE"));
+        }
+        let e = read_list(ctx, &args.list, kind)?;
+        self.0.push((kind, e.clone()));
+        Ok(e)
+    }
+}
+
+/// Read the list with the catalog's kind setting (or take it from
+/// `lists`), blind it and seal the query for `publisher`: no file is
+/// written here.
+#[allow(clippy::too_many_arguments)]
+pub fn make(
+    args: &InitArgs,
+    ctx: &Ctx,
+    me: &Identity,
+    publisher: &PublicIdentity,
+    got: engine::Received,
+    catalog_path: &[PathBuf],
+    env: Envelope,
+    lists: &mut Lists,
+) -> Result<Made> {
     let Message::Catalog(cat) = got.message else {
         unreachable!("Expect::Catalog yields a catalog")
     };
     let kind = cat.kind;
     same_kind(args, kind, catalog_path)?;
-    let mut entries = read_list(ctx, &args.list, kind)?;
+    let mut entries = lists.get(ctx, args, kind)?;
     let bar = ctx.bar(entries.len() as u64, "blinding");
     let (client, points) = Client::start(&entries, args.list.pad_to, Exec::Parallel, &|n| bar.inc(n), &mut OsRng)?;
     bar.finish_and_clear();
 
-    let mut to = Addressed::new(new_session(), &me, &publisher, now(), args.expires);
+    let mut to = Addressed::new(new_session(), me, publisher, now(), args.expires);
     to.expires = to.expires.min(got.header.expires);
     let n_points = client.sent();
     let query = CatalogQuery {
@@ -78,22 +130,51 @@ pub fn init(args: &InitArgs, catalog_path: &[PathBuf], ctx: &Ctx) -> Result<()> 
         created: to.created,
         expires: crate::store::keep_until(to.created, to.expires, false),
     };
+    Ok(Made {
+        state,
+        sealed,
+        session: to.session,
+        expires: to.expires,
+        n_points,
+        described: describe_entries(&entries, kind),
+        catalog: (got.header.hash, cat.len(), cat.n_labels > 0),
+    })
+}
+
+pub fn init(args: &InitArgs, catalog: Given, ctx: &Ctx) -> Result<()> {
+    let (name, bytes, catalog_path) = catalog;
+    let peer = super::init::one_peer(args)?;
+    let (dest, env, split) = check_init(args, &catalog_path)?;
+    let (me, publisher) = load_pair(&args.id.identity, peer, "the catalog publisher's")?;
+    let store = open_store(&args.state.state_dir, &me, ctx)?;
+    let got = receive_bytes(&me, &store, &name, bytes, Expect::Catalog { publisher: &publisher })?;
+    let made = make(
+        args,
+        ctx,
+        &me,
+        &publisher,
+        got,
+        &catalog_path,
+        env,
+        &mut Lists::default(),
+    )?;
     let shown = send_keeping(
         &store,
         &me,
-        vec![Keep::Query(&state)],
-        (&dest, &sealed),
+        vec![Keep::Query(&made.state)],
+        (&dest, &made.sealed),
         args.out.wrap.force,
         split,
     )?;
-    ctx.say(sent_line("catalog query", &to.session, "for", &publisher, &shown));
+    ctx.say(sent_line("catalog query", &made.session, "for", &publisher, &shown));
     ctx.say(format!(
-        "        {}, {n_points} blinded elements, against catalog {} ({} entries), {}, expires {}",
-        describe_entries(&entries, kind),
-        catalog_name(&got.header.hash),
-        cat.len(),
+        "        {}, {} blinded elements, against catalog {} ({} entries), {}, expires {}",
+        made.described,
+        made.n_points,
+        catalog_name(&made.catalog.0),
+        made.catalog.1,
         env.describe(),
-        format_time(to.expires)
+        format_time(made.expires)
     ));
     ctx.say("        send it to the publisher; finish with `cosect finish ANSWER-FILE`");
     Ok(())

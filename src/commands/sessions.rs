@@ -4,13 +4,20 @@
 use super::*;
 use crate::bundle::format_time;
 use crate::cli::{SessionsAction, SessionsArgs};
-use crate::store::{hex, Info, Listed};
+use crate::store::{hex, GroupState, Info, Listed};
 
 pub fn sessions(args: &SessionsArgs, ctx: &Ctx) -> Result<()> {
     let me = load_identity(&args.store.identity)?;
     let store = open_store(&args.store.state_dir, &me, ctx)?;
     if let Some(SessionsAction::Cancel { session }) = &args.action {
         let info = store.cancel(session, &me)?;
+        if info.role == "sightings" {
+            ctx.say(format!(
+                "cosect: sightings group {} cancelled: its open queries, their state and secrets are destroyed",
+                &hex(&info.id)[..8.min(info.id.len() * 2)]
+            ));
+            return Ok(());
+        }
         ctx.say(format!(
             "cosect: session {} ({}, {}) cancelled: its state and secrets are destroyed",
             &hex(&info.id)[..8.min(info.id.len() * 2)],
@@ -20,8 +27,31 @@ pub fn sessions(args: &SessionsArgs, ctx: &Ctx) -> Result<()> {
         return Ok(());
     }
     let listed = store.list(&me)?;
+    // A sightings group is one row; its queries are listed under it.
+    let groups = store.groups(&me)?;
+    let listed: Vec<Listed> = listed
+        .into_iter()
+        .filter(|l| {
+            l.info
+                .as_ref()
+                .map_or(true, |i| !groups.iter().any(|g| g.member(&i.id).is_some()))
+        })
+        .collect();
+    let group_of = |l: &Listed| {
+        l.info.as_ref().ok().and_then(|i| {
+            groups
+                .iter()
+                .find(|g| g.id == i.id && l.path == store.group_path(&g.id))
+        })
+    };
     if args.store.json {
-        let all: Vec<serde_json::Value> = listed.iter().map(json).collect();
+        let all: Vec<serde_json::Value> = listed
+            .iter()
+            .map(|l| match group_of(l) {
+                Some(g) => group_json(l, g),
+                None => json(l),
+            })
+            .collect();
         return print_stdout(&format!(
             "{}\n",
             serde_json::to_string_pretty(&all).expect("JSON to memory")
@@ -39,12 +69,18 @@ pub fn sessions(args: &SessionsArgs, ctx: &Ctx) -> Result<()> {
     for l in &listed {
         text.push_str(row(l).trim_end());
         text.push('\n');
+        if let Some(g) = group_of(l) {
+            text.push_str(&group_lines(&store, g));
+        }
     }
     print_stdout(&text)
 }
 
 /// `Name (fingerprint)` of the session's peer.
 fn peer_shown(i: &Info) -> String {
+    if i.role == "sightings" {
+        return "several publishers (below)".into();
+    }
     match PublicIdentity::parse_line(&i.peer) {
         Ok(p) => format!("{} ({})", p.display_name(), p.short_fingerprint()),
         Err(_) => "unknown peer".into(),
@@ -87,4 +123,53 @@ fn json(l: &Listed) -> serde_json::Value {
             "error": e.to_string(),
         }),
     }
+}
+
+/// Under a sightings group's row, one line per publisher: answered, or
+/// the query that awaits its answer.
+fn group_lines(store: &Store, g: &GroupState) -> String {
+    let mut out = String::new();
+    for m in &g.members {
+        let who = match PublicIdentity::parse_line(&m.publisher) {
+            Ok(p) => format!("{} ({})", p.display_name(), p.short_fingerprint()),
+            Err(_) => "unknown publisher".into(),
+        };
+        let state = match m.answered {
+            Some(at) => format!("answered {}", format_time(at)),
+            None if !store.query_path(&m.query).exists() => format!("its query {} was cancelled", &hex(&m.query)[..8]),
+            None => format!("awaits its answer to {} (query {})", m.file, &hex(&m.query)[..8]),
+        };
+        out.push_str(&format!("          - {who}: {state}\n"));
+    }
+    out
+}
+
+fn group_json(l: &Listed, g: &GroupState) -> serde_json::Value {
+    let publishers: Vec<serde_json::Value> = g
+        .members
+        .iter()
+        .map(|m| {
+            let p = PublicIdentity::parse_line(&m.publisher).ok();
+            serde_json::json!({
+                "name": p.as_ref().map(|p| p.display_name()),
+                "fingerprint": p.as_ref().map(|p| p.short_fingerprint()),
+                "catalog": crate::engine::catalog_name(&m.catalog),
+                "query": hex(&m.query),
+                "query_file": m.file,
+                "answered": m.answered.map(format_time),
+            })
+        })
+        .collect();
+    let answered = g.members.iter().filter(|m| m.answered.is_some()).count();
+    serde_json::json!({
+        "id": hex(&g.id),
+        "role": "sightings",
+        "publishers": publishers,
+        "answered": answered,
+        "awaits": format!("{} of {} answers", g.members.len() - answered, g.members.len()),
+        "dir": g.dir,
+        "created": format_time(g.created),
+        "expires": format_time(g.expires),
+        "file": l.path.display().to_string(),
+    })
 }

@@ -54,8 +54,11 @@ pub fn open_store(arg: &Option<PathBuf>, me: &Identity, ctx: &Ctx) -> Result<Sto
         .sessions
         .iter()
         .map(|i| {
-            let peer = crate::identity::PublicIdentity::parse_line(&i.peer)
-                .map_or_else(|_| "an unknown peer".to_owned(), |p| p.display_name());
+            let peer = match crate::identity::PublicIdentity::parse_line(&i.peer) {
+                Ok(p) => p.display_name(),
+                Err(_) if i.role == "sightings" => "its publishers".to_owned(),
+                Err(_) => "an unknown peer".to_owned(),
+            };
             format!("{} ({}, {peer})", &crate::store::hex(&i.id)[..8], i.role)
         })
         .collect();

@@ -185,7 +185,15 @@ impl Reader<'_> {
                 .with_hint("clients query a catalog with `cosect init --catalog FILE`; answer their query files"));
         }
         b.check_not_own(&self.me.public()).map_err(in_file)?;
-        self.signed_for_me(&mut b, peer).map_err(in_file)?;
+        self.signed_for_me(&mut b, peer).map_err(|e| match e {
+            // A query made for another publisher (one of a sightings
+            // group's, say): name the publisher it is for.
+            BundleError::NotForMe(fp) if catalog && b.payload.round == 1 => Error::new(format!(
+                "{name}: this catalog query is for the publisher with fingerprint {fp}, not for you"
+            ))
+            .with_hint("each publisher answers only the query made for it; send it back to the client"),
+            e => in_file(e),
+        })?;
         wrong_verb(name, &b.payload, Expect::Request { peer })?;
         let header = header(&b);
         if catalog {
@@ -406,6 +414,31 @@ impl Reader<'_> {
             message: Message::Catalog(catalog),
             kept: Kept::Nothing,
         })
+    }
+
+    /// A catalog by whichever of `publishers` signed it (a sightings group
+    /// names several publishers, each matched to its own catalog by the
+    /// signer's fingerprint): the index of that publisher and the catalog,
+    /// through the checks of `Expect::Catalog`.
+    pub fn catalog_by(&self, name: &str, bytes: Vec<u8>, publishers: &[PublicIdentity]) -> Result<(usize, Received)> {
+        let b = Opened::open(bytes, Some(self.me)).map_err(|e| Error::from(e).in_file(name))?;
+        let fp = b.sender.fingerprint();
+        let Some(i) = publishers.iter().position(|p| p.fingerprint() == fp) else {
+            return Err(Error::new(format!(
+                "{name}: this bundle says it is from {} ({}), who is none of the publishers you passed with --peer",
+                b.sender.display_name(),
+                b.sender.short_fingerprint()
+            ))
+            .with_hint("pass the public identity of each catalog's publisher with --peer (once per publisher)"));
+        };
+        self.check(
+            name,
+            b,
+            Expect::Catalog {
+                publisher: &publishers[i],
+            },
+        )
+        .map(|r| (i, r))
     }
 
     /// The catalog an open query was made against, byte for byte, signed by

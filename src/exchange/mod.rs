@@ -77,6 +77,21 @@ impl Party<'_> {
         };
         reader.read(name, bytes, expect)
     }
+
+    /// A catalog by whichever of `publishers` signed it (`Reader::catalog_by`).
+    pub fn read_catalog_by(
+        &self,
+        name: &str,
+        bytes: Vec<u8>,
+        publishers: &[crate::identity::PublicIdentity],
+    ) -> Result<(usize, Received)> {
+        let reader = Reader {
+            me: self.me,
+            now: now(),
+            store: self,
+        };
+        reader.catalog_by(name, bytes, publishers)
+    }
 }
 
 /// Unix seconds now.

@@ -28,6 +28,7 @@ impl Store {
         let dirs = [
             (self.sessions_dir(), super::STATE_VERSION),
             (self.catalog_dir().join("queries"), super::catalog::STATE_VERSION),
+            (self.groups_dir(), super::GROUP_VERSION),
         ];
         for (dir, version) in dirs {
             for path in state_files(&dir)? {
@@ -70,6 +71,17 @@ impl Store {
                     role: "unreadable state".into(),
                     ..Info::default()
                 });
+                // A sightings group goes with its open queries.
+                if one.path.starts_with(self.groups_dir()) {
+                    if let Ok(Some(g)) = self.load_group(&info.id, me) {
+                        for m in &g.members {
+                            let q = self.query_path(&m.query);
+                            if q.exists() {
+                                destroy(&q)?;
+                            }
+                        }
+                    }
+                }
                 destroy(&one.path)?;
                 Ok(info)
             }
@@ -177,7 +189,7 @@ fn read_info(path: &Path, me: &Identity, version: u32) -> Result<Info> {
 }
 
 /// The `.age` files of a state directory (none if it does not exist).
-fn state_files(dir: &Path) -> Result<Vec<PathBuf>> {
+pub(super) fn state_files(dir: &Path) -> Result<Vec<PathBuf>> {
     let rd = match std::fs::read_dir(dir) {
         Ok(rd) => rd,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -190,14 +202,14 @@ fn state_files(dir: &Path) -> Result<Vec<PathBuf>> {
 }
 
 /// The bytes of a hex string (a state file's name).
-fn unhex(s: &str) -> Vec<u8> {
+pub(super) fn unhex(s: &str) -> Vec<u8> {
     (0..s.len() / 2)
         .filter_map(|i| u8::from_str_radix(s.get(2 * i..2 * i + 2)?, 16).ok())
         .collect()
 }
 
 /// The session id a state file is named after.
-fn file_id(path: &Path) -> String {
+pub(super) fn file_id(path: &Path) -> String {
     path.file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default()

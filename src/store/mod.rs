@@ -7,6 +7,7 @@
 
 pub mod budget;
 pub mod catalog;
+pub mod group;
 mod journal;
 mod list;
 mod lock;
@@ -14,6 +15,7 @@ mod session;
 mod tx;
 
 pub use catalog::{KeyState, LiveKey, QueryState, Retired};
+pub use group::{GroupState, Held, Member, GROUP_VERSION};
 pub use journal::{Answer, Answered, JOURNAL_VERSION};
 pub use list::{Listed, Pruned};
 pub use lock::StateLock;

@@ -14,7 +14,7 @@ use std::io::Write;
 
 use super::budget::{BudgetLog, Refused};
 use super::journal::mark_until;
-use super::{cbor, save_sealed, Answered, KeyState, QueryState, Session, StateLock, Store};
+use super::{cbor, save_sealed, Answered, GroupState, KeyState, QueryState, Session, StateLock, Store};
 use crate::error::Result;
 use crate::fsio::{self, Dest};
 use crate::identity::{Identity, PublicIdentity};
@@ -28,6 +28,8 @@ pub enum Keep<'a> {
     Query(&'a QueryState),
     /// The catalog key state (replaces the previous one).
     Keys(&'a KeyState),
+    /// A sightings group's record (replaces the previous one).
+    Group(&'a GroupState),
     /// A peer's budget record (replaces the previous one).
     Budget(&'a PublicIdentity, &'a BudgetLog),
     /// A request answered now, remembered until it expires (the replay
@@ -80,6 +82,10 @@ impl<'a> Tx<'a> {
                 cbor(v, w)
             }),
             Keep::Keys(v) => save_sealed(p, &s.key_path(), me, true, |w| cbor(v, w)),
+            Keep::Group(v) => save_sealed(p, &s.group_path(&v.id), me, true, |w| {
+                cbor(&v.info(), w)?;
+                cbor(v, w)
+            }),
             Keep::Budget(peer, log) => save_sealed(p, &s.budget_path(peer), me, true, |w| cbor(log, w)),
             Keep::Answered(a) => {
                 let path = s.record_path(&a.id, a.answer);
@@ -93,6 +99,11 @@ impl<'a> Tx<'a> {
     /// The catalog key state, read under the lock.
     pub fn keys(&self) -> Result<KeyState> {
         self.store.load_keys(self.me)
+    }
+
+    /// A sightings group's record, read under the lock.
+    pub fn group(&self, id: &[u8]) -> Result<Option<GroupState>> {
+        self.store.load_group(id, self.me)
     }
 
     /// Whether session `id` is still open, read under the lock.
@@ -170,6 +181,12 @@ impl<'a> Tx<'a> {
     /// Destroy a query's state: put back unless the transaction commits.
     pub fn end_query(&mut self, id: &[u8]) -> Result<()> {
         self.pending.remove(&self.store.query_path(id), "query state")
+    }
+
+    /// Destroy a sightings group's record: put back unless the
+    /// transaction commits.
+    pub fn end_group(&mut self, id: &[u8]) -> Result<()> {
+        self.pending.remove(&self.store.group_path(id), "sightings group")
     }
 
     /// The commit point when the last step was already written.

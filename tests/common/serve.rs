@@ -20,12 +20,27 @@ impl Server {
         Server::start_with(env, extra, &[])
     }
 
+    /// `start`, as the server `who` (`WHO.id`, state `st-WHO`, audit log
+    /// `audit-WHO.jsonl`): one of several servers in one world.
+    pub fn start_as(env: &Env, who: &str, extra: &[&str]) -> Server {
+        let (id, st, audit) = (format!("{who}.id"), format!("st-{who}"), format!("audit-{who}.jsonl"));
+        let mut args = vec!["serve", "--listen", "127.0.0.1:0", "--peers", "peers", "-i", &id];
+        args.extend(["--state-dir", &st, "--audit", &audit]);
+        args.extend(extra);
+        Server::spawn(env, &args, &[])
+    }
+
     /// `start`, with environment variables `vars` (the test-only holds).
     pub fn start_with(env: &Env, extra: &[&str], vars: &[(&str, &std::path::Path)]) -> Server {
         let mut args = vec!["serve", "--listen", "127.0.0.1:0", "--peers", "peers", "-i", "srv.id"];
         args.extend(["--state-dir", "st-srv", "--audit", "audit.jsonl"]);
         args.extend(extra);
-        let mut cmd = env.command(&args);
+        Server::spawn(env, &args, vars)
+    }
+
+    /// Run `cosect ARGS` as a server and wait until it says where it listens.
+    fn spawn(env: &Env, args: &[&str], vars: &[(&str, &std::path::Path)]) -> Server {
+        let mut cmd = env.command(args);
         for (k, v) in vars {
             cmd.env(k, v);
         }
