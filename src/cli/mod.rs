@@ -81,9 +81,12 @@ pub enum Command {
     /// List your open sessions and catalog queries, or cancel one
     ///
     /// Each open session or query is listed with its id, your role, the peer (name and
-    /// fingerprint), the round awaited, when it was created and when it expires. Expired ones
-    /// are destroyed automatically by the next command that opens the state directory, which
-    /// says so in one line. `cosect sessions cancel ID` destroys one now (its secrets with it).
+    /// fingerprint), the round awaited, when it was created, and by when the peer must answer
+    /// (ANSWER BY: when the bundle you sent expires). Its state is kept as long again, then
+    /// destroyed automatically by the next command that opens the state directory, which says
+    /// so in one line. `cosect sessions cancel ID` destroys one now (its secrets with it); its
+    /// answer, when it comes, is refused saying it was cancelled. A row whose state is
+    /// encrypted to another identity than -i says so.
     Sessions(SessionsArgs),
     /// List your live catalogs, or retire one
     ///

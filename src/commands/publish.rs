@@ -311,6 +311,12 @@ pub fn publish(args: &PublishArgs, ctx: &Ctx) -> Result<()> {
         })?),
     };
     let retired = keep_catalog(&mut keys, &key, &sealed.hash, facts, replace);
+    let others: Vec<String> = keys
+        .live
+        .iter()
+        .filter(|k| k.catalog[..] != sealed.hash[..])
+        .map(|k| catalog_name(&k.catalog))
+        .collect();
     tx.keep(Keep::Keys(&keys))?;
     let shown = write_in_tx(&mut tx, &dest, &sealed, args.force, args.split)?;
     tx.commit()?;
@@ -330,6 +336,15 @@ pub fn publish(args: &PublishArgs, ctx: &Ctx) -> Result<()> {
     ));
     if let Some(r) = retired {
         ctx.say(retired_line(&r));
+    }
+    if !others.is_empty() {
+        ctx.say(format!(
+            "        your earlier {} {} {} live: each answers the queries made against it until it expires \
+             (`cosect catalogs` lists them; `cosect catalogs retire ID` or `publish --replace ID` retires one)",
+            if others.len() == 1 { "catalog" } else { "catalogs" },
+            others.join(", "),
+            if others.len() == 1 { "stays" } else { "stay" },
+        ));
     }
     ctx.say("        clients query it with `cosect init --catalog FILE`; answer with `cosect respond QUERY-FILE`");
     Ok(())

@@ -77,6 +77,8 @@ pub fn init(args: &InitArgs, catalog_path: &[PathBuf], ctx: &Ctx) -> Result<()> 
         client,
         created: to.created,
         expires: crate::store::keep_until(to.created, to.expires, false),
+        answer_by: to.expires,
+        note: String::new(),
     };
     let shown = send_keeping(
         &store,

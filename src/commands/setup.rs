@@ -85,6 +85,11 @@ pub fn load_identity(arg: &Option<PathBuf>) -> Result<Identity> {
     if path.as_os_str() == "-" {
         return Err(Error::new("the identity cannot be read from standard input").with_hint("pass -i FILE"));
     }
+    // A public identity (or another file that holds no secret) is named
+    // as what it is, before its permissions are blamed.
+    if let Some(e) = not_an_identity(&path, &name) {
+        return Err(e);
+    }
     // Refuse before reading the secret, as ssh does.
     if fsio::too_open(&path) {
         return Err(
@@ -97,6 +102,49 @@ pub fn load_identity(arg: &Option<PathBuf>) -> Result<Identity> {
     let text =
         std::str::from_utf8(&text).map_err(|_| Error::new(format!("{name}: identity file is not UTF-8 text")))?;
     Identity::parse(text).map_err(|e| Error::from(e).in_file(&name))
+}
+
+/// Why the file given as the identity is not one, when its first bytes
+/// tell (a public identity, a bundle, a list): `-i` wants the secret
+/// identity file. `None` when it may be an identity (or cannot be read:
+/// the read that follows says why).
+fn not_an_identity(path: &Path, name: &str) -> Option<Error> {
+    use crate::bundle::sniff::{sniff, What};
+    use std::io::Read;
+    let mut head = zeroize::Zeroizing::new(vec![0u8; 4096]);
+    let n = std::fs::File::open(path)
+        .and_then(|f| f.take(4096).read(&mut head))
+        .ok()?;
+    let what = sniff(&head[..n]);
+    let wants = "-i wants your secret identity file, the AGE-SECRET-KEY-1… file `cosect keygen` wrote \
+                 (by default identity.txt in the cosect config directory)";
+    let is = match what {
+        What::SecretIdentity | What::Binary => return None,
+        What::Text | What::Csv => {
+            "a text file with no AGE-SECRET-KEY-1… line (a list?), not an identity file".to_owned()
+        }
+        What::PublicIdentity => {
+            let text = std::str::from_utf8(&head[..n]).ok()?;
+            match PublicIdentity::parse(text) {
+                Ok(p) => format!(
+                    "a public identity ({}, fingerprint {}), not an identity file",
+                    p.display_name(),
+                    p.short_fingerprint()
+                ),
+                Err(_) => "a public identity line, not an identity file".to_owned(),
+            }
+        }
+        What::AgeRecipient => "an age public key, not an identity file".to_owned(),
+        What::Empty | What::Blank => "an empty file, not an identity file".to_owned(),
+        w => format!(
+            "{}, not an identity file",
+            w.describe().trim_end_matches(", not a bundle")
+        ),
+    };
+    Some(Error::new(format!("{name}: this is {is}")).with_hint(match what {
+        What::PublicIdentity => format!("{wants}; a public identity goes with --peer"),
+        _ => wants.to_owned(),
+    }))
 }
 
 /// Load a public identity file.

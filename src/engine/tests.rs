@@ -205,6 +205,8 @@ fn query_state(
         client,
         created: NOW,
         expires: NOW + 3600,
+        answer_by: NOW + 1800,
+        note: String::new(),
     }
 }
 
@@ -297,7 +299,8 @@ fn each_check_refuses_with_its_sentence() {
     let pa = a.public();
     // Bob reads a round 1 from Alice, altered so that one check fails.
     let cases: Vec<(Vec<u8>, &str)> = vec![
-        (b"junk".to_vec(), "b: not a valid cosect bundle"),
+        (b"junk".to_vec(), "b: this is a text file (a list?), not a bundle"),
+        (vec![0x84, 0x40], "b: not a valid cosect bundle"),
         (
             altered(|p| p.to = vec![1; 32].into()),
             "b: the bundle is addressed to fingerprint",

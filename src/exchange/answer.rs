@@ -313,6 +313,7 @@ pub fn commit_answer(
     }
     let sealed = &p.sealed;
     let kept = tx.keep_reply(&id, |w| sealed.write_to(w))?;
+    tx.mark_sent(sealed.mark());
     if let Some(s) = &p.session {
         tx.keep(Keep::Session(s))?;
     }

@@ -268,7 +268,7 @@ mod tests {
         let e = listed[0].info.as_ref().err().unwrap().to_string();
         assert!(e.contains("another cosect version"), "{e}");
         assert_eq!(store.prune(&me(), u64::MAX).unwrap().sessions.len(), 0);
-        store.cancel(&hex(&id)[..8], &me()).unwrap();
+        store.cancel(&hex(&id)[..8], &me(), 1000).unwrap();
         assert!(store.list(&me()).unwrap().is_empty());
     }
 
