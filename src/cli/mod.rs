@@ -78,6 +78,16 @@ pub enum Command {
     /// `cosect respond QUERY-FILE`; list the live catalogs with `cosect catalogs`. See
     /// doc/catalog-format.md.
     Publish(PublishArgs),
+    /// Keep your peers' public identities by name: list them, add one, remove one
+    ///
+    /// The peers book is the directory peers/ in the cosect config directory (usually
+    /// ~/.config/cosect/peers), one NAME.pub file per peer: the layout `cosect serve --peers DIR`
+    /// reads, so one directory serves both. `cosect peers add NAME FILE.pub` shows the peer's
+    /// name and fingerprint and asks nothing: compare the fingerprint with the one your peer
+    /// reads you by phone. Then `--peer NAME` works wherever a public identity file goes (a
+    /// value holding / or ending in .pub is a file; anything else is a name in the book).
+    /// `cosect peers` lists the names, fingerprints and when each was added.
+    Peers(PeersArgs),
     /// List your open sessions and catalog queries, or cancel one
     ///
     /// Each open session or query is listed with its id, your role, the peer (name and
@@ -248,8 +258,9 @@ pub struct InitArgs {
     pub id: IdentityArg,
     #[command(flatten)]
     pub state: StateArg,
-    /// Your peer's public identity file (the line `cosect pubkey` prints)
-    #[arg(long, value_name = "FILE")]
+    /// Your peer: a name in your peers book (`cosect peers`), or their public identity file
+    /// (the line `cosect pubkey` prints; a value with / or ending in .pub)
+    #[arg(long, value_name = "NAME|FILE")]
     pub peer: PathBuf,
     /// Look your list up in this catalog (from `cosect publish` by the peer) instead of a mutual
     /// exchange (or all its parts, in any order)
@@ -280,8 +291,9 @@ pub struct RespondArgs {
     pub id: IdentityArg,
     #[command(flatten)]
     pub state: StateArg,
-    /// Your peer's public identity file; the bundle must be signed by it
-    #[arg(long, value_name = "FILE")]
+    /// Your peer (a name in your peers book, or a public identity file); the bundle must be
+    /// signed by it
+    #[arg(long, value_name = "NAME|FILE")]
     pub peer: PathBuf,
     #[command(flatten)]
     pub list: ListIn,
@@ -322,8 +334,9 @@ pub struct ServeArgs {
     #[arg(long, value_name = "ADDR:PORT")]
     pub listen: std::net::SocketAddr,
     /// Directory of the public identity files (*.pub) of the peers allowed to connect
+    /// [default: your peers book, peers/ in the cosect config directory (`cosect peers`)]
     #[arg(long, value_name = "DIR")]
-    pub peers: PathBuf,
+    pub peers: Option<PathBuf>,
     /// A catalog you published (`cosect publish`) to serve for download; repeatable
     #[arg(long, value_name = "FILE")]
     pub catalog: Vec<PathBuf>,
@@ -399,8 +412,9 @@ pub struct SendArgs {
     /// the one with this id) and write it to -o; `init --catalog` checks it
     #[arg(long, value_name = "ID", num_args = 0..=1, default_missing_value = "", conflicts_with = "bundle")]
     pub fetch_catalog: Option<String>,
-    /// The server's public identity file: its TLS key must be this identity's
-    #[arg(long, value_name = "FILE")]
+    /// The server (a name in your peers book, or its public identity file): its TLS key must
+    /// be this identity's
+    #[arg(long, value_name = "NAME|FILE")]
     pub peer: PathBuf,
     #[command(flatten)]
     pub id: IdentityArg,
@@ -485,9 +499,10 @@ pub struct PublishArgs {
     /// Write the catalog here ('-' for standard output)
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Encrypt the catalog to this public identity file; repeat for several recipients,
-    /// each of whom reads it with their own identity [default: not encrypted]
-    #[arg(long, value_name = "PUBFILE")]
+    /// Encrypt the catalog to this peer (a name in your peers book, or a public identity
+    /// file); repeat for several recipients, each of whom reads it with their own identity
+    /// [default: not encrypted]
+    #[arg(long, value_name = "NAME|FILE")]
     pub encrypt_to: Vec<PathBuf>,
     /// ASCII-armor the encrypted catalog (with --encrypt-to)
     #[arg(long, requires = "encrypt_to")]
@@ -517,6 +532,34 @@ pub struct StoreArgs {
     /// Print JSON: one object per listed session, query or catalog
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct PeersArgs {
+    /// Print JSON: one object per peer (name, their name, fingerprint, when added, line)
+    #[arg(long)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub action: Option<PeersAction>,
+}
+
+#[derive(Subcommand, Debug, Clone)]
+pub enum PeersAction {
+    /// Add a peer's public identity under NAME; shows its name and fingerprint to compare
+    Add {
+        /// The name to use with --peer: letters, digits, '.', '_' and '-' (e.g. bob-mssp)
+        #[arg(value_name = "NAME")]
+        name: String,
+        /// The public identity file your peer sent (the line `cosect pubkey` prints)
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
+    /// Remove a peer from the book
+    Remove {
+        /// The peer's name in the book
+        #[arg(value_name = "NAME")]
+        name: String,
+    },
 }
 
 #[derive(Args, Debug, Clone)]
@@ -563,8 +606,9 @@ pub struct InspectArgs {
     /// Your identity, to decrypt an encrypted bundle [default: the one in the config directory]
     #[arg(short, long, value_name = "FILE")]
     pub identity: Option<PathBuf>,
-    /// Check the signature against this public identity file
-    #[arg(long, value_name = "FILE")]
+    /// Check the signature against this peer (a name in your peers book, or a public identity
+    /// file)
+    #[arg(long, value_name = "NAME|FILE")]
     pub peer: Option<PathBuf>,
     /// Print JSON instead of a summary
     #[arg(long)]

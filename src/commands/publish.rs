@@ -230,7 +230,7 @@ fn readers(me: &Identity, files: &[PathBuf]) -> Result<Vec<age::x25519::Recipien
     }
     let mut out = vec![me.public().recipient.clone()];
     for f in files {
-        out.push(load_peer(f)?.recipient);
+        out.push(load_peer_arg(f)?.recipient);
     }
     Ok(out)
 }

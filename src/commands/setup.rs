@@ -155,11 +155,18 @@ pub fn load_peer(path: &Path) -> Result<PublicIdentity> {
     PublicIdentity::parse(text).map_err(|e| Error::from(e).in_file(&name))
 }
 
-/// Load my identity and the peer's public one (`--peer`), refusing my own
-/// as the peer; `whose` names the peer in the hint ("your peer's").
+/// Load the public identity a `--peer` value names: a file, or a name in
+/// the peers book (`cosect peers`).
+pub fn load_peer_arg(arg: &Path) -> Result<PublicIdentity> {
+    load_peer(&super::peers::resolve(arg)?)
+}
+
+/// Load my identity and the peer's public one (`--peer`: a file or a name
+/// in the peers book), refusing my own as the peer; `whose` names the
+/// peer in the hint ("your peer's").
 pub fn load_pair(id: &Option<PathBuf>, peer: &Path, whose: &str) -> Result<(Identity, PublicIdentity)> {
     let me = load_identity(id)?;
-    let other = load_peer(peer)?;
+    let other = load_peer_arg(peer)?;
     if other == me.public() {
         return Err(
             Error::new(format!("{}: this is your own public identity", peer.display()))
