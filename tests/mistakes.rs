@@ -297,3 +297,43 @@ fn fetching_a_catalog_names_it() {
     );
     assert!(!r.stderr.contains("catalog  "), "{}", r.stderr);
 }
+
+/// `keygen --force` over an identity with open sessions and live catalogs
+/// says first what becomes unreadable (refused without --force, with the
+/// counts); afterwards `sessions` says the rows are another identity's.
+#[test]
+fn replacing_an_identity_says_what_it_opened() {
+    let (env, _a, b) = alice_and_bob();
+    env.ok(&["keygen", "--name", "Default Me"]);
+    env.ok(&["init", "--peer", &b.public, "--input", "alice.txt", "-o", "r1"]);
+    env.ok(&["init", "--peer", &b.public, "--input", "alice.txt", "-o", "r1b"]);
+    env.ok(&["publish", "--input", "alice.txt", "-o", "cat.cbor"]);
+    let before = env.read("config/cosect/identity.txt");
+    let e = env.fails(&["keygen", "--name", "New Me"], 1);
+    has(
+        &e,
+        "an identity file already exists, and it opens 2 open sessions and 1 live catalog in ",
+    );
+    has(&e, "hint: finish or cancel them first");
+    assert_eq!(env.read("config/cosect/identity.txt"), before);
+    let r = env.ok(&["keygen", "--name", "New Me", "--force"]);
+    has(
+        &r.stderr,
+        "warning: the identity you replace opens 2 open sessions and 1 live catalog in ",
+    );
+    has(&r.stderr, "they become unreadable");
+    let warned = r.stderr.find("warning:").unwrap();
+    assert!(warned < r.stderr.find("identity written").unwrap(), "{}", r.stderr);
+    let table = env.ok(&["sessions"]).stdout;
+    let rows: Vec<&str> = table.lines().skip(1).collect();
+    assert_eq!(rows.len(), 2, "{table}");
+    for row in rows {
+        has(row, "belongs to another identity");
+        assert!(!row.contains("cannot decrypt"), "{row}");
+    }
+    // A fresh identity over one that opens nothing says nothing of it.
+    let r = env.ok(&["keygen", "-o", "other.id"]);
+    assert!(!r.stderr.contains("warning"), "{}", r.stderr);
+    let r = env.ok(&["keygen", "-o", "other.id", "--force"]);
+    assert!(!r.stderr.contains("warning"), "{}", r.stderr);
+}

@@ -132,9 +132,15 @@ pub struct KeygenArgs {
     /// Organization name carried in the public identity (e.g. "ACME CERT")
     #[arg(long, default_value = "")]
     pub name: String,
-    /// Replace an existing file (only after the new one is fully written)
+    /// Replace an existing file (only after the new one is fully written); says first how many
+    /// open sessions, catalog queries and live catalogs of the state directory the old
+    /// identity opens, since they become unreadable
     #[arg(long)]
     pub force: bool,
+    /// The state directory whose sessions and catalogs --force counts [default:
+    /// $XDG_STATE_HOME/cosect]
+    #[arg(long, value_name = "DIR", requires = "force")]
+    pub state_dir: Option<PathBuf>,
 }
 
 #[derive(Args, Debug, Clone)]
