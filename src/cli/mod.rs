@@ -92,7 +92,7 @@ pub enum Command {
     ///
     /// Each open session or query is listed with its id, your role, the peer (name and
     /// fingerprint), the round awaited, when it was created, and by when the peer must answer
-    /// (ANSWER BY: when the bundle you sent expires). Its state is kept as long again, then
+    /// (ANSWER BY: when the bundle you sent expires), and your --note. Its state is kept as long again, then
     /// destroyed automatically by the next command that opens the state directory, which says
     /// so in one line. `cosect sessions cancel ID` destroys one now (its secrets with it); its
     /// answer, when it comes, is refused saying it was cancelled. A row whose state is
@@ -101,8 +101,8 @@ pub enum Command {
     /// List your live catalogs, or retire one
     ///
     /// Each live catalog is listed with its id (as `publish`, `inspect` and every message name
-    /// it), its entries and labels, when it was published and expires, and how many queries it
-    /// answered. `cosect catalogs retire ID` destroys its key: queries against it are refused.
+    /// it), its entries and labels, when it was published and expires, how many queries it
+    /// answered, and your `publish --note`. `cosect catalogs retire ID` destroys its key: queries against it are refused.
     Catalogs(CatalogsArgs),
     /// Show a bundle's header without needing its session
     Inspect(InspectArgs),
@@ -250,6 +250,20 @@ pub struct ListIn {
     pub pad_to: Option<u64>,
 }
 
+/// Longest `--note`, in characters.
+pub const MAX_NOTE: usize = 200;
+
+/// A `--note`: printable text of at most `MAX_NOTE` characters.
+fn parse_note(s: &str) -> Result<String, String> {
+    if s.chars().count() > MAX_NOTE {
+        return Err(format!("a note is at most {MAX_NOTE} characters"));
+    }
+    if s.chars().any(|c| c.is_control() || crate::text::is_invisible(c)) {
+        return Err("a note is one line of printable text (no control or invisible characters)".into());
+    }
+    Ok(s.trim().to_owned())
+}
+
 fn parse_duration(s: &str) -> Result<Duration, String> {
     let d = humantime::parse_duration(s).map_err(|e| format!("{e} (examples: 90m, 12h, 7d)"))?;
     if d.is_zero() || d > Duration::from_secs(366 * 86400) {
@@ -284,6 +298,10 @@ pub struct InitArgs {
     /// How long the peer may take to answer (e.g. 90m, 12h, 7d)
     #[arg(long, value_name = "DURATION", default_value = "7d", value_parser = parse_duration)]
     pub expires: Duration,
+    /// A note for yourself, kept (encrypted) with the session or query and shown by
+    /// `cosect sessions`; never sent to the peer (at most 200 characters)
+    #[arg(long, value_name = "TEXT", value_parser = parse_note)]
+    pub note: Option<String>,
     #[command(flatten)]
     pub out: BundleOut,
 }
@@ -315,6 +333,10 @@ pub struct RespondArgs {
     /// How long the peer may take to finish (e.g. 90m, 12h, 7d)
     #[arg(long, value_name = "DURATION", default_value = "7d", value_parser = parse_duration)]
     pub expires: Duration,
+    /// A note for yourself, kept (encrypted) with the session until round 3 comes and shown by
+    /// `cosect sessions`; never sent to the peer (at most 200 characters)
+    #[arg(long, value_name = "TEXT", value_parser = parse_note)]
+    pub note: Option<String>,
     #[command(flatten)]
     pub budget: BudgetArg,
     #[command(flatten)]
@@ -523,6 +545,10 @@ pub struct PublishArgs {
     /// written
     #[arg(long, value_name = "ID")]
     pub replace: Option<String>,
+    /// A note for yourself, kept (encrypted) with the catalog's key and shown by
+    /// `cosect catalogs`; never in the catalog (at most 200 characters)
+    #[arg(long, value_name = "TEXT", value_parser = parse_note)]
+    pub note: Option<String>,
 }
 
 /// The identity and state directory of `sessions` and `catalogs`, given

@@ -205,6 +205,7 @@ fn keep_catalog(
     hash: &[u8; 32],
     facts: (KindSetting, u64, u64, u64, u64),
     replace: Option<usize>,
+    note: Option<&str>,
 ) -> Option<crate::store::Retired> {
     let (kind, entries, labels, created, expires) = facts;
     keys.add(LiveKey {
@@ -217,6 +218,7 @@ fn keep_catalog(
         published: created,
         expires,
         answered: 0,
+        note: note.unwrap_or_default().to_owned(),
     });
     let why = format!("replaced by catalog {}", catalog_name(hash));
     replace.map(|i| keys.retire(i, created, why))
@@ -310,7 +312,7 @@ pub fn publish(args: &PublishArgs, ctx: &Ctx) -> Result<()> {
             .with_hint("`cosect catalogs` lists the live ones; publish again")
         })?),
     };
-    let retired = keep_catalog(&mut keys, &key, &sealed.hash, facts, replace);
+    let retired = keep_catalog(&mut keys, &key, &sealed.hash, facts, replace, args.note.as_deref());
     let others: Vec<String> = keys
         .live
         .iter()

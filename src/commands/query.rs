@@ -78,7 +78,7 @@ pub fn init(args: &InitArgs, catalog_path: &[PathBuf], ctx: &Ctx) -> Result<()> 
         created: to.created,
         expires: crate::store::keep_until(to.created, to.expires, false),
         answer_by: to.expires,
-        note: String::new(),
+        note: args.note.clone().unwrap_or_default(),
     };
     let shown = send_keeping(
         &store,

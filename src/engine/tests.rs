@@ -167,6 +167,7 @@ fn published(a: &Identity, key: &CatalogKey) -> (Vec<u8>, [u8; 32]) {
 
 fn current(key: &CatalogKey, catalog: [u8; 32]) -> KeyState {
     let cur = LiveKey {
+        note: String::new(),
         sk: key.to_bytes().to_vec().into(),
         key_id: key.key_id().to_vec().into(),
         catalog: catalog.to_vec().into(),

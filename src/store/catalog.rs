@@ -40,6 +40,9 @@ pub struct LiveKey {
     pub expires: u64,
     /// Queries answered with this key.
     pub answered: u64,
+    /// The publisher's own note (`publish --note`); never published.
+    #[serde(default)]
+    pub note: String,
 }
 
 impl Drop for LiveKey {
