@@ -342,3 +342,39 @@ fn replacing_an_identity_says_what_it_opened() {
     let r = env.ok(&["keygen", "-o", "other.id", "--force"]);
     assert!(!r.stderr.contains("warning"), "{}", r.stderr);
 }
+
+/// `--peer` given something else than a public identity (an identity
+/// file, a bundle, a list): named for what it is.
+#[test]
+fn a_peer_file_that_is_no_public_identity_is_named() {
+    let (env, a, b) = alice_and_bob();
+    ok(init(&env, &a, &b, "alice.txt", &["--encrypt"], "r1"), "init");
+    for (file, what) in [
+        (
+            "./bob.id",
+            "this is an identity file (a secret key), not a public identity",
+        ),
+        ("./r1", "this is an age-encrypted file, not a public identity"),
+        ("./bob.txt", "this is a text file (a list?), not a public identity"),
+    ] {
+        let e = env.fails(
+            &[
+                "init",
+                "-i",
+                &a.id,
+                "--state-dir",
+                &a.state,
+                "--peer",
+                file,
+                "--input",
+                "alice.txt",
+                "-o",
+                "x",
+            ],
+            1,
+        );
+        has(&e, &format!("error: {file}: {what}"));
+        has(&e, "hint: give your peer's public identity");
+        env.assert_absent("x");
+    }
+}

@@ -149,9 +149,34 @@ fn not_an_identity(path: &Path, name: &str) -> Option<Error> {
 
 /// Load a public identity file.
 pub fn load_peer(path: &Path) -> Result<PublicIdentity> {
+    use crate::bundle::sniff::{sniff, What};
     let name = path.display().to_string();
-    let text = fsio::read_input(path, 1 << 16)?;
-    let text = std::str::from_utf8(&text).map_err(|_| Error::new(format!("{name}: not UTF-8 text")))?;
+    let bytes = zeroize::Zeroizing::new(fsio::read_input(path, 1 << 16)?);
+    // A file that is something else is named for what it is.
+    let is = match sniff(&bytes) {
+        What::SecretIdentity => Some("an identity file (a secret key), not a public identity".to_owned()),
+        w @ (What::Bundle | What::Age | What::Armored | What::Part | What::Mail) => {
+            Some(format!("{}, not a public identity", w.describe()))
+        }
+        What::Empty | What::Blank => Some("an empty file, not a public identity".to_owned()),
+        What::Text | What::Csv if !bytes.windows(10).any(|w| w == b"cosect-v1 ") => {
+            Some("a text file (a list?), not a public identity".to_owned())
+        }
+        w @ (What::Html | What::Stix | What::Misp | What::Json | What::Pdf | What::Zip | What::Gzip) => Some(format!(
+            "{}, not a public identity",
+            w.describe()
+                .trim_end_matches(", not a bundle")
+                .trim_end_matches(", not a cosect bundle")
+        )),
+        _ => None,
+    };
+    if let Some(is) = is {
+        return Err(Error::new(format!("{name}: this is {is}")).with_hint(
+            "give your peer's public identity: the one line `cosect pubkey` prints on their side, \
+             or a name of your peers book (`cosect peers`)",
+        ));
+    }
+    let text = std::str::from_utf8(&bytes).map_err(|_| Error::new(format!("{name}: not UTF-8 text")))?;
     PublicIdentity::parse(text).map_err(|e| Error::from(e).in_file(&name))
 }
 
