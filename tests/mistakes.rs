@@ -71,6 +71,13 @@ fn finishing_ones_own_bundle_says_so() {
     let e = err(finish(&env, &b, "r2", &[]), "finish own round 2");
     has(&e, "r2: this is the round 2 you sent to ACME CERT (");
     has(&e, "takes the round 3 they send back");
+    // A catalog query one sent, fed back to finish.
+    env.ok(&["publish", "-i", &b.id, "--state-dir", &b.state, "--input", "bob.txt", "-o", "cat.cbor"]);
+    let q = ["init", "-i", &a.id, "--state-dir", &a.state, "--catalog", "cat.cbor", "--peer", &b.public];
+    env.ok(&[&q[..], &["--input", "alice.txt", "-o", "q.age"]].concat());
+    let e = err(finish(&env, &a, "q.age", &["--encrypt"]), "finish own query");
+    has(&e, "q.age: this is the catalog query you sent to Bob MSSP (");
+    has(&e, "takes the answer they send back");
     // Someone else's bundle is still "not encrypted to your identity".
     let carol = env.party("carol", "Carol");
     let e = err(finish(&env, &carol, "r2", &[]), "finish as carol");
