@@ -72,8 +72,28 @@ fn finishing_ones_own_bundle_says_so() {
     has(&e, "r2: this is the round 2 you sent to ACME CERT (");
     has(&e, "takes the round 3 they send back");
     // A catalog query one sent, fed back to finish.
-    env.ok(&["publish", "-i", &b.id, "--state-dir", &b.state, "--input", "bob.txt", "-o", "cat.cbor"]);
-    let q = ["init", "-i", &a.id, "--state-dir", &a.state, "--catalog", "cat.cbor", "--peer", &b.public];
+    env.ok(&[
+        "publish",
+        "-i",
+        &b.id,
+        "--state-dir",
+        &b.state,
+        "--input",
+        "bob.txt",
+        "-o",
+        "cat.cbor",
+    ]);
+    let q = [
+        "init",
+        "-i",
+        &a.id,
+        "--state-dir",
+        &a.state,
+        "--catalog",
+        "cat.cbor",
+        "--peer",
+        &b.public,
+    ];
     env.ok(&[&q[..], &["--input", "alice.txt", "-o", "q.age"]].concat());
     let e = err(finish(&env, &a, "q.age", &["--encrypt"]), "finish own query");
     has(&e, "q.age: this is the catalog query you sent to Bob MSSP (");

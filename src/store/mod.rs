@@ -340,8 +340,16 @@ mod tests {
         }
         tx.keep(Keep::Answered(&record([2u8; 16], Answer::Finished, 500)))
             .unwrap();
+        tx.keep(Keep::Answered(&record([3u8; 16], Answer::Cancelled, 500)))
+            .unwrap();
+        tx.keep(Keep::Answered(&record([4u8; 16], Answer::Cancelled, 2000)))
+            .unwrap();
         tx.commit().unwrap();
+        assert!(store.cancelled(&[3u8; 16], &me).unwrap().is_some());
+        assert!(store.answered(&[3u8; 16], &me).unwrap().is_none());
         store.prune(&me, 1000).unwrap();
+        assert!(store.cancelled(&[3u8; 16], &me).unwrap().is_none());
+        assert_eq!(store.cancelled(&[4u8; 16], &me).unwrap().unwrap().until, 2000);
         assert!(store.answered(&[1u8; 16], &me).unwrap().is_none());
         assert!(!store.reply_path(&[1u8; 16]).exists());
         assert!(store.finished(&[2u8; 16], &me).unwrap().is_none());
