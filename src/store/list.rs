@@ -36,7 +36,7 @@ impl Store {
                 let info = read_info(&path, me, version);
                 let foreign = info
                     .as_ref()
-                    .is_err_and(|e| e.message().contains(crate::bundle::envelope::NOT_FOR_YOU));
+                    .is_err_and(|e| e.message().contains(super::ANOTHER_IDENTITY));
                 out.push(Listed { path, info, foreign });
             }
         }

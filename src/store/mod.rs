@@ -91,6 +91,9 @@ impl SecretList {
     }
 }
 
+/// How a state file encrypted to another identity is refused.
+pub const ANOTHER_IDENTITY: &str = "is encrypted to another identity";
+
 /// Told once when a commit waits for another process's lock.
 pub type Notice = std::sync::Arc<dyn Fn(&str) + Send + Sync>;
 
@@ -221,9 +224,15 @@ fn open_sealed(path: &Path, me: &Identity, what: &str) -> Result<Option<impl Rea
         return Err(Error::new(format!("{name}: {what} is readable by other users"))
             .with_hint(format!("run `chmod 600 {name}` if you trust it, or delete it")));
     }
-    let plain = envelope::decrypt_reader(std::io::BufReader::new(file), me.age_identity()).map_err(|e| {
-        Error::new(format!("{name}: cannot open {what}: {e}"))
-            .with_hint("it can only be opened with the identity (-i) that wrote it")
+    let plain = envelope::decrypt_reader(std::io::BufReader::new(file), me.age_identity()).map_err(|e| match e {
+        crate::bundle::BundleError::Decrypt(why) if why == envelope::NOT_FOR_YOU => {
+            Error::new(format!("{name}: {what} {ANOTHER_IDENTITY} than this one (-i)")).with_hint(
+                "use the identity that wrote it; if that identity was replaced (`keygen --force`), \
+                 nothing can open it any more: move it away",
+            )
+        }
+        e => Error::new(format!("{name}: cannot open {what}: {e}"))
+            .with_hint("it can only be opened with the identity (-i) that wrote it"),
     })?;
     Ok(Some(std::io::BufReader::new(plain)))
 }
