@@ -365,7 +365,10 @@ fn replacing_an_identity_says_what_it_opened() {
     }
     // The catalog key, too, is said to be another identity's.
     let e = env.fails(&["catalogs"], 1);
-    has(&e, "the catalog key is encrypted to another identity than this one (-i)");
+    has(
+        &e,
+        "the catalog key is encrypted to another identity than this one (-i)",
+    );
     assert!(!e.contains("bundle"), "{e}");
     // A fresh identity over one that opens nothing says nothing of it.
     let r = env.ok(&["keygen", "-o", "other.id"]);

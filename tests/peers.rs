@@ -105,6 +105,12 @@ fn a_whole_exchange_by_book_names() {
     );
     has(&e, "--peer carol: no peer carol in your peers book (");
     has(&e, "hint: add it with `cosect peers add carol FILE.pub`");
+    // bob.pub is here: the hint says how to name it.
+    let e = err(
+        as_who(&env, "bob", &[&["init", "--peer", "alice", "--input", "bob.txt", "-o", "x"], &sb[..]].concat()),
+        "init --peer alice",
+    );
+    has(&e, "write --peer alice.pub");
     // … even when a file of that name is here: said how to use it.
     env.write("carol", env.read(&b.public));
     let e = err(

@@ -65,11 +65,14 @@ pub fn resolve(arg: &Path) -> Result<PathBuf> {
         return Ok(path);
     }
     let file_here = arg.exists();
+    let pub_here = Path::new(&format!("{name}.pub")).exists();
     Err(Error::new(format!(
         "--peer {shown}: no peer {shown} in your peers book ({}); a value without / or .pub names a peer there",
         dir.display()
     ))
-    .with_hint(if file_here {
+    .with_hint(if pub_here {
+        format!("to use the file {shown}.pub in this directory, write --peer {shown}.pub; or add it: `cosect peers add {shown} {shown}.pub`")
+    } else if file_here {
         format!("to use the file {shown} in this directory, write ./{shown}; or add it: `cosect peers add {shown} ./{shown}`")
     } else {
         format!("add it with `cosect peers add {shown} FILE.pub`; `cosect peers` lists the names")
