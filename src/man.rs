@@ -13,7 +13,9 @@ unknown or missing options or values.\n.TP\n\\fB130\\fR\nInterrupted (Ctrl\\-C o
 the files it was writing were removed.\n";
 
 const FILES: &str = ".SH FILES\n.TP\n\\fI$XDG_CONFIG_HOME/cosect/identity.txt\\fR\nYour identity (default of \\fB\\-i\\fR), \
-0600; \\fI~/.config/cosect/identity.txt\\fR when XDG_CONFIG_HOME is unset.\n.TP\n\\fI$XDG_STATE_HOME/cosect/\\fR\n\
+0600; \\fI~/.config/cosect/identity.txt\\fR when XDG_CONFIG_HOME is unset.\n.TP\n\\fI$XDG_CONFIG_HOME/cosect/peers/NAME.pub\\fR\n\
+The peers book (\\fBcosect peers\\fR): one public identity per peer, named by \\fB\\-\\-peer NAME\\fR; \
+the default of \\fBserve \\-\\-peers\\fR.\n.TP\n\\fI$XDG_STATE_HOME/cosect/\\fR\n\
 The state directory (default of \\fB\\-\\-state\\-dir\\fR; \\fI~/.local/state/cosect/\\fR when XDG_STATE_HOME is unset), \
 0700, every file in it 0600 and age\\-encrypted to your own identity.\n.TP\n\\fIsessions/<id>.age\\fR\n\
 One open mutual exchange: your list and the round's secret, until the exchange finishes or expires.\n.TP\n\
@@ -82,6 +84,13 @@ const EXAMPLES: &[(&str, Examples)] = &[
         ("With labels: each line is entry<TAB>label (e.g. first seen, confidence, campaign):", "cosect publish -i cert.id --input iocs.tsv --kind domain --labels --expires 30d -o catalog.cbor"),
         ("Check what the catalog holds before sending it out:", "cosect inspect catalog.cbor --peer cert.pub"),
         ("For a closed group: encrypted to each member, who reads it with their own identity:", "cosect publish -i cert.id --input iocs.txt --encrypt-to carol.pub --encrypt-to dave.pub -o catalog.age"),
+    ]),
+    ("peers", &[
+        ("Keep Bob's public identity as bob (shows his name and fingerprint: compare them by phone):", "cosect peers add bob bob.pub"),
+        ("Then name him instead of the file:", "cosect init --peer bob --input iocs.txt -o r1.age"),
+        ("List the book (names, fingerprints, when added):", "cosect peers"),
+        ("Forget a peer, e.g. before adding their new key:", "cosect peers remove bob"),
+        ("Serve the peers of the book (its default --peers):", "cosect serve --listen 127.0.0.1:8443 --catalog catalog.cbor"),
     ]),
     ("sessions", &[
         ("List your open sessions and catalog queries:", "cosect sessions -i alice.id"),

@@ -403,8 +403,8 @@ fn damaged_bundles_are_errors_not_panics() {
     env.write("text", "hello, this is not a bundle\n");
     for (file, why) in [
         ("plain.cut", "not a valid cosect bundle"),
-        ("empty", "not a valid cosect bundle"),
-        ("text", "not a valid cosect bundle"),
+        ("empty", "this is an empty file"),
+        ("text", "this is a text file (a list?), not a bundle"),
         ("sealed.cut", "cannot decrypt the bundle"),
         ("armored.cut", "cannot decrypt the bundle"),
     ] {

@@ -35,7 +35,7 @@ fn man_pages_are_current() {
         );
         if name == "cosect-respond.1" || name == "cosect-init.1" {
             assert!(
-                text.contains("\\fB\\-\\-peer\\fR \\fI<FILE>\\fR"),
+                text.contains("\\fB\\-\\-peer\\fR \\fI<NAME|FILE>\\fR"),
                 "{name}: the synopsis hides values"
             );
         }

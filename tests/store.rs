@@ -78,7 +78,7 @@ fn sessions_are_listed_cancelled_and_pruned() {
     assert!(sessions(&env, &a).is_empty());
     has(
         &err(finish(&env, &a, "r2", &["--reply", "r3"]), "finish"),
-        "no open session",
+        &format!("session {s1} was cancelled on "),
     );
     has(
         &env.fails(&["sessions", "cancel", "0000", "-i", &a.id, "--state-dir", &a.state], 1),

@@ -8,6 +8,7 @@ use std::collections::HashSet;
 use sha2::{Digest, Sha256};
 
 use super::envelope::{Envelope, AGE_MAGIC};
+use super::sniff::{self, What};
 use super::{armor, mail, parts, BundleError};
 
 /// First byte of a tagged COSE_Sign1 (tag 18).
@@ -32,6 +33,7 @@ pub fn screen(prefix: &[u8], whole: bool) -> Result<(), BundleError> {
     if whole || holds_bundle(prefix) || mail::looks_like_mail(prefix) {
         return Ok(());
     }
+    not_a_bundle(prefix)?;
     if prefix
         .first()
         .is_some_and(|b| b.is_ascii_graphic() || b.is_ascii_whitespace())
@@ -92,8 +94,25 @@ fn unwrap_at(bytes: Vec<u8>, mails: Mail) -> Unwrapped {
     match armor::decode(&bytes) {
         Ok(Some(bin)) if bin.starts_with(AGE_MAGIC) => Ok((Envelope::Armored, bin)),
         Ok(Some(_)) => Err(BundleError::Armor("the armored text does not hold an age file".into())),
-        Ok(None) => Ok((Envelope::Plain, bytes)),
+        Ok(None) => {
+            if bytes.first() != Some(&COSE_TAG) {
+                not_a_bundle(&bytes)?;
+            }
+            Ok((Envelope::Plain, bytes))
+        }
         Err(e) => Err(BundleError::Armor(e.to_string())),
+    }
+}
+
+/// Refuse bytes that are recognizably something else than a bundle (a
+/// list, a public identity, an empty file, a web page) by naming what
+/// they are. Binary data of no known kind is left to the COSE decoder,
+/// whose sentence says which byte is wrong.
+fn not_a_bundle(bytes: &[u8]) -> Result<(), BundleError> {
+    match sniff::sniff(bytes) {
+        What::Binary => Ok(()),
+        w if w.may_hold_bundle() => Ok(()),
+        w => Err(BundleError::NotBundle(w)),
     }
 }
 

@@ -4,6 +4,7 @@
 //! encrypted with the age CLI is read the same way.
 
 use std::io::{Read, Write};
+use std::sync::OnceLock;
 
 use age::armor::{ArmoredWriter, Format};
 
@@ -38,17 +39,75 @@ pub fn encrypt_to<W: Write>(
     armor: bool,
     out: W,
 ) -> std::io::Result<()> {
+    encrypt_marked(pieces, recipients, armor, out, None)
+}
+
+/// As [`encrypt_to`]; `mark` is set to the [`header_mark`] of the age file
+/// written (before any armor), so the sender can tell it again later.
+pub fn encrypt_marked<W: Write>(
+    pieces: &[&[u8]],
+    recipients: &[age::x25519::Recipient],
+    armor: bool,
+    out: W,
+    mark: Option<&OnceLock<[u8; 32]>>,
+) -> std::io::Result<()> {
     let enc = age::Encryptor::with_recipients(recipients.iter().map(|r| r as &dyn age::Recipient))
         .map_err(|_| std::io::Error::other("no recipient to encrypt to"))?;
     let format = if armor { Format::AsciiArmor } else { Format::Binary };
     let armored = ArmoredWriter::wrap_output(out, format)?;
-    let mut w = enc.wrap_output(armored)?;
+    let tap = Tap {
+        inner: armored,
+        head: Vec::new(),
+        mark,
+    };
+    let mut w = enc.wrap_output(tap)?;
     for p in pieces {
         w.write_all(p)?;
     }
     // Both writers must finish, or the file is cut short.
-    w.finish()?.finish()?;
+    w.finish()?.inner.finish()?;
     Ok(())
+}
+
+/// What identifies an age file to the one who wrote it: SHA-256 of its
+/// header (through the MAC line), which holds a fresh ephemeral key per
+/// file. Anyone can compute it; only the writer has it on record. `None`
+/// when `age` holds no whole header in its first `MAX_HEADER` bytes.
+pub fn header_mark(age: &[u8]) -> Option<[u8; 32]> {
+    use sha2::{Digest, Sha256};
+    let head = &age[..age.len().min(MAX_HEADER)];
+    let mac = head.windows(5).position(|w| w == b"\n--- ")? + 1;
+    let end = mac + head[mac..].iter().position(|&b| b == b'\n')?;
+    Some(Sha256::digest(&head[..=end]).into())
+}
+
+/// Passes the binary age stream through, noting its header's mark.
+struct Tap<'a, W: Write> {
+    inner: W,
+    head: Vec<u8>,
+    mark: Option<&'a OnceLock<[u8; 32]>>,
+}
+
+impl<W: Write> Write for Tap<'_, W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        if let Some(mark) = self.mark {
+            let room = MAX_HEADER.saturating_sub(self.head.len());
+            self.head.extend_from_slice(&buf[..n.min(room)]);
+            if let Some(m) = header_mark(&self.head) {
+                let _ = mark.set(m);
+            }
+            if mark.get().is_some() || room == 0 {
+                self.mark = None;
+                self.head = Vec::new();
+            }
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 /// Encrypt what `fill` writes to `recipient` (binary age), streaming into

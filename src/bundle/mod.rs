@@ -9,6 +9,7 @@ pub mod envelope;
 pub mod mail;
 pub mod parts;
 pub mod payload;
+pub mod sniff;
 
 pub use envelope::Envelope;
 pub use payload::Payload;
@@ -35,6 +36,9 @@ pub enum BundleError {
     NeedIdentity,
     #[error("not a valid cosect bundle: {0}")]
     Structure(String),
+    /// Not a bundle at all, and what it is instead (a list, a `.pub`, …).
+    #[error("this is {}", .0.describe())]
+    NotBundle(sniff::What),
     #[error("{}", version_message(*.0))]
     Version(u64),
     #[error("{signer}, not from your peer {expected}")]
@@ -85,6 +89,7 @@ impl crate::error::Hinted for BundleError {
                 "send the bundle file the mail carried (your mail program's \"save attachment\"), not the mail".into()
             }
             BundleError::Part(_, n) => format!("pass all {n} parts together, in any order (e.g. `FILE.part-*`)"),
+            BundleError::NotBundle(what) => what.hint_for_bundle().into(),
             BundleError::Structure(_) | BundleError::Counts(_) => {
                 "the file is damaged or not a cosect bundle; ask the sender for it again".into()
             }
@@ -174,7 +179,8 @@ impl Opened {
         Opened::decrypt(carrier::unwrap_body(bytes)?, identity)
     }
 
-    fn decrypt((envelope, bytes): (Envelope, Vec<u8>), identity: Option<&Identity>) -> Result<Self, BundleError> {
+    /// Decrypt (if needed) and decode what [`carrier::unwrap`] returned.
+    pub fn decrypt((envelope, bytes): (Envelope, Vec<u8>), identity: Option<&Identity>) -> Result<Self, BundleError> {
         let cose = match envelope {
             Envelope::Plain => bytes,
             _ => {
@@ -278,6 +284,8 @@ pub struct Sealed {
     pub envelope: Envelope,
     recipients: Vec<age::x25519::Recipient>,
     pub hash: [u8; 32],
+    /// The age header's mark of the first file written (encrypted only).
+    mark: std::sync::OnceLock<[u8; 32]>,
 }
 
 impl Sealed {
@@ -288,9 +296,20 @@ impl Sealed {
                 let mut w = w;
                 self.parts.pieces().iter().try_for_each(|p| w.write_all(p))
             }
-            Envelope::Age => envelope::encrypt_to(&self.parts.pieces(), &self.recipients, false, w),
-            Envelope::Armored => envelope::encrypt_to(&self.parts.pieces(), &self.recipients, true, w),
+            Envelope::Age | Envelope::Armored => envelope::encrypt_marked(
+                &self.parts.pieces(),
+                &self.recipients,
+                self.envelope == Envelope::Armored,
+                w,
+                Some(&self.mark),
+            ),
         }
+    }
+
+    /// The [`envelope::header_mark`] of the (first) encrypted file written:
+    /// how its sender knows it again when it is fed back to them.
+    pub fn mark(&self) -> Option<[u8; 32]> {
+        self.mark.get().copied()
     }
 
     /// Encrypt to `recipients` instead (a catalog for several clients),
@@ -324,6 +343,7 @@ pub fn seal(payload: Payload, me: &Identity, to: &PublicIdentity, envelope: Enve
         envelope,
         recipients: vec![to.recipient.clone()],
         hash: h.finalize().into(),
+        mark: std::sync::OnceLock::new(),
     }
 }
 

@@ -81,19 +81,32 @@ pub enum Command {
     /// `cosect respond QUERY-FILE`; list the live catalogs with `cosect catalogs`. See
     /// doc/catalog-format.md.
     Publish(PublishArgs),
+    /// Keep your peers' public identities by name: list them, add one, remove one
+    ///
+    /// The peers book is the directory peers/ in the cosect config directory (usually
+    /// ~/.config/cosect/peers), one NAME.pub file per peer: the layout `cosect serve --peers DIR`
+    /// reads, so one directory serves both. `cosect peers add NAME FILE.pub` shows the peer's
+    /// name and fingerprint and asks nothing: compare the fingerprint with the one your peer
+    /// reads you by phone. Then `--peer NAME` works wherever a public identity file goes (a
+    /// value holding / or ending in .pub is a file; anything else is a name in the book).
+    /// `cosect peers` lists the names, fingerprints and when each was added.
+    Peers(PeersArgs),
     /// List your open sessions and catalog queries, or cancel one
     ///
     /// Each open session or query is listed with its id, your role, the peer (name and
-    /// fingerprint), the round awaited, when it was created and when it expires; a sightings
-    /// group is one row, its publishers under it, each answered or awaited. Expired ones
-    /// are destroyed automatically by the next command that opens the state directory, which
-    /// says so in one line. `cosect sessions cancel ID` destroys one now (its secrets with it).
+    /// fingerprint), the round awaited, when it was created, and by when the peer must answer
+    /// (ANSWER BY: when the bundle you sent expires), and your --note; a sightings group is one
+    /// row, its publishers under it, each answered or awaited. Its state is kept as long again,
+    /// then destroyed automatically by the next command that opens the state directory, which
+    /// says so in one line. `cosect sessions cancel ID` destroys one now (its secrets with it);
+    /// its answer, when it comes, is refused saying it was cancelled. A row whose state is
+    /// encrypted to another identity than -i says so.
     Sessions(SessionsArgs),
     /// List your live catalogs, or retire one
     ///
     /// Each live catalog is listed with its id (as `publish`, `inspect` and every message name
-    /// it), its entries and labels, when it was published and expires, and how many queries it
-    /// answered. `cosect catalogs retire ID` destroys its key: queries against it are refused.
+    /// it), its entries and labels, when it was published and expires, how many queries it
+    /// answered, and your `publish --note`. `cosect catalogs retire ID` destroys its key: queries against it are refused.
     Catalogs(CatalogsArgs),
     /// Show a bundle's header without needing its session
     Inspect(InspectArgs),
@@ -127,9 +140,15 @@ pub struct KeygenArgs {
     /// Organization name carried in the public identity (e.g. "ACME CERT")
     #[arg(long, default_value = "")]
     pub name: String,
-    /// Replace an existing file (only after the new one is fully written)
+    /// Replace an existing file (only after the new one is fully written); says first how many
+    /// open sessions, catalog queries and live catalogs of the state directory the old
+    /// identity opens, since they become unreadable
     #[arg(long)]
     pub force: bool,
+    /// The state directory whose sessions and catalogs --force counts [default:
+    /// $XDG_STATE_HOME/cosect]
+    #[arg(long, value_name = "DIR", requires = "force")]
+    pub state_dir: Option<PathBuf>,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -239,6 +258,20 @@ pub struct ListIn {
     pub pad_to: Option<u64>,
 }
 
+/// Longest `--note`, in characters.
+pub const MAX_NOTE: usize = 200;
+
+/// A `--note`: printable text of at most `MAX_NOTE` characters.
+fn parse_note(s: &str) -> Result<String, String> {
+    if s.chars().count() > MAX_NOTE {
+        return Err(format!("a note is at most {MAX_NOTE} characters"));
+    }
+    if s.chars().any(|c| c.is_control() || crate::text::is_invisible(c)) {
+        return Err("a note is one line of printable text (no control or invisible characters)".into());
+    }
+    Ok(s.trim().to_owned())
+}
+
 fn parse_duration(s: &str) -> Result<Duration, String> {
     let d = humantime::parse_duration(s).map_err(|e| format!("{e} (examples: 90m, 12h, 7d)"))?;
     if d.is_zero() || d > Duration::from_secs(366 * 86400) {
@@ -253,9 +286,10 @@ pub struct InitArgs {
     pub id: IdentityArg,
     #[command(flatten)]
     pub state: StateArg,
-    /// Your peer's public identity file (the line `cosect pubkey` prints); with several
+    /// Your peer: a name in your peers book (`cosect peers`), or their public identity file
+    /// (the line `cosect pubkey` prints; a value with / or ending in .pub); with several
     /// --catalog, repeat it for each publisher: each catalog is matched to the one that signed it
-    #[arg(long, value_name = "FILE", required = true)]
+    #[arg(long, value_name = "NAME|FILE", required = true)]
     pub peer: Vec<PathBuf>,
     /// Look your list up in this catalog (from `cosect publish` by the peer) instead of a mutual
     /// exchange (or all its parts, in any order). Repeat it to look the list up in several
@@ -275,6 +309,10 @@ pub struct InitArgs {
     /// How long the peer may take to answer (e.g. 90m, 12h, 7d)
     #[arg(long, value_name = "DURATION", default_value = "7d", value_parser = parse_duration)]
     pub expires: Duration,
+    /// A note for yourself, kept (encrypted) with the session or query and shown by
+    /// `cosect sessions`; never sent to the peer (at most 200 characters)
+    #[arg(long, value_name = "TEXT", value_parser = parse_note)]
+    pub note: Option<String>,
     #[command(flatten)]
     pub out: BundleOut,
 }
@@ -288,8 +326,9 @@ pub struct RespondArgs {
     pub id: IdentityArg,
     #[command(flatten)]
     pub state: StateArg,
-    /// Your peer's public identity file; the bundle must be signed by it
-    #[arg(long, value_name = "FILE")]
+    /// Your peer (a name in your peers book, or a public identity file); the bundle must be
+    /// signed by it
+    #[arg(long, value_name = "NAME|FILE")]
     pub peer: PathBuf,
     #[command(flatten)]
     pub list: ListIn,
@@ -305,6 +344,10 @@ pub struct RespondArgs {
     /// How long the peer may take to finish (e.g. 90m, 12h, 7d)
     #[arg(long, value_name = "DURATION", default_value = "7d", value_parser = parse_duration)]
     pub expires: Duration,
+    /// A note for yourself, kept (encrypted) with the session until round 3 comes and shown by
+    /// `cosect sessions`; never sent to the peer (at most 200 characters)
+    #[arg(long, value_name = "TEXT", value_parser = parse_note)]
+    pub note: Option<String>,
     #[command(flatten)]
     pub budget: BudgetArg,
     #[command(flatten)]
@@ -330,8 +373,9 @@ pub struct ServeArgs {
     #[arg(long, value_name = "ADDR:PORT")]
     pub listen: std::net::SocketAddr,
     /// Directory of the public identity files (*.pub) of the peers allowed to connect
+    /// [default: your peers book, peers/ in the cosect config directory (`cosect peers`)]
     #[arg(long, value_name = "DIR")]
-    pub peers: PathBuf,
+    pub peers: Option<PathBuf>,
     /// A catalog you published (`cosect publish`) to serve for download; repeatable
     #[arg(long, value_name = "FILE")]
     pub catalog: Vec<PathBuf>,
@@ -413,8 +457,9 @@ pub struct SendArgs {
     /// the one with this id) and write it to -o; `init --catalog` checks it
     #[arg(long, value_name = "ID", num_args = 0..=1, default_missing_value = "", conflicts_with = "bundle")]
     pub fetch_catalog: Option<String>,
-    /// The server's public identity file: its TLS key must be this identity's
-    #[arg(long, value_name = "FILE", required_unless_present = "to")]
+    /// The server (a name in your peers book, or its public identity file): its TLS key must
+    /// be this identity's
+    #[arg(long, value_name = "NAME|FILE", required_unless_present = "to")]
     pub peer: Option<PathBuf>,
     #[command(flatten)]
     pub id: IdentityArg,
@@ -506,9 +551,10 @@ pub struct PublishArgs {
     /// Write the catalog here ('-' for standard output)
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Encrypt the catalog to this public identity file; repeat for several recipients,
-    /// each of whom reads it with their own identity [default: not encrypted]
-    #[arg(long, value_name = "PUBFILE")]
+    /// Encrypt the catalog to this peer (a name in your peers book, or a public identity
+    /// file); repeat for several recipients, each of whom reads it with their own identity
+    /// [default: not encrypted]
+    #[arg(long, value_name = "NAME|FILE")]
     pub encrypt_to: Vec<PathBuf>,
     /// ASCII-armor the encrypted catalog (with --encrypt-to)
     #[arg(long, requires = "encrypt_to")]
@@ -523,6 +569,10 @@ pub struct PublishArgs {
     /// written
     #[arg(long, value_name = "ID")]
     pub replace: Option<String>,
+    /// A note for yourself, kept (encrypted) with the catalog's key and shown by
+    /// `cosect catalogs`; never in the catalog (at most 200 characters)
+    #[arg(long, value_name = "TEXT", value_parser = parse_note)]
+    pub note: Option<String>,
 }
 
 /// The identity and state directory of `sessions` and `catalogs`, given
@@ -538,6 +588,34 @@ pub struct StoreArgs {
     /// Print JSON: one object per listed session, query or catalog
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct PeersArgs {
+    /// Print JSON: one object per peer (name, their name, fingerprint, when added, line)
+    #[arg(long)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub action: Option<PeersAction>,
+}
+
+#[derive(Subcommand, Debug, Clone)]
+pub enum PeersAction {
+    /// Add a peer's public identity under NAME; shows its name and fingerprint to compare
+    Add {
+        /// The name to use with --peer: letters, digits, '.', '_' and '-' (e.g. bob-mssp)
+        #[arg(value_name = "NAME")]
+        name: String,
+        /// The public identity file your peer sent (the line `cosect pubkey` prints)
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
+    /// Remove a peer from the book
+    Remove {
+        /// The peer's name in the book
+        #[arg(value_name = "NAME")]
+        name: String,
+    },
 }
 
 #[derive(Args, Debug, Clone)]
@@ -584,8 +662,9 @@ pub struct InspectArgs {
     /// Your identity, to decrypt an encrypted bundle [default: the one in the config directory]
     #[arg(short, long, value_name = "FILE")]
     pub identity: Option<PathBuf>,
-    /// Check the signature against this public identity file
-    #[arg(long, value_name = "FILE")]
+    /// Check the signature against this peer (a name in your peers book, or a public identity
+    /// file)
+    #[arg(long, value_name = "NAME|FILE")]
     pub peer: Option<PathBuf>,
     /// Print JSON instead of a summary
     #[arg(long)]

@@ -17,6 +17,12 @@ fn check_query_policy(args: &RespondArgs, name: &str) -> Result<()> {
         ))
         .with_hint("drop --input and --pad-to"));
     }
+    if args.note.is_some() {
+        return Err(Error::new(format!(
+            "{name}: --note: answering a catalog query keeps no state to keep the note with"
+        ))
+        .with_hint("drop --note; `publish --note` keeps a note with the catalog"));
+    }
     Ok(())
 }
 

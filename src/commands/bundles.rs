@@ -132,11 +132,23 @@ pub fn send_keeping(
     split: Option<u64>,
 ) -> Result<String> {
     let mut tx = store.begin(me)?;
+    let (dest, sealed) = sent;
+    // Standard output is written at once, not undone: it goes last. A
+    // file is a pending write: written first, so the state kept after it
+    // carries the bundle's mark.
+    if let fsio::Dest::Stdout = dest {
+        for k in keeps {
+            tx.keep(k)?;
+        }
+        let shown = write_in_tx(&mut tx, dest, sealed, force, split)?;
+        tx.commit()?;
+        return Ok(shown);
+    }
+    let shown = write_in_tx(&mut tx, dest, sealed, force, split)?;
+    tx.mark_sent(sealed.mark());
     for k in keeps {
         tx.keep(k)?;
     }
-    let (dest, sealed) = sent;
-    let shown = write_in_tx(&mut tx, dest, sealed, force, split)?;
     tx.commit()?;
     Ok(shown)
 }

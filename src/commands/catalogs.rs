@@ -43,21 +43,24 @@ pub fn catalogs(args: &CatalogsArgs, ctx: &Ctx) -> Result<()> {
         ctx.say(format!("cosect: no live catalogs in {}", store.dir().display()));
         return Ok(());
     }
-    let mut text = format!(
-        "{:<16}  {:>9}  {:>9}  {:<20}  {:<20}  {:>8}\n",
-        "ID", "ENTRIES", "LABELS", "CREATED", "EXPIRES", "ANSWERED"
+    let head = format!(
+        "{:<16}  {:>9}  {:>9}  {:<20}  {:<20}  {:>8}  {}",
+        "ID", "ENTRIES", "LABELS", "CREATED", "EXPIRES", "ANSWERED", "NOTE"
     );
-    // Every column is filled, so no line ends in white space.
+    let mut text = format!("{}\n", head.trim_end());
     for k in &keys.live {
-        text.push_str(&format!(
-            "{:<16}  {:>9}  {:>9}  {:<20}  {:<20}  {:>8}\n",
+        let row = format!(
+            "{:<16}  {:>9}  {:>9}  {:<20}  {:<20}  {:>8}  {}",
             catalog_name(&k.catalog),
             k.entries,
             k.labels,
             format_time(k.published),
             format_time(k.expires),
-            k.answered
-        ));
+            k.answered,
+            crate::text::shown(&k.note)
+        );
+        text.push_str(row.trim_end());
+        text.push('\n');
     }
     print_stdout(&text)
 }
@@ -71,5 +74,6 @@ fn json(k: &LiveKey) -> serde_json::Value {
         "created": format_time(k.published),
         "expires": format_time(k.expires),
         "queries_answered": k.answered,
+        "note": k.note,
     })
 }

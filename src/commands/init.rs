@@ -67,7 +67,8 @@ pub fn init(args: &InitArgs, ctx: &Ctx) -> Result<()> {
         list,
         step,
         times,
-    );
+    )
+    .with_note(args.note.as_deref());
     let shown = send_keeping(&store, &me, vec![Keep::Session(&state)], (&dest, &sealed), force, split)?;
     ctx.say(sent_line("round 1 of session", &to.session, "for", &peer, &shown));
     ctx.say(format!(

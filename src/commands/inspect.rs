@@ -51,6 +51,11 @@ pub struct Summary {
 }
 
 pub fn inspect(args: &InspectArgs, _ctx: &Ctx) -> Result<()> {
+    if let [one] = &args.bundle[..] {
+        if let Some(p) = public_identity(one)? {
+            return print_stdout(&identity_summary(one, &p, args.json)?);
+        }
+    }
     let (name, bytes) = read_bundle(&args.bundle)?;
     if let Some((h, _)) = crate::bundle::parts::header(&bytes) {
         return print_stdout(&part_summary(&name, &h, args.json));
@@ -72,7 +77,7 @@ pub fn inspect(args: &InspectArgs, _ctx: &Ctx) -> Result<()> {
 fn signature(bundle: &mut Opened, peer: Option<&Path>) -> Result<(&'static str, String)> {
     Ok(match peer {
         Some(path) => {
-            let peer = load_peer(path)?;
+            let peer = load_peer_arg(path)?;
             match bundle.check_sender(&peer) {
                 Ok(()) => (
                     "valid",
@@ -317,4 +322,56 @@ pub fn render_summary(s: &CatalogSummary, points: u64, round: u8) -> String {
 /// For `inspect`'s `to:` line: a catalog is addressed to no one in particular.
 pub fn is_public(p: &Payload) -> bool {
     p.protocol == PROTOCOL_CATALOG && p.to[..] == TO_ANYONE
+}
+
+/// The public identity in `path`, when the file is one (a `.pub`).
+fn public_identity(path: &Path) -> Result<Option<PublicIdentity>> {
+    use std::io::Read;
+    if path.as_os_str() == "-" {
+        return Ok(None);
+    }
+    let mut head = Vec::new();
+    let Ok(f) = std::fs::File::open(path) else {
+        return Ok(None);
+    };
+    if f.take(64 << 10).read_to_end(&mut head).is_err() {
+        return Ok(None);
+    }
+    if crate::bundle::sniff::sniff(&head) != crate::bundle::sniff::What::PublicIdentity {
+        return Ok(None);
+    }
+    load_peer(path).map(Some)
+}
+
+/// What `inspect FILE.pub` prints: whose identity it is, its fingerprint,
+/// and its name in the peers book if it is there.
+fn identity_summary(path: &Path, p: &PublicIdentity, json: bool) -> Result<String> {
+    let in_book = super::peers::book_dir()
+        .ok()
+        .and_then(|dir| std::fs::read_dir(dir).ok())
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|e| e.extension().is_some_and(|x| x == "pub"))
+        .find(|e| load_peer(e).is_ok_and(|q| q == *p))
+        .and_then(|e| e.file_stem().map(|s| s.to_string_lossy().into_owned()));
+    if json {
+        let mut v = super::keygen::public_json(p);
+        v["file"] = shown_path(path).into();
+        v["peers_book_name"] = in_book.into();
+        return Ok(format!(
+            "{}\n",
+            serde_json::to_string_pretty(&v).expect("JSON to memory")
+        ));
+    }
+    Ok(format!(
+        "file:        {} (a public identity)\nname:        {}\nfingerprint: {}\npeers book:  {}\n",
+        shown_path(path),
+        p.display_name(),
+        p.short_fingerprint(),
+        match in_book {
+            Some(n) => format!("in your peers book as {}", crate::text::shown(&n)),
+            None => "not in your peers book (`cosect peers add NAME FILE` adds it)".into(),
+        }
+    ))
 }

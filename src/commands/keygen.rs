@@ -29,7 +29,23 @@ pub fn keygen(args: &KeygenArgs, ctx: &Ctx) -> Result<()> {
         }
     };
     let dest = path.clone().map(Dest::File).unwrap_or(Dest::Stdout);
-    let public = create_identity(&dest, &args.name, args.force)?;
+    let opens = path
+        .as_ref()
+        .filter(|p| p.exists())
+        .and_then(|p| what_it_opens(p, &args.state_dir));
+    if let (Some(what), true) = (&opens, args.force) {
+        ctx.warn(format!(
+            "the identity you replace opens {what}: they become unreadable (their answers cannot be \
+             finished, the catalogs' queries not answered); `cosect sessions` lists them as another identity's"
+        ));
+    }
+    let public = create_identity(&dest, &args.name, args.force).map_err(|e| match (&opens, args.force) {
+        (Some(what), false) => Error::new(format!("{e}, and it opens {what}")).with_hint(
+            "finish or cancel them first (`cosect sessions`, `cosect catalogs`), or keep a copy of the file: \
+             --force replaces it for good, and a new identity needs a new fingerprint check with every peer",
+        ),
+        _ => e,
+    })?;
     if let Some(p) = &path {
         ctx.say(format!(
             "cosect: identity written to {} (keep it secret; mode 0600)",
@@ -42,6 +58,35 @@ pub fn keygen(args: &KeygenArgs, ctx: &Ctx) -> Result<()> {
         public.short_fingerprint()
     ));
     Ok(())
+}
+
+/// What in the state directory only the identity at `path` opens (open
+/// sessions, catalog queries, live catalogs), as "1 open session and 2
+/// live catalogs in DIR"; `None` when nothing (or when it is no identity).
+fn what_it_opens(path: &std::path::Path, state_dir: &Option<std::path::PathBuf>) -> Option<String> {
+    let old = load_identity(&Some(path.to_path_buf())).ok()?;
+    let store = super::store(state_dir).ok()?;
+    let listed = store.list(&old).unwrap_or_default();
+    let opened: Vec<&crate::store::Info> = listed.iter().filter_map(|l| l.info.as_ref().ok()).collect();
+    let queries = opened.iter().filter(|i| i.role == "catalog client").count();
+    let sessions = opened.len() - queries;
+    let catalogs = store.load_keys(&old).map_or(0, |k| k.live.len());
+    let plural = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let mut lost: Vec<String> = [
+        (sessions, plural(sessions, "open session", "open sessions")),
+        (queries, plural(queries, "catalog query", "catalog queries")),
+        (catalogs, plural(catalogs, "live catalog", "live catalogs")),
+    ]
+    .into_iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(_, s)| s)
+    .collect();
+    let last = lost.pop()?;
+    let all = match lost.is_empty() {
+        true => last,
+        false => format!("{} and {last}", lost.join(", ")),
+    };
+    Some(format!("{all} in {}", store.dir().display()))
 }
 
 /// Generate an identity and write it (0600, atomically) to `dest`; an

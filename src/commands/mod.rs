@@ -11,6 +11,7 @@ pub mod init;
 pub mod inspect;
 pub mod keygen;
 pub mod lookup;
+pub mod peers;
 pub mod publish;
 pub mod query;
 pub mod respond;
@@ -105,6 +106,7 @@ pub fn dispatch(command: Command, ctx: &Ctx) -> Result<()> {
         Command::Respond(a) => respond::respond(&a, &ctx),
         Command::Finish(a) => finish::finish(&a, &ctx),
         Command::Publish(a) => publish::publish(&a, &ctx),
+        Command::Peers(a) => peers::peers(&a, &ctx),
         Command::Sessions(a) => sessions::sessions(&a, &ctx),
         Command::Catalogs(a) => catalogs::catalogs(&a, &ctx),
         Command::Inspect(a) => inspect::inspect(&a, &ctx),

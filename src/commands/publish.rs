@@ -205,6 +205,7 @@ fn keep_catalog(
     hash: &[u8; 32],
     facts: (KindSetting, u64, u64, u64, u64),
     replace: Option<usize>,
+    note: Option<&str>,
 ) -> Option<crate::store::Retired> {
     let (kind, entries, labels, created, expires) = facts;
     keys.add(LiveKey {
@@ -217,6 +218,7 @@ fn keep_catalog(
         published: created,
         expires,
         answered: 0,
+        note: note.unwrap_or_default().to_owned(),
     });
     let why = format!("replaced by catalog {}", catalog_name(hash));
     replace.map(|i| keys.retire(i, created, why))
@@ -230,7 +232,7 @@ fn readers(me: &Identity, files: &[PathBuf]) -> Result<Vec<age::x25519::Recipien
     }
     let mut out = vec![me.public().recipient.clone()];
     for f in files {
-        out.push(load_peer(f)?.recipient);
+        out.push(load_peer_arg(f)?.recipient);
     }
     Ok(out)
 }
@@ -310,7 +312,13 @@ pub fn publish(args: &PublishArgs, ctx: &Ctx) -> Result<()> {
             .with_hint("`cosect catalogs` lists the live ones; publish again")
         })?),
     };
-    let retired = keep_catalog(&mut keys, &key, &sealed.hash, facts, replace);
+    let retired = keep_catalog(&mut keys, &key, &sealed.hash, facts, replace, args.note.as_deref());
+    let others: Vec<String> = keys
+        .live
+        .iter()
+        .filter(|k| k.catalog[..] != sealed.hash[..])
+        .map(|k| catalog_name(&k.catalog))
+        .collect();
     tx.keep(Keep::Keys(&keys))?;
     let shown = write_in_tx(&mut tx, &dest, &sealed, args.force, args.split)?;
     tx.commit()?;
@@ -330,6 +338,15 @@ pub fn publish(args: &PublishArgs, ctx: &Ctx) -> Result<()> {
     ));
     if let Some(r) = retired {
         ctx.say(retired_line(&r));
+    }
+    if !others.is_empty() {
+        ctx.say(format!(
+            "        your earlier {} {} {} live: each answers the queries made against it until it expires \
+             (`cosect catalogs` lists them; `cosect catalogs retire ID` or `publish --replace ID` retires one)",
+            if others.len() == 1 { "catalog" } else { "catalogs" },
+            others.join(", "),
+            if others.len() == 1 { "stays" } else { "stay" },
+        ));
     }
     ctx.say("        clients query it with `cosect init --catalog FILE`; answer with `cosect respond QUERY-FILE`");
     Ok(())

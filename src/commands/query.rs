@@ -129,6 +129,8 @@ pub fn make(
         client,
         created: to.created,
         expires: crate::store::keep_until(to.created, to.expires, false),
+        answer_by: to.expires,
+        note: args.note.clone().unwrap_or_default(),
     };
     Ok(Made {
         state,

@@ -104,6 +104,12 @@ fn check_round1_policy(args: &RespondArgs, name: &str, r1: &Round1) -> Result<()
 fn answer_round1(args: &RespondArgs, ctx: &Ctx, out: &Out, h: &Header, r1: Round1) -> Result<()> {
     let name = &out.name;
     check_round1_policy(args, name, &r1)?;
+    if args.note.is_some() && r1.mode == Mode::OneSided {
+        return Err(Error::new(format!(
+            "{name}: --note: this one-sided exchange keeps no session to keep the note with"
+        ))
+        .with_hint("drop --note: the responder of a one-sided exchange keeps nothing"));
+    }
     let size = Size::of_round1(&r1);
     exchange::admit(out.party, name, h, size, &out.policy, now())?;
     let peer_n = size.elements();
@@ -119,6 +125,7 @@ fn answer_round1(args: &RespondArgs, ctx: &Ctx, out: &Out, h: &Header, r1: Round
         bar.inc(n)
     })?;
     bar.finish_and_clear();
+    let p = p.with_note(args.note.as_deref());
     let n_points = p.sent;
     let expires = crate::exchange::expiry(reply.now, args.expires);
     let Some(shown) = commit(ctx, out, h, p)? else {

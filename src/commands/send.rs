@@ -31,6 +31,7 @@ pub fn send(args: &SendArgs, ctx: &Ctx) -> Result<()> {
     // Parts are joined here, as every offline verb joins them: the server
     // receives the whole bundle.
     let (name, body) = match (args.fetch_catalog.as_deref(), args.bundle.as_slice()) {
+        (Some(""), _) => ("a request for its newest catalog".to_owned(), Vec::new()),
         (Some(id), _) => (format!("a request for catalog {}", crate::text::shown(id)), Vec::new()),
         (None, [one]) if one.as_os_str() == "-" => (shown_path(one), fsio::read_input(one, MAX_BUNDLE_BYTES)?),
         (None, paths) => read_bundle(paths)?,
@@ -54,6 +55,24 @@ pub fn send(args: &SendArgs, ctx: &Ctx) -> Result<()> {
     };
     let who = format!("{} ({})", server.display_name(), server.short_fingerprint());
     match answer {
+        Answer::Bundle(b) if args.fetch_catalog.is_some() => {
+            // Named by its one id, as `publish` and `inspect` name it.
+            let id = crate::bundle::Opened::open(b.clone(), Some(&me))
+                .map(|o| crate::engine::catalog_name(&o.hash))
+                .ok();
+            fsio::write_atomic(&dest, &b, args.force, false)?;
+            ctx.say(match id {
+                Some(id) => format!(
+                    "cosect: catalog {id} from {who} written to {}; look your list up in it with \
+                     `cosect init --catalog FILE`",
+                    dest.display()
+                ),
+                None => format!(
+                    "cosect: sent {name} to {who}; what it returned written to {}",
+                    dest.display()
+                ),
+            });
+        }
         Answer::Bundle(b) => {
             fsio::write_atomic(&dest, &b, args.force, false)?;
             ctx.say(format!(

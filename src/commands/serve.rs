@@ -30,7 +30,7 @@ fn load_peers(dir: &Path, me: &Identity) -> Result<Vec<PublicIdentity>> {
     }
     if peers.is_empty() {
         return Err(Error::new(format!("{name}: no peer's public identity (*.pub) in it"))
-            .with_hint("put the .pub file of every client allowed to connect there"));
+            .with_hint("put the .pub file of every client allowed to connect there (`cosect peers add NAME FILE` adds one to your peers book)"));
     }
     Ok(peers)
 }
@@ -151,7 +151,11 @@ pub fn serve(args: &ServeArgs, ctx: &Ctx) -> Result<()> {
     let me = load_identity(&args.id.identity)?;
     // Expired sessions, journal records and catalogs go first.
     let store = open_store(&args.state.state_dir, &me, ctx)?;
-    let peers = load_peers(&args.peers, &me)?;
+    let peers_dir = match &args.peers {
+        Some(d) => d.clone(),
+        None => super::peers::book_dir()?,
+    };
+    let peers = load_peers(&peers_dir, &me)?;
     let catalogs = load_catalogs(args, &me, &store)?;
     check_input(args.list.input.as_deref())?;
     let audit = Arc::new(Audit::open(args.audit.as_deref())?);

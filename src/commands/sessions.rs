@@ -10,7 +10,7 @@ pub fn sessions(args: &SessionsArgs, ctx: &Ctx) -> Result<()> {
     let me = load_identity(&args.store.identity)?;
     let store = open_store(&args.store.state_dir, &me, ctx)?;
     if let Some(SessionsAction::Cancel { session }) = &args.action {
-        let info = store.cancel(session, &me)?;
+        let info = store.cancel(session, &me, now())?;
         if info.role == "sightings" {
             ctx.say(format!(
                 "cosect: sightings group {} cancelled: its open queries, their state and secrets are destroyed",
@@ -62,8 +62,8 @@ pub fn sessions(args: &SessionsArgs, ctx: &Ctx) -> Result<()> {
         return Ok(());
     }
     let head = format!(
-        "{:<8}  {:<14}  {:<36}  {:<14}  {:<20}  {:<20}",
-        "ID", "ROLE", "PEER", "AWAITS", "CREATED", "EXPIRES"
+        "{:<8}  {:<14}  {:<36}  {:<14}  {:<20}  {:<20}  {}",
+        "ID", "ROLE", "PEER", "AWAITS", "CREATED", "ANSWER BY", "NOTE"
     );
     let mut text = format!("{}\n", head.trim_end());
     for l in &listed {
@@ -74,6 +74,14 @@ pub fn sessions(args: &SessionsArgs, ctx: &Ctx) -> Result<()> {
         }
     }
     print_stdout(&text)
+}
+
+/// When the awaited answer must be made by (the bundle sent expires then).
+fn answer_by(i: &Info) -> String {
+    match i.answer_by {
+        0 => "-".into(),
+        t => format_time(t),
+    }
 }
 
 /// `Name (fingerprint)` of the session's peer.
@@ -90,16 +98,32 @@ fn peer_shown(i: &Info) -> String {
 fn row(l: &Listed) -> String {
     match &l.info {
         Ok(i) => format!(
-            "{:<8}  {:<14}  {:<36}  {:<14}  {:<20}  {:<20}\n",
+            "{:<8}  {:<14}  {:<36}  {:<14}  {:<20}  {:<20}  {}\n",
             &hex(&i.id)[..8.min(i.id.len() * 2)],
             i.role,
             peer_shown(i),
             i.awaited,
             format_time(i.created),
-            format_time(i.expires)
+            answer_by(i),
+            crate::text::shown(&i.note)
         ),
-        Err(e) => format!("?         {e}\n"),
+        Err(_) if l.foreign => format!(
+            "{:<8}  belongs to another identity: its state is encrypted to another identity file than -i; \
+             use that identity, or cancel it\n",
+            short_id(l)
+        ),
+        Err(e) => format!("{:<8}  {e}\n", short_id(l)),
     }
+}
+
+/// The first 8 hex digits of the id a state file is named after.
+fn short_id(l: &Listed) -> String {
+    let stem = l
+        .path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    stem.chars().take(8).collect()
 }
 
 fn json(l: &Listed) -> serde_json::Value {
@@ -114,12 +138,15 @@ fn json(l: &Listed) -> serde_json::Value {
                 "awaits": i.awaited,
                 "kind": i.kind,
                 "created": format_time(i.created),
-                "expires": format_time(i.expires),
+                "answer_by": (i.answer_by != 0).then(|| format_time(i.answer_by)),
+                "kept_until": format_time(i.expires),
+                "note": i.note,
                 "file": l.path.display().to_string(),
             })
         }
         Err(e) => serde_json::json!({
             "file": l.path.display().to_string(),
+            "other_identity": l.foreign,
             "error": e.to_string(),
         }),
     }

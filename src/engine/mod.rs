@@ -22,11 +22,11 @@ pub use shape::{check_answer, check_catalog, check_exchange, check_round1, typed
 
 use crate::bundle::catalog::PROTOCOL_CATALOG;
 use crate::bundle::payload::Payload;
-use crate::bundle::{format_time, BundleError, Opened};
+use crate::bundle::{envelope, format_time, BundleError, Envelope, Opened};
 use crate::error::{Cause, Error, Result};
 use crate::identity::{Identity, PublicIdentity};
 use crate::protocol::mutual;
-use crate::store::{hex, Answered, KeyState, LiveKey, QueryState, Session, Step};
+use crate::store::{hex, Answered, Info, KeyState, LiveKey, QueryState, Session, Step};
 
 /// Kept state, as the engine reads it (the store implements this; a
 /// server may keep it elsewhere).
@@ -42,6 +42,16 @@ pub trait Lookup {
     fn answered(&self, id: &[u8]) -> Result<Option<Answered>>;
     /// The journal's record of the round 3 that finished session `id`.
     fn finished(&self, id: &[u8]) -> Result<Option<Answered>>;
+    /// The record of session or query `id` cancelled by hand, if kept
+    /// (none by default: a server does not tell a peer).
+    fn cancelled(&self, _id: &[u8]) -> Result<Option<Answered>> {
+        Ok(None)
+    }
+    /// The open session or query whose sent bundle has this age header
+    /// mark (`envelope::header_mark`), if any (none by default).
+    fn sent(&self, _mark: &[u8; 32]) -> Result<Option<Info>> {
+        Ok(None)
+    }
     /// Where the state lives, for messages.
     fn place(&self) -> String;
 }
@@ -137,7 +147,23 @@ impl Reader<'_> {
     /// saved mail is read for the bundle it carries). Every refusal is one
     /// sentence prefixed with `name`.
     pub fn read(&self, name: &str, bytes: Vec<u8>, expect: Expect<'_>) -> Result<Received> {
-        let b = Opened::open(bytes, Some(self.me)).map_err(|e| Error::from(e).in_file(name))?;
+        let in_file = |e: BundleError| Error::from(e).in_file(name);
+        let unwrapped = crate::bundle::carrier::unwrap(bytes).map_err(in_file)?;
+        let mark = match unwrapped.0 {
+            Envelope::Plain => None,
+            _ => envelope::header_mark(&unwrapped.1),
+        };
+        let b = match Opened::decrypt(unwrapped, Some(self.me)) {
+            Ok(b) => b,
+            Err(BundleError::Decrypt(why)) if why == envelope::NOT_FOR_YOU => {
+                // Not for me: perhaps the bundle I sent myself, fed back.
+                if let Some(sent) = mark.map(|m| self.store.sent(&m)).transpose()?.flatten() {
+                    return Err(own_sent(name, &sent));
+                }
+                return Err(in_file(BundleError::Decrypt(why)));
+            }
+            Err(e) => return Err(in_file(e)),
+        };
         self.check(name, b, expect)
     }
 
@@ -194,7 +220,7 @@ impl Reader<'_> {
             .with_hint("each publisher answers only the query made for it; send it back to the client"),
             e => in_file(e),
         })?;
-        wrong_verb(name, &b.payload, Expect::Request { peer })?;
+        wrong_verb(name, &b, Expect::Request { peer })?;
         let header = header(&b);
         if catalog {
             let (kind, key_id) = check_exchange(&b.payload, 1).map_err(in_file)?;
@@ -275,6 +301,10 @@ impl Reader<'_> {
     }
 
     fn answer(&self, name: &str, mut b: Opened) -> Result<Received> {
+        if b.payload.protocol == PROTOCOL_CATALOG && b.payload.round == 0 {
+            // A catalog is never an answer (one's own included).
+            wrong_verb(name, &b, Expect::Answer)?;
+        }
         b.check_not_own(&self.me.public())
             .map_err(|e| Error::from(e).in_file(name))?;
         if b.payload.protocol == PROTOCOL_CATALOG {
@@ -285,7 +315,7 @@ impl Reader<'_> {
             // A round 1 is never an answer: named before any session is
             // looked up, after "addressed to me" as below.
             b.check_recipient(&self.me.public()).map_err(in_file)?;
-            wrong_verb(name, &b.payload, Expect::Answer)?;
+            wrong_verb(name, &b, Expect::Answer)?;
         }
         let sid = sid(&b.payload);
         let Some(session) = self.store.session(&b.payload.session)? else {
@@ -293,16 +323,17 @@ impl Reader<'_> {
             // someone else (typically your own round 1 or round 3 fed back to you)
             // fails "addressed to me" before "session exists": say so.
             b.check_recipient(&self.me.public()).map_err(in_file)?;
-            wrong_verb(name, &b.payload, Expect::Answer)?;
+            wrong_verb(name, &b, Expect::Answer)?;
             if let Some(got) = self.finished_with(name, &mut b)? {
                 return Ok(got);
             }
+            self.not_cancelled(name, "session", &b.payload)?;
             return Err(self.not_open(name, "session", &sid, "started"));
         };
         let peer = PublicIdentity::parse_line(&session.peer)
             .map_err(|_| Error::new(format!("session {sid}: the stored peer identity is damaged")))?;
         self.signed_for_me(&mut b, &peer).map_err(in_file)?;
-        wrong_verb(name, &b.payload, Expect::Answer)?;
+        wrong_verb(name, &b, Expect::Answer)?;
         let (mode, round) = match &session.step {
             Step::AwaitRound2(i) => (i.mode(), 2),
             Step::AwaitRound3(r) => (r.mode(), 3),
@@ -354,6 +385,20 @@ impl Reader<'_> {
         }))
     }
 
+    /// The answer to a session (or query) cancelled here: say so, and when.
+    fn not_cancelled(&self, name: &str, what: &str, p: &Payload) -> Result<()> {
+        let Some(c) = self.store.cancelled(&p.session)? else {
+            return Ok(());
+        };
+        Err(Error::new(format!(
+            "{name}: {what} {} was cancelled on {} (`cosect sessions cancel`); its secrets are destroyed, \
+             so this answer cannot be read",
+            sid(p),
+            format_time(c.at)
+        ))
+        .with_hint("start a new exchange with your peer if you still want the result"))
+    }
+
     /// No open session (or query) `sid` in this store.
     fn not_open(&self, name: &str, what: &str, sid: &str, begun: &str) -> Error {
         let short = what.rsplit(' ').next().unwrap_or(what);
@@ -370,6 +415,7 @@ impl Reader<'_> {
         let in_file = |e: BundleError| Error::from(e).in_file(name);
         let sid = sid(&b.payload);
         let Some(state) = self.store.query(&b.payload.session)? else {
+            self.not_cancelled(name, "catalog query", &b.payload)?;
             return Err(self.not_open(name, "catalog query", &sid, "made"));
         };
         let publisher = PublicIdentity::parse_line(&state.publisher)
@@ -407,7 +453,7 @@ impl Reader<'_> {
         b.check_sender(publisher).map_err(in_file)?;
         b.check_time(self.now)
             .map_err(|e| in_file(e).with_hint("ask the publisher for its current catalog"))?;
-        wrong_verb(name, &b.payload, Expect::Catalog { publisher })?;
+        wrong_verb(name, &b, Expect::Catalog { publisher })?;
         let catalog = check_catalog(&mut b.payload).map_err(in_file)?;
         Ok(Received {
             header: header(&b),
@@ -463,15 +509,40 @@ impl Reader<'_> {
     }
 }
 
+/// The bundle this party sent (encrypted to the peer, so it cannot open
+/// it), given back to it: say which, and what to do with it.
+fn own_sent(name: &str, sent: &Info) -> Error {
+    let peer = PublicIdentity::parse_line(&sent.peer).map_or_else(
+        |_| "your peer".to_owned(),
+        |p| format!("{} ({})", p.display_name(), p.short_fingerprint()),
+    );
+    let (what, back) = match sent.role.as_str() {
+        "initiator" => ("the round 1", "the round 2 they send back"),
+        "responder" => ("the round 2", "the round 3 they send back"),
+        _ => ("the catalog query", "the answer they send back"),
+    };
+    Error::new(format!(
+        "{name}: this is {what} you sent to {peer} (session {}, {}); it is encrypted to them, not to you",
+        &hex(&sent.id)[..8.min(sent.id.len() * 2)],
+        format_time(sent.created)
+    ))
+    .with_hint(format!(
+        "send this file to your peer if you have not yet; `cosect finish` takes {back}"
+    ))
+}
+
 /// A bundle of a round this verb does not take: name the round and the
 /// verb that does.
-fn wrong_verb(name: &str, p: &Payload, expect: Expect<'_>) -> Result<()> {
+fn wrong_verb(name: &str, b: &Opened, expect: Expect<'_>) -> Result<()> {
+    let p = &b.payload;
     let catalog = p.protocol == PROTOCOL_CATALOG;
+    // A catalog is named by its one id, as `publish` and `catalogs` show it.
+    let this_catalog = format!("catalog {}", catalog_name(&b.hash));
     let (what, verb) = match (catalog, p.round) {
         (false, 1) => ("a round 1", "`cosect respond` answers it"),
         (false, 2) => ("a round 2", "the initiator finishes with it: `cosect finish`"),
         (false, 3) => ("a round 3", "the responder finishes with it: `cosect finish`"),
-        (true, 0) => ("a catalog", "query it with `cosect init --catalog FILE`"),
+        (true, 0) => (this_catalog.as_str(), "query it with `cosect init --catalog FILE`"),
         (true, 1) => ("a catalog query", "the publisher answers it with `cosect respond`"),
         (true, 2) => ("a catalog answer", "the client finishes with it: `cosect finish`"),
         _ => return Ok(()),

@@ -167,6 +167,7 @@ fn published(a: &Identity, key: &CatalogKey) -> (Vec<u8>, [u8; 32]) {
 
 fn current(key: &CatalogKey, catalog: [u8; 32]) -> KeyState {
     let cur = LiveKey {
+        note: String::new(),
         sk: key.to_bytes().to_vec().into(),
         key_id: key.key_id().to_vec().into(),
         catalog: catalog.to_vec().into(),
@@ -205,6 +206,8 @@ fn query_state(
         client,
         created: NOW,
         expires: NOW + 3600,
+        answer_by: NOW + 1800,
+        note: String::new(),
     }
 }
 
@@ -297,7 +300,8 @@ fn each_check_refuses_with_its_sentence() {
     let pa = a.public();
     // Bob reads a round 1 from Alice, altered so that one check fails.
     let cases: Vec<(Vec<u8>, &str)> = vec![
-        (b"junk".to_vec(), "b: not a valid cosect bundle"),
+        (b"junk".to_vec(), "b: this is a text file (a list?), not a bundle"),
+        (vec![0x84, 0x40], "b: not a valid cosect bundle"),
         (
             altered(|p| p.to = vec![1; 32].into()),
             "b: the bundle is addressed to fingerprint",

@@ -153,6 +153,14 @@ fn record(h: &Header, answer: Answer, now: u64) -> Answered {
     }
 }
 
+impl Prepared {
+    /// The same, with the user's note on the session it keeps (if any).
+    pub fn with_note(mut self, note: Option<&str>) -> Self {
+        self.session = self.session.map(|s| s.with_note(note));
+        self
+    }
+}
+
 /// How a reply is made: its envelope, how long it is valid, the time.
 #[derive(Clone, Copy)]
 pub struct Reply {
@@ -313,6 +321,7 @@ pub fn commit_answer(
     }
     let sealed = &p.sealed;
     let kept = tx.keep_reply(&id, |w| sealed.write_to(w))?;
+    tx.mark_sent(sealed.mark());
     if let Some(s) = &p.session {
         tx.keep(Keep::Session(s))?;
     }

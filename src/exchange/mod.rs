@@ -62,6 +62,19 @@ impl crate::engine::Lookup for Party<'_> {
         self.store.finished(id, self.me)
     }
 
+    fn sent(&self, mark: &[u8; 32]) -> Result<Option<crate::store::Info>> {
+        Ok(self
+            .store
+            .list(self.me)?
+            .into_iter()
+            .filter_map(|l| l.info.ok())
+            .find(|i| i.sent_mark[..] == mark[..]))
+    }
+
+    fn cancelled(&self, id: &[u8]) -> Result<Option<Answered>> {
+        self.store.cancelled(id, self.me)
+    }
+
     fn place(&self) -> String {
         self.store.dir().display().to_string()
     }

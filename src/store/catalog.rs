@@ -40,6 +40,9 @@ pub struct LiveKey {
     pub expires: u64,
     /// Queries answered with this key.
     pub answered: u64,
+    /// The publisher's own note (`publish --note`); never published.
+    #[serde(default)]
+    pub note: String,
 }
 
 impl Drop for LiveKey {
@@ -138,6 +141,12 @@ pub struct QueryState {
     pub created: u64,
     /// When this state is destroyed unanswered (`keep_until`).
     pub expires: u64,
+    /// When the query expires: the publisher must answer by then.
+    #[serde(default)]
+    pub answer_by: u64,
+    /// The user's own note (`--note`); never sent.
+    #[serde(default)]
+    pub note: String,
 }
 
 impl QueryState {
@@ -152,6 +161,9 @@ impl QueryState {
             kind: self.kind.clone(),
             created: self.created,
             expires: self.expires,
+            answer_by: self.answer_by,
+            note: self.note.clone(),
+            sent_mark: ByteBuf::new(),
         }
     }
 }

@@ -82,6 +82,7 @@ impl GroupState {
             kind: String::new(),
             created: self.created,
             expires: self.expires,
+            ..Info::default()
         }
     }
 

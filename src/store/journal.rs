@@ -33,6 +33,10 @@ pub enum Answer {
     CatalogAnswer,
     /// A round 3 read and the session finished (no reply).
     Finished,
+    /// An open session or query cancelled by hand (`sessions cancel`; no
+    /// reply): kept so that its answer, when it comes, is refused by
+    /// saying so.
+    Cancelled,
 }
 
 /// One answered request.
@@ -63,7 +67,7 @@ impl Answered {
 
     /// Whether a reply is kept beside the record.
     pub fn has_reply(&self) -> bool {
-        self.answer != Answer::Finished
+        !matches!(self.answer, Answer::Finished | Answer::Cancelled)
     }
 }
 
@@ -92,6 +96,7 @@ impl Store {
     pub(super) fn record_path(&self, id: &[u8], answer: Answer) -> PathBuf {
         match answer {
             Answer::Finished => self.journal_dir().join(format!("{}.finished.age", hex(id))),
+            Answer::Cancelled => self.journal_dir().join(format!("{}.cancelled.age", hex(id))),
             _ => self.journal_dir().join(format!("{}.age", hex(id))),
         }
     }
@@ -116,15 +121,20 @@ impl Store {
         self.record(id, Answer::Finished, me)
     }
 
+    /// The record of session or query `id` cancelled here, if any.
+    pub fn cancelled(&self, id: &[u8], me: &Identity) -> Result<Option<Answered>> {
+        self.record(id, Answer::Cancelled, me)
+    }
+
     fn record(&self, id: &[u8], answer: Answer, me: &Identity) -> Result<Option<Answered>> {
         let path = self.record_path(id, answer);
-        let finished = answer == Answer::Finished;
+        // Records of a request answered (Round2, CatalogAnswer) share a path.
+        let same = |a: Answer| match answer {
+            Answer::Finished | Answer::Cancelled => a == answer,
+            _ => !matches!(a, Answer::Finished | Answer::Cancelled),
+        };
         match load_sealed::<Answered>(&path, me, "the record of an answered session")? {
-            Some(a)
-                if a.version == JOURNAL_VERSION && a.id[..] == id[..] && (a.answer == Answer::Finished) == finished =>
-            {
-                Ok(Some(a))
-            }
+            Some(a) if a.version == JOURNAL_VERSION && a.id[..] == id[..] && same(a.answer) => Ok(Some(a)),
             Some(_) => Err(Error::new(format!(
                 "{}: the record of an answered session is of another cosect version or session",
                 path.display()

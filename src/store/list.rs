@@ -12,6 +12,8 @@ use crate::identity::Identity;
 pub struct Listed {
     pub path: PathBuf,
     pub info: std::result::Result<Info, Error>,
+    /// The file is encrypted to another identity than the one listing.
+    pub foreign: bool,
 }
 
 /// What an automatic clean-up destroyed.
@@ -33,7 +35,10 @@ impl Store {
         for (dir, version) in dirs {
             for path in state_files(&dir)? {
                 let info = read_info(&path, me, version);
-                out.push(Listed { path, info });
+                let foreign = info
+                    .as_ref()
+                    .is_err_and(|e| e.message().contains(super::ANOTHER_IDENTITY));
+                out.push(Listed { path, info, foreign });
             }
         }
         out.sort_by_key(|l| l.info.as_ref().map_or(0, |i| i.created));
@@ -54,14 +59,16 @@ impl Store {
 
     /// Destroy the open session or query whose id starts with `id` (at
     /// least 8 hex digits, naming exactly one).
-    pub fn cancel(&self, id: &str, me: &Identity) -> Result<Info> {
+    /// A record of the cancellation is kept until the state would have
+    /// expired, so that the answer, if it comes, is refused by saying so.
+    pub fn cancel(&self, id: &str, me: &Identity, now: u64) -> Result<Info> {
         let id = id.to_ascii_lowercase();
         let all = self.list(me)?;
         let hits: Vec<&Listed> = all.iter().filter(|l| file_id(&l.path).starts_with(&id)).collect();
         match (&hits[..], id.len() >= 8 && id.bytes().all(|b| b.is_ascii_hexdigit())) {
             ([one], true) => {
                 // Under the lock: not while another process commits over it.
-                let _tx = self.begin(me)?;
+                let mut tx = self.begin(me)?;
                 if !one.path.exists() {
                     return Err(Error::new(format!("session {id} ended while it was being cancelled"))
                         .with_hint("`cosect sessions` lists the open ones"));
@@ -75,14 +82,29 @@ impl Store {
                 if one.path.starts_with(self.groups_dir()) {
                     if let Ok(Some(g)) = self.load_group(&info.id, me) {
                         for m in &g.members {
-                            let q = self.query_path(&m.query);
-                            if q.exists() {
-                                destroy(&q)?;
+                            if self.query_path(&m.query).exists() {
+                                tx.end_query(&m.query)?;
                             }
                         }
                     }
                 }
-                destroy(&one.path)?;
+                if one.info.is_ok() {
+                    let until = if info.expires > now {
+                        info.expires
+                    } else {
+                        now + 7 * 86400
+                    };
+                    tx.keep(super::Keep::Answered(&super::Answered {
+                        version: super::JOURNAL_VERSION,
+                        id: info.id.clone(),
+                        request: Default::default(),
+                        peer: info.peer.clone(),
+                        answer: super::Answer::Cancelled,
+                        at: now,
+                        until,
+                    }))?;
+                }
+                tx.commit_with(|| destroy(&one.path))?;
                 Ok(info)
             }
             (_, false) => Err(Error::new(format!("{id}: not a session id"))
@@ -128,7 +150,7 @@ impl Store {
                 Ok(Some(_)) => None,
                 // Another release's record, or one that no longer opens:
                 // past its time it guards nothing.
-                Ok(None) | Err(_) => match name.strip_suffix(".finished") {
+                Ok(None) | Err(_) => match name.strip_suffix(".finished").or(name.strip_suffix(".cancelled")) {
                     Some(id) => Some((unhex(id), false)),
                     None => Some((unhex(&name), true)),
                 },

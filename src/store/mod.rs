@@ -93,6 +93,9 @@ impl SecretList {
     }
 }
 
+/// How a state file encrypted to another identity is refused.
+pub const ANOTHER_IDENTITY: &str = "is encrypted to another identity";
+
 /// Told once when a commit waits for another process's lock.
 pub type Notice = std::sync::Arc<dyn Fn(&str) + Send + Sync>;
 
@@ -223,9 +226,15 @@ fn open_sealed(path: &Path, me: &Identity, what: &str) -> Result<Option<impl Rea
         return Err(Error::new(format!("{name}: {what} is readable by other users"))
             .with_hint(format!("run `chmod 600 {name}` if you trust it, or delete it")));
     }
-    let plain = envelope::decrypt_reader(std::io::BufReader::new(file), me.age_identity()).map_err(|e| {
-        Error::new(format!("{name}: cannot open {what}: {e}"))
-            .with_hint("it can only be opened with the identity (-i) that wrote it")
+    let plain = envelope::decrypt_reader(std::io::BufReader::new(file), me.age_identity()).map_err(|e| match e {
+        crate::bundle::BundleError::Decrypt(why) if why == envelope::NOT_FOR_YOU => {
+            Error::new(format!("{name}: {what} {ANOTHER_IDENTITY} than this one (-i)")).with_hint(
+                "use the identity that wrote it; if that identity was replaced (`keygen --force`), \
+                 nothing can open it any more: move it away",
+            )
+        }
+        e => Error::new(format!("{name}: cannot open {what}: {e}"))
+            .with_hint("it can only be opened with the identity (-i) that wrote it"),
     })?;
     Ok(Some(std::io::BufReader::new(plain)))
 }
@@ -270,7 +279,7 @@ mod tests {
         let e = listed[0].info.as_ref().err().unwrap().to_string();
         assert!(e.contains("another cosect version"), "{e}");
         assert_eq!(store.prune(&me(), u64::MAX).unwrap().sessions.len(), 0);
-        store.cancel(&hex(&id)[..8], &me()).unwrap();
+        store.cancel(&hex(&id)[..8], &me(), 1000).unwrap();
         assert!(store.list(&me()).unwrap().is_empty());
     }
 
@@ -342,8 +351,16 @@ mod tests {
         }
         tx.keep(Keep::Answered(&record([2u8; 16], Answer::Finished, 500)))
             .unwrap();
+        tx.keep(Keep::Answered(&record([3u8; 16], Answer::Cancelled, 500)))
+            .unwrap();
+        tx.keep(Keep::Answered(&record([4u8; 16], Answer::Cancelled, 2000)))
+            .unwrap();
         tx.commit().unwrap();
+        assert!(store.cancelled(&[3u8; 16], &me).unwrap().is_some());
+        assert!(store.answered(&[3u8; 16], &me).unwrap().is_none());
         store.prune(&me, 1000).unwrap();
+        assert!(store.cancelled(&[3u8; 16], &me).unwrap().is_none());
+        assert_eq!(store.cancelled(&[4u8; 16], &me).unwrap().unwrap().until, 2000);
         assert!(store.answered(&[1u8; 16], &me).unwrap().is_none());
         assert!(!store.reply_path(&[1u8; 16]).exists());
         assert!(store.finished(&[2u8; 16], &me).unwrap().is_none());

@@ -38,6 +38,13 @@ pub struct Session {
     pub created: u64,
     /// When this state is destroyed unanswered (`keep_until`).
     pub expires: u64,
+    /// When the bundle this side sent expires: the peer must answer by
+    /// then (0 in state files of earlier releases).
+    #[serde(default)]
+    pub answer_by: u64,
+    /// The user's own note (`--note`); never sent to the peer.
+    #[serde(default)]
+    pub note: String,
 }
 
 impl Session {
@@ -60,8 +67,16 @@ impl Session {
             entries,
             created: sent.0,
             expires: keep_until(sent.0, sent.1, step_is_responder(&step)),
+            answer_by: sent.1,
+            note: String::new(),
             step,
         }
+    }
+
+    /// The same session with the user's note.
+    pub fn with_note(mut self, note: Option<&str>) -> Self {
+        self.note = note.unwrap_or_default().to_owned();
+        self
     }
 
     /// What `cosect sessions` shows of it.
@@ -79,6 +94,9 @@ impl Session {
             kind: self.kind.clone(),
             created: self.created,
             expires: self.expires,
+            answer_by: self.answer_by,
+            note: self.note.clone(),
+            sent_mark: ByteBuf::new(),
         }
     }
 }
@@ -114,5 +132,15 @@ pub struct Info {
     pub awaited: String,
     pub kind: String,
     pub created: u64,
+    /// When the state is destroyed unanswered.
     pub expires: u64,
+    /// When the bundle sent expires: the awaited answer must be made by
+    /// then (0: not known, a state file of an earlier release).
+    pub answer_by: u64,
+    /// The user's note (`--note`), never sent.
+    pub note: String,
+    /// The age header mark of the bundle sent (`envelope::header_mark`;
+    /// empty when it went unencrypted or to standard output): how that
+    /// bundle, fed back to its sender, is told.
+    pub sent_mark: ByteBuf,
 }

@@ -46,6 +46,9 @@ pub struct Tx<'a> {
     // transaction is undone before the lock is released.
     pending: fsio::Pending,
     _lock: StateLock,
+    /// The mark of the bundle this transaction sent, kept in the `Info`
+    /// of the session or query it keeps.
+    mark: Option<[u8; 32]>,
 }
 
 impl Store {
@@ -58,6 +61,7 @@ impl Store {
             me,
             pending: fsio::Pending::new(),
             _lock: lock,
+            mark: None,
         })
     }
 }
@@ -68,17 +72,27 @@ impl<'a> Tx<'a> {
         self.me
     }
 
+    /// Note the mark of the bundle sent (`Sealed::mark`), for the session
+    /// or query kept after it.
+    pub fn mark_sent(&mut self, mark: Option<[u8; 32]>) {
+        self.mark = mark;
+    }
+
     /// Save state: undone unless the transaction commits.
     pub fn keep(&mut self, keep: Keep<'_>) -> Result<()> {
         let (s, me) = (self.store, self.me);
         let p = &mut self.pending;
+        let marked = |mut i: super::Info| {
+            i.sent_mark = self.mark.map(|m| m.to_vec()).unwrap_or_default().into();
+            i
+        };
         match keep {
             Keep::Session(v) => save_sealed(p, &s.path(&v.id), me, false, |w| {
-                cbor(&v.info(), w)?;
+                cbor(&marked(v.info()), w)?;
                 cbor(v, w)
             }),
             Keep::Query(v) => save_sealed(p, &s.query_path(&v.id), me, false, |w| {
-                cbor(&v.info(), w)?;
+                cbor(&marked(v.info()), w)?;
                 cbor(v, w)
             }),
             Keep::Keys(v) => save_sealed(p, &s.key_path(), me, true, |w| cbor(v, w)),
@@ -187,6 +201,16 @@ impl<'a> Tx<'a> {
     /// transaction commits.
     pub fn end_group(&mut self, id: &[u8]) -> Result<()> {
         self.pending.remove(&self.store.group_path(id), "sightings group")
+    }
+
+    /// The commit point: run `last` (a deletion that cannot be undone),
+    /// and keep every change if it succeeds.
+    pub fn commit_with(self, last: impl FnOnce() -> Result<()>) -> Result<()> {
+        let Tx { pending, _lock, .. } = self;
+        pending.commit_with(last)?;
+        drop(_lock);
+        fsio::hold_after_for_test();
+        Ok(())
     }
 
     /// The commit point when the last step was already written.

@@ -32,7 +32,17 @@ impl Server {
 
     /// `start`, with environment variables `vars` (the test-only holds).
     pub fn start_with(env: &Env, extra: &[&str], vars: &[(&str, &std::path::Path)]) -> Server {
-        let mut args = vec!["serve", "--listen", "127.0.0.1:0", "--peers", "peers", "-i", "srv.id"];
+        Server::spawn_srv(env, &[&["--peers", "peers"], extra].concat(), vars)
+    }
+
+    /// `start_with`, with no `--peers`: the server reads its peers book.
+    pub fn start_from_book(env: &Env, extra: &[&str], vars: &[(&str, &std::path::Path)]) -> Server {
+        Server::spawn_srv(env, extra, vars)
+    }
+
+    /// `srv` (`srv.id`, state `st-srv`, audit log `audit.jsonl`) with `extra` flags.
+    fn spawn_srv(env: &Env, extra: &[&str], vars: &[(&str, &std::path::Path)]) -> Server {
+        let mut args = vec!["serve", "--listen", "127.0.0.1:0", "-i", "srv.id"];
         args.extend(["--state-dir", "st-srv", "--audit", "audit.jsonl"]);
         args.extend(extra);
         Server::spawn(env, &args, vars)
