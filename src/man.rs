@@ -75,6 +75,8 @@ const EXAMPLES: &[(&str, Examples)] = &[
         ("Responder, with round 3, as JSON (kind, value and source id of each entry):", "cosect finish r3.age -i bob.id --format json"),
         ("As CSV: kind,value and, for STIX or MISP input, source:", "cosect finish r3.age -i bob.id --format csv -o shared.csv"),
         ("Catalog client: the matches and their labels as CSV:", "cosect finish answer.cbor -i carol.id --format csv -o matches.csv"),
+        ("For OpenCTI: a STIX 2.1 bundle of indicators and sightings (import it as a file):", "cosect finish r3.age -i bob.id --format stix -o shared.stix.json"),
+        ("For MISP: one event, an attribute per entry (in MISP: Import from, MISP JSON):", "cosect finish r3.age -i bob.id --format misp -o shared.misp.json"),
     ]),
     ("publish", &[
         ("Publish a list of domains as a catalog (a new key; earlier catalogs stay live):", "cosect publish -i cert.id --input iocs.txt --kind domain -o catalog.cbor"),

@@ -424,7 +424,10 @@ pub struct FinishArgs {
     /// Write the shared entries here [default: standard output]
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Output format
+    /// Output format. `stix` and `misp` are files for a threat-intelligence platform (OpenCTI,
+    /// MISP): canonical values, your identity and your peer's, the exchange's own times and
+    /// ids, so the same result is always the same bytes; they reveal nothing you did not learn.
+    /// STIX has no pattern for a raw entry: raw entries are left out (a warning counts them)
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
     /// Catalog query: the catalog (or all its parts), if it moved since `init --catalog`

@@ -320,5 +320,5 @@ fn results_text(kind: &str, entries: &SecretList, outcome: &Outcome, mode: &str)
         with_source: entries.has_sources(),
         with_label: false,
     };
-    crate::output::render(&report, crate::output::Format::Text)
+    crate::output::text(&report)
 }

@@ -1,0 +1,220 @@
+//! `--format misp`: one MISP event in MISP's JSON (`{"Event": {…}}`), the
+//! file MISP's "Import from… → MISP JSON" and PyMISP's
+//! `MISPEvent.load_file` read: one attribute per shared entry, of the MISP
+//! type of its kind, the event and each attribute tagged `cosect`, your
+//! peer's name in the event's `info`.
+//!
+//! Cautious defaults: distribution "Your organisation only" (0), not
+//! published, `to_ids` off (cosect knows that both lists hold an entry,
+//! not that it is malicious). Identifiers are derived from the session id
+//! and the entry, times are the exchange's: the same result is always the
+//! same bytes.
+
+use serde::Serialize;
+
+use super::tools::{canonical, hash_algorithm, kind_named, Rendered, Whence, Who};
+use super::Shared;
+use crate::input::Kind;
+
+#[derive(Serialize)]
+struct File {
+    #[serde(rename = "Event")]
+    event: Event,
+}
+
+#[derive(Serialize)]
+struct Event {
+    uuid: String,
+    info: String,
+    date: String,
+    timestamp: String,
+    /// 4: undefined.
+    threat_level_id: &'static str,
+    /// 2: completed.
+    analysis: &'static str,
+    /// 0: your organisation only.
+    distribution: &'static str,
+    published: bool,
+    #[serde(rename = "Tag")]
+    tags: [Tag; 1],
+    #[serde(rename = "Attribute")]
+    attributes: Vec<Attribute>,
+}
+
+#[derive(Serialize)]
+struct Tag {
+    name: &'static str,
+}
+
+#[derive(Serialize)]
+struct Attribute {
+    uuid: String,
+    #[serde(rename = "type")]
+    ty: &'static str,
+    category: &'static str,
+    value: String,
+    to_ids: bool,
+    /// 5: as the event.
+    distribution: &'static str,
+    timestamp: String,
+    comment: String,
+    #[serde(rename = "Tag")]
+    tags: [Tag; 1],
+}
+
+const COSECT: Tag = Tag { name: "cosect" };
+
+/// MISP type and category (MISP's default category for the type) of
+/// canonical value `v` of `kind`.
+// An entry read from a MISP attribute could keep that attribute's type
+// (`ip-src`, `domain|ip` split, `email-dst`…) once the input's context
+// travels with the result entries; until then the kind decides.
+pub fn attribute_type(kind: Kind, v: &str) -> (&'static str, &'static str) {
+    match kind {
+        Kind::Domain => ("domain", "Network activity"),
+        Kind::Ip => ("ip-dst", "Network activity"),
+        Kind::Url => ("url", "Network activity"),
+        Kind::Email => ("email-src", "Payload delivery"),
+        Kind::Hash => match hash_algorithm(v) {
+            Some((_, t)) => (t, "Payload delivery"),
+            None => ("text", "Other"),
+        },
+        Kind::Raw => ("text", "Other"),
+    }
+}
+
+/// The event for `entries` as `who` learned them.
+pub fn event(entries: &[Shared<'_>], who: &Who<'_>) -> Rendered {
+    let time = who.time.to_string();
+    let session = who.session_name();
+    let attributes = entries
+        .iter()
+        .map(|e| {
+            let kind = kind_named(e.kind);
+            let value = canonical(kind, e.value).unwrap_or_else(|| e.value.to_owned());
+            let (ty, category) = attribute_type(kind, &value);
+            let mut comment = vec![format!("cosect {session}")];
+            if value != e.value {
+                comment.push(format!("your list spells it {}", e.value.trim()));
+            }
+            if let Some(s) = e.source {
+                comment.push(format!("in your input: {s}"));
+            }
+            if let Some(l) = e.label {
+                comment.push(format!("the catalog's label: {l}"));
+            }
+            Attribute {
+                uuid: who.uuid("misp attribute", &[kind.name().as_bytes(), value.as_bytes()]),
+                ty,
+                category,
+                value,
+                to_ids: false,
+                distribution: "5",
+                timestamp: time.clone(),
+                comment: comment.join("; "),
+                tags: [COSECT],
+            }
+        })
+        .collect();
+    let info = match who.whence {
+        Whence::Shared => format!(
+            "cosect: {} entries shared with {} ({session})",
+            entries.len(),
+            who.peer_named()
+        ),
+        Whence::InCatalog => format!(
+            "cosect: {} entries in the catalog of {} ({session})",
+            entries.len(),
+            who.peer_named()
+        ),
+    };
+    let f = File {
+        event: Event {
+            uuid: who.uuid("misp event", &[]),
+            info,
+            date: who.timestamp()[..10].to_owned(),
+            timestamp: time,
+            threat_level_id: "4",
+            analysis: "2",
+            distribution: "0",
+            published: false,
+            tags: [COSECT],
+            attributes,
+        },
+    };
+    let mut bytes = serde_json::to_vec_pretty(&f).expect("serializing to memory cannot fail");
+    bytes.push(b'\n');
+    Rendered::all(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tools::Party;
+    use super::*;
+    use serde_json::Value;
+
+    #[test]
+    fn one_attribute_per_entry_of_its_type() {
+        let who = Who {
+            me: Party {
+                name: "ACME CERT",
+                fingerprint: &[1; 32],
+            },
+            peer: Party {
+                name: "Bob MSSP",
+                fingerprint: &[2; 32],
+            },
+            whence: Whence::Shared,
+            session: &[0xab; 16],
+            time: 1_790_000_000,
+        };
+        let e = |kind, value| Shared {
+            kind,
+            value,
+            source: None,
+            label: None,
+        };
+        let sha1 = "A".repeat(40);
+        let entries = [
+            e("domain", "Evil[.]Example.COM"),
+            e("ip", "2001:db8::1"),
+            e("hash", &sha1),
+            e("email", "x@Example.COM"),
+            e("url", "hxxp://a.example/x"),
+            e("raw", "TICKET-4711"),
+        ];
+        let r = event(&entries, &who);
+        assert_eq!(r.left_out, 0);
+        assert_eq!(r, event(&entries, &who));
+        let v: Value = serde_json::from_slice(&r.bytes).unwrap();
+        let ev = &v["Event"];
+        assert_eq!(
+            ev["info"],
+            "cosect: 6 entries shared with Bob MSSP (0202-0202-0202-0202-0202) (session abababab)"
+        );
+        assert_eq!(ev["date"], "2026-09-21");
+        assert_eq!(ev["Tag"][0]["name"], "cosect");
+        let got: Vec<(&str, &str)> = ev["Attribute"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| (a["type"].as_str().unwrap(), a["value"].as_str().unwrap()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("domain", "evil.example.com"),
+                ("ip-dst", "2001:db8::1"),
+                ("sha1", &*"a".repeat(40)),
+                ("email-src", "x@example.com"),
+                ("url", "http://a.example/x"),
+                ("text", "TICKET-4711"),
+            ]
+        );
+        assert_eq!(ev["Attribute"][0]["Tag"][0]["name"], "cosect");
+        assert_eq!(
+            ev["Attribute"][0]["comment"],
+            "cosect session abababab; your list spells it Evil[.]Example.COM"
+        );
+    }
+}
