@@ -95,7 +95,7 @@ pub fn event(entries: &[Shared<'_>], who: &Who<'_>) -> Rendered {
             let (ty, category) = attribute_type(kind, &value);
             let mut comment = vec![format!("cosect {session}")];
             if value != e.value {
-                comment.push(format!("your list spells it {}", e.value.trim()));
+                comment.push(format!("your list spells it \"{}\"", e.value.trim()));
             }
             if let Some(s) = e.source {
                 comment.push(format!("in your input: {s}"));
@@ -214,7 +214,7 @@ mod tests {
         assert_eq!(ev["Attribute"][0]["Tag"][0]["name"], "cosect");
         assert_eq!(
             ev["Attribute"][0]["comment"],
-            "cosect session abababab; your list spells it Evil[.]Example.COM"
+            "cosect session abababab; your list spells it \"Evil[.]Example.COM\""
         );
     }
 }
