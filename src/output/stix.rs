@@ -284,6 +284,22 @@ mod tests {
         assert_eq!(pattern(Kind::Raw, "x"), None);
     }
 
+    proptest::proptest! {
+        /// cosect's own STIX reader reads back every pattern written, for
+        /// any value (quotes, backslashes, anything).
+        #[test]
+        fn patterns_read_back(v in "\\PC{0,40}", kind in 0usize..Kind::ALL.len()) {
+            let kind = Kind::ALL[kind];
+            let v = if kind == Kind::Hash { "ab".repeat(16) } else { v };
+            if let Some(p) = pattern(kind, &v) {
+                let got = crate::input::stix::parse_pattern(&p).unwrap();
+                proptest::prop_assert_eq!(got.len(), 1);
+                proptest::prop_assert_eq!(&got[0].1, &v);
+                proptest::prop_assert_eq!(crate::input::stix::path_kind(&got[0].0), Some(kind));
+            }
+        }
+    }
+
     #[test]
     fn bundle_objects_refs_and_determinism() {
         let own = "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f";
