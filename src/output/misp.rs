@@ -10,6 +10,7 @@
 //! and the entry, times are the exchange's: the same result is always the
 //! same bytes.
 
+use serde::ser::{SerializeSeq, Serializer};
 use serde::Serialize;
 
 use super::tools::{canonical, hash_algorithm, kind_named, Rendered, Whence, Who};
@@ -17,13 +18,13 @@ use super::Shared;
 use crate::input::Kind;
 
 #[derive(Serialize)]
-struct File {
+struct File<'a> {
     #[serde(rename = "Event")]
-    event: Event,
+    event: Event<'a>,
 }
 
 #[derive(Serialize)]
-struct Event {
+struct Event<'a> {
     uuid: String,
     info: String,
     date: String,
@@ -38,7 +39,7 @@ struct Event {
     #[serde(rename = "Tag")]
     tags: [Tag; 1],
     #[serde(rename = "Attribute")]
-    attributes: Vec<Attribute>,
+    attributes: Attributes<'a>,
 }
 
 #[derive(Serialize)]
@@ -47,7 +48,7 @@ struct Tag {
 }
 
 #[derive(Serialize)]
-struct Attribute {
+struct Attribute<'a> {
     uuid: String,
     #[serde(rename = "type")]
     ty: &'static str,
@@ -56,7 +57,7 @@ struct Attribute {
     to_ids: bool,
     /// 5: as the event.
     distribution: &'static str,
-    timestamp: String,
+    timestamp: &'a str,
     comment: String,
     #[serde(rename = "Tag")]
     tags: [Tag; 1],
@@ -83,39 +84,55 @@ pub fn attribute_type(kind: Kind, v: &str) -> (&'static str, &'static str) {
     }
 }
 
-/// The event for `entries` as `who` learned them.
-pub fn event(entries: &[Shared<'_>], who: &Who<'_>) -> Rendered {
-    let time = who.time.to_string();
-    let session = who.session_name();
-    let attributes = entries
-        .iter()
-        .map(|e| {
+/// The event's attributes, made one at a time while they are written: a
+/// large result is never held twice (attributes and bytes).
+struct Attributes<'a> {
+    entries: &'a [Shared<'a>],
+    who: &'a Who<'a>,
+    /// Unix seconds, as MISP writes them.
+    time: String,
+    /// `cosect session 3f2a9c1e`.
+    session: String,
+}
+
+impl Serialize for Attributes<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(self.entries.len()))?;
+        for e in self.entries {
             let kind = kind_named(e.kind);
             let value = canonical(kind, e.value).unwrap_or_else(|| e.value.to_owned());
             let (ty, category) = attribute_type(kind, &value);
-            let mut comment = vec![format!("cosect {session}")];
+            let mut comment = format!("cosect {}", self.session);
             if value != e.value {
-                comment.push(format!("your list spells it \"{}\"", e.value.trim()));
+                comment.push_str(&format!("; your list spells it \"{}\"", e.value.trim()));
             }
             if let Some(s) = e.source {
-                comment.push(format!("in your input: {s}"));
+                comment.push_str(&format!("; in your input: {s}"));
             }
             if let Some(l) = e.label {
-                comment.push(format!("the catalog's label: {l}"));
+                comment.push_str(&format!("; the catalog's label: {l}"));
             }
-            Attribute {
-                uuid: who.uuid("misp attribute", &[kind.name().as_bytes(), value.as_bytes()]),
+            seq.serialize_element(&Attribute {
+                uuid: self
+                    .who
+                    .uuid("misp attribute", &[kind.name().as_bytes(), value.as_bytes()]),
                 ty,
                 category,
                 value,
                 to_ids: false,
                 distribution: "5",
-                timestamp: time.clone(),
-                comment: comment.join("; "),
+                timestamp: &self.time,
+                comment,
                 tags: [COSECT],
-            }
-        })
-        .collect();
+            })?;
+        }
+        seq.end()
+    }
+}
+
+/// The event for `entries` as `who` learned them.
+pub fn event<'a>(entries: &'a [Shared<'a>], who: &'a Who<'a>) -> Rendered {
+    let session = who.session_name();
     let info = match who.whence {
         Whence::Shared => format!(
             "cosect: {} entries shared with {} ({session})",
@@ -133,13 +150,18 @@ pub fn event(entries: &[Shared<'_>], who: &Who<'_>) -> Rendered {
             uuid: who.uuid("misp event", &[]),
             info,
             date: who.timestamp()[..10].to_owned(),
-            timestamp: time,
+            timestamp: who.time.to_string(),
             threat_level_id: "4",
             analysis: "2",
             distribution: "0",
             published: false,
             tags: [COSECT],
-            attributes,
+            attributes: Attributes {
+                entries,
+                who,
+                time: who.time.to_string(),
+                session,
+            },
         },
     };
     let mut bytes = serde_json::to_vec_pretty(&f).expect("serializing to memory cannot fail");

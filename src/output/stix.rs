@@ -12,6 +12,9 @@
 //! Identifiers are derived from the session id and the entry; times are
 //! the exchange's: the same result is always the same bytes.
 
+use std::cell::Cell;
+
+use serde::ser::{SerializeSeq, Serializer};
 use serde::Serialize;
 
 use super::tools::{canonical, hash_algorithm, kind_named, Rendered, Whence, Who};
@@ -21,19 +24,11 @@ use crate::input::Kind;
 const SPEC: &str = "2.1";
 
 #[derive(Serialize)]
-struct Bundle {
+struct Bundle<'a> {
     #[serde(rename = "type")]
     ty: &'static str,
     id: String,
-    objects: Vec<Object>,
-}
-
-#[derive(Serialize)]
-#[serde(untagged)]
-enum Object {
-    Identity(Identity),
-    Indicator(Indicator),
-    Sighting(Sighting),
+    objects: Objects<'a>,
 }
 
 #[derive(Serialize)]
@@ -50,42 +45,130 @@ struct Identity {
 }
 
 #[derive(Serialize)]
-struct Indicator {
+struct Indicator<'a> {
     #[serde(rename = "type")]
     ty: &'static str,
     spec_version: &'static str,
-    id: String,
-    created_by_ref: String,
-    created: String,
-    modified: String,
-    name: String,
-    description: String,
+    id: &'a str,
+    created_by_ref: &'a str,
+    created: &'a str,
+    modified: &'a str,
+    name: &'a str,
+    description: &'a str,
     pattern: String,
     pattern_type: &'static str,
     pattern_version: &'static str,
-    valid_from: String,
+    valid_from: &'a str,
     labels: [&'static str; 1],
 }
 
 #[derive(Serialize)]
-struct Sighting {
+struct Sighting<'a> {
     #[serde(rename = "type")]
     ty: &'static str,
     spec_version: &'static str,
     id: String,
-    created_by_ref: String,
-    created: String,
-    modified: String,
-    description: String,
-    first_seen: String,
-    last_seen: String,
+    created_by_ref: &'a str,
+    created: &'a str,
+    modified: &'a str,
+    description: &'a str,
+    first_seen: &'a str,
+    last_seen: &'a str,
     /// How many times it was seen: once, by the one peer of this exchange.
     /// (Sightings across many catalogs would count the publishers and
     /// name each in `where_sighted_refs`.)
     count: u64,
-    sighting_of_ref: String,
-    where_sighted_refs: Vec<String>,
+    sighting_of_ref: &'a str,
+    where_sighted_refs: [&'a str; 1],
     labels: [&'static str; 1],
+}
+
+/// The bundle's objects, made one entry at a time while they are written:
+/// a large result is never held twice (objects and bytes).
+struct Objects<'a> {
+    identities: [Identity; 2],
+    entries: &'a [Shared<'a>],
+    who: &'a Who<'a>,
+    /// The exchange's time, RFC 3339.
+    time: String,
+    /// `cosect session 3f2a9c1e: Bob MSSP (…) holds this entry too.`
+    seen: String,
+    /// Entries that have no STIX pattern, counted while writing.
+    left_out: Cell<u64>,
+}
+
+impl Serialize for Objects<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(None)?;
+        for i in &self.identities {
+            seq.serialize_element(i)?;
+        }
+        let (me, peer) = (&self.identities[0].id, &self.identities[1].id);
+        for e in self.entries {
+            let kind = kind_named(e.kind);
+            let Some((canon, pattern)) = canonical(kind, e.value).and_then(|c| pattern(kind, &c).map(|p| (c, p)))
+            else {
+                self.left_out.set(self.left_out.get() + 1);
+                continue;
+            };
+            let parts: [&[u8]; 2] = [kind.name().as_bytes(), canon.as_bytes()];
+            let own = indicator_ref(e.source);
+            let mut about = self.seen.clone();
+            if own.is_some() {
+                // The input's indicator may compare several values: name this one.
+                about.push_str(&format!(" Matched value: {canon}."));
+            }
+            if canon != e.value {
+                about.push_str(&format!(" Your list spells it \"{}\".", e.value.trim()));
+            }
+            if let Some(s) = e.source {
+                about.push_str(&format!(" In your input: {s}."));
+            }
+            if let Some(l) = e.label {
+                about.push_str(&format!(" The catalog's label: {l}"));
+            }
+            let t = self.time.as_str();
+            let made;
+            let indicator_id = match own {
+                Some(own) => own,
+                None => {
+                    made = format!("indicator--{}", self.who.uuid("indicator", &parts));
+                    seq.serialize_element(&Indicator {
+                        ty: "indicator",
+                        spec_version: SPEC,
+                        id: &made,
+                        created_by_ref: me,
+                        created: t,
+                        modified: t,
+                        name: &canon,
+                        description: &about,
+                        pattern,
+                        pattern_type: "stix",
+                        pattern_version: SPEC,
+                        valid_from: t,
+                        labels: ["cosect"],
+                    })?;
+                    &made
+                }
+            };
+            seq.serialize_element(&Sighting {
+                ty: "sighting",
+                spec_version: SPEC,
+                id: format!("sighting--{}", self.who.uuid("sighting", &parts)),
+                created_by_ref: me,
+                created: t,
+                modified: t,
+                description: &about,
+                first_seen: t,
+                last_seen: t,
+                count: 1,
+                sighting_of_ref: indicator_id,
+                where_sighted_refs: [peer],
+                labels: ["cosect"],
+            })?;
+        }
+        seq.end()
+    }
 }
 
 /// A STIX pattern string literal: `'` and `\` escaped (STIX 2.1 Patterning
@@ -130,9 +213,8 @@ fn indicator_ref(source: Option<&str>) -> Option<&str> {
 }
 
 /// The bundle for `entries` as `who` learned them.
-pub fn bundle(entries: &[Shared<'_>], who: &Who<'_>) -> Rendered {
+pub fn bundle<'a>(entries: &'a [Shared<'a>], who: &'a Who<'a>) -> Rendered {
     let time = who.timestamp();
-    let session = who.session_name();
     let identity = |p: &super::Party<'_>, role: &str| Identity {
         ty: "identity",
         spec_version: SPEC,
@@ -143,87 +225,28 @@ pub fn bundle(entries: &[Shared<'_>], who: &Who<'_>) -> Rendered {
         description: format!("cosect identity {}, fingerprint {}", role, p.short()),
         identity_class: "organization",
     };
-    let me = identity(&who.me, "(yours)");
-    let peer = identity(&who.peer, "of your peer");
     let seen = match who.whence {
         Whence::Shared => format!("{} holds this entry too", who.peer_named()),
         Whence::InCatalog => format!("this entry is in the catalog of {}", who.peer_named()),
     };
-    let (me_id, peer_id) = (me.id.clone(), peer.id.clone());
-    let mut objects = vec![Object::Identity(me), Object::Identity(peer)];
-    let mut left_out = 0;
-    for e in entries {
-        let kind = kind_named(e.kind);
-        let Some(canon) = canonical(kind, e.value) else {
-            left_out += 1;
-            continue;
-        };
-        let Some(pattern) = pattern(kind, &canon) else {
-            left_out += 1;
-            continue;
-        };
-        let parts: [&[u8]; 2] = [kind.name().as_bytes(), canon.as_bytes()];
-        let own = indicator_ref(e.source);
-        let mut about = vec![format!("cosect {session}: {seen}.")];
-        if own.is_some() {
-            // The input's indicator may compare several values: name this one.
-            about.push(format!("Matched value: {canon}."));
-        }
-        if canon != e.value {
-            about.push(format!("Your list spells it \"{}\".", e.value.trim()));
-        }
-        if let Some(s) = e.source {
-            about.push(format!("In your input: {s}."));
-        }
-        if let Some(l) = e.label {
-            about.push(format!("The catalog's label: {l}"));
-        }
-        let indicator_id = match own {
-            Some(own) => own.to_owned(),
-            None => {
-                let id = format!("indicator--{}", who.uuid("indicator", &parts));
-                objects.push(Object::Indicator(Indicator {
-                    ty: "indicator",
-                    spec_version: SPEC,
-                    id: id.clone(),
-                    created_by_ref: me_id.clone(),
-                    created: time.clone(),
-                    modified: time.clone(),
-                    name: canon.clone(),
-                    description: about.join(" "),
-                    pattern,
-                    pattern_type: "stix",
-                    pattern_version: SPEC,
-                    valid_from: time.clone(),
-                    labels: ["cosect"],
-                }));
-                id
-            }
-        };
-        objects.push(Object::Sighting(Sighting {
-            ty: "sighting",
-            spec_version: SPEC,
-            id: format!("sighting--{}", who.uuid("sighting", &parts)),
-            created_by_ref: me_id.clone(),
-            created: time.clone(),
-            modified: time.clone(),
-            description: about.join(" "),
-            first_seen: time.clone(),
-            last_seen: time.clone(),
-            count: 1,
-            sighting_of_ref: indicator_id,
-            where_sighted_refs: vec![peer_id.clone()],
-            labels: ["cosect"],
-        }));
-    }
     let b = Bundle {
         ty: "bundle",
         id: format!("bundle--{}", who.uuid("bundle", &[])),
-        objects,
+        objects: Objects {
+            identities: [identity(&who.me, "(yours)"), identity(&who.peer, "of your peer")],
+            entries,
+            who,
+            seen: format!("cosect {}: {seen}.", who.session_name()),
+            time,
+            left_out: Cell::new(0),
+        },
     };
     let mut bytes = serde_json::to_vec_pretty(&b).expect("serializing to memory cannot fail");
     bytes.push(b'\n');
-    Rendered { bytes, left_out }
+    Rendered {
+        bytes,
+        left_out: b.objects.left_out.get(),
+    }
 }
 
 #[cfg(test)]
