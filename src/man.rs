@@ -103,6 +103,7 @@ const EXAMPLES: &[(&str, Examples)] = &[
     ("serve", &[
         ("Answer catalog queries of the peers in peers/ (their .pub files), 100000 entries per peer per day, with an audit log:", "cosect serve --listen 0.0.0.0:8443 --peers peers/ --catalog catalog.cbor -i cert.id --budget 100000 --audit audit.jsonl"),
         ("Also answer mutual exchanges with a list; results go to one file per session:", "cosect serve --listen 127.0.0.1:8443 --peers peers/ --input iocs.txt -i cert.id --results results/"),
+        ("The same, each session's results as a MISP event to import:", "cosect serve --listen 127.0.0.1:8443 --peers peers/ --input iocs.txt -i cert.id --results-format misp"),
     ]),
     ("send", &[
         ("A catalog query, then finish offline:", "cosect send https://cert.example:8443 query.cbor --peer cert.pub -i carol.id -o answer.cbor"),

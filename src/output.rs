@@ -32,6 +32,17 @@ impl Format {
         matches!(self, Format::Stix | Format::Misp)
     }
 
+    /// The extension of a file in this format.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Text => "txt",
+            Format::Json => "json",
+            Format::Csv => "csv",
+            Format::Stix => "stix.json",
+            Format::Misp => "misp.json",
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Format::Text => "text",

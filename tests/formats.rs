@@ -400,3 +400,63 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
         }
     }
 }
+
+/// `serve --results-format misp`: each mutual exchange the server finishes
+/// leaves a MISP event in its results directory (a cardinality one, its
+/// count as text).
+#[cfg(feature = "serve")]
+#[test]
+fn serve_writes_its_results_as_misp_events() {
+    use common::serve::{as_party, send, world, Server};
+    let env = world();
+    let s = Server::start(&env, &["--input", "iocs.txt", "--results-format", "misp"]);
+    let mut names = Vec::new();
+    for mode in ["mutual", "cardinality"] {
+        let [r1, r2, r3, out] = ["r1", "r2", "r3", "out"].map(|f| format!("{mode}-{f}"));
+        let init = [
+            "init",
+            "--peer",
+            "srv.pub",
+            "--input",
+            "carol.txt",
+            "--mode",
+            mode,
+            "-o",
+            &r1,
+            "-q",
+        ];
+        ok(as_party(&env, "carol", &init), "init");
+        ok(send(&env, &s, "carol", &r1, Some(&r2)), "send r1");
+        let fin = ["finish", &r2, "--reply", &r3, "-o", &out, "-q"];
+        ok(as_party(&env, "carol", &fin), "finish");
+        ok(send(&env, &s, "carol", &r3, None), "send r3");
+        let mut now: Vec<String> = std::fs::read_dir(env.path("st-srv/results"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| !names.contains(n))
+            .collect();
+        assert_eq!(now.len(), 1, "{now:?}");
+        names.push(now.pop().unwrap());
+    }
+    assert!(names[0].ends_with(".misp.json"), "{names:?}");
+    assert!(names[1].ends_with(".txt"), "{names:?}");
+    assert_eq!(env.read(&format!("st-srv/results/{}", names[1])), "2\n");
+    let file = format!("st-srv/results/{}", names[0]);
+    let event = json(env.bytes(&file));
+    has(
+        event["Event"]["info"].as_str().unwrap(),
+        "2 entries shared with carol (",
+    );
+    let values: Vec<&str> = event["Event"]["Attribute"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["value"].as_str().unwrap())
+        .collect();
+    assert_eq!(values, ["evil.example", "worse.example"]);
+    if have_python("pymisp", "pymisp") {
+        let e = pymisp_load(&env, &file);
+        assert_eq!(e["attributes"][0][0], "domain");
+        assert_eq!(e["attributes"].as_array().unwrap().len(), 2);
+    }
+}

@@ -337,6 +337,11 @@ pub struct ServeArgs {
     /// [default: results/ in the state directory]
     #[arg(long, value_name = "DIR")]
     pub results: Option<PathBuf>,
+    /// Format of each results file, as `finish --format`: text (SESSION.txt), json, csv,
+    /// stix (SESSION.stix.json) or misp (SESSION.misp.json). A cardinality session's count is
+    /// written as text
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = Format::Text)]
+    pub results_format: Format,
     #[command(flatten)]
     pub budget: BudgetArg,
     /// Refuse a peer set larger than N
