@@ -99,8 +99,12 @@ impl Serialize for Attributes<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut seq = s.serialize_seq(Some(self.entries.len()))?;
         for e in self.entries {
-            let kind = kind_named(e.kind);
-            let value = canonical(kind, e.value).unwrap_or_else(|| e.value.to_owned());
+            // A value that is not its kind's (never the case for an entry
+            // that was compared) goes in as text, not as a broken indicator.
+            let (kind, value) = match canonical(kind_named(e.kind), e.value) {
+                Some(c) => (kind_named(e.kind), c),
+                None => (Kind::Raw, e.value.to_owned()),
+            };
             let (ty, category) = attribute_type(kind, &value);
             let mut comment = format!("cosect {}", self.session);
             if value != e.value {
@@ -204,6 +208,7 @@ mod tests {
             e("email", "x@Example.COM"),
             e("url", "hxxp://a.example/x"),
             e("raw", "TICKET-4711"),
+            e("ip", "10.0.0.0/8"),
         ];
         let r = event(&entries, &who);
         assert_eq!(r.left_out, 0);
@@ -212,7 +217,7 @@ mod tests {
         let ev = &v["Event"];
         assert_eq!(
             ev["info"],
-            "cosect: 6 entries shared with Bob MSSP (0202-0202-0202-0202-0202) (session abababab)"
+            "cosect: 7 entries shared with Bob MSSP (0202-0202-0202-0202-0202) (session abababab)"
         );
         assert_eq!(ev["date"], "2026-09-21");
         assert_eq!(ev["Tag"][0]["name"], "cosect");
@@ -231,6 +236,7 @@ mod tests {
                 ("email-src", "x@example.com"),
                 ("url", "http://a.example/x"),
                 ("text", "TICKET-4711"),
+                ("text", "10.0.0.0/8"),
             ]
         );
         assert_eq!(ev["Attribute"][0]["Tag"][0]["name"], "cosect");
