@@ -157,6 +157,12 @@ fn exchange_into_stix_and_misp() {
         "finish misp",
     );
     assert!(!r.stderr.contains("warning"), "{}", r.stderr);
+    #[cfg(unix)]
+    for f in ["alice.stix.json", "bob.misp.json"] {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(env.path(f)).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{f} holds the shared entries");
+    }
 
     // Alice's bundle: her identity made every object, Bob is where each
     // entry was sighted, one indicator per entry with a STIX pattern.
