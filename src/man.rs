@@ -77,6 +77,8 @@ const EXAMPLES: &[(&str, Examples)] = &[
         ("Responder, with round 3, as JSON (kind, value and source id of each entry):", "cosect finish r3.age -i bob.id --format json"),
         ("As CSV: kind,value and, for STIX or MISP input, source:", "cosect finish r3.age -i bob.id --format csv -o shared.csv"),
         ("Catalog client: the matches and their labels as CSV:", "cosect finish answer.cbor -i carol.id --format csv -o matches.csv"),
+        ("For OpenCTI: a STIX 2.1 bundle of indicators and sightings (import it as a file):", "cosect finish r3.age -i bob.id --format stix -o shared.stix.json"),
+        ("For MISP: one event, an attribute per entry (in MISP: Import from, MISP JSON):", "cosect finish r3.age -i bob.id --format misp -o shared.misp.json"),
     ]),
     ("publish", &[
         ("Publish a list of domains as a catalog (a new key; earlier catalogs stay live):", "cosect publish -i cert.id --input iocs.txt --kind domain -o catalog.cbor"),
@@ -110,6 +112,7 @@ const EXAMPLES: &[(&str, Examples)] = &[
     ("serve", &[
         ("Answer catalog queries of the peers in peers/ (their .pub files), 100000 entries per peer per day, with an audit log:", "cosect serve --listen 0.0.0.0:8443 --peers peers/ --catalog catalog.cbor -i cert.id --budget 100000 --audit audit.jsonl"),
         ("Also answer mutual exchanges with a list; results go to one file per session:", "cosect serve --listen 127.0.0.1:8443 --peers peers/ --input iocs.txt -i cert.id --results results/"),
+        ("The same, each session's results as a MISP event to import:", "cosect serve --listen 127.0.0.1:8443 --peers peers/ --input iocs.txt -i cert.id --results-format misp"),
     ]),
     ("send", &[
         ("A catalog query, then finish offline:", "cosect send https://cert.example:8443 query.cbor --peer cert.pub -i carol.id -o answer.cbor"),

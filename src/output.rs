@@ -1,14 +1,58 @@
-//! Rendering results: text, JSON or CSV. Pure: returns bytes.
+//! Rendering results: text, JSON or CSV, and for the field's tools a STIX
+//! 2.1 bundle (`stix`) or a MISP event (`misp`). Pure: returns bytes.
+
+pub mod misp;
+pub mod stix;
+mod tools;
 
 use serde::Serialize;
+
+pub use stix::Sighted;
+pub use tools::{canonical, Party, Rendered, Unfit, Whence, Who};
 
 /// Output format of `finish`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, Default)]
 pub enum Format {
+    /// One entry a line, as you wrote it
     #[default]
     Text,
+    /// The report as one JSON object
     Json,
+    /// RFC 4180 CSV: kind, value (and source, label)
     Csv,
+    /// A STIX 2.1 bundle: an indicator and a sighting per shared entry
+    Stix,
+    /// A MISP event (JSON) with one attribute per shared entry
+    Misp,
+}
+
+impl Format {
+    /// Whether the format lists entries, so that a count alone (a
+    /// cardinality session) cannot fill it.
+    pub fn needs_entries(self) -> bool {
+        matches!(self, Format::Stix | Format::Misp)
+    }
+
+    /// The extension of a file in this format.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Text => "txt",
+            Format::Json => "json",
+            Format::Csv => "csv",
+            Format::Stix => "stix.json",
+            Format::Misp => "misp.json",
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Text => "text",
+            Format::Json => "json",
+            Format::Csv => "csv",
+            Format::Stix => "stix",
+            Format::Misp => "misp",
+        }
+    }
 }
 
 /// What a side learned, ready to print.
@@ -41,60 +85,76 @@ pub struct Shared<'a> {
     pub label: Option<&'a str>,
 }
 
-pub fn render(report: &Report<'_>, format: Format) -> Vec<u8> {
+/// The results in `format`; `who` says who learned them from whom and
+/// when (what the STIX and MISP formats name).
+pub fn render(report: &Report<'_>, format: Format, who: &Who<'_>) -> Result<Rendered, Unfit> {
+    let entries = || report.entries.as_deref().ok_or(Unfit::CountOnly(format));
     match format {
-        Format::Json => {
-            let mut v = serde_json::to_vec_pretty(report).expect("serializing to memory cannot fail");
-            v.push(b'\n');
-            v
-        }
-        Format::Text => match &report.entries {
-            Some(e) => {
-                let mut out = String::new();
-                for s in e {
-                    out.push_str(s.value);
-                    if report.with_label {
-                        out.push('\t');
-                        out.push_str(s.label.unwrap_or(""));
-                    }
-                    out.push('\n');
-                }
-                out.into_bytes()
-            }
-            None => format!("{}\n", report.count).into_bytes(),
-        },
-        Format::Csv => {
+        Format::Stix => Ok(stix::bundle(entries()?, who)),
+        Format::Misp => Ok(misp::event(entries()?, who)),
+        Format::Text => Ok(Rendered::all(text(report))),
+        Format::Json => Ok(Rendered::all(json(report))),
+        Format::Csv => Ok(Rendered::all(csv(report))),
+    }
+}
+
+/// The report as one JSON object.
+pub fn json(report: &Report<'_>) -> Vec<u8> {
+    let mut v = serde_json::to_vec_pretty(report).expect("serializing to memory cannot fail");
+    v.push(b'\n');
+    v
+}
+
+/// The entries one a line (with their labels after a TAB), or the count.
+pub fn text(report: &Report<'_>) -> Vec<u8> {
+    match &report.entries {
+        Some(e) => {
             let mut out = String::new();
-            match &report.entries {
-                Some(e) => {
-                    out.push_str("kind,value");
-                    if report.with_source {
-                        out.push_str(",source");
-                    }
-                    if report.with_label {
-                        out.push_str(",label");
-                    }
-                    out.push_str("\r\n");
-                    for s in e {
-                        out.push_str(&csv_field(s.kind));
-                        out.push(',');
-                        out.push_str(&csv_field(s.value));
-                        if report.with_source {
-                            out.push(',');
-                            out.push_str(&csv_field(s.source.unwrap_or("")));
-                        }
-                        if report.with_label {
-                            out.push(',');
-                            out.push_str(&csv_field(s.label.unwrap_or("")));
-                        }
-                        out.push_str("\r\n");
-                    }
+            for s in e {
+                out.push_str(s.value);
+                if report.with_label {
+                    out.push('\t');
+                    out.push_str(s.label.unwrap_or(""));
                 }
-                None => out.push_str(&format!("count\r\n{}\r\n", report.count)),
+                out.push('\n');
             }
             out.into_bytes()
         }
+        None => format!("{}\n", report.count).into_bytes(),
     }
+}
+
+/// RFC 4180 CSV with a header line: kind, value (source, label).
+pub fn csv(report: &Report<'_>) -> Vec<u8> {
+    let mut out = String::new();
+    match &report.entries {
+        Some(e) => {
+            out.push_str("kind,value");
+            if report.with_source {
+                out.push_str(",source");
+            }
+            if report.with_label {
+                out.push_str(",label");
+            }
+            out.push_str("\r\n");
+            for s in e {
+                out.push_str(&csv_field(s.kind));
+                out.push(',');
+                out.push_str(&csv_field(s.value));
+                if report.with_source {
+                    out.push(',');
+                    out.push_str(&csv_field(s.source.unwrap_or("")));
+                }
+                if report.with_label {
+                    out.push(',');
+                    out.push_str(&csv_field(s.label.unwrap_or("")));
+                }
+                out.push_str("\r\n");
+            }
+        }
+        None => out.push_str(&format!("count\r\n{}\r\n", report.count)),
+    }
+    out.into_bytes()
 }
 
 /// One RFC 4180 field, quoted when it must be. A field a spreadsheet would
@@ -134,21 +194,18 @@ mod tests {
             with_source: false,
             with_label: false,
         };
-        assert_eq!(render(&r, Format::Text), b"a,b\nC.example\n");
-        assert_eq!(
-            render(&r, Format::Csv),
-            b"kind,value\r\nraw,\"a,b\"\r\ndomain,C.example\r\n"
-        );
+        assert_eq!(text(&r), b"a,b\nC.example\n");
+        assert_eq!(csv(&r), b"kind,value\r\nraw,\"a,b\"\r\ndomain,C.example\r\n");
         let with = Report { with_source: true, ..r };
         assert_eq!(
-            render(&with, Format::Csv),
+            csv(&with),
             b"kind,value,source\r\nraw,\"a,b\",\r\ndomain,C.example,indicator--1\r\n"
         );
         let r = Report {
             with_source: false,
             ..with
         };
-        let j: serde_json::Value = serde_json::from_slice(&render(&r, Format::Json)).unwrap();
+        let j: serde_json::Value = serde_json::from_slice(&json(&r)).unwrap();
         assert_eq!(j["count"], 2);
         assert_eq!(
             j["entries"][1],
@@ -156,9 +213,9 @@ mod tests {
         );
         assert_eq!(j["entries"][0], serde_json::json!({"kind": "raw", "value": "a,b"}));
         let c = Report { entries: None, ..r };
-        let j: serde_json::Value = serde_json::from_slice(&render(&c, Format::Json)).unwrap();
+        let j: serde_json::Value = serde_json::from_slice(&json(&c)).unwrap();
         assert!(j.get("entries").is_none());
-        assert_eq!(render(&c, Format::Text), b"2\n");
+        assert_eq!(text(&c), b"2\n");
     }
 
     #[test]

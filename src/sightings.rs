@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use serde_json::{json, Value};
 
-use crate::output::{csv_field, Format};
+use crate::output::{csv_field, misp, stix, Format, Party, Shared, Sighted, Who};
 
 /// A publisher of the group, as the report names it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -22,6 +22,8 @@ pub struct Publisher {
     pub fingerprint: String,
     /// The id of the catalog that was queried.
     pub catalog: String,
+    /// Its full fingerprint (what STIX and MISP ids are derived from).
+    pub key: Vec<u8>,
 }
 
 impl Publisher {
@@ -264,8 +266,58 @@ impl<'a> Report<'a> {
         out
     }
 
-    pub fn render(&self, format: Format) -> Vec<u8> {
-        match format {
+    /// The report's bytes in `format`, and how many entries it left out
+    /// (`raw` ones in STIX). `who` names you, the group (its session) and
+    /// the report's time, for the STIX and MISP formats.
+    pub fn render(&self, format: Format, who: &Who<'_>) -> (Vec<u8>, u64) {
+        let tools = |stix: bool| {
+            let entries: Vec<Shared> = self
+                .entries
+                .iter()
+                .map(|e| Shared {
+                    kind: e.kind,
+                    value: e.value,
+                    source: e.source,
+                    label: None,
+                })
+                .collect();
+            let sighted: Vec<Sighted> = self
+                .entries
+                .iter()
+                .map(|e| Sighted {
+                    by: e.seen_by.iter().map(|s| s.publisher).collect(),
+                    text: e
+                        .seen_by
+                        .iter()
+                        .map(|s| {
+                            let p = self.covers[s.publisher].shown();
+                            match s.label {
+                                Some(l) => format!("{p}: {l}"),
+                                None => p,
+                            }
+                        })
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                })
+                .collect();
+            let r = if stix {
+                let publishers: Vec<Party> = self
+                    .covers
+                    .iter()
+                    .map(|p| Party {
+                        name: &p.name,
+                        fingerprint: &p.key,
+                    })
+                    .collect();
+                stix::sightings_bundle(&entries, &sighted, who, &publishers)
+            } else {
+                misp::sightings_event(&entries, &sighted, who, &Self::names(&self.covers))
+            };
+            (r.bytes, r.left_out)
+        };
+        let bytes = match format {
+            Format::Stix => return tools(true),
+            Format::Misp => return tools(false),
             Format::Json => {
                 let mut v = serde_json::to_vec_pretty(&self.json()).expect("serializing to memory cannot fail");
                 v.push(b'\n');
@@ -273,7 +325,8 @@ impl<'a> Report<'a> {
             }
             Format::Text => self.text().into_bytes(),
             Format::Csv => self.csv().into_bytes(),
-        }
+        };
+        (bytes, 0)
     }
 }
 
@@ -286,6 +339,7 @@ mod tests {
             name: n.into(),
             fingerprint: format!("fp-{n}"),
             catalog: format!("cat-{n}"),
+            key: vec![n.as_bytes()[0]; 32],
         }
     }
 
@@ -296,6 +350,22 @@ mod tests {
             value: Box::leak(value.to_owned().into_boxed_str()),
             source: None,
             label,
+        }
+    }
+
+    fn who() -> Who<'static> {
+        Who {
+            me: Party {
+                name: "Dana SOC",
+                fingerprint: &[9; 32],
+            },
+            peer: Party {
+                name: "",
+                fingerprint: &[],
+            },
+            whence: crate::output::Whence::Sightings,
+            session: &[7; 16],
+            time: 1_790_000_000,
         }
     }
 
@@ -348,12 +418,12 @@ mod tests {
     #[test]
     fn formats() {
         let r = report(1);
-        let j: Value = serde_json::from_slice(&r.render(Format::Json)).unwrap();
+        let j: Value = serde_json::from_slice(&r.render(Format::Json, &who()).0).unwrap();
         assert_eq!(j["entries"][0]["seen_by"][0]["name"], "A");
         assert_eq!(j["entries"][0]["seen_by"][0]["label"], "C2");
         assert_eq!(j["entries"][2]["count"], 2);
         assert_eq!(j["pending"][0]["name"], "B");
-        let csv = String::from_utf8(r.render(Format::Csv)).unwrap();
+        let csv = String::from_utf8(r.render(Format::Csv, &who()).0).unwrap();
         assert_eq!(
             csv,
             "kind,value,count,publisher,fingerprint,catalog,label\r\n\
@@ -362,7 +432,7 @@ mod tests {
              domain,d.example,2,A,fp-A,cat-A,\r\n\
              domain,d.example,2,C,fp-C,cat-C,\r\n"
         );
-        let text = String::from_utf8(r.render(Format::Text)).unwrap();
+        let text = String::from_utf8(r.render(Format::Text, &who()).0).unwrap();
         assert!(text
             .starts_with("# sightings group g: answers of 2 of 3 publishers: A (fp-A), C (fp-C); pending: B (fp-B)\n"));
         assert!(

@@ -680,3 +680,93 @@ fn answers_finished_at_once_are_each_added_once() {
         assert_eq!(w.sessions(), serde_json::json!([]), "round {round}");
     }
 }
+
+/// The STIX objects of type `ty` in a bundle.
+fn objects(bundle: &Value, ty: &str) -> Vec<Value> {
+    let all = bundle["objects"].as_array().unwrap();
+    all.iter().filter(|o| o["type"] == ty).cloned().collect()
+}
+
+#[test]
+fn the_report_as_a_stix_bundle_and_a_misp_event() {
+    let w = World::new();
+    ok(w.init("q", &[]), "init");
+    let (a1, a2, a3) = (w.respond("q", "p1"), w.respond("q", "p2"), w.respond("q", "p3"));
+    // Two answers as STIX: one sighting per entry, its count the publishers
+    // holding it, each of them where it was sighted.
+    ok(
+        w.finish(&[&a2, &a1], &["--format", "stix", "-o", "s.json"]),
+        "finish stix",
+    );
+    let b = json(std::fs::read(w.env.path("s.json")).unwrap());
+    let idents = objects(&b, "identity");
+    let ident_of = |id: &Value| -> String {
+        let o = idents
+            .iter()
+            .find(|o| o["id"] == *id)
+            .expect("a sighting names a known identity");
+        o["name"].as_str().unwrap().to_owned()
+    };
+    let mut names: Vec<String> = idents.iter().map(|o| o["name"].as_str().unwrap().to_owned()).collect();
+    names.sort();
+    assert_eq!(names, ["ACME CERT", "Bob MSSP", "Dana SOC"]);
+    let indicators = objects(&b, "indicator");
+    let want = w.expected(&["p1", "p2"], 1);
+    let sightings = objects(&b, "sighting");
+    assert_eq!(sightings.len(), want.len(), "{b:#}");
+    for (value, _, seen) in &want {
+        let ind = indicators
+            .iter()
+            .find(|i| i["pattern"].as_str().unwrap().contains(&format!("'{value}'")))
+            .unwrap_or_else(|| panic!("an indicator for {value}: {b:#}"));
+        let s = sightings.iter().find(|s| s["sighting_of_ref"] == ind["id"]).unwrap();
+        assert_eq!(s["count"].as_u64().unwrap() as usize, seen.len(), "{value}");
+        let mut by: Vec<String> = s["where_sighted_refs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(ident_of)
+            .collect();
+        by.sort();
+        let mut want_by: Vec<String> = seen.iter().map(|s| s.0.clone()).collect();
+        want_by.sort();
+        assert_eq!(by, want_by, "{value}");
+    }
+    if common::have_python("stix2validator", "stix2-validator") {
+        common::stix_validate(&w.env, "s.json").unwrap_or_else(|e| panic!("stix2-validator: {e}"));
+    }
+    // The last answer as MISP: the report covers all three publishers.
+    ok(w.finish(&[&a3], &["--format", "misp", "-o", "m.json"]), "finish misp");
+    let raw = json(std::fs::read(w.env.path("m.json")).unwrap());
+    let attrs = raw["Event"]["Attribute"].as_array().unwrap();
+    let want = w.expected(&["p1", "p2", "p3"], 1);
+    assert_eq!(attrs.len(), want.len(), "{raw:#}");
+    for (value, _, seen) in &want {
+        let a = attrs.iter().find(|a| a["value"] == value.as_str()).unwrap();
+        let comment = a["comment"].as_str().unwrap();
+        has(comment, &format!("seen by {} publisher(s)", seen.len()));
+        for (name, fp, label) in seen {
+            has(comment, &format!("{name} ({fp})"));
+            if let Some(l) = label {
+                has(comment, l);
+            }
+        }
+    }
+    has(raw["Event"]["info"].as_str().unwrap(), "Carol ISAC");
+    if common::have_python("pymisp", "pymisp") {
+        let e = common::pymisp_load(&w.env, "m.json");
+        let mut got: Vec<(String, String)> = e["attributes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| (a[0].as_str().unwrap().to_owned(), a[2].as_str().unwrap().to_owned()))
+            .collect();
+        got.sort();
+        let mut expect: Vec<(String, String)> = want
+            .iter()
+            .map(|(v, k, _)| ((if k == "ip" { "ip-dst" } else { "domain" }).to_owned(), v.clone()))
+            .collect();
+        expect.sort();
+        assert_eq!(got, expect);
+    }
+}

@@ -392,6 +392,11 @@ pub struct ServeArgs {
     /// [default: results/ in the state directory]
     #[arg(long, value_name = "DIR")]
     pub results: Option<PathBuf>,
+    /// Format of each results file, as `finish --format`: text (SESSION.txt), json, csv,
+    /// stix (SESSION.stix.json) or misp (SESSION.misp.json). A cardinality session's count is
+    /// written as text
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = Format::Text)]
+    pub results_format: Format,
     #[command(flatten)]
     pub budget: BudgetArg,
     /// Refuse a peer set larger than N
@@ -490,7 +495,10 @@ pub struct FinishArgs {
     /// Write the shared entries here [default: standard output]
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Output format
+    /// Output format. `stix` and `misp` are files for a threat-intelligence platform (OpenCTI,
+    /// MISP): canonical values, your identity and your peer's, the exchange's own times and
+    /// ids, so the same result is always the same bytes; they reveal nothing you did not learn.
+    /// STIX has no pattern for a raw entry: raw entries are left out (a warning counts them)
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
     /// Sightings: report only the entries seen by at least K of the publishers that answered

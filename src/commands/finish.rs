@@ -70,12 +70,13 @@ pub fn finish(args: &FinishArgs, ctx: &Ctx) -> Result<()> {
                 return super::sightings::finish(args, ctx, (&me, &store), &out, &g.id, vec![one]);
             }
             no_min_seen(args)?;
-            return super::lookup::finish(args, ctx, &me, &store, &out, a, q);
+            return super::lookup::finish(args, ctx, &me, &store, &out, (a, h.created), q);
         }
         _ if args.min_seen.is_some() => return no_min_seen(args),
         (_, Kept::Again(a)) => return Err(finished_before(&name, &a)),
         (Message::Round2(r2), Kept::Session(s)) => {
             check_reply(r2.mode, 2, &out.reply)?;
+            check_format(args.format, r2.mode)?;
             let bar = ctx.bar((r2.elements.points.len() / crate::group::POINT_LEN) as u64, "finishing");
             let f = exchange::finish_round2(party, &name, h, r2, s, (out.env, now()), &|n| bar.inc(n))?;
             bar.finish_and_clear();
@@ -83,11 +84,12 @@ pub fn finish(args: &FinishArgs, ctx: &Ctx) -> Result<()> {
         }
         (Message::Round3(r3), Kept::Session(s)) => {
             check_reply(r3.mode, 3, &out.reply)?;
+            check_format(args.format, r3.mode)?;
             exchange::finish_round3(&name, h, r3, s, now())?
         }
         _ => unreachable!("Expect::Answer yields an answer with its kept state"),
     };
-    report(args, ctx, party, &out, &name, f, &h.sender)
+    report(args, ctx, party, &out, &name, f, h)
 }
 
 /// `--min-seen` is for the answers of a sightings group.
@@ -125,6 +127,16 @@ fn check_reply(mode: Mode, round: u8, reply: &Option<Dest>) -> Result<()> {
     Ok(())
 }
 
+/// Refuse, before any work, a format that lists entries for a session that
+/// yields only a count.
+fn check_format(format: output::Format, mode: Mode) -> Result<()> {
+    if format.needs_entries() && mode == Mode::Cardinality {
+        return Err(Error::new(output::Unfit::CountOnly(format).to_string())
+            .with_hint("finish with --format text, json or csv"));
+    }
+    Ok(())
+}
+
 /// Write the results and round 3, destroy the session and say what
 /// happened, in one commit: if the results cannot be written (or the
 /// command is interrupted) the session stays open and round 3 is removed
@@ -136,8 +148,9 @@ fn report(
     out: &Outputs,
     name: &str,
     f: exchange::Finished,
-    peer: &PublicIdentity,
+    h: &crate::engine::Header,
 ) -> Result<()> {
+    let peer = &h.sender;
     let shared = match &f.outcome {
         Outcome::Matches(m) => Some(m.iter().map(|&i| f.entries.shared(i)).collect()),
         Outcome::Count(_) => None,
@@ -150,11 +163,26 @@ fn report(
         with_source: f.entries.has_sources(),
         with_label: false,
     };
-    let text = output::render(&report, args.format);
+    let mine = party.me.public();
+    let who = output::Who {
+        me: output::Party {
+            name: &mine.name,
+            fingerprint: &mine.fingerprint(),
+        },
+        peer: output::Party {
+            name: &peer.name,
+            fingerprint: &peer.fingerprint(),
+        },
+        whence: output::Whence::Shared,
+        session: &f.id,
+        time: h.created,
+    };
+    let rendered = output::render(&report, args.format, &who)
+        .map_err(|e| Error::new(e.to_string()).with_hint("finish with --format text, json or csv"))?;
     let results = exchange::Results {
         dest: &out.results,
         force: args.wrap.force,
-        text: &text,
+        text: &rendered.bytes,
     };
     let reply = out.reply.as_ref().map(|dest| exchange::Delivery {
         dest,
@@ -162,6 +190,7 @@ fn report(
         split: args.wrap.split,
     });
     let shown = exchange::commit_finish(party, name, &f, results, reply)?;
+    left_out_warning(ctx, args.format, rendered.left_out);
     if let Some(reply) = shown {
         ctx.say(format!(
             "cosect: round 3 written to {} ({}); send it to your peer",
@@ -179,6 +208,18 @@ fn report(
         written_to(&out.results)
     ));
     Ok(())
+}
+
+/// Say how many entries the format could not carry (raw entries in STIX).
+pub fn left_out_warning(ctx: &Ctx, format: output::Format, n: u64) {
+    if n > 0 {
+        ctx.warn(format!(
+            "{n} raw entr{} left out of the {} results: no STIX pattern compares an arbitrary string \
+             (--format misp or csv lists them)",
+            if n == 1 { "y is" } else { "ies are" },
+            format.name()
+        ));
+    }
 }
 
 /// `; written to FILE` when the results went to a file.

@@ -16,7 +16,7 @@ pub fn finish(
     me: &Identity,
     store: &Store,
     out: &Outputs,
-    answer: CatalogAnswer,
+    (answer, answer_created): (CatalogAnswer, u64),
     state: QueryState,
 ) -> Result<()> {
     if args.reply.is_some() {
@@ -52,7 +52,21 @@ pub fn finish(
         ));
     }
     let with_labels = cat.n_labels > 0;
-    let (text, count, labelled) = render_matches(args.format, &kind, &entries, &lookup, with_labels);
+    let mine = me.public();
+    let who = crate::output::Who {
+        me: crate::output::Party {
+            name: &mine.name,
+            fingerprint: &mine.fingerprint(),
+        },
+        peer: crate::output::Party {
+            name: &cat_header.sender.name,
+            fingerprint: &cat_header.sender.fingerprint(),
+        },
+        whence: crate::output::Whence::InCatalog,
+        session: &id,
+        time: answer_created,
+    };
+    let (rendered, count, labelled) = render_matches(args.format, &who, &kind, &entries, &lookup, with_labels)?;
     let mut tx = store.begin(me)?;
     if !tx.query_open(&id) {
         return Err(Error::new(format!(
@@ -63,9 +77,10 @@ pub fn finish(
         ))
         .with_hint("the other command wrote the results; `cosect sessions` lists what is still open"));
     }
-    tx.write(&out.results, (args.wrap.force, true), |w| w.write_all(&text))?;
+    tx.write(&out.results, (args.wrap.force, true), |w| w.write_all(&rendered.bytes))?;
     tx.end_query(&id)?;
     tx.commit()?;
+    super::finish::left_out_warning(ctx, args.format, rendered.left_out);
     let labelled = with_labels.then_some(labelled);
     ctx.say(finished_line(
         &id,
@@ -82,11 +97,12 @@ pub fn finish(
 /// publisher), how many matched and how many of those carry a label.
 fn render_matches(
     format: crate::output::Format,
+    who: &crate::output::Who<'_>,
     kind: &str,
     entries: &SecretList,
     lookup: &crate::protocol::catalog::Lookup,
     with_label: bool,
-) -> (Vec<u8>, u64, usize) {
+) -> Result<(crate::output::Rendered, u64, usize)> {
     let labels: Vec<Option<String>> = lookup
         .found
         .iter()
@@ -110,7 +126,8 @@ fn render_matches(
         with_label,
     };
     let labelled = labels.iter().filter(|l| l.is_some()).count();
-    (crate::output::render(&report, format), report.count, labelled)
+    let rendered = crate::output::render(&report, format, who).map_err(|e| Error::new(e.to_string()))?;
+    Ok((rendered, report.count, labelled))
 }
 
 /// `cosect: catalog query … finished: N of your M entries are in catalog …`.

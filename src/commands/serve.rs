@@ -89,6 +89,7 @@ fn app(args: &ServeArgs, me: Identity, store: Store) -> App {
         },
         expires: args.expires,
         results,
+        results_format: args.results_format,
     }
 }
 

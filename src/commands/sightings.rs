@@ -310,14 +310,15 @@ fn held(args: &FinishArgs, ctx: &Ctx, me: &Identity, a: GroupAnswer) -> Result<V
 
 /// A group member as the report names it.
 fn publisher_of(m: &Member) -> Publisher {
-    let (name, fingerprint) = match PublicIdentity::parse_line(&m.publisher) {
-        Ok(p) => (p.display_name(), p.short_fingerprint()),
-        Err(_) => ("unknown publisher".into(), String::new()),
+    let (name, fingerprint, key) = match PublicIdentity::parse_line(&m.publisher) {
+        Ok(p) => (p.display_name(), p.short_fingerprint(), p.fingerprint().to_vec()),
+        Err(_) => ("unknown publisher".into(), String::new(), Vec::new()),
     };
     Publisher {
         name,
         fingerprint,
         catalog: catalog_name(&m.catalog),
+        key,
     }
 }
 
@@ -410,7 +411,25 @@ pub fn finish(
         added.push(publisher_of(m).shown());
     }
     let r = report(&g, args.min_seen.unwrap_or(1));
-    let text = r.render(args.format);
+    let mine = me.public();
+    let who = crate::output::Who {
+        me: crate::output::Party {
+            name: &mine.name,
+            fingerprint: &mine.fingerprint(),
+        },
+        // Unused for a group: each publisher is named with its sighting.
+        peer: crate::output::Party {
+            name: "",
+            fingerprint: &[],
+        },
+        whence: crate::output::Whence::Sightings,
+        session: &g.id,
+        // The report's time: its latest answer's, so that the same answers
+        // are always the same bytes.
+        time: g.members.iter().filter_map(|m| m.answered).max().unwrap_or(g.created),
+    };
+    let (text, left_out) = r.render(args.format, &who);
+    super::finish::left_out_warning(ctx, args.format, left_out);
     tx.write(&out.results, (args.wrap.force, true), |w| w.write_all(&text))?;
     let (covers, pending, seen) = (r.covers.len(), Report::names(&r.pending), r.entries.len());
     let min = r.min_seen;

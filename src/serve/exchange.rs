@@ -18,8 +18,9 @@ use crate::fsio::{self, Dest};
 use crate::group::{NoProgress, POINT_LEN};
 use crate::identity::{Identity, PublicIdentity};
 use crate::input;
+use crate::output::{self, Format};
 use crate::protocol::Outcome;
-use crate::store::{hex, Answered, LiveKey, SecretList, Session, Store};
+use crate::store::{hex, Answered, LiveKey, Session, Store};
 
 /// The server's settings and state, shared by every request.
 pub struct App {
@@ -30,6 +31,8 @@ pub struct App {
     pub policy: Policy,
     pub expires: Duration,
     pub results: PathBuf,
+    /// `--results-format`.
+    pub results_format: Format,
 }
 
 /// The server's answer to a bundle.
@@ -267,8 +270,8 @@ impl App {
     fn round3(&self, h: &Header, r3: engine::Round3, s: Session, e: &mut Entry) -> Result<Reply, Refusal> {
         let f = exchange::finish_round3(NAME, h, r3, s, now()).map_err(refusal)?;
         e.shared = Some(f.outcome.count());
-        let report = results_text(&f.kind, &f.entries, &f.outcome, f.mode.name());
-        let path = self.results.join(format!("{}.txt", hex(&h.session)));
+        let (report, ext) = self.results_file(h, &f);
+        let path = self.results.join(format!("{}.{ext}", hex(&h.session)));
         fsio::create_private_dir(&self.results).map_err(internal)?;
         let results = exchange::Results {
             dest: &Dest::File(path),
@@ -306,19 +309,40 @@ impl engine::Lookup for PeerView<'_> {
     }
 }
 
-/// The results of a finished exchange, as `finish` writes them (text).
-fn results_text(kind: &str, entries: &SecretList, outcome: &Outcome, mode: &str) -> Vec<u8> {
-    let shared = match outcome {
-        Outcome::Matches(m) => Some(m.iter().map(|&i| entries.shared(i)).collect()),
-        Outcome::Count(_) => None,
-    };
-    let report = crate::output::Report {
-        mode,
-        kind,
-        count: outcome.count(),
-        entries: shared,
-        with_source: entries.has_sources(),
-        with_label: false,
-    };
-    crate::output::render(&report, crate::output::Format::Text)
+impl App {
+    /// The results of a finished exchange, as `finish --format` writes
+    /// them, and the file name's extension. A cardinality session's count
+    /// is text whatever the format.
+    fn results_file(&self, h: &Header, f: &exchange::Finished) -> (Vec<u8>, &'static str) {
+        let shared = match &f.outcome {
+            Outcome::Matches(m) => Some(m.iter().map(|&i| f.entries.shared(i)).collect()),
+            Outcome::Count(_) => None,
+        };
+        let report = output::Report {
+            mode: f.mode.name(),
+            kind: &f.kind,
+            count: f.outcome.count(),
+            entries: shared,
+            with_source: f.entries.has_sources(),
+            with_label: false,
+        };
+        let mine = self.me.public();
+        let who = output::Who {
+            me: output::Party {
+                name: &mine.name,
+                fingerprint: &mine.fingerprint(),
+            },
+            peer: output::Party {
+                name: &h.sender.name,
+                fingerprint: &h.sender.fingerprint(),
+            },
+            whence: output::Whence::Shared,
+            session: &h.session,
+            time: h.created,
+        };
+        match output::render(&report, self.results_format, &who) {
+            Ok(r) => (r.bytes, self.results_format.extension()),
+            Err(output::Unfit::CountOnly(_)) => (output::text(&report), Format::Text.extension()),
+        }
+    }
 }

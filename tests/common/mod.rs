@@ -8,8 +8,11 @@
 mod exchange;
 #[cfg(feature = "serve")]
 pub mod serve;
+mod tools;
 
 pub use exchange::*;
+#[allow(unused_imports)]
+pub use tools::*;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
