@@ -30,7 +30,9 @@ pub fn read_bundle(paths: &[PathBuf]) -> Result<(String, Vec<u8>)> {
     }
     let mut parts = Vec::with_capacity(paths.len());
     for p in paths {
-        parts.push((shown_path(p), read_bundle_file(p)?));
+        let name = shown_path(p);
+        let part = carrier::part_of(read_bundle_file(p)?).map_err(|e| Error::from(e).in_file(&name))?;
+        parts.push((name, part));
     }
     let joined = parts::join(&parts).map_err(|e| {
         Error::new(e.to_string())
@@ -124,15 +126,21 @@ pub fn sent_line(what: &str, session: &[u8], rel: &str, peer: &PublicIdentity, d
     )
 }
 
-/// Read a bundle file and run the engine's pipeline on it as `me`.
+/// Read a bundle file and run the engine's pipeline on it as `me`; says
+/// which bundle was read when the file held several.
 pub fn receive(
+    ctx: &super::Ctx,
     me: &Identity,
     store: &Store,
     paths: &[PathBuf],
     expect: crate::engine::Expect<'_>,
 ) -> Result<crate::engine::Received> {
     let (name, bytes) = read_bundle(paths)?;
-    receive_bytes(me, store, &name, bytes, expect)
+    let got = receive_bytes(me, store, &name, bytes, expect)?;
+    if let Some(picked) = &got.header.picked {
+        ctx.say(format!("cosect: {name}: {picked}"));
+    }
+    Ok(got)
 }
 
 /// Run the engine's pipeline as `me` on a bundle already read.

@@ -51,7 +51,7 @@ pub fn finish(args: &FinishArgs, ctx: &Ctx) -> Result<()> {
     let out = outputs(args)?;
     let me = load_identity(&args.id.identity)?;
     let store = open_store(&args.state.state_dir, &me, ctx)?;
-    let got = receive(&me, &store, &args.bundle, Expect::Answer)?;
+    let got = receive(ctx, &me, &store, &args.bundle, Expect::Answer)?;
     let party = Party { me: &me, store: &store };
     let name = bundle_name(&args.bundle);
     let h = &got.header;

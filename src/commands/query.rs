@@ -41,7 +41,13 @@ pub fn init(args: &InitArgs, catalog_path: &[PathBuf], ctx: &Ctx) -> Result<()> 
     let (dest, env, split) = check_init(args, catalog_path)?;
     let (me, publisher) = load_pair(&args.id.identity, &args.peer, "the catalog publisher's")?;
     let store = open_store(&args.state.state_dir, &me, ctx)?;
-    let got = receive(&me, &store, catalog_path, Expect::Catalog { publisher: &publisher })?;
+    let got = receive(
+        ctx,
+        &me,
+        &store,
+        catalog_path,
+        Expect::Catalog { publisher: &publisher },
+    )?;
     let Message::Catalog(cat) = got.message else {
         unreachable!("Expect::Catalog yields a catalog")
     };

@@ -125,6 +125,7 @@ fn header(b: &Opened) -> Header {
         expires: b.payload.expires,
         hash: b.hash,
         envelope: b.envelope,
+        picked: b.picked.clone(),
     }
 }
 
