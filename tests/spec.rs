@@ -93,3 +93,90 @@ fn several_bundles_and_a_one_part_bundle_are_named_as_the_spec_says() {
         "and its bytes do not match the size and SHA-256 its header names (it was cut short or changed)",
     );
 }
+
+/// Alice's round 1 `r1` (plain), its payload changed by `f`, signed again
+/// with her real key: what a peer's own code could send.
+fn resealed(env: &Env, f: impl FnOnce(&mut cosect::bundle::Payload)) -> Vec<u8> {
+    resealed_from(env, "r1", f)
+}
+
+/// Alice's plain bundle `file` to Bob, changed by `f` and signed again.
+fn resealed_from(env: &Env, file: &str, f: impl FnOnce(&mut cosect::bundle::Payload)) -> Vec<u8> {
+    use cosect::bundle::{seal, Envelope, Opened};
+    use cosect::identity::Identity;
+    let id = |who: &str| Identity::parse(&env.read(&format!("{who}.id"))).unwrap();
+    let opened = Opened::open(env.bytes(file), None).unwrap();
+    let mut p = opened.payload.clone();
+    f(&mut p);
+    seal(p, &id("alice"), &id("bob").public(), Envelope::Plain).to_vec()
+}
+
+#[test]
+fn times_at_the_edges_behave_as_the_spec_says() {
+    let (env, a, b) = round1("one\ntwo\n", "two\nthree\n");
+    // Expired and expiring before it was created: the second sentence wins.
+    env.write(
+        "backwards",
+        resealed(&env, |p| {
+            p.created = 1_578_441_600; // 2020-01-08
+            p.expires = 1_577_836_800; // 2020-01-01
+        }),
+    );
+    let e = respond(&env, &b, &a, "backwards");
+    has(
+        &e,
+        "it expires (2020-01-01T00:00:00Z) before it was created (2020-01-08T00:00:00Z)",
+    );
+    assert!(!e.contains("expired at"), "{e}");
+    assert!(spec().contains("it expires (T1) before it was created (T2)"));
+    // created = expires = 2^64 - 1: not expired, and answered.
+    env.write(
+        "forever",
+        resealed(&env, |p| {
+            p.created = u64::MAX;
+            p.expires = u64::MAX;
+        }),
+    );
+    let i = env.ok(&["inspect", "forever", "--json"]);
+    let j = common::json(&i.stdout);
+    assert_eq!(j["expires"], "9999-12-31T23:59:59Z", "{}", i.stdout);
+    assert_eq!(j["expired"], false);
+    ok(
+        common::respond(&env, &b, &a, "forever", "bob.txt", &[], "r2f"),
+        "respond to a bundle that never expires",
+    );
+    let again = ok(common::respond(&env, &b, &a, "forever", "bob.txt", &[], "r2g"), "again");
+    has(&again.stderr, "this very bundle was answered on");
+    assert_eq!(env.bytes("r2f"), env.bytes("r2g"));
+}
+
+#[test]
+fn an_identity_element_in_a_query_is_named_as_one_of_the_query() {
+    let (env, a, b) = common::two_lists("one.example\ntwo.example\n", "two.example\nthree.example\n");
+    ok(
+        env.run(&common::argv(&format!(
+            "publish -i {} --state-dir {} --input bob.txt -o catalog.cbor",
+            b.id, b.state
+        ))),
+        "publish",
+    );
+    ok(
+        env.run(&common::argv(&format!(
+            "init -i {} --state-dir {} --catalog catalog.cbor --peer {} --input alice.txt --no-encrypt -o q",
+            a.id, a.state, b.public
+        ))),
+        "init --catalog",
+    );
+    env.write("q0", resealed_from(&env, "q", |p| p.points[..32].fill(0)));
+    let e = common::err(
+        env.run(&common::argv(&format!(
+            "respond q0 -i {} --state-dir {} --peer {}",
+            b.id, b.state, a.public
+        ))),
+        "respond to a query with the identity",
+    );
+    has(&e, "q0: element 0 of the query is the identity element");
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/doc/catalog-format.md")).unwrap();
+    let doc = doc.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(doc.contains("element I of the query is the identity element"));
+}

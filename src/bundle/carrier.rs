@@ -137,6 +137,13 @@ fn unwrap_at(bytes: Vec<u8>, mails: Mail) -> Result<Carried, BundleError> {
     if let Some((h, _)) = parts::header(&bytes) {
         return whole_part(&h, bytes);
     }
+    if parts::is_part(&bytes) {
+        return Err(BundleError::Joined(
+            "it starts like a part of a split bundle, but its first line is not a part header as cosect writes it \
+             (cosect-part/1 bundle=<64 lower-case hex> part=<I>/<N> size=<bytes>, single spaces, LF)"
+                .into(),
+        ));
+    }
     if mails != Mail::Inside && mail::looks_like_mail(&bytes) {
         return match mails {
             Mail::Read => from_mail(&bytes),
