@@ -162,10 +162,17 @@ fn gnutls_cli_gets_a_catalog_with_a_cosect_identity() {
     std::io::Write::write_all(&mut child.stdin.take().unwrap(), get.as_bytes()).unwrap();
     let out = child.wait_with_output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(stdout.contains("HTTP/1.1 200 OK"), "{stdout}");
     let catalog = env.bytes("catalog.cbor");
-    assert!(out.stdout.windows(catalog.len()).any(|w| w == catalog), "the catalog did not arrive whole");
+    assert!(
+        out.stdout.windows(catalog.len()).any(|w| w == catalog),
+        "the catalog did not arrive whole"
+    );
     // What gnutls-cli printed as the server's key is the one in srv.pub:
     // how a client without a pinning hook checks it.
     let srv = cosect::identity::PublicIdentity::parse(&env.read("srv.pub")).unwrap();
@@ -175,5 +182,8 @@ fn gnutls_cli_gets_a_catalog_with_a_cosect_identity() {
 }
 
 fn hex(s: &str) -> Vec<u8> {
-    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
 }
