@@ -442,7 +442,7 @@ fn of_several_armored_bundles_the_one_for_the_reader_is_read() {
         panic!("{begins:?}")
     };
     let r = ok(
-        finish(&env, &a, &a.state, "reply.txt", "--reply r3 -o shared.txt"),
+        finish(&env, &a, &a.state, "reply.txt", "--reply r3.asc --armor -o shared.txt"),
         "finish",
     );
     has(
@@ -453,6 +453,20 @@ fn of_several_armored_bundles_the_one_for_the_reader_is_read() {
         ),
     );
     assert_eq!(env.read("shared.txt"), "one\nthree\n");
+    // Alice answers quoting all of it: round 3 and round 1 are both for
+    // Bob, and `finish` takes the one it can (round 3).
+    let quoted: String = reply.lines().map(|l| format!("> {l}\n")).collect();
+    env.write("reply2.txt", format!("Bob,\n\n{}\n{quoted}", env.read("r3.asc")));
+    let r = ok(
+        finish(&env, &b, &b.state, "reply2.txt", "-o shared-b.txt"),
+        "finish round 3",
+    );
+    has(&r.stderr, "cosect: reply2.txt: it holds 3 armored bundles (at line 3, ");
+    has(
+        &r.stderr,
+        "reading the one at line 3, the only one addressed to you that this command takes",
+    );
+    assert_eq!(env.read("shared-b.txt"), "three\none\n");
     // Read by Bob, the same reply holds Alice's round 1 for him: respond
     // takes that one.
     let r = respond(&env, &b, &a, "sb-other", "reply.txt", "-o r2x");

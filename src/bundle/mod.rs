@@ -179,6 +179,9 @@ fn armor_damage(envelope: Envelope, e: BundleError) -> BundleError {
     }
 }
 
+/// A bundle opened from among several, and where it stood in its file.
+type Placed = (String, Opened);
+
 /// A bundle after decryption and structural decoding, signature not yet
 /// checked.
 pub struct Opened {
@@ -200,19 +203,35 @@ impl Opened {
     /// Decrypt (if needed) and decode. `identity` may be `None` for a plain
     /// bundle. A saved mail is read for the bundle it carries.
     pub fn open(bytes: Vec<u8>, identity: Option<&Identity>) -> Result<Self, BundleError> {
-        Opened::pick(carrier::carry(bytes)?, identity)
+        Opened::pick(carrier::carry(bytes)?, identity, &|_| true)
+    }
+
+    /// As [`Opened::open`], for a verb that `takes` only some payloads:
+    /// of several bundles addressed to the reader, the one it takes.
+    pub fn open_for(
+        bytes: Vec<u8>,
+        identity: Option<&Identity>,
+        takes: &dyn Fn(&Payload) -> bool,
+    ) -> Result<Self, BundleError> {
+        Opened::pick(carrier::carry(bytes)?, identity, takes)
     }
 
     /// As [`Opened::open`], for a request body (what a server receives): a
     /// bundle, armor or a part, never a mail (refused unparsed).
     pub fn open_body(bytes: Vec<u8>, identity: Option<&Identity>) -> Result<Self, BundleError> {
-        Opened::pick(carrier::carry_body(bytes)?, identity)
+        Opened::pick(carrier::carry_body(bytes)?, identity, &|_| true)
     }
 
     /// The one bundle carried; of several, the one that opens with
-    /// `identity` and is addressed to it, when exactly one does (at most
-    /// [`carrier::MAX_TRIED`] are opened, each with this identity alone).
-    fn pick(carried: carrier::Carried, identity: Option<&Identity>) -> Result<Self, BundleError> {
+    /// `identity` and is addressed to it, when exactly one does, else the
+    /// one of those that the verb `takes`, when exactly one is (at most
+    /// [`carrier::MAX_TRIED`] are opened, each with this identity alone;
+    /// at most two are held at once).
+    fn pick(
+        carried: carrier::Carried,
+        identity: Option<&Identity>,
+        takes: &dyn Fn(&Payload) -> bool,
+    ) -> Result<Self, BundleError> {
         let (found, count, candidates) = match carried {
             carrier::Carried::One(envelope, bytes) => return Opened::decrypt((envelope, bytes), identity),
             carrier::Carried::Several {
@@ -228,32 +247,47 @@ impl Opened {
             });
         };
         let me = id.public().fingerprint();
-        let mut mine: Option<(String, Opened)> = None;
-        let mut n = 0;
+        // The first addressed to me, and the first of those the verb takes,
+        // with how many there are of each.
+        let (mut mine, mut taken): (Option<Placed>, Option<Placed>) = (None, None);
+        let (mut n_mine, mut n_taken) = (0, 0);
         for c in candidates {
             let Ok(o) = Opened::decrypt((c.envelope, c.bytes), Some(id)) else {
                 continue;
             };
-            if o.payload.to[..] == me[..] {
-                n += 1;
-                if n > 1 {
-                    break;
+            // A catalog is addressed to anyone who holds it.
+            if o.payload.to[..] != me[..] && o.payload.to[..] != catalog::TO_ANYONE[..] {
+                continue;
+            }
+            n_mine += 1;
+            if takes(&o.payload) {
+                n_taken += 1;
+                if taken.is_none() {
+                    taken = Some((c.place.clone(), o));
+                    continue;
                 }
+            }
+            if mine.is_none() {
                 mine = Some((c.place, o));
             }
         }
-        match mine {
-            Some((place, mut o)) if n == 1 => {
+        let (chosen, why) = match (n_mine, n_taken) {
+            (1, _) => (mine.or(taken), "the only one addressed to you"),
+            (_, 1) => (taken, "the only one addressed to you that this command takes"),
+            _ => (None, ""),
+        };
+        match chosen {
+            Some((place, mut o)) => {
                 let which = match place.starts_with("line ") {
                     true => format!("the one at {place}"),
                     false => place,
                 };
-                o.picked = Some(format!("{found}; reading {which}, the only one addressed to you"));
+                o.picked = Some(format!("{found}; reading {which}, {why}"));
                 Ok(o)
             }
-            _ => Err(BundleError::Several {
+            None => Err(BundleError::Several {
                 found,
-                mine: Mine::Counted(n),
+                mine: Mine::Counted(n_mine),
             }),
         }
     }

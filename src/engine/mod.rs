@@ -138,7 +138,8 @@ impl Reader<'_> {
     /// saved mail is read for the bundle it carries). Every refusal is one
     /// sentence prefixed with `name`.
     pub fn read(&self, name: &str, bytes: Vec<u8>, expect: Expect<'_>) -> Result<Received> {
-        let b = Opened::open(bytes, Some(self.me)).map_err(|e| Error::from(e).in_file(name))?;
+        let b =
+            Opened::open_for(bytes, Some(self.me), &|p| takes(p, expect)).map_err(|e| Error::from(e).in_file(name))?;
         self.check(name, b, expect)
     }
 
@@ -431,6 +432,18 @@ impl Reader<'_> {
     }
 }
 
+/// Whether a verb that expects `expect` takes a bundle of this protocol
+/// and round.
+fn takes(p: &Payload, expect: Expect<'_>) -> bool {
+    let catalog = p.protocol == PROTOCOL_CATALOG;
+    match expect {
+        Expect::Request { .. } => p.round == 1,
+        Expect::Answer => p.round >= 2,
+        Expect::Catalog { .. } => catalog && p.round == 0,
+        Expect::FromPeer { .. } => p.round == 1 || (!catalog && p.round == 3),
+    }
+}
+
 /// A bundle of a round this verb does not take: name the round and the
 /// verb that does.
 fn wrong_verb(name: &str, p: &Payload, expect: Expect<'_>) -> Result<()> {
@@ -444,13 +457,7 @@ fn wrong_verb(name: &str, p: &Payload, expect: Expect<'_>) -> Result<()> {
         (true, 2) => ("a catalog answer", "the client finishes with it: `cosect finish`"),
         _ => return Ok(()),
     };
-    let fits = match expect {
-        Expect::Request { .. } => p.round == 1,
-        Expect::Answer => p.round >= 2,
-        Expect::Catalog { .. } => catalog && p.round == 0,
-        Expect::FromPeer { .. } => p.round == 1 || (!catalog && p.round == 3),
-    };
-    if fits {
+    if takes(p, expect) {
         return Ok(());
     }
     let verb_here = match expect {
