@@ -180,3 +180,49 @@ fn an_identity_element_in_a_query_is_named_as_one_of_the_query() {
     let doc = doc.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(doc.contains("element I of the query is the identity element"));
 }
+
+#[test]
+fn carrier_sentences_are_the_ones_the_spec_quotes() {
+    let (env, a, b) = round1("one\ntwo\n", "two\nthree\n");
+    let c = env.party("carol", "Carol");
+    // Encrypted to Carol, read by Bob; read without an identity.
+    ok(
+        common::init(&env, &a, &c, "alice.txt", &["--armor"], "r1c.asc"),
+        "init for carol",
+    );
+    agree(
+        &respond(&env, &b, &a, "r1c.asc"),
+        "cannot decrypt the bundle: it is not encrypted to your identity",
+    );
+    let r = env.run(&["inspect", "r1c.asc"]);
+    agree(
+        &r.stderr,
+        "the bundle is encrypted; pass your identity with -i to read it",
+    );
+    // Armor with a character that is not base64.
+    let asc = env.read("r1c.asc").replacen("-----\n", "-----\n*", 1);
+    env.write("bad.asc", asc);
+    agree(
+        &respond(&env, &b, &a, "bad.asc"),
+        "the armored text is damaged: it holds a character that is not base64",
+    );
+    // A mail with nothing in it.
+    env.write("empty.eml", "From: a@example.org\nSubject: hi\n\nnothing here\n");
+    agree(
+        &respond(&env, &b, &a, "empty.eml"),
+        "it is a mail with no cosect bundle in its text or attachments",
+    );
+    // One part of several, alone.
+    let big: String = (0..400).map(|i| format!("host{i}.example\n")).collect();
+    env.write("big.txt", big);
+    ok(
+        common::init(&env, &a, &b, "big.txt", &["--split", "4K"], "r1p"),
+        "init --split",
+    );
+    let n = env.names_starting("r1p.part-").len();
+    assert!(n >= 2, "{n} parts");
+    let e = respond(&env, &b, &a, &format!("r1p.part-2-of-{n}"));
+    has(&e, &format!("this is part 2 of {n} of bundle"));
+    agree(&e, ", not a whole bundle");
+    assert!(spec().contains("\"this is part 2 of 4 of bundle …, not a whole bundle\""));
+}
