@@ -386,11 +386,18 @@ fn parts_sent_one_per_mail_are_joined() {
         &env,
         r#"
 import glob
-for p in sorted(glob.glob('r1.age.part-*')):
+ps = sorted(glob.glob('r1.age.part-*'))
+for p in ps:
     m = head(EmailMessage())
     m.set_content('Hi Bob, here is ' + p + '.\n')
     m.add_attachment(open(p,'rb').read(), maintype='application', subtype='octet-stream', filename=p)
     open(p.replace('r1.age.', 'mail-') + '.eml','wb').write(m.as_bytes())
+for name, some in [('all.eml', ps), ('first-two.eml', ps[:2]), ('rest.eml', ps[2:])]:
+    m = head(EmailMessage())
+    m.set_content('Hi Bob, parts attached.\n')
+    for p in some:
+        m.add_attachment(open(p,'rb').read(), maintype='application', subtype='octet-stream', filename=p)
+    open(name,'wb').write(m.as_bytes())
 "#,
     );
     if !made {
@@ -407,6 +414,18 @@ for p in sorted(glob.glob('r1.age.part-*')):
     assert_eq!(r.code, 0, "{}", r.stderr);
     ok(finish(&env, &a, &a.state, "r2", "--reply r3 -o shared.txt"), "finish");
     assert_eq!(env.read("shared.txt"), bob);
+    // Every part attached to one mail: the mail is the bundle. Some parts
+    // in one mail, the others in another: joined alike.
+    assert!(n >= 3, "{n} parts");
+    let r = respond(&env, &b, &a, "sb-all", "all.eml", "-o r2all");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = respond(&env, &b, &a, "sb-two", "rest.eml first-two.eml", "-o r2two");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // A part missing from a mail of parts is named.
+    let r = respond(&env, &b, &a, "sb-miss", "first-two.eml", "-o r2miss");
+    assert_eq!(r.code, 1);
+    let missing: Vec<String> = (3..=n).map(|i| i.to_string()).collect();
+    has(&r.stderr, &format!("part {} of {n} is missing", missing.join(", ")));
     // A mail with no part among parts is named.
     env.write("hello.eml", "From: a@example.org\nSubject: hi\n\nno part here\n");
     let r = respond(&env, &b, &a, "sb4", &format!("hello.eml {}", mails.join(" ")), "-o r2d");

@@ -204,32 +204,28 @@ fn whole_part(h: &parts::PartHeader, bytes: Vec<u8>) -> Result<Carried, BundleEr
     unwrap_at(data, Mail::Inside)
 }
 
-/// The part a file carries, to be joined with others: the file itself
-/// when it is a part, or the one part a saved mail carries (attached, or
-/// as its whole text body). Anything else is returned as it is, for the
-/// join to refuse.
-pub fn part_of(bytes: Vec<u8>) -> Result<Vec<u8>, BundleError> {
+/// The parts a file carries, to be joined with others, each with where it
+/// stood ("" for the file itself): the file when it is a part, or every
+/// part a saved mail carries (attached, or as its whole text body).
+/// Anything else is returned as it is, for the join to refuse.
+pub fn parts_of(bytes: Vec<u8>) -> Result<Vec<(String, Vec<u8>)>, BundleError> {
     if parts::is_part(&bytes) || !mail::looks_like_mail(&bytes) {
-        return Ok(bytes);
+        return Ok(vec![(String::new(), bytes)]);
     }
     let found = mail::bundles(&bytes).map_err(|e| BundleError::Mail(e.to_string()))?;
-    let mut found: Vec<mail::Found> = found.into_iter().filter(|f| parts::is_part(&f.bytes)).collect();
-    match found.len() {
-        0 => Ok(bytes),
-        1 => Ok(found.pop().expect("one part").bytes),
-        n => {
-            let places: Vec<String> = found.into_iter().take(NAMED).map(|f| f.place).collect();
-            Err(BundleError::Mail(format!(
-                "the mail holds {n} parts ({}), and cosect reads one part from each mail",
-                places.join(", ")
-            )))
-        }
-    }
+    let found: Vec<(String, Vec<u8>)> = (found.into_iter())
+        .filter(|f| parts::is_part(&f.bytes))
+        .map(|f| (f.place, f.bytes))
+        .collect();
+    Ok(match found.is_empty() {
+        true => vec![(String::new(), bytes)],
+        false => found,
+    })
 }
 
 /// The header of the part of a split bundle that `bytes` is, or that the
-/// saved mail `bytes` carries; `None` for anything else and for a part of
-/// one part (which is read as the bundle).
+/// saved mail `bytes` carries alone; `None` for anything else and for a
+/// part of one part (which is read as the bundle).
 pub fn part_header(bytes: &[u8]) -> Option<parts::PartHeader> {
     let h = match parts::header(bytes) {
         Some((h, _)) => h,
@@ -282,6 +278,17 @@ fn from_mail(raw: &[u8]) -> Result<Carried, BundleError> {
             }
         }
     };
+    // A mail that carries nothing but parts (of one bundle, say all of
+    // them attached): joined as the verbs join part files.
+    let split = |f: &mail::Found| parts::header(&f.bytes).is_some_and(|(h, _)| h.count > 1);
+    if found.len() > 1 && found.iter().all(split) {
+        let named: Vec<(String, Vec<u8>)> = found.into_iter().map(|f| (f.place, f.bytes)).collect();
+        let joined = parts::join(&named).map_err(|e| BundleError::Joined(format!("the mail holds parts: {e}")))?;
+        if parts::is_part(&joined) {
+            return Err(BundleError::Joined("the joined parts hold another part".into()));
+        }
+        return unwrap_at(joined, Mail::Inside);
+    }
     for f in found {
         match unwrap_at(f.bytes, Mail::Inside) {
             Ok(Carried::One(e, b)) => add(f.place, Ok((e, b))),

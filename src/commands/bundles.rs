@@ -31,8 +31,14 @@ pub fn read_bundle(paths: &[PathBuf]) -> Result<(String, Vec<u8>)> {
     let mut parts = Vec::with_capacity(paths.len());
     for p in paths {
         let name = shown_path(p);
-        let part = carrier::part_of(read_bundle_file(p)?).map_err(|e| Error::from(e).in_file(&name))?;
-        parts.push((name, part));
+        let found = carrier::parts_of(read_bundle_file(p)?).map_err(|e| Error::from(e).in_file(&name))?;
+        for (place, part) in found {
+            let named = match place.is_empty() {
+                true => name.clone(),
+                false => format!("{name} ({place})"),
+            };
+            parts.push((named, part));
+        }
     }
     let joined = parts::join(&parts).map_err(|e| {
         Error::new(e.to_string())
