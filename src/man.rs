@@ -1,6 +1,10 @@
 //! Man pages generated from the clap definition: `cosect.1` and one
 //! `cosect-<verb>.1` per subcommand, each with a synopsis that shows
-//! option values, EXAMPLES, FILES, ENVIRONMENT and EXIT STATUS.
+//! option values, a DESCRIPTION (the verb's long help), EXAMPLES, FILES,
+//! ENVIRONMENT, EXIT STATUS and SEE ALSO; `cosect.1` adds SECURITY, the
+//! threat model in short. A page names only pages that exist (or
+//! [`OUTSIDE_PAGES`]): nested subcommands, which have no page of their
+//! own, are named as commands, and SEE ALSO is built from the pages made.
 //! A test compares them with `man/`; regenerate with
 //! `COSECT_UPDATE_MAN=1 cargo test --test man`.
 
@@ -32,6 +36,105 @@ cosect prints no colour; progress bars appear only when standard error is a term
 \\fBRAYON_NUM_THREADS\\fR\nHow many threads the group operations use (default: one per core).\n.TP\n\
 \\fBTMPDIR\\fR\nWhere \\fBcosect demo\\fR makes its directory without \\fB\\-\\-dir\\fR. Other outputs are written \
 through a temporary file beside them, then renamed.\n";
+
+/// The threat model in short, for `cosect(1)` (doc/bundle-format.md §12 in
+/// full): its paragraphs, plain text.
+const SECURITY: &[&str] = &[
+    "Each side learns the entries both lists hold (in cardinality mode only their number; in one-sided mode only \
+     the initiator learns), the other side's element count (its list size, or an upper bound with --pad-to), the \
+     kind setting, the peer's public identity and the bundle times: nothing else about the other list. A catalog's \
+     publisher learns only the size of each query; a client learns which of its entries the catalog holds, and \
+     their labels.",
+    "This holds against a semi-honest peer, who runs cosect as shipped but studies what it receives (decisional \
+     Diffie-Hellman in ristretto255, entries hashed to the group as a random oracle). A peer may still list entries \
+     it does not hold, even every IPv4 address, to test for them: --max-peer-items, --max-query-items and --budget \
+     bound how many, and cosect inspect shows the count before you answer. A peer running modified code can learn \
+     which entries are shared in cardinality mode, withhold round 3, or make your result wrong; it cannot learn \
+     entries of yours that it did not list itself.",
+    "Every bundle is signed, and age-encrypted to its recipient unless --no-encrypt: a carrier (mail, drive, \
+     network) sees only its size, which tells the element count. Someone who sees round 2 and round 3 unencrypted \
+     learns how many entries are shared. A peer is who its fingerprint says: compare fingerprints by phone once; the \
+     name in a public identity is a label the fingerprint does not cover.",
+    "The state directory keeps your list and each session's secret until the exchange finishes or expires, \
+     age-encrypted to your identity: whoever holds the identity file can read them, and deleting does not scrub \
+     disks or backups. Only serve and send use the network. The full analysis: doc/bundle-format.md, section 12.",
+];
+
+fn security() -> String {
+    let mut out = String::from(".SH SECURITY\n");
+    for p in SECURITY {
+        out.push_str(&format!(".PP\n{}\n", roff_escape(p)));
+    }
+    out
+}
+
+/// Pages named in SEE ALSO that are not cosect's own.
+pub const OUTSIDE_PAGES: &[&str] = &["age", "age-keygen"];
+
+/// The pages a verb's SEE ALSO names after cosect(1), nearest first; a verb
+/// not listed (a new one) names every other verb's page.
+const RELATED: &[(&str, &[&str])] = &[
+    ("keygen", &["pubkey", "init", "demo"]),
+    ("pubkey", &["keygen", "init"]),
+    ("init", &["respond", "finish", "inspect", "sessions", "publish"]),
+    ("respond", &["init", "finish", "inspect", "sessions", "serve"]),
+    ("finish", &["init", "respond", "inspect", "sessions"]),
+    ("publish", &["catalogs", "init", "respond", "finish", "serve"]),
+    ("sessions", &["init", "respond", "finish", "catalogs"]),
+    ("catalogs", &["publish", "respond", "sessions"]),
+    ("inspect", &["init", "respond", "finish"]),
+    ("demo", &["keygen", "init", "respond", "finish", "inspect"]),
+    ("completions", &[]),
+    ("serve", &["send", "respond", "finish", "publish"]),
+    ("send", &["serve", "init", "finish", "respond"]),
+];
+
+/// `.SH "SEE ALSO"` for `verb` ("" for the main page), naming only pages in
+/// `verbs` (those made) and [`OUTSIDE_PAGES`].
+fn see_also(verb: &str, verbs: &[String]) -> String {
+    let mut names: Vec<String> = Vec::new();
+    if verb.is_empty() {
+        names.extend(verbs.iter().map(|v| format!("cosect-{v}")));
+        names.extend(OUTSIDE_PAGES.iter().map(|p| p.to_string()));
+    } else {
+        names.push("cosect".into());
+        let listed = RELATED.iter().find(|(v, _)| *v == verb).map(|(_, r)| *r);
+        let related: Vec<&str> = match listed {
+            Some(r) => r.iter().copied().filter(|r| verbs.iter().any(|v| v == r)).collect(),
+            None => verbs.iter().map(|v| v.as_str()).filter(|v| *v != verb).collect(),
+        };
+        names.extend(related.iter().map(|r| format!("cosect-{r}")));
+    }
+    let mut out = String::from(".SH \"SEE ALSO\"\n");
+    for (i, n) in names.iter().enumerate() {
+        let comma = if i + 1 < names.len() { "," } else { "" };
+        out.push_str(&format!(".BR {} (1){comma}\n", roff_escape(n)));
+    }
+    out.push_str(
+        ".PP\nThe formats and the protocol: doc/bundle\\-format.md, doc/catalog\\-format.md, doc/inputs.md \
+and doc/serve.md in the source or the release tarball.\n",
+    );
+    out
+}
+
+/// clap_mangen names a nested subcommand as a page of its own
+/// (`cosect\-sessions\-cancel(1)`), which does not exist: name it as the
+/// command it is (`cosect sessions cancel`).
+fn name_subcommands(page: String, pages: &[String]) -> String {
+    page.split_inclusive('\n')
+        .map(|l| {
+            let line = l.trim_end_matches('\n');
+            match line.strip_suffix("(1)") {
+                Some(n)
+                    if n.starts_with("cosect\\-") && !n.contains(' ') && !pages.contains(&n.replace("\\-", "-")) =>
+                {
+                    format!("\\fB{}\\fR\n", n.replace("\\-", " "))
+                }
+                _ => l.to_owned(),
+            }
+        })
+        .collect()
+}
 
 /// Each verb's examples ("": the main page's): what it does, the command.
 type Examples = &'static [(&'static str, &'static str)];
@@ -68,7 +171,8 @@ const EXAMPLES: &[(&str, Examples)] = &[
         ("Answer round 1 with your own list:", "cosect respond r1.age -i bob.id --peer alice.pub --input customers.txt -o r2.age"),
         ("ASCII-armored, to paste into a mail body:", "cosect respond r1.age -i bob.id --peer alice.pub --input customers.txt --armor -o r2.txt"),
         ("Round 1 as it arrived: a saved mail, or parts written with --split (any order):", "cosect respond round1.eml -i bob.id --peer alice.pub --input customers.txt -o r2.age"),
-        ("In parts of at most 10 MB each, to fit mail (r2.age.part-1-of-N, ...):", "cosect respond r1.age.part-* -i bob.id --peer alice.pub --input customers.txt --split 10M -o r2.age"),
+        ("Parts that came one per mail, as the saved mails (any order):", "cosect respond part1.eml part2.eml part3.eml -i bob.id --peer alice.pub --input customers.txt -o r2.age"),
+        ("In parts of at most 7 MiB each, to fit a 10 MB mail limit once base64-encoded (r2.age.part-1-of-N, ...):", "cosect respond r1.age.part-* -i bob.id --peer alice.pub --input customers.txt --split 7M -o r2.age"),
         ("Answer with a STIX 2.1 bundle (the kind setting of round 1 is used):", "cosect respond r1.cbor -i bob.id --peer alice.pub --input feed.stix.json --input-format stix -o r2.cbor"),
         ("Answer a query against your published catalog (no --input), at most 50000 elements:", "cosect respond query.cbor -i cert.id --peer carol.pub --max-query-items 50000 -o answer.age"),
     ]),
@@ -180,7 +284,7 @@ fn synopsis(cmd: &clap::Command) -> String {
     line.join(" ")
 }
 
-fn render(cmd: clap::Command, verb: &str) -> Vec<u8> {
+fn render(cmd: clap::Command, verb: &str, verbs: &[String]) -> Vec<u8> {
     let mut page = Vec::new();
     let syn = synopsis(&cmd);
     Man::new(cmd)
@@ -212,7 +316,14 @@ fn render(cmd: clap::Command, verb: &str) -> Vec<u8> {
     out.extend_from_slice(FILES.as_bytes());
     out.extend_from_slice(ENVIRONMENT.as_bytes());
     out.extend_from_slice(EXIT_STATUS.as_bytes());
-    out
+    if verb.is_empty() {
+        out.extend_from_slice(security().as_bytes());
+    }
+    out.extend_from_slice(see_also(verb, verbs).as_bytes());
+    let pages: Vec<String> = std::iter::once("cosect".to_owned())
+        .chain(verbs.iter().map(|v| format!("cosect-{v}")))
+        .collect();
+    name_subcommands(String::from_utf8(out).expect("roff is UTF-8"), &pages).into_bytes()
 }
 
 fn roff_escape(s: &str) -> String {
@@ -227,7 +338,11 @@ pub fn pages() -> Vec<(String, Vec<u8>)> {
         .long_version(None::<&str>)
         .disable_help_subcommand(true);
     cmd.build();
-    let mut pages = vec![("cosect.1".to_owned(), render(cmd.clone(), ""))];
+    let verbs: Vec<String> = (cmd.get_subcommands())
+        .map(|s| s.get_name().to_owned())
+        .filter(|v| v != "help")
+        .collect();
+    let mut pages = vec![("cosect.1".to_owned(), render(cmd.clone(), "", &verbs))];
     for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
         let verb = sub.get_name().to_owned();
         let name = format!("cosect-{verb}");
@@ -236,7 +351,7 @@ pub fn pages() -> Vec<(String, Vec<u8>)> {
             .name(name.clone())
             .display_name(name.clone())
             .bin_name(format!("cosect {verb}"));
-        pages.push((format!("{name}.1"), render(page, &verb)));
+        pages.push((format!("{name}.1"), render(page, &verb, &verbs)));
     }
     pages
 }

@@ -338,3 +338,226 @@ fn a_catalog_encrypted_to_several_clients_is_read_by_each() {
     );
     has(&env.run(&argv(&line)).stderr, "ending in .age");
 }
+
+#[test]
+fn a_bundle_that_fits_one_part_is_read_as_the_bundle() {
+    let (env, a, b) = two_lists("one\ntwo\nthree\n", "three\nfour\none\n");
+    let r = ok(init(&env, &a, &b, "--armor --split 10K -o r1.asc"), "init --split");
+    has(&r.stderr, "r1.asc.part-1-of-1");
+    assert!(env.read("r1.asc.part-1-of-1").starts_with("cosect-part/1 "));
+    // inspect shows the bundle, not "part 1 of 1".
+    let i = env.ok(&["inspect", "r1.asc.part-1-of-1", "-i", &b.id]);
+    has(&i.stdout, "round 1 of a mutual exchange");
+    ok(
+        respond(&env, &b, &a, &b.state, "r1.asc.part-1-of-1", "--split 10K -o r2"),
+        "respond to a 1-of-1 part",
+    );
+    ok(
+        finish(&env, &a, &a.state, "r2.part-1-of-1", "--reply r3 -o shared.txt"),
+        "finish",
+    );
+    ok(finish(&env, &b, &b.state, "r3", "-o shared-b.txt"), "finish r3");
+    assert_eq!(env.read("shared.txt"), "one\nthree\n");
+    // A 1-of-1 part whose bytes were changed is refused, naming the part.
+    ok(init(&env, &a, &b, "--split 10K -o r1x"), "init --split");
+    let mut cut = env.bytes("r1x.part-1-of-1");
+    cut.pop();
+    env.write("cut.part-1-of-1", &cut);
+    let r = respond(&env, &b, &a, "sbc", "cut.part-1-of-1", "-o r2c");
+    assert_eq!(r.code, 1);
+    has(&r.stderr, "cut.part-1-of-1: this is part 1 of 1 of bundle");
+    has(&r.stderr, "do not match the size and SHA-256 its header names");
+    env.assert_absent("r2c");
+}
+
+#[test]
+fn parts_sent_one_per_mail_are_joined() {
+    let alice: String = (0..3_000).map(|i| format!("host{i}.example\n")).collect();
+    let bob: String = (0..3_000).step_by(3).map(|i| format!("host{i}.example\n")).collect();
+    let (env, a, b) = two_lists(&alice, &bob);
+    ok(init(&env, &a, &b, "--split 40K -o r1.age"), "init --split");
+    let parts = env.names_starting("r1.age.part-");
+    let n = parts.len();
+    assert!(n >= 2, "{parts:?}");
+    let made = python_mail(
+        &env,
+        r#"
+import glob
+ps = sorted(glob.glob('r1.age.part-*'))
+for p in ps:
+    m = head(EmailMessage())
+    m.set_content('Hi Bob, here is ' + p + '.\n')
+    m.add_attachment(open(p,'rb').read(), maintype='application', subtype='octet-stream', filename=p)
+    open(p.replace('r1.age.', 'mail-') + '.eml','wb').write(m.as_bytes())
+for name, some in [('all.eml', ps), ('first-two.eml', ps[:2]), ('rest.eml', ps[2:])]:
+    m = head(EmailMessage())
+    m.set_content('Hi Bob, parts attached.\n')
+    for p in some:
+        m.add_attachment(open(p,'rb').read(), maintype='application', subtype='octet-stream', filename=p)
+    open(name,'wb').write(m.as_bytes())
+"#,
+    );
+    if !made {
+        return;
+    }
+    let mails = env.names_starting("mail-part-");
+    assert_eq!(mails.len(), n);
+    // inspect on one mail says what it carries.
+    let one = env.ok(&["inspect", &format!("mail-part-2-of-{n}.eml")]);
+    has(&one.stdout, &format!("part 2 of {n} of bundle"));
+    let mut shuffled = mails.clone();
+    shuffled.reverse();
+    let r = respond(&env, &b, &a, &b.state, &shuffled.join(" "), "-o r2");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    ok(finish(&env, &a, &a.state, "r2", "--reply r3 -o shared.txt"), "finish");
+    assert_eq!(env.read("shared.txt"), bob);
+    // Every part attached to one mail: the mail is the bundle. Some parts
+    // in one mail, the others in another: joined alike.
+    assert!(n >= 3, "{n} parts");
+    let r = respond(&env, &b, &a, "sb-all", "all.eml", "-o r2all");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = respond(&env, &b, &a, "sb-two", "rest.eml first-two.eml", "-o r2two");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // A part missing from a mail of parts is named.
+    let r = respond(&env, &b, &a, "sb-miss", "first-two.eml", "-o r2miss");
+    assert_eq!(r.code, 1);
+    let missing: Vec<String> = (3..=n).map(|i| i.to_string()).collect();
+    has(&r.stderr, &format!("part {} of {n} is missing", missing.join(", ")));
+    // A mail with no part among parts is named.
+    env.write("hello.eml", "From: a@example.org\nSubject: hi\n\nno part here\n");
+    let r = respond(&env, &b, &a, "sb4", &format!("hello.eml {}", mails.join(" ")), "-o r2d");
+    assert_eq!(r.code, 1);
+    has(
+        &r.stderr,
+        "hello.eml: not a part of a split bundle, but given with parts",
+    );
+    env.assert_absent("r2d");
+}
+
+#[test]
+fn of_several_armored_bundles_the_one_for_the_reader_is_read() {
+    let (env, a, b) = two_lists("one\ntwo\nthree\n", "three\nfour\none\n");
+    ok(init(&env, &a, &b, "--armor -o r1.asc"), "init");
+    ok(
+        respond(&env, &b, &a, &b.state, "r1.asc", "--armor -o r2.asc"),
+        "respond",
+    );
+    // Bob's reply quotes Alice's mail: round 2 (for Alice) above round 1
+    // (for Bob), quoted.
+    let quoted: String = env.read("r1.asc").lines().map(|l| format!("> {l}\n")).collect();
+    let reply = format!(
+        "Hi Alice,\n\nmy answer:\n\n{}\n-- \nBob\n\nOn Monday, Alice wrote:\n> Hi Bob,\n>\n{quoted}",
+        env.read("r2.asc")
+    );
+    env.write("reply.txt", &reply);
+    let begins: Vec<usize> = (reply.lines().enumerate())
+        .filter(|(_, l)| l.contains("BEGIN AGE"))
+        .map(|(i, _)| i + 1)
+        .collect();
+    let [r2_line, r1_line] = begins[..] else {
+        panic!("{begins:?}")
+    };
+    let r = ok(
+        finish(&env, &a, &a.state, "reply.txt", "--reply r3.asc --armor -o shared.txt"),
+        "finish",
+    );
+    has(
+        &r.stderr,
+        &format!(
+            "cosect: reply.txt: it holds 2 armored bundles (at line {r2_line}, line {r1_line}); \
+             reading the one at line {r2_line}, the only one addressed to you"
+        ),
+    );
+    assert_eq!(env.read("shared.txt"), "one\nthree\n");
+    // Alice answers quoting all of it: round 3 and round 1 are both for
+    // Bob, and `finish` takes the one it can (round 3).
+    let quoted: String = reply.lines().map(|l| format!("> {l}\n")).collect();
+    env.write("reply2.txt", format!("Bob,\n\n{}\n{quoted}", env.read("r3.asc")));
+    let r = ok(
+        finish(&env, &b, &b.state, "reply2.txt", "-o shared-b.txt"),
+        "finish round 3",
+    );
+    has(&r.stderr, "cosect: reply2.txt: it holds 3 armored bundles (at line 3, ");
+    has(
+        &r.stderr,
+        "reading the one at line 3, the only one addressed to you that this command takes",
+    );
+    assert_eq!(env.read("shared-b.txt"), "three\none\n");
+    // Read by Bob, the same reply holds Alice's round 1 for him: respond
+    // takes that one.
+    let r = respond(&env, &b, &a, "sb-other", "reply.txt", "-o r2x");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    has(&r.stderr, &format!("reading the one at line {r1_line}"));
+    // A third party opens neither: refused, naming both and the identity.
+    let c = env.party("carol", "Carol");
+    let r = env.run(&argv(&format!(
+        "respond reply.txt -i {} --state-dir sc --peer {} --input bob.txt -o r2c",
+        c.id, a.public
+    )));
+    assert_eq!(r.code, 1);
+    has(
+        &r.stderr,
+        &format!(
+            "reply.txt: it holds 2 armored bundles (at line {r2_line}, line {r1_line}), \
+             and none of them is encrypted and addressed to you"
+        ),
+    );
+    has(
+        &r.stderr,
+        "hint: check that you use the identity (-i) the sender encrypted to",
+    );
+    assert!(!r.stderr.contains("changed on the way"), "{}", r.stderr);
+    env.assert_absent("r2c");
+    // Two for the same reader: refused, naming how many are his.
+    ok(init(&env, &a, &b, "--armor -o r1b.asc"), "init again");
+    env.write("both.txt", format!("{}\n{}", env.read("r1.asc"), env.read("r1b.asc")));
+    let r = respond(&env, &b, &a, "sb-both", "both.txt", "-o r2y");
+    assert_eq!(r.code, 1);
+    has(
+        &r.stderr,
+        "and 2 of them are addressed to you: cosect reads one at a time",
+    );
+    env.assert_absent("r2y");
+    // More than a handful: refused without opening any.
+    let five: Vec<String> = (0..5).map(|_| env.read("r1.asc")).collect();
+    env.write("five.txt", five.join("\n"));
+    let r = respond(&env, &b, &a, "sb-five", "five.txt", "-o r2z");
+    assert_eq!(r.code, 1);
+    has(&r.stderr, "it holds 5 armored bundles");
+    has(&r.stderr, "and cosect reads one at a time");
+}
+
+#[test]
+fn an_html_only_mail_is_read_for_its_armor() {
+    let (env, a, b) = two_lists("one\ntwo\nthree\n", "three\nfour\none\n");
+    ok(init(&env, &a, &b, "--armor -o r1.asc"), "init");
+    let made = python_mail(
+        &env,
+        r#"
+import html
+asc = open('r1.asc').read()
+lines = asc.splitlines()
+m = head(EmailMessage())
+body = '<html><head><style>p {margin:0}</style></head><body><p>Hi&nbsp;Bob,</p><div>' + '<br>\n'.join(html.escape(l) for l in lines) + '</div><p>--&nbsp;<br>Alice &amp; co</p></body></html>'
+m.set_content(body, subtype='html', cte='quoted-printable')
+open('html.eml','wb').write(m.as_bytes())
+p = head(EmailMessage())
+body = '<html><body><blockquote><pre>' + '\n'.join('&gt; ' + html.escape(l) for l in lines) + '</pre></blockquote></body></html>'
+p.set_content(body, subtype='html')
+open('pre.eml','wb').write(p.as_bytes())
+e = head(EmailMessage())
+body = '<html><body><p>' + ''.join('&#' + str(ord(ch)) + ';' if ch == '+' else ch for ch in asc).replace('\n', '<BR/>') + '</p></body></html>'
+e.set_content(body, subtype='html', cte='base64')
+open('entities.eml','wb').write(e.as_bytes())
+"#,
+    );
+    if !made {
+        return;
+    }
+    for (i, mail) in ["html.eml", "pre.eml", "entities.eml"].iter().enumerate() {
+        let r = respond(&env, &b, &a, &format!("sb{i}"), mail, &format!("-o r2-{i}"));
+        assert_eq!(r.code, 0, "{mail}: {}", r.stderr);
+    }
+    ok(finish(&env, &a, &a.state, "r2-0", "-o shared.txt --reply r3"), "finish");
+    assert_eq!(env.read("shared.txt"), "one\nthree\n");
+}

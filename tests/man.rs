@@ -64,3 +64,60 @@ fn man_pages_are_current() {
         assert!(names.contains(&format!("cosect-{verb}.1")), "no page for {verb}");
     }
 }
+
+/// The text of section `name` of a page: its lines that are not requests.
+fn section(page: &str, name: &str) -> Option<String> {
+    let start = page.find(&format!(".SH {name}\n"))?;
+    let body = page[start..].split_once('\n')?.1;
+    let body = body.split("\n.SH ").next()?;
+    Some(
+        body.lines()
+            .filter(|l| !l.starts_with('.'))
+            .collect::<Vec<_>>()
+            .join(" "),
+    )
+}
+
+/// Every page says what its verb does and when to use it, ends with SEE
+/// ALSO, and names no page that does not exist (a new verb gets its SEE
+/// ALSO from the pages made; its DESCRIPTION is its clap long help).
+#[test]
+fn every_page_describes_its_verb_and_names_only_pages_that_exist() {
+    let pages = cosect::man::pages();
+    let names: Vec<String> = pages.iter().map(|(n, _)| n.trim_end_matches(".1").to_owned()).collect();
+    for (name, body) in &pages {
+        let text = String::from_utf8_lossy(body);
+        let desc = section(&text, "DESCRIPTION").unwrap_or_else(|| panic!("{name} has no DESCRIPTION"));
+        assert!(
+            desc.len() >= 300
+                && desc.trim_end().matches(". ").count() + usize::from(desc.trim_end().ends_with('.')) >= 2,
+            "{name}: the DESCRIPTION is too short to say what the verb does and when to use it \
+             (write a long help in src/cli: a paragraph after the summary line): {desc:?}"
+        );
+        assert!(text.contains(".SH \"SEE ALSO\"\n"), "{name} has no SEE ALSO");
+        // Every `x(1)`, `.BR x (1)` and `\fBx\fR(1)` names a page made here or a known outside one.
+        for (at, _) in text.match_indices("(1)") {
+            let before = text[..at].trim_end().trim_end_matches("\\fR");
+            let word = before.rsplit([' ', '\n']).next().unwrap().trim_start_matches("\\fB");
+            let named = word.replace("\\-", "-");
+            assert!(
+                names.contains(&named) || cosect::man::OUTSIDE_PAGES.contains(&named.as_str()),
+                "{name} names {named}(1), a page that does not exist"
+            );
+        }
+    }
+    let main = String::from_utf8_lossy(&pages[0].1).into_owned();
+    let security = section(&main, "SECURITY").expect("cosect(1) has a SECURITY section");
+    for needed in [
+        "semi-honest",
+        "fingerprint",
+        "carrier",
+        "--max-peer-items",
+        "state directory",
+    ] {
+        assert!(
+            security.replace("\\-", "-").contains(needed),
+            "cosect(1) SECURITY says nothing of {needed}"
+        );
+    }
+}

@@ -8,6 +8,9 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let found = armor::contains_armor(data);
+    if let Ok(blocks) = armor::blocks(data) {
+        assert!(blocks.is_empty() || found, "blocks that contains_armor did not see");
+    }
     if let Ok(Some(bin)) = armor::decode(data) {
         assert!(found, "decoded armor that contains_armor did not see");
         let mut asc = Vec::new();

@@ -14,5 +14,7 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     let _ = carrier::unwrap(data.to_vec());
+    let _ = carrier::parts_of(data.to_vec());
+    let _ = carrier::part_header(data);
     let _ = carrier::screen(data, data.len() < 4096);
 });

@@ -71,36 +71,39 @@ pub fn contains_armor(text: &[u8]) -> bool {
     find(&compact(text), &marker(BEGIN), 0).is_some()
 }
 
-/// The line numbers (from 1) of lines holding the BEGIN marker.
-fn begin_lines(text: &[u8]) -> Vec<usize> {
-    text.split(|b| *b == b'\n')
-        .enumerate()
-        .filter(|(_, l)| find(&compact(l), &marker(BEGIN), 0).is_some())
-        .map(|(i, _)| i + 1)
-        .collect()
+/// One armored age file found in a text.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Block {
+    /// The line (from 1) its BEGIN marker starts on.
+    pub line: usize,
+    /// The binary age file it decodes to, or why it does not.
+    pub decoded: Result<Vec<u8>, ArmorError>,
 }
 
-/// The one armored age file in `text`, decoded to binary age bytes;
-/// `Ok(None)` when `text` holds no BEGIN line.
-pub fn decode(text: &[u8]) -> Result<Option<Vec<u8>>, ArmorError> {
-    let c = compact(text);
-    let (begin, end) = (marker(BEGIN), marker(END));
-    let Some(start) = find(&c, &begin, 0) else {
-        return match find(&c, &end, 0) {
-            Some(_) => Err(ArmorError::NoBegin),
-            None => Ok(None),
-        };
-    };
-    let body_start = start + begin.len();
-    let stop = find(&c, &end, body_start).ok_or(ArmorError::NoEnd)?;
-    if find(&c, &begin, stop).is_some() {
-        let mut lines = begin_lines(text);
-        if lines.len() < 2 {
-            lines = vec![0, 0];
+/// The line (from 1) of the byte of `text` at each index of its compact
+/// form in `at` (ascending): one pass, no copy.
+fn lines_of(text: &[u8], at: &[usize]) -> Vec<usize> {
+    let mut out = Vec::with_capacity(at.len());
+    let (mut line, mut k) = (1, 0);
+    for &b in text {
+        if out.len() == at.len() {
+            break;
         }
-        return Err(ArmorError::Several(lines));
+        if b == b'\n' {
+            line += 1;
+        }
+        if !skipped(b) {
+            while out.len() < at.len() && at[out.len()] == k {
+                out.push(line);
+            }
+            k += 1;
+        }
     }
-    let body = &c[body_start..stop];
+    out
+}
+
+/// The base64 between a BEGIN and an END marker, decoded.
+fn decode_body(body: &[u8]) -> Result<Vec<u8>, ArmorError> {
     if let Some(bad) = body
         .iter()
         .find(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=')))
@@ -112,8 +115,53 @@ pub fn decode(text: &[u8]) -> Result<Option<Vec<u8>>, ArmorError> {
     }
     base64::engine::general_purpose::STANDARD
         .decode(body)
-        .map(Some)
         .map_err(|_| ArmorError::Damaged("its base64 does not decode (lines lost or cut short)".into()))
+}
+
+/// Every armored age file in `text`, in order, each decoded on its own
+/// (a reply that quotes an earlier mail holds two); empty when `text`
+/// holds no BEGIN marker. Refused as a whole only when the first block
+/// has no END marker, or an END marker stands with no BEGIN before it.
+pub fn blocks(text: &[u8]) -> Result<Vec<Block>, ArmorError> {
+    let c = compact(text);
+    let (begin, end) = (marker(BEGIN), marker(END));
+    let mut found: Vec<(usize, Result<Vec<u8>, ArmorError>)> = Vec::new();
+    let mut from = 0;
+    while let Some(start) = find(&c, &begin, from) {
+        let body_start = start + begin.len();
+        match find(&c, &end, body_start) {
+            Some(stop) => {
+                found.push((start, decode_body(&c[body_start..stop])));
+                from = stop + end.len();
+            }
+            None if found.is_empty() => return Err(ArmorError::NoEnd),
+            None => {
+                found.push((start, Err(ArmorError::NoEnd)));
+                break;
+            }
+        }
+    }
+    if found.is_empty() && find(&c, &end, 0).is_some() {
+        return Err(ArmorError::NoBegin);
+    }
+    let starts: Vec<usize> = found.iter().map(|(s, _)| *s).collect();
+    Ok(lines_of(text, &starts)
+        .into_iter()
+        .zip(found)
+        .map(|(line, (_, decoded))| Block { line, decoded })
+        .collect())
+}
+
+/// The one armored age file in `text`, decoded to binary age bytes;
+/// `Ok(None)` when `text` holds no BEGIN line; several are refused naming
+/// their lines.
+pub fn decode(text: &[u8]) -> Result<Option<Vec<u8>>, ArmorError> {
+    let mut found = blocks(text)?;
+    match found.len() {
+        0 => Ok(None),
+        1 => found.pop().expect("one block").decoded.map(Some),
+        _ => Err(ArmorError::Several(found.iter().map(|b| b.line).collect())),
+    }
 }
 
 #[cfg(test)]
@@ -170,5 +218,24 @@ mod tests {
         assert_eq!(decode(b"just some text"), Ok(None));
         let headless = text.replacen("BEGIN", "BEGUN", 1);
         assert_eq!(decode(headless.as_bytes()), Err(ArmorError::NoBegin));
+    }
+
+    #[test]
+    fn each_block_of_a_quoting_reply_is_decoded_with_its_line() {
+        let (_, bin, asc) = armored();
+        let text = String::from_utf8(asc).unwrap();
+        let quoted: String = text.lines().map(|l| format!("> {l}\n")).collect();
+        let damaged = text.replacen("-----\n", "-----\n*", 1);
+        let reply = format!("Hi,\n\n{text}\n-- \nB\n\n{quoted}\n{damaged}");
+        let found = blocks(reply.as_bytes()).unwrap();
+        let n = text.lines().count();
+        let lines: Vec<usize> = found.iter().map(|b| b.line).collect();
+        assert_eq!(lines, vec![3, 3 + n + 4, 3 + 2 * n + 5]);
+        assert_eq!(found[0].decoded.as_ref().unwrap(), &bin);
+        assert_eq!(found[1].decoded.as_ref().unwrap(), &bin);
+        assert!(matches!(found[2].decoded, Err(ArmorError::Damaged(_))));
+        // A marker re-wrapped over two lines is found on the line it starts.
+        let split = text.replacen("AGE ENCRYPTED", "AGE\nENCRYPTED", 1);
+        assert_eq!(blocks(format!("x\n{split}").as_bytes()).unwrap()[0].line, 2);
     }
 }

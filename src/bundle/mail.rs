@@ -92,13 +92,43 @@ pub fn bundles(raw: &[u8]) -> Result<Vec<Found>, MailError> {
     bounds::screen(raw)?;
     let msg = parser().parse(raw).ok_or(MailError::Unparsed)?;
     let mut found = Vec::new();
-    walk(&msg, &mut found, &mut HashSet::new(), 0);
+    let mut html = Vec::new();
+    walk(&msg, &mut found, &mut html, &mut HashSet::new(), 0);
+    if found.is_empty() {
+        // An HTML-only mail (or one whose text part lost the armor): the
+        // armor read from the HTML's text.
+        for (place, markup) in html {
+            let text = html_text(markup);
+            if super::carrier::holds_bundle(text.as_bytes()) {
+                found.push(Found {
+                    place,
+                    bytes: text.into_bytes(),
+                });
+            }
+        }
+    }
     Ok(found)
 }
 
+/// The text of an HTML body as a reader of armor needs it: tags dropped,
+/// `<br>` and `</p>` as line breaks, character references decoded
+/// (mail-parser's conversion, linear in the markup), and no-break spaces
+/// (`&nbsp;`, which mail programs put in indented text) as spaces.
+pub fn html_text(markup: &str) -> String {
+    mail_parser::decoders::html::html_to_text(markup).replace('\u{a0}', " ")
+}
+
 /// Collect the bundles of every part of `msg`, nested mails included
-/// (`depth` bounds the nesting), each distinct one once (`seen`).
-fn walk<'m>(msg: &'m Message<'_>, found: &mut Vec<Found>, seen: &mut HashSet<&'m [u8]>, depth: usize) {
+/// (`depth` bounds the nesting), each distinct one once (`seen`); HTML
+/// bodies are set aside in `html`, to be read only when nothing else is
+/// found (they repeat the text body).
+fn walk<'m>(
+    msg: &'m Message<'_>,
+    found: &mut Vec<Found>,
+    html: &mut Vec<(String, &'m str)>,
+    seen: &mut HashSet<&'m [u8]>,
+    depth: usize,
+) {
     for (i, part) in msg.parts.iter().enumerate() {
         let place = match part.attachment_name() {
             Some(n) => format!("attachment {}", crate::text::shown(n)),
@@ -108,11 +138,14 @@ fn walk<'m>(msg: &'m Message<'_>, found: &mut Vec<Found>, seen: &mut HashSet<&'m
             PartType::Text(t) => t.as_bytes(),
             PartType::Binary(b) | PartType::InlineBinary(b) => b,
             PartType::Message(m) if depth < 8 => {
-                walk(m, found, seen, depth + 1);
+                walk(m, found, html, seen, depth + 1);
                 continue;
             }
-            // HTML bodies repeat the text body in markup; other parts hold
-            // no data of their own.
+            PartType::Html(t) => {
+                html.push((format!("{place} (HTML)"), t.as_ref()));
+                continue;
+            }
+            // Other parts hold no data of their own.
             _ => continue,
         };
         if super::carrier::holds_bundle(bytes) && seen.insert(bytes) {

@@ -28,6 +28,10 @@ pub enum BundleError {
     Armor(String),
     #[error("{0}")]
     Mail(String),
+    #[error("{}", several_message(.found, *.mine))]
+    Several { found: String, mine: Mine },
+    #[error("{0}")]
+    Joined(String),
     #[error("this is a saved mail, and a server takes the bundle itself, not a mail")]
     MailBody,
     #[error("this is {0}, not a whole bundle")]
@@ -59,6 +63,24 @@ pub enum BundleError {
     Counts(String),
 }
 
+/// Which of several bundles in one file are the reader's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mine {
+    /// Not told: no identity to open them with, or too many to try.
+    Untold,
+    /// How many open with the reader's identity and are addressed to it
+    /// (0, or more than one).
+    Counted(usize),
+}
+
+fn several_message(found: &str, mine: Mine) -> String {
+    match mine {
+        Mine::Untold => format!("{found}, and cosect reads one at a time"),
+        Mine::Counted(0) => format!("{found}, and none of them is encrypted and addressed to you"),
+        Mine::Counted(n) => format!("{found}, and {n} of them are addressed to you: cosect reads one at a time"),
+    }
+}
+
 /// "unknown bundle format version N; upgrade cosect?", or for an older
 /// version, which side is behind.
 fn version_message(v: u64) -> String {
@@ -85,6 +107,16 @@ impl crate::error::Hinted for BundleError {
                 "save the one bundle you mean as a file (your mail program's \"save attachment\"), and pass that file"
                     .into()
             }
+            BundleError::Several {
+                mine: Mine::Counted(0), ..
+            } => "check that you use the identity (-i) the sender encrypted to; \
+                  otherwise save the one bundle you mean as a file, and pass that file"
+                .into(),
+            BundleError::Several { .. } => {
+                "save the one bundle you mean as a file (your mail program's \"save attachment\"), and pass that file"
+                    .into()
+            }
+            BundleError::Joined(_) => "ask the sender for the bundle again".into(),
             BundleError::MailBody => {
                 "send the bundle file the mail carried (your mail program's \"save attachment\"), not the mail".into()
             }
@@ -152,6 +184,9 @@ fn armor_damage(envelope: Envelope, e: BundleError) -> BundleError {
     }
 }
 
+/// A bundle opened from among several, and where it stood in its file.
+type Placed = (String, Opened);
+
 /// A bundle after decryption and structural decoding, signature not yet
 /// checked.
 pub struct Opened {
@@ -164,19 +199,111 @@ pub struct Opened {
     pub payload: Payload,
     /// The sender's public identity as claimed in the payload (unverified).
     pub sender: PublicIdentity,
+    /// Which of several bundles in the file this is, when there were
+    /// several (one sentence for the reader).
+    pub picked: Option<String>,
 }
 
 impl Opened {
     /// Decrypt (if needed) and decode. `identity` may be `None` for a plain
     /// bundle. A saved mail is read for the bundle it carries.
     pub fn open(bytes: Vec<u8>, identity: Option<&Identity>) -> Result<Self, BundleError> {
-        Opened::decrypt(carrier::unwrap(bytes)?, identity)
+        Opened::pick(carrier::carry(bytes)?, identity, &|_| true)
+    }
+
+    /// As [`Opened::open`], for a verb that `takes` only some payloads:
+    /// of several bundles addressed to the reader, the one it takes.
+    pub fn open_for(
+        bytes: Vec<u8>,
+        identity: Option<&Identity>,
+        takes: &dyn Fn(&Payload) -> bool,
+    ) -> Result<Self, BundleError> {
+        Opened::pick(carrier::carry(bytes)?, identity, takes)
+    }
+
+    /// As [`Opened::open_for`], on what a file was found to carry.
+    pub fn open_carried(
+        carried: carrier::Carried,
+        identity: Option<&Identity>,
+        takes: &dyn Fn(&Payload) -> bool,
+    ) -> Result<Self, BundleError> {
+        Opened::pick(carried, identity, takes)
     }
 
     /// As [`Opened::open`], for a request body (what a server receives): a
     /// bundle, armor or a part, never a mail (refused unparsed).
     pub fn open_body(bytes: Vec<u8>, identity: Option<&Identity>) -> Result<Self, BundleError> {
-        Opened::decrypt(carrier::unwrap_body(bytes)?, identity)
+        Opened::pick(carrier::carry_body(bytes)?, identity, &|_| true)
+    }
+
+    /// The one bundle carried; of several, the one that opens with
+    /// `identity` and is addressed to it, when exactly one does, else the
+    /// one of those that the verb `takes`, when exactly one is (at most
+    /// [`carrier::MAX_TRIED`] are opened, each with this identity alone;
+    /// at most two are held at once).
+    fn pick(
+        carried: carrier::Carried,
+        identity: Option<&Identity>,
+        takes: &dyn Fn(&Payload) -> bool,
+    ) -> Result<Self, BundleError> {
+        let (found, count, candidates) = match carried {
+            carrier::Carried::One(envelope, bytes) => return Opened::decrypt((envelope, bytes), identity),
+            carrier::Carried::Several {
+                found,
+                count,
+                candidates,
+            } => (found, count, candidates),
+        };
+        let Some(id) = identity.filter(|_| count <= carrier::MAX_TRIED) else {
+            return Err(BundleError::Several {
+                found,
+                mine: Mine::Untold,
+            });
+        };
+        let me = id.public().fingerprint();
+        // The first addressed to me, and the first of those the verb takes,
+        // with how many there are of each.
+        let (mut mine, mut taken): (Option<Placed>, Option<Placed>) = (None, None);
+        let (mut n_mine, mut n_taken) = (0, 0);
+        for c in candidates {
+            let Ok(o) = Opened::decrypt((c.envelope, c.bytes), Some(id)) else {
+                continue;
+            };
+            // A catalog is addressed to anyone who holds it.
+            if o.payload.to[..] != me[..] && o.payload.to[..] != catalog::TO_ANYONE[..] {
+                continue;
+            }
+            n_mine += 1;
+            if takes(&o.payload) {
+                n_taken += 1;
+                if taken.is_none() {
+                    taken = Some((c.place.clone(), o));
+                    continue;
+                }
+            }
+            if mine.is_none() {
+                mine = Some((c.place, o));
+            }
+        }
+        let (chosen, why) = match (n_mine, n_taken) {
+            (1, _) => (mine.or(taken), "the only one addressed to you"),
+            (_, 1) => (taken, "the only one addressed to you that this command takes"),
+            _ => (None, ""),
+        };
+        match chosen {
+            Some((place, mut o)) => {
+                let which = match place.starts_with("line ") {
+                    true => format!("the one at {place}"),
+                    false => place,
+                };
+                o.picked = Some(format!("{found}; reading {which}, {why}"));
+                Ok(o)
+            }
+            None => Err(BundleError::Several {
+                found,
+                mine: Mine::Counted(n_mine),
+            }),
+        }
     }
 
     /// Decrypt (if needed) and decode what [`carrier::unwrap`] returned.
@@ -205,6 +332,7 @@ impl Opened {
             cose,
             payload,
             sender,
+            picked: None,
         })
     }
 

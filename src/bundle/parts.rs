@@ -93,11 +93,14 @@ fn parse_header(line: &str) -> Option<PartHeader> {
 }
 
 /// The header of a part and where its data starts; `None` when `bytes`
-/// does not start with a well-formed part header.
+/// does not start with a well-formed part header. Only the writer's form
+/// is one: single spaces, 64 lower-case hex digits, numbers without
+/// leading zeros, LF alone, at most `MAX_HEADER` bytes with the LF.
 pub fn header(bytes: &[u8]) -> Option<(PartHeader, usize)> {
     let end = bytes.iter().take(MAX_HEADER).position(|b| *b == b'\n')?;
     let line = std::str::from_utf8(&bytes[..end]).ok()?;
-    Some((parse_header(line)?, end + 1))
+    let h = parse_header(line)?;
+    (h.line().as_bytes() == &bytes[..=end]).then_some((h, end + 1))
 }
 
 /// Split `file` into parts of at most `size` bytes each, header included.
@@ -267,5 +270,27 @@ mod tests {
         cut[3].1.pop();
         assert!(matches!(join(&cut), Err(JoinError::Damaged { .. })));
         assert!(split(&file, 50).is_none(), "no room for data");
+    }
+
+    #[test]
+    fn only_the_writers_header_is_a_header() {
+        let parts = split(b"some bundle bytes", 1024).unwrap();
+        let good = String::from_utf8(parts[0].clone()).unwrap();
+        assert!(header(good.as_bytes()).is_some());
+        let hash = &good[21..85];
+        for bad in [
+            good.replacen(" part=", "  part=", 1),
+            good.replacen(" part=", "\tpart=", 1),
+            good.replacen(hash, &hash.to_uppercase(), 1),
+            good.replacen("part=1/1", "part=01/1", 1),
+            good.replacen("part=1/1", "part=+1/1", 1),
+            good.replacen("\n", "\r\n", 1),
+            good.replacen("\n", " \n", 1),
+            good.replacen("size=17", "size=017", 1),
+        ] {
+            assert!(header(bad.as_bytes()).is_none(), "{bad:?}");
+        }
+        let long = good.replacen("cosect-part/1 ", &format!("cosect-part/1 {}", " ".repeat(60)), 1);
+        assert!(header(long.as_bytes()).is_none());
     }
 }

@@ -42,10 +42,35 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Create an identity (an age identity file) and print its public line
+    ///
+    /// Run once per organization, before the first exchange. Writes a new age identity file
+    /// (one AGE-SECRET-KEY-1... line and comments naming the organization, the public line and
+    /// the fingerprint), mode 0600, to -o FILE or to identity.txt in the cosect config
+    /// directory, which every verb reads by default. It never replaces an existing file without
+    /// --force, and with --force only once the new one is fully written. The one-line public
+    /// identity goes to standard output: send it to your peer, who passes it as --peer, and
+    /// compare the short fingerprint on stderr by phone. age-keygen output works as an identity
+    /// too; its signing key is derived from the age key.
     Keygen(KeygenArgs),
     /// Print the public identity of an identity file
+    ///
+    /// Prints again the one-line public identity (cosect-v1, the age recipient, the Ed25519 key,
+    /// the name) that keygen printed, derived from the identity file given with -i (or the
+    /// default one), so you can send it to a new peer or check the fingerprint a peer reads
+    /// back to you. With --json it prints the age recipient, the Ed25519 key, the fingerprint,
+    /// the name and the line as one object. Nothing secret is printed.
     Pubkey(PubkeyArgs),
     /// Start an exchange: write round 1 for your peer
+    ///
+    /// The first step of every exchange. With --peer FILE, reads your list (--input: text, CSV,
+    /// STIX 2.1 or MISP; each entry normalized for its kind, defanged indicators refanged),
+    /// blinds every entry with a fresh secret, and writes round 1 for that peer, signed and
+    /// age-encrypted to it unless --no-encrypt; the session (your list and the secret) is kept,
+    /// encrypted to you, in the state directory until `cosect finish` reads the peer's round 2.
+    /// --mode chooses who learns what (mutual, one-sided, cardinality); --pad-to hides your list
+    /// size. With --catalog FILE instead, it checks a published catalog and writes a query
+    /// against it for its publisher (--peer names the publisher). A list that is not a list, a
+    /// bad line or your own identity as --peer is refused before anything is kept.
     Init(InitArgs),
     /// Answer a round-1 bundle with your own list: write round 2
     ///
@@ -109,10 +134,31 @@ pub enum Command {
     /// answered, and your `publish --note`. `cosect catalogs retire ID` destroys its key: queries against it are refused.
     Catalogs(CatalogsArgs),
     /// Show a bundle's header without needing its session
+    ///
+    /// Use it before answering or finishing: it shows who sent a bundle (name and fingerprint),
+    /// to whom it is addressed, the protocol, round, mode and kind setting, how many elements
+    /// it carries, when it was created and expires, and whether its signature verifies (with
+    /// --peer FILE: by that peer; without: only under the key the bundle names). It reads what
+    /// the other verbs read (a file, all its parts, armored text, a saved mail), decrypting with
+    /// -i or the default identity; it needs no session, changes nothing, and shows an expired or
+    /// malformed bundle rather than refusing it. One part alone says what it is part of.
     Inspect(InspectArgs),
     /// Run a complete exchange between two throwaway identities on sample data
+    ///
+    /// A first look, or a check that an installation works: creates two identities, reads the
+    /// shipped sample lists (a STIX 2.1 feed and a MISP event export), and runs init, inspect,
+    /// respond and finish between them through real files, printing on stderr each command line
+    /// a person would type and what it does, and the shared entries at the end. Its files go to
+    /// a temporary directory that is removed afterwards, or to a new directory named with
+    /// --dir, kept for reading. It touches neither your identity nor your state directory.
     Demo(DemoArgs),
     /// Print shell completions (bash, zsh, fish, elvish, powershell) on standard output
+    ///
+    /// Writes the completion script for the named shell to standard output, generated from the
+    /// same definition as --help, so verbs, options and their values complete. Save it where
+    /// your shell loads completions (see EXAMPLES), once per installation; a tarball made by
+    /// scripts/dist ships the scripts already, under completions/. It reads no file and needs no
+    /// identity.
     Completions(CompletionsArgs),
     /// Answer bundles over mutually authenticated HTTPS: catalog queries and mutual exchanges
     ///
@@ -125,9 +171,15 @@ pub enum Command {
     Serve(ServeArgs),
     /// Send a bundle to a `cosect serve` and write the bundle it returns
     ///
-    /// The connection is pinned to the server's identity (--peer). With --to, it posts each
-    /// query of a sightings group (the directory `init` wrote them into) to its publisher's
-    /// server, pinned to that publisher's identity, and writes each answer beside its query.
+    /// The live carrier's client: instead of mailing a bundle, post it to a peer's `cosect
+    /// serve` over TLS 1.3, where the server must hold the identity given with --peer (its raw
+    /// public key is pinned, no CA) and you authenticate with -i. Send a round 1 or a catalog
+    /// query and the answer (round 2 or the catalog answer) is written to -o, to finish offline
+    /// with `cosect finish`; a round 3 gets nothing back. --fetch-catalog downloads the
+    /// catalog the server serves instead. With --to, it posts each query of a sightings group (the
+    /// directory `init` wrote them into) to its publisher's server, pinned to that publisher's
+    /// identity, and writes each answer beside its query. The bundles are the ones files carry,
+    /// checked the same way. See doc/serve.md.
     #[cfg(feature = "serve")]
     Send(SendArgs),
 }

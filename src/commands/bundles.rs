@@ -30,7 +30,15 @@ pub fn read_bundle(paths: &[PathBuf]) -> Result<(String, Vec<u8>)> {
     }
     let mut parts = Vec::with_capacity(paths.len());
     for p in paths {
-        parts.push((shown_path(p), read_bundle_file(p)?));
+        let name = shown_path(p);
+        let found = carrier::parts_of(read_bundle_file(p)?).map_err(|e| Error::from(e).in_file(&name))?;
+        for (place, part) in found {
+            let named = match place.is_empty() {
+                true => name.clone(),
+                false => format!("{name} ({place})"),
+            };
+            parts.push((named, part));
+        }
     }
     let joined = parts::join(&parts).map_err(|e| {
         Error::new(e.to_string())
@@ -60,16 +68,26 @@ pub fn read_bundles_from(paths: &[PathBuf]) -> Result<Vec<Given>> {
     type Parts = ([u8; 32], Vec<PathBuf>, Vec<(String, Vec<u8>)>);
     let mut groups: Vec<Parts> = Vec::new();
     for p in paths {
-        let bytes = read_bundle_file(p)?;
-        match parts::header(&bytes) {
-            Some((h, _)) => match groups.iter_mut().find(|g| g.0 == h.bundle) {
-                Some(g) => {
-                    g.1.push(p.clone());
-                    g.2.push((shown_path(p), bytes));
-                }
-                None => groups.push((h.bundle, vec![p.clone()], vec![(shown_path(p), bytes)])),
-            },
-            None => wholes.push((shown_path(p), bytes, vec![p.clone()])),
+        let name = shown_path(p);
+        // A file is a bundle, a part, or a saved mail carrying parts.
+        let found = carrier::parts_of(read_bundle_file(p)?).map_err(|e| Error::from(e).in_file(&name))?;
+        for (place, bytes) in found {
+            let named = match place.is_empty() {
+                true => name.clone(),
+                false => format!("{name} ({place})"),
+            };
+            match parts::header(&bytes) {
+                Some((h, _)) => match groups.iter_mut().find(|g| g.0 == h.bundle) {
+                    Some(g) => {
+                        if !g.1.contains(p) {
+                            g.1.push(p.clone());
+                        }
+                        g.2.push((named, bytes));
+                    }
+                    None => groups.push((h.bundle, vec![p.clone()], vec![(named, bytes)])),
+                },
+                None => wholes.push((named, bytes, vec![p.clone()])),
+            }
         }
     }
     for (_, names, parts) in groups {
@@ -179,15 +197,33 @@ pub fn sent_line(what: &str, session: &[u8], rel: &str, peer: &PublicIdentity, d
     )
 }
 
-/// Read a bundle file and run the engine's pipeline on it as `me`.
+/// Read a bundle file and run the engine's pipeline on it as `me`; says
+/// which bundle was read when the file held several.
 pub fn receive(
+    ctx: &super::Ctx,
     me: &Identity,
     store: &Store,
     paths: &[PathBuf],
     expect: crate::engine::Expect<'_>,
 ) -> Result<crate::engine::Received> {
     let (name, bytes) = read_bundle(paths)?;
-    receive_bytes(me, store, &name, bytes, expect)
+    receive_named(ctx, me, store, &name, bytes, expect)
+}
+
+/// [`receive_bytes`], saying which of several armored bundles was read.
+pub fn receive_named(
+    ctx: &super::Ctx,
+    me: &Identity,
+    store: &Store,
+    name: &str,
+    bytes: Vec<u8>,
+    expect: crate::engine::Expect<'_>,
+) -> Result<crate::engine::Received> {
+    let got = receive_bytes(me, store, name, bytes, expect)?;
+    if let Some(picked) = &got.header.picked {
+        ctx.say(format!("cosect: {name}: {picked}"));
+    }
+    Ok(got)
 }
 
 /// Run the engine's pipeline as `me` on a bundle already read.

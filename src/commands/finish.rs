@@ -56,7 +56,7 @@ pub fn finish(args: &FinishArgs, ctx: &Ctx) -> Result<()> {
         return super::sightings::finish_many(args, ctx, (&me, &store), &out, bundles);
     }
     let (name, bytes) = bundles.pop().expect("one bundle");
-    let got = receive_bytes(&me, &store, &name, bytes, Expect::Answer)?;
+    let got = receive_named(ctx, &me, &store, &name, bytes, Expect::Answer)?;
     let party = Party { me: &me, store: &store };
     let h = &got.header;
     let f = match (got.message, got.kept) {

@@ -50,17 +50,17 @@ pub struct Summary {
     catalog: Option<CatalogSummary>,
 }
 
-pub fn inspect(args: &InspectArgs, _ctx: &Ctx) -> Result<()> {
+pub fn inspect(args: &InspectArgs, ctx: &Ctx) -> Result<()> {
     if let [one] = &args.bundle[..] {
         if let Some(p) = public_identity(one)? {
             return print_stdout(&identity_summary(one, &p, args.json)?);
         }
     }
     let (name, bytes) = read_bundle(&args.bundle)?;
-    if let Some((h, _)) = crate::bundle::parts::header(&bytes) {
+    if let Some(h) = crate::bundle::carrier::part_header(&bytes) {
         return print_stdout(&part_summary(&name, &h, args.json));
     }
-    let s = summary_of(args, name, bytes)?;
+    let s = summary_of(args, name, bytes, ctx)?;
     if args.json {
         print_stdout(&format!(
             "{}\n",
@@ -123,10 +123,18 @@ fn part_summary(name: &str, h: &crate::bundle::parts::PartHeader, json: bool) ->
 /// Read a bundle (or its parts) and summarize its header.
 pub fn summary(args: &InspectArgs) -> Result<Summary> {
     let (name, bytes) = read_bundle(&args.bundle)?;
-    summary_of(args, name, bytes)
+    summary_of(
+        args,
+        name,
+        bytes,
+        &Ctx {
+            quiet: true,
+            progress: false,
+        },
+    )
 }
 
-fn summary_of(args: &InspectArgs, name: String, bytes: Vec<u8>) -> Result<Summary> {
+fn summary_of(args: &InspectArgs, name: String, bytes: Vec<u8>, ctx: &Ctx) -> Result<Summary> {
     // An identity is only needed to decrypt; use the default one if present.
     let me = match &args.identity {
         Some(_) => Some(load_identity(&args.identity)?),
@@ -136,6 +144,9 @@ fn summary_of(args: &InspectArgs, name: String, bytes: Vec<u8>) -> Result<Summar
             .and_then(|_| load_identity(&None).ok()),
     };
     let mut bundle = Opened::open(bytes, me.as_ref()).map_err(|e| Error::from(e).in_file(&name))?;
+    if let Some(picked) = &bundle.picked {
+        ctx.say(format!("cosect: {name}: {picked}"));
+    }
     let (signature, signature_note) = signature(&mut bundle, args.peer.as_deref())?;
     let p = &bundle.payload;
     let mut s = Summary {

@@ -18,7 +18,7 @@ pub fn respond(args: &RespondArgs, ctx: &Ctx) -> Result<()> {
     let Sending { dest, env, split, .. } = args.out.resolve(&inputs)?;
     let (me, peer) = load_pair(&args.id.identity, &args.peer, "the sender's")?;
     let store = open_store(&args.state.state_dir, &me, ctx)?;
-    let got = receive(&me, &store, &args.bundle, Expect::Request { peer: &peer })?;
+    let got = receive(ctx, &me, &store, &args.bundle, Expect::Request { peer: &peer })?;
     let out = Out {
         party: Party { me: &me, store: &store },
         name: bundle_name(&args.bundle),

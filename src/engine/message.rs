@@ -26,6 +26,9 @@ pub struct Header {
     /// SHA-256 of this bundle's COSE bytes: what its answer names.
     pub hash: [u8; 32],
     pub envelope: Envelope,
+    /// Which of several bundles in the file this is, when there were
+    /// several (a sentence for the reader).
+    pub picked: Option<String>,
 }
 
 /// Round 1 of the mutual protocol: the initiator's blinded elements.

@@ -135,6 +135,7 @@ fn header(b: &Opened) -> Header {
         expires: b.payload.expires,
         hash: b.hash,
         envelope: b.envelope,
+        picked: b.picked.clone(),
     }
 }
 
@@ -148,12 +149,14 @@ impl Reader<'_> {
     /// sentence prefixed with `name`.
     pub fn read(&self, name: &str, bytes: Vec<u8>, expect: Expect<'_>) -> Result<Received> {
         let in_file = |e: BundleError| Error::from(e).in_file(name);
-        let unwrapped = crate::bundle::carrier::unwrap(bytes).map_err(in_file)?;
-        let mark = match unwrapped.0 {
-            Envelope::Plain => None,
-            _ => envelope::header_mark(&unwrapped.1),
+        let carried = crate::bundle::carrier::carry(bytes).map_err(in_file)?;
+        let mark = match &carried {
+            crate::bundle::carrier::Carried::One(env, bytes) if !matches!(env, Envelope::Plain) => {
+                envelope::header_mark(bytes)
+            }
+            _ => None,
         };
-        let b = match Opened::decrypt(unwrapped, Some(self.me)) {
+        let b = match Opened::open_carried(carried, Some(self.me), &|p| takes(p, expect)) {
             Ok(b) => b,
             Err(BundleError::Decrypt(why)) if why == envelope::NOT_FOR_YOU => {
                 // Not for me: perhaps the bundle I sent myself, fed back.
@@ -531,6 +534,18 @@ fn own_sent(name: &str, sent: &Info) -> Error {
     ))
 }
 
+/// Whether a verb that expects `expect` takes a bundle of this protocol
+/// and round.
+fn takes(p: &Payload, expect: Expect<'_>) -> bool {
+    let catalog = p.protocol == PROTOCOL_CATALOG;
+    match expect {
+        Expect::Request { .. } => p.round == 1,
+        Expect::Answer => p.round >= 2,
+        Expect::Catalog { .. } => catalog && p.round == 0,
+        Expect::FromPeer { .. } => p.round == 1 || (!catalog && p.round == 3),
+    }
+}
+
 /// A bundle of a round this verb does not take: name the round and the
 /// verb that does.
 fn wrong_verb(name: &str, b: &Opened, expect: Expect<'_>) -> Result<()> {
@@ -547,13 +562,7 @@ fn wrong_verb(name: &str, b: &Opened, expect: Expect<'_>) -> Result<()> {
         (true, 2) => ("a catalog answer", "the client finishes with it: `cosect finish`"),
         _ => return Ok(()),
     };
-    let fits = match expect {
-        Expect::Request { .. } => p.round == 1,
-        Expect::Answer => p.round >= 2,
-        Expect::Catalog { .. } => catalog && p.round == 0,
-        Expect::FromPeer { .. } => p.round == 1 || (!catalog && p.round == 3),
-    };
-    if fits {
+    if takes(p, expect) {
         return Ok(());
     }
     let verb_here = match expect {

@@ -301,8 +301,12 @@ pub async fn serve(
     let graceful = GracefulShutdown::new();
     let upkeep = tokio::spawn(upkeep(sh.clone()));
     let mut http = hyper::server::conn::http1::Builder::new();
+    // half_close: a client may close its side (TLS close_notify) right
+    // after its request, as gnutls-cli does at the end of its input; the
+    // answer is still sent before the connection closes.
     http.timer(TokioTimer::new())
         .header_read_timeout(sh.limits.timeout)
+        .half_close(true)
         .max_buf_size(64 * 1024);
     let http = Arc::new(http);
     tokio::pin!(stop);

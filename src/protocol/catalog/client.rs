@@ -268,9 +268,9 @@ impl Client {
             )));
         }
         let n = answer.len() / POINT_LEN;
-        let evaluated = decode_all(answer, exec)?;
+        let evaluated = decode_all(answer, "answer", exec)?;
         let damaged = || CatalogError::Counts("the stored query state is damaged".into());
-        let sent = decode_all(&self.elements, exec).map_err(|_| damaged())?;
+        let sent = decode_all(&self.elements, "query", exec).map_err(|_| damaged())?;
         let blinds = self.blinds(exec).ok_or_else(damaged)?;
         let n_chunks = proofs.len() / PROOF_LEN;
         let bounds = |c: usize| (c * PROOF_CHUNK, ((c + 1) * PROOF_CHUNK).min(n));
@@ -527,6 +527,7 @@ mod tests {
         assert_eq!(
             c.finish(&a, &proofs, &view, Exec::Serial).unwrap_err(),
             CatalogError::BadPoint {
+                of: "answer",
                 index: 1,
                 identity: true
             }
@@ -539,6 +540,7 @@ mod tests {
         assert!(matches!(
             key.blind_evaluate_all(&[0u8; 32], Exec::Serial, &group::NoProgress, &mut OsRng),
             Err(CatalogError::BadPoint {
+                of: "query",
                 index: 0,
                 identity: true
             })

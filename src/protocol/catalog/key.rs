@@ -157,7 +157,7 @@ impl CatalogKey {
                 "the query is not a whole number of elements".into(),
             ));
         }
-        let blinded = decode_all(points, exec)?;
+        let blinded = decode_all(points, "query", exec)?;
         let n = blinded.len();
         let seeds: Vec<Zeroizing<[u8; 32]>> = (0..n.div_ceil(PROOF_CHUNK)).map(|_| seed(rng)).collect();
         let k = self.scalar();
@@ -224,7 +224,7 @@ pub(super) fn seed<R: RngCore + CryptoRng>(rng: &mut R) -> Zeroizing<[u8; 32]> {
 /// first (by index) that is not a valid encoding or is the identity is
 /// refused.
 /// `points` is a whole number of elements (checked by callers).
-pub(super) fn decode_all(points: &[u8], exec: Exec) -> Result<Vec<RistrettoPoint>, CatalogError> {
+pub(super) fn decode_all(points: &[u8], of: &'static str, exec: Exec) -> Result<Vec<RistrettoPoint>, CatalogError> {
     debug_assert!(points.len().is_multiple_of(POINT_LEN));
     let decoded: Vec<Result<RistrettoPoint, bool>> = match exec {
         Exec::Serial => points.chunks_exact(POINT_LEN).map(group::decode_point).collect(),
@@ -233,7 +233,7 @@ pub(super) fn decode_all(points: &[u8], exec: Exec) -> Result<Vec<RistrettoPoint
     decoded
         .into_iter()
         .enumerate()
-        .map(|(index, p)| p.map_err(|identity| CatalogError::BadPoint { index, identity }))
+        .map(|(index, p)| p.map_err(|identity| CatalogError::BadPoint { of, index, identity }))
         .collect()
 }
 
@@ -401,7 +401,7 @@ pub(super) mod tests {
     /// `GenerateProof` of one chunk through `dleq`, its random scalar given.
     fn prove_fixed(key: &CatalogKey, points: &[u8], evaluated: &[u8], r: &[u8]) -> [u8; PROOF_LEN] {
         let weights = dleq::Weights::new(&key.public()).all(points, evaluated, Exec::Serial);
-        let cs = decode_all(points, Exec::Serial).unwrap();
+        let cs = decode_all(points, "query", Exec::Serial).unwrap();
         dleq::prove(
             &key.scalar(),
             &key.public(),
@@ -417,8 +417,8 @@ pub(super) mod tests {
     pub(in super::super) fn verify_ours(pk: &[u8; 32], points: &[u8], evaluated: &[u8], proof: &[u8]) -> bool {
         let pk_point = group::decode_point(pk).unwrap();
         let (cs, ds) = (
-            decode_all(points, Exec::Serial).unwrap(),
-            decode_all(evaluated, Exec::Serial).unwrap(),
+            decode_all(points, "query", Exec::Serial).unwrap(),
+            decode_all(evaluated, "answer", Exec::Serial).unwrap(),
         );
         let [ser, par] = [Exec::Serial, Exec::Parallel].map(|exec| {
             let weights = dleq::Weights::new(pk).all(points, evaluated, exec);

@@ -122,8 +122,13 @@ pub enum CatalogError {
     InputTooLong { index: usize },
     #[error("the label of entry {index} is {len} bytes long, more than {MAX_LABEL}")]
     LabelTooLong { index: usize, len: usize },
-    #[error("element {index} of the answer is {}", if *identity { "the identity element" } else { "not a valid ristretto255 point" })]
-    BadPoint { index: usize, identity: bool },
+    #[error("element {index} of the {of} is {}", if *identity { "the identity element" } else { "not a valid ristretto255 point" })]
+    BadPoint {
+        /// "query" or "answer": whose elements.
+        of: &'static str,
+        index: usize,
+        identity: bool,
+    },
     #[error(
         "the publisher's proof for elements {first}..{last} of the answer does not verify: \
          they were not evaluated with the catalog's key"
