@@ -205,12 +205,13 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
 #[derive(Args, Debug, Clone)]
 pub struct ListIn {
     /// Your list ('-' for standard input): text (one entry per line, '#' comments),
-    /// CSV (with --column), a STIX 2.1 bundle or a MISP JSON export
+    /// CSV (with --column), a STIX 2.1 bundle or a MISP JSON export. Repeat it to make one
+    /// list of several files (each file's format detected on its own; duplicates merged)
     #[arg(long, value_name = "FILE")]
     /// Required except when answering a catalog query.
-    pub input: Option<PathBuf>,
-    /// Format of the list [default: detected from the content: JSON is STIX or MISP,
-    /// CSV with --column, else text]
+    pub input: Vec<PathBuf>,
+    /// Format of the list (of every --input) [default: detected from each file's content:
+    /// JSON is STIX or MISP, CSV with --column, else text]
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub input_format: Option<InputFormatArg>,
     /// CSV field holding the entries: a header name, or a field number from 1 (then
@@ -445,9 +446,10 @@ pub struct PublishArgs {
     #[command(flatten)]
     pub state: StateArg,
     /// Your list ('-' for standard input): text (one entry per line, '#' comments),
-    /// CSV (with --column), a STIX 2.1 bundle or a MISP JSON export
-    #[arg(long, value_name = "FILE")]
-    pub input: PathBuf,
+    /// CSV (with --column), a STIX 2.1 bundle or a MISP JSON export. Repeat it to make one
+    /// list of several files (each file's format detected on its own; duplicates merged)
+    #[arg(long, value_name = "FILE", required = true)]
+    pub input: Vec<PathBuf>,
     /// Format of the list [default: detected from the content: JSON is STIX or MISP,
     /// CSV with --column, else text]
     #[arg(long, value_enum, value_name = "FORMAT")]

@@ -9,17 +9,31 @@ use crate::error::{Error, Result};
 use crate::fsio;
 use crate::input::{self, Entries, Kind, KindSetting};
 
-/// `--input`, which every command but `respond` to a catalog query needs.
-pub fn need_input(list: &ListIn) -> Result<&Path> {
-    list.input.as_deref().ok_or_else(|| {
-        Error::new("--input FILE is required").with_hint("name your list with --input FILE ('-' for standard input)")
-    })
+/// `--input`, which every command but `respond` to a catalog query needs
+/// (each file checked to be a list, not a `.pub`, a bundle or a mail).
+pub fn need_input(list: &ListIn) -> Result<Vec<&Path>> {
+    if list.input.is_empty() {
+        return Err(Error::new("--input FILE is required")
+            .with_hint("name your list with --input FILE ('-' for standard input)"));
+    }
+    let paths: Vec<&Path> = list.input.iter().map(|p| p.as_path()).collect();
+    crate::exchange::list::check_inputs(&paths)?;
+    Ok(paths)
+}
+
+/// The inputs as messages name them: `a.txt`, or `a.txt, b.csv and c.json`.
+pub fn inputs_name(paths: &[&Path]) -> String {
+    let names: Vec<String> = paths.iter().map(|p| fsio::input_name(p)).collect();
+    match names.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => names.join(""),
+    }
 }
 
 /// Read and normalize a list in any input format, reporting what was
 /// skipped (each skipped entry with `--verbose`).
 pub fn read_list(ctx: &Ctx, list: &ListIn, kind: KindSetting) -> Result<Entries> {
-    let path = need_input(list)?;
+    let paths = need_input(list)?;
     let opts = input::ReadOptions {
         format: list.input_format.map(input::InputFormat::from),
         column: list.column.clone(),
@@ -27,8 +41,8 @@ pub fn read_list(ctx: &Ctx, list: &ListIn, kind: KindSetting) -> Result<Entries>
         skip_invalid: list.skip_invalid,
         refang: !list.no_refang,
     };
-    let entries = crate::exchange::list::read(path, &opts)?;
-    report_entries(ctx, &fsio::input_name(path), &entries, kind, list.verbose)?;
+    let entries = crate::exchange::list::read_all(&paths, &opts)?;
+    report_entries(ctx, &inputs_name(&paths), &entries, kind, list.verbose)?;
     Ok(entries)
 }
 
@@ -52,6 +66,14 @@ pub fn report_entries(ctx: &Ctx, name: &str, entries: &Entries, kind: KindSettin
         }
     }
     report_near_misses(ctx, name, entries, verbose);
+    let raw = entries.count_by_kind()[Kind::Raw as usize];
+    if kind == KindSetting::Auto && raw * 2 > entries.len() as u64 {
+        ctx.warn(format!(
+            "{name}: {raw} of {} entries are raw: nothing in them looks like a domain, IP address, URL, hash \
+             or e-mail address. Is this the list you meant? `cosect preview --input FILE` shows how it is read",
+            entries.len()
+        ));
+    }
     if entries.is_empty() {
         return Err(Error::new(format!("{name}: no entries of kind {kind} to compare"))
             .with_hint(match kind {

@@ -15,8 +15,8 @@ use crate::protocol::catalog::Client;
 use crate::store::{Keep, QueryState, SecretList};
 
 fn check_init(args: &InitArgs, catalog_path: &[PathBuf]) -> Result<(Dest, Envelope, Option<u64>)> {
-    let input = need_input(&args.list)?;
-    let mut inputs = vec![input, &args.peer];
+    let mut inputs = need_input(&args.list)?;
+    inputs.push(&args.peer);
     inputs.extend(catalog_path.iter().map(|p| p.as_path()));
     let Sending { dest, env, split, .. } = args.out.resolve(&inputs)?;
     if args.mode != ModeArg::Mutual {

@@ -10,12 +10,47 @@ use crate::input::{self, Entries, ReadOptions};
 
 /// Read and normalize the list at `path` (`-`: standard input).
 pub fn read(path: &Path, opts: &ReadOptions) -> Result<Entries> {
-    let name = fsio::input_name(path);
-    if path.as_os_str() == "-" {
-        input::read_entries(std::io::stdin().lock(), opts)
-    } else {
-        let f = std::fs::File::open(path).map_err(|e| fsio::io_error(&name, "cannot read", &e))?;
-        input::read_entries(std::io::BufReader::with_capacity(1 << 16, f), opts)
+    read_all(&[path], opts)
+}
+
+/// Read the lists at `paths` (one of them may be `-`) as one list, each
+/// file's format detected on its own; duplicates across files merged.
+pub fn read_all(paths: &[&Path], opts: &ReadOptions) -> Result<Entries> {
+    let mut sink = input::Collector::from_options(opts);
+    let several = paths.len() > 1;
+    for path in paths {
+        let name = fsio::input_name(path);
+        if path.as_os_str() == "-" {
+            sink.read(&name, std::io::stdin().lock(), opts, several)
+        } else {
+            let f = std::fs::File::open(path).map_err(|e| fsio::io_error(&name, "cannot read", &e))?;
+            sink.read(&name, std::io::BufReader::with_capacity(1 << 16, f), opts, several)
+        }
+        .map_err(|e| Error::from(e).in_file(&name))?;
     }
-    .map_err(|e| Error::from(e).in_file(&name))
+    Ok(sink.finish())
+}
+
+/// Refuse, before any work, inputs that are not lists (a public identity,
+/// an identity file, a bundle, a mail: `input::notlist`), standard input
+/// named twice, or a file that cannot be read. Standard input is looked
+/// at when it is read.
+pub fn check_inputs(paths: &[&Path]) -> Result<()> {
+    use std::io::Read;
+    if paths.iter().filter(|p| p.as_os_str() == "-").count() > 1 {
+        return Err(Error::new("--input - (standard input) is named more than once")
+            .with_hint("standard input can be read once; name the other lists as files"));
+    }
+    for path in paths.iter().filter(|p| p.as_os_str() != "-") {
+        let name = fsio::input_name(path);
+        let f = std::fs::File::open(path).map_err(|e| fsio::io_error(&name, "cannot read", &e))?;
+        let mut head = Vec::with_capacity(1 << 16);
+        f.take(1 << 16)
+            .read_to_end(&mut head)
+            .map_err(|e| fsio::io_error(&name, "cannot read", &e))?;
+        if let Some(n) = input::notlist::not_a_list(&head) {
+            return Err(Error::from(input::InputError::NotAList(n)).in_file(&name));
+        }
+    }
+    Ok(())
 }

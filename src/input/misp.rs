@@ -36,15 +36,27 @@ pub fn single_ip(v: &str) -> Option<&str> {
     }
 }
 
+/// The ids of an attribute: its own `uuid` and its `event_id`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Ids<'a> {
+    pub uuid: Option<&'a str>,
+    pub event: Option<&'a str>,
+}
+
+/// The context an attribute's entries carry into results: its type and
+/// event (`Record::context`, keys `CONTEXT_KEYS`).
+pub const CONTEXT_KEYS: [&str; 2] = ["misp_type", "misp_event"];
+
 /// Pass on the indicator parts of one attribute.
 pub fn attribute(
     ty: &str,
     value: &str,
-    uuid: Option<&str>,
+    ids: Ids<'_>,
     deleted: bool,
     pos: Pos,
     sink: &mut dyn Sink,
 ) -> Result<(), InputError> {
+    let uuid = ids.uuid;
     if deleted {
         sink.unusable(pos, uuid, "deleted MISP attributes", &format!("{ty}: {value}"));
         return Ok(());
@@ -70,6 +82,8 @@ pub fn attribute(
     if kinds.len() > 1 {
         sink.note(COMPOSITE);
     }
+    let context = format!("{ty}{}{}", super::CONTEXT_SEP, ids.event.unwrap_or(""));
+    sink.columns(&CONTEXT_KEYS);
     for (kind, v) in kinds.iter().zip(values) {
         let Some(kind) = *kind else { continue };
         let v = if kind == Kind::Ip {
@@ -87,6 +101,7 @@ pub fn attribute(
             value: v,
             kind: Some(kind),
             source: uuid,
+            context: Some(&context),
             pos,
         })?;
     }

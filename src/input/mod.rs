@@ -10,6 +10,7 @@ pub mod detect;
 pub mod json;
 pub mod misp;
 pub mod normalize;
+pub mod notlist;
 pub mod refang;
 pub mod stix;
 pub mod text;
@@ -65,8 +66,15 @@ pub struct Record<'a> {
     pub kind: Option<Kind>,
     /// The id of the object it came from (STIX id, MISP attribute uuid).
     pub source: Option<&'a str>,
+    /// What else the input says of it, for results: values separated by
+    /// `CONTEXT_SEP`, named by the keys the reader gave `Sink::columns`
+    /// (a CSV row's other fields; a MISP attribute's type and event).
+    pub context: Option<&'a str>,
     pub pos: Pos,
 }
+
+/// Separates the values of `Record::context`.
+pub const CONTEXT_SEP: char = '\u{1f}';
 
 /// Where readers push what they find.
 pub trait Sink {
@@ -79,6 +87,65 @@ pub trait Sink {
     /// An entry passed on after an adjustment the summary counts (a MISP
     /// composite split into its parts).
     fn note(&mut self, _what: &'static str) {}
+    /// The names of the values of `Record::context` in this input (a CSV
+    /// header's other fields); the first call of an input counts.
+    fn columns(&mut self, _keys: &[&str]) {}
+}
+
+/// One input file of a list, and where its entries start.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, zeroize::Zeroize)]
+pub struct InputFile {
+    /// The file as the user named it (`-` shown as `standard input`).
+    pub name: String,
+    /// The format it was read as ("text", "CSV", "STIX 2.1", "MISP").
+    pub format: String,
+    /// Index of its first entry in the list: entries of one file follow
+    /// each other, so this is all that ties an entry to its file.
+    pub first: u32,
+    /// The names of its entries' context values (CSV header fields).
+    pub keys: Vec<String>,
+}
+
+/// A merged duplicate kept for results: another place the same entry
+/// came from (another file, another CSV row, another STIX or MISP object).
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, zeroize::Zeroize)]
+pub struct Also {
+    /// The entry it repeats.
+    pub entry: u32,
+    /// Index in `files`.
+    pub file: u32,
+    pub line: u64,
+    pub source: Option<String>,
+    pub context: Option<String>,
+}
+
+/// Where one entry came from in the user's input, for results.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Place<'a> {
+    pub file: &'a str,
+    /// Line (text, CSV) or item number (JSON), from 1.
+    pub line: u64,
+    pub source: Option<&'a str>,
+    /// Named context values (`customer: ACME Bank`).
+    pub context: Vec<(&'a str, &'a str)>,
+}
+
+/// The index of the file holding entry `i` (files sorted by `first`).
+pub fn file_of(files: &[InputFile], i: usize) -> Option<usize> {
+    files.partition_point(|f| f.first as usize <= i).checked_sub(1)
+}
+
+/// Context values paired with their names (a missing name is `field N`).
+pub fn named_context<'a>(keys: &'a [String], values: &'a str) -> Vec<(&'a str, &'a str)> {
+    if values.is_empty() && keys.is_empty() {
+        return Vec::new();
+    }
+    values
+        .split(CONTEXT_SEP)
+        .enumerate()
+        .map(|(n, v)| (keys.get(n).map_or("field", String::as_str), v))
+        .filter(|(_, v)| !v.is_empty())
+        .collect()
 }
 
 /// `Entries::notes` key: entries that were refanged.
@@ -169,6 +236,15 @@ pub struct Entries {
     canon: StrList,
     /// Source ids (STIX id, MISP uuid); empty when no entry has one.
     sources: Vec<Option<Box<str>>>,
+    /// Context values of each entry (`Record::context`); empty when no
+    /// entry has any, else one per entry.
+    pub context: StrList,
+    /// The input files, in reading order (empty for a list read from
+    /// bytes without a name).
+    pub files: Vec<InputFile>,
+    /// Other places merged duplicates came from (another file, or a row
+    /// or object with its own context).
+    pub also: Vec<Also>,
     /// The user's spelling of each entry (first occurrence), in input order.
     pub original: StrList,
     /// Line number (text, CSV) or item number (JSON), 1-based, of each
@@ -189,8 +265,9 @@ pub struct Entries {
     pub near_miss_counts: BTreeMap<&'static str, u64>,
     /// The first `MAX_SKIP_DETAILS` near-misses, with position, for `--verbose`.
     pub near_misses: Vec<Skipped>,
-    /// The input format read ("text", "CSV", "STIX 2.1", "MISP").
-    pub format: &'static str,
+    /// The input format read ("text", "CSV", "STIX 2.1", "MISP"; several
+    /// inputs: "text, CSV and MISP").
+    pub format: String,
 }
 
 /// Counts only: the entries themselves are the user's secret list.
@@ -265,7 +342,35 @@ impl Entries {
         self.skip_counts.values().sum()
     }
 
-    fn push(&mut self, kind: Kind, canon: &str, original: &str, line: u64, source: Option<&str>) {
+    /// Where entry `i` came from: its first occurrence, then the merged
+    /// duplicates kept in `also` (`also_of` finds them).
+    pub fn place(&self, i: usize) -> Place<'_> {
+        place(
+            &self.files,
+            i,
+            self.lines.get(i).copied().unwrap_or(0),
+            self.source(i),
+            (!self.context.is_empty()).then(|| self.context.get(i)),
+        )
+    }
+
+    fn push(
+        &mut self,
+        kind: Kind,
+        canon: &str,
+        original: &str,
+        line: u64,
+        source: Option<&str>,
+        context: Option<&str>,
+    ) {
+        if let Some(c) = context {
+            while self.context.len() < self.kinds.len() {
+                self.context.push("");
+            }
+            self.context.push(c);
+        } else if !self.context.is_empty() {
+            self.context.push("");
+        }
         if let Some(s) = source {
             if self.sources.len() < self.kinds.len() {
                 self.sources.resize(self.kinds.len(), None);
@@ -303,12 +408,32 @@ impl Entries {
         let mut seen = Dedupe::default();
         for (n, (k, c)) in items.into_iter().enumerate() {
             if seen.is_new(&e, k, c) {
-                e.push(k, c, c, n as u64 + 1, None);
+                e.push(k, c, c, n as u64 + 1, None, None);
             } else {
                 e.duplicates += 1;
             }
         }
         e
+    }
+}
+
+/// A `Place` from its parts.
+pub fn place<'a>(
+    files: &'a [InputFile],
+    i: usize,
+    line: u64,
+    source: Option<&'a str>,
+    context: Option<&'a str>,
+) -> Place<'a> {
+    let file = file_of(files, i).and_then(|f| files.get(f));
+    Place {
+        file: file.map_or("", |f| f.name.as_str()),
+        line,
+        source,
+        context: match (file, context) {
+            (Some(f), Some(c)) => named_context(&f.keys, c),
+            _ => Vec::new(),
+        },
     }
 }
 
@@ -349,13 +474,19 @@ impl Dedupe {
     /// Whether (kind, canon) is not among `entries` yet; if so it is
     /// recorded as the next entry, which the caller must push.
     fn is_new(&mut self, entries: &Entries, kind: Kind, canon: &str) -> bool {
+        self.earlier(entries, kind, canon).is_none()
+    }
+
+    /// The index of the entry (kind, canon) repeats; `None` when it is
+    /// new, and then it is recorded as the next entry, which the caller
+    /// must push.
+    fn earlier(&mut self, entries: &Entries, kind: Kind, canon: &str) -> Option<u32> {
         let h = self.hash(kind, canon.as_bytes());
-        if self
+        if let Some(&i) = self
             .table
             .find(h, |&i| entries.get(i as usize) == (kind, canon.as_bytes()))
-            .is_some()
         {
-            return false;
+            return Some(i);
         }
         let next = entries.len() as u32;
         let hasher = &self.hasher;
@@ -364,7 +495,7 @@ impl Dedupe {
             let (k, c) = entries.get(i as usize);
             hasher.hash_one((k, c))
         });
-        true
+        None
     }
 }
 
@@ -389,6 +520,8 @@ pub enum InputError {
     Column(String),
     #[error("{0}")]
     Format(String),
+    #[error("this is {}, not a list of entries", .0.what)]
+    NotAList(notlist::NotAList),
     #[error("read failed: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -414,6 +547,7 @@ impl crate::error::Hinted for InputError {
             InputError::Format(_) => {
                 Some("name the format with --input-format text|csv|stix|misp (CSV needs --column)".into())
             }
+            InputError::NotAList(n) => Some(n.goes_to.into()),
             InputError::Io(_) => None,
         }
     }
@@ -443,6 +577,8 @@ pub struct Collector {
     skip_invalid: bool,
     refang: bool,
     seen: Dedupe,
+    /// `NAME: ` before positions when several files are read.
+    prefix: String,
 }
 
 impl Collector {
@@ -453,7 +589,90 @@ impl Collector {
             skip_invalid,
             refang: true,
             seen: Dedupe::default(),
+            prefix: String::new(),
         }
+    }
+
+    /// A collector for `opts`.
+    pub fn from_options(opts: &ReadOptions) -> Self {
+        Collector::new(opts.kind, opts.skip_invalid).refanging(opts.refang)
+    }
+
+    /// Read one input into the list: `name` names it in results (and in
+    /// positions, when `several` inputs make one list). Its format is
+    /// `opts.format`, else detected from its own first bytes.
+    pub fn read<R: BufRead>(
+        &mut self,
+        name: &str,
+        mut reader: R,
+        opts: &ReadOptions,
+        several: bool,
+    ) -> Result<InputFormat, InputError> {
+        let head = reader.fill_buf()?;
+        if let Some(n) = notlist::not_a_list(head) {
+            return Err(InputError::NotAList(n));
+        }
+        let format = match opts.format {
+            Some(f) => f,
+            // With several inputs, --column is for those that are CSV.
+            None if several && opts.column.is_some() => match sniff(head, false) {
+                Ok(InputFormat::Text) | Err(_) if looks_csv(name, head) => InputFormat::Csv,
+                Ok(f) => f,
+                Err(e) => return Err(e),
+            },
+            None => sniff(head, opts.column.is_some())?,
+        };
+        if opts.column.is_some() && format != InputFormat::Csv && !several {
+            return Err(InputError::Format(format!(
+                "--column applies to CSV input, but this input is read as {}",
+                match (opts.format, format) {
+                    (None, InputFormat::Stix | InputFormat::Misp) => "JSON (STIX or MISP)",
+                    _ => format.name(),
+                }
+            )));
+        }
+        self.prefix = if several { format!("{name}: ") } else { String::new() };
+        self.entries.files.push(InputFile {
+            name: name.to_owned(),
+            format: String::new(),
+            first: self.entries.len() as u32,
+            keys: Vec::new(),
+        });
+        let format = match format {
+            InputFormat::Text => {
+                text::read(reader, self)?;
+                InputFormat::Text
+            }
+            InputFormat::Csv => {
+                let column = opts.column.clone().ok_or_else(|| {
+                    InputError::Column("CSV input needs --column to say which field holds the entries".into())
+                })?;
+                csv::read(reader, &column, self)?;
+                InputFormat::Csv
+            }
+            InputFormat::Stix | InputFormat::Misp => json::read(reader, opts.format, self)?,
+        };
+        if let Some(f) = self.entries.files.last_mut() {
+            f.format = format.name().to_owned();
+        }
+        Ok(format)
+    }
+
+    /// The list read, its format named ("text", or "text, CSV and MISP").
+    pub fn finish(self) -> Entries {
+        let mut entries = self.entries;
+        let mut names: Vec<&str> = Vec::new();
+        for f in &entries.files {
+            if !names.contains(&f.format.as_str()) {
+                names.push(&f.format);
+            }
+        }
+        entries.format = match names.split_last() {
+            None => "text".to_owned(),
+            Some((one, [])) => (*one).to_owned(),
+            Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        };
+        entries
     }
 
     /// Refang defanged entries (the default) or not.
@@ -463,11 +682,21 @@ impl Collector {
     }
 }
 
-fn at(pos: Pos, source: Option<&str>) -> String {
+fn at(prefix: &str, pos: Pos, source: Option<&str>) -> String {
     match source {
-        Some(s) => format!("{pos} ({})", shown(s)),
-        None => pos.to_string(),
+        Some(s) => format!("{prefix}{pos} ({})", shown(s)),
+        None => format!("{prefix}{pos}"),
     }
+}
+
+/// Whether an input read with `--column` among several is CSV: named
+/// `.csv`, or its first line has a comma, semicolon or tab.
+fn looks_csv(name: &str, head: &[u8]) -> bool {
+    name.to_ascii_lowercase().ends_with(".csv")
+        || head
+            .split(|&b| b == b'\n')
+            .find(|l| !l.trim_ascii().is_empty() && !l.starts_with(b"#"))
+            .is_some_and(|l| l.iter().any(|b| matches!(b, b',' | b';' | b'\t')))
 }
 
 /// Why an entry is not valid for its kind, with its refanged spelling
@@ -542,13 +771,17 @@ impl Collector {
                 }
                 let category = d.note.unwrap_or(NEAR_DEFANGED);
                 let detail = both_spellings(value, Some(&f));
-                self.entries.near_miss(|| at(r.pos, r.source), category, &detail);
+                self.entries
+                    .near_miss(|| at(&self.prefix, r.pos, r.source), category, &detail);
                 return Ok((Kind::Raw, value.to_owned()));
             }
         }
         let d = detect::classify(value);
         match (d.kind, d.note) {
-            (Kind::Raw, Some(category)) => self.entries.near_miss(|| at(r.pos, r.source), category, value),
+            (Kind::Raw, Some(category)) => {
+                self.entries
+                    .near_miss(|| at(&self.prefix, r.pos, r.source), category, value)
+            }
             (_, Some(note)) => self.entries.note(note),
             _ => {}
         }
@@ -563,10 +796,26 @@ impl Collector {
                 SAME_AS_ORIGINAL - 1
             )));
         }
-        if self.seen.is_new(&self.entries, kind, canon) {
-            self.entries.push(kind, canon, value, r.pos.number(), r.source);
-        } else {
-            self.entries.duplicates += 1;
+        match self.seen.earlier(&self.entries, kind, canon) {
+            None => self
+                .entries
+                .push(kind, canon, value, r.pos.number(), r.source, r.context),
+            Some(i) => {
+                self.entries.duplicates += 1;
+                // Kept when it says something the first did not: another
+                // file, or a row or object of its own.
+                let file = self.entries.files.len().saturating_sub(1);
+                let other_file = file_of(&self.entries.files, i as usize) != Some(file);
+                if other_file || r.source.is_some() || r.context.is_some() {
+                    self.entries.also.push(Also {
+                        entry: i,
+                        file: file as u32,
+                        line: r.pos.number(),
+                        source: r.source.map(str::to_owned),
+                        context: r.context.map(str::to_owned),
+                    });
+                }
+            }
         }
         Ok(())
     }
@@ -585,7 +834,8 @@ impl Sink for Collector {
             r.value.trim()
         };
         if value.is_empty() {
-            self.entries.skip(|| at(r.pos, r.source), "empty values", "empty value");
+            self.entries
+                .skip(|| at(&self.prefix, r.pos, r.source), "empty values", "empty value");
             return Ok(());
         }
         let normalized = match (r.kind, self.setting) {
@@ -595,7 +845,7 @@ impl Sink for Collector {
             (Some(k), KindSetting::Fixed(f)) if k == f => self.as_kind(k, value),
             (Some(k), KindSetting::Fixed(f)) => {
                 self.entries.skip(
-                    || at(r.pos, r.source),
+                    || at(&self.prefix, r.pos, r.source),
                     "entries of another kind than --kind",
                     &format!("{k}, not {f}: {value}"),
                 );
@@ -608,14 +858,14 @@ impl Sink for Collector {
                 let shown_value = both_spellings(value, refanged.as_deref());
                 if self.skip_invalid {
                     self.entries.skip(
-                        || at(r.pos, r.source),
+                        || at(&self.prefix, r.pos, r.source),
                         "invalid entries",
                         &format!("{reason}: {shown_value}"),
                     );
                     return Ok(());
                 }
                 Err(InputError::Invalid {
-                    at: at(r.pos, r.source),
+                    at: at(&self.prefix, r.pos, r.source),
                     reason,
                     shown: shown(&shown_value),
                 })
@@ -624,47 +874,27 @@ impl Sink for Collector {
     }
 
     fn unusable(&mut self, pos: Pos, source: Option<&str>, category: &'static str, detail: &str) {
-        self.entries.skip(|| at(pos, source), category, detail);
+        self.entries.skip(|| at(&self.prefix, pos, source), category, detail);
     }
 
     fn note(&mut self, what: &'static str) {
         self.entries.note(what);
     }
+
+    fn columns(&mut self, keys: &[&str]) {
+        if let Some(f) = self.entries.files.last_mut() {
+            if f.keys.is_empty() {
+                f.keys = keys.iter().map(|k| (*k).to_owned()).collect();
+            }
+        }
+    }
 }
 
 /// Read a list in any supported format into `Entries`.
-pub fn read_entries<R: BufRead>(mut reader: R, opts: &ReadOptions) -> Result<Entries, InputError> {
-    let format = match opts.format {
-        Some(f) => f,
-        None => sniff(reader.fill_buf()?, opts.column.is_some())?,
-    };
-    if opts.column.is_some() && format != InputFormat::Csv {
-        return Err(InputError::Format(format!(
-            "--column applies to CSV input, but this input is read as {}",
-            match (opts.format, format) {
-                (None, InputFormat::Stix | InputFormat::Misp) => "JSON (STIX or MISP)",
-                _ => format.name(),
-            }
-        )));
-    }
-    let mut sink = Collector::new(opts.kind, opts.skip_invalid).refanging(opts.refang);
-    let format = match format {
-        InputFormat::Text => {
-            text::read(reader, &mut sink)?;
-            InputFormat::Text
-        }
-        InputFormat::Csv => {
-            let column = opts.column.clone().ok_or_else(|| {
-                InputError::Column("CSV input needs --column to say which field holds the entries".into())
-            })?;
-            csv::read(reader, &column, &mut sink)?;
-            InputFormat::Csv
-        }
-        InputFormat::Stix | InputFormat::Misp => json::read(reader, opts.format, &mut sink)?,
-    };
-    let mut entries = sink.entries;
-    entries.format = format.name();
-    Ok(entries)
+pub fn read_entries<R: BufRead>(reader: R, opts: &ReadOptions) -> Result<Entries, InputError> {
+    let mut sink = Collector::from_options(opts);
+    sink.read("", reader, opts, false)?;
+    Ok(sink.finish())
 }
 
 /// Read a plain list (one entry per line) with one fixed kind.

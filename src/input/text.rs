@@ -41,6 +41,7 @@ pub fn read<R: BufRead>(mut reader: R, sink: &mut dyn Sink) -> Result<(), InputE
             value: text,
             kind: None,
             source: None,
+            context: None,
             pos: Pos::Line(line),
         })?;
     }

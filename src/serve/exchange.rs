@@ -241,8 +241,8 @@ impl App {
             skip_invalid: list.skip_invalid,
             refang: !list.no_refang,
         };
-        let path = list.input.as_deref().expect("serve checks --input at start");
-        let mut entries = exchange::list::read(path, &opts).map_err(internal)?;
+        let paths: Vec<&std::path::Path> = list.input.iter().map(|p| p.as_path()).collect();
+        let mut entries = exchange::list::read_all(&paths, &opts).map_err(internal)?;
         if entries.is_empty() {
             return Err(internal(Error::new(format!(
                 "the server's list has no entries of kind {}",
