@@ -16,6 +16,10 @@ fuzz_target!(|data: &[u8]| {
         kind: KindSetting::Auto,
         skip_invalid: sel & 0x40 != 0,
         refang: sel & 0x20 == 0,
+        widen: cosect::input::Widen {
+            url_hosts: sel & 0x10 != 0,
+            expand_cidr: (sel & 0x08 != 0).then_some(16),
+        },
     };
     if let Ok(e) = read_entries(data, &opts) {
         let unique: std::collections::HashSet<_> = (0..e.len()).map(|i| e.get(i)).collect();

@@ -67,6 +67,7 @@ pub fn finish(
     tx.end_query(&id)?;
     tx.commit()?;
     let labelled = with_labels.then_some(labelled);
+    repeat_near_misses(ctx, &entries);
     ctx.say(finished_line(
         &id,
         count,

@@ -11,6 +11,7 @@ pub mod init;
 pub mod inspect;
 pub mod keygen;
 pub mod lookup;
+pub mod preview;
 pub mod publish;
 pub mod query;
 pub mod respond;
@@ -107,6 +108,7 @@ pub fn dispatch(command: Command, ctx: &Ctx) -> Result<()> {
         Command::Sessions(a) => sessions::sessions(&a, &ctx),
         Command::Catalogs(a) => catalogs::catalogs(&a, &ctx),
         Command::Inspect(a) => inspect::inspect(&a, &ctx),
+        Command::Preview(a) => preview::preview(&a, &ctx),
         Command::Demo(a) => demo::demo(&a, &ctx),
         Command::Completions(a) => completions::completions(&a),
         #[cfg(feature = "serve")]

@@ -77,6 +77,7 @@ fn read_labelled(ctx: &Ctx, args: &PublishArgs, kind: KindSetting) -> Result<(En
         kind,
         skip_invalid: args.skip_invalid,
         refang: !args.no_refang,
+        widen: Default::default(),
     };
     let entries = input::read_entries(&column[..], &opts).map_err(|e| Error::from(e).in_file(&name))?;
     report_entries(ctx, &name, &entries, kind, args.verbose)?;
@@ -140,6 +141,7 @@ fn read_csv_labelled(
         kind,
         skip_invalid: args.skip_invalid,
         refang: !args.no_refang,
+        widen: Default::default(),
     };
     let entries = input::read_entries(&text[..], &opts).map_err(|e| Error::from(e).in_file(&name))?;
     report_entries(ctx, &name, &entries, kind, args.verbose)?;
@@ -185,6 +187,7 @@ fn read_entries(ctx: &Ctx, args: &PublishArgs, kind: KindSetting) -> Result<(Ent
         skip_invalid: args.skip_invalid,
         verbose: args.verbose,
         no_refang: args.no_refang,
+        widen: Default::default(),
         pad_to: None,
     };
     Ok((read_list(ctx, &list, kind)?, None))

@@ -121,6 +121,7 @@ mod tests {
                 kind,
                 skip_invalid: false,
                 refang: true,
+                widen: Default::default(),
             },
         )
     }

@@ -11,6 +11,7 @@ pub mod json;
 pub mod misp;
 pub mod normalize;
 pub mod notlist;
+pub mod preview;
 pub mod refang;
 pub mod stix;
 pub mod text;
@@ -220,6 +221,17 @@ impl<S: AsRef<str>> PartialEq<Vec<S>> for StrList {
     }
 }
 
+/// What results need of a list once it is hashed (`Entries::take_display`).
+pub struct Display {
+    pub values: StrList,
+    pub kinds: Vec<Kind>,
+    pub sources: Vec<Option<Box<str>>>,
+    pub lines: Vec<u64>,
+    pub context: StrList,
+    pub files: Vec<InputFile>,
+    pub also: Vec<Also>,
+}
+
 /// Marks an entry whose canonical form is its spelling.
 const SAME_AS_ORIGINAL: u32 = u32::MAX;
 
@@ -303,15 +315,19 @@ impl Entries {
         self.canon_idx = Vec::new();
     }
 
-    /// Move the user's spellings, kinds and sources out (for the session
-    /// state), leaving counts and skip reports. Like `release_canonical`,
-    /// it ends the use of `get`.
-    pub fn take_display(&mut self) -> (StrList, Vec<Kind>, Vec<Option<Box<str>>>) {
-        (
-            std::mem::take(&mut self.original),
-            self.kinds.clone(),
-            std::mem::take(&mut self.sources),
-        )
+    /// Move the user's spellings, kinds, sources and where each came
+    /// from out (for the session state), leaving counts and skip reports.
+    /// Like `release_canonical`, it ends the use of `get`.
+    pub fn take_display(&mut self) -> Display {
+        Display {
+            values: std::mem::take(&mut self.original),
+            kinds: self.kinds.clone(),
+            sources: std::mem::take(&mut self.sources),
+            lines: std::mem::take(&mut self.lines),
+            context: std::mem::take(&mut self.context),
+            files: std::mem::take(&mut self.files),
+            also: std::mem::take(&mut self.also),
+        }
     }
 
     /// Kind and canonical bytes of entry `i`.
@@ -566,6 +582,33 @@ pub struct ReadOptions {
     pub skip_invalid: bool,
     /// Refang defanged entries (`evil[.]example`); off with `--no-refang`.
     pub refang: bool,
+    /// Local widening of one's own set (`--url-hosts`, `--expand-cidr`).
+    pub widen: Widen,
+}
+
+/// Local choices that add entries to one's own set only (no agreement
+/// with the peer needed): each added entry is reported against the line
+/// it came from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Widen {
+    /// Each URL also contributes its host, as a domain or IP entry.
+    pub url_hosts: bool,
+    /// A CIDR range of at most this many addresses becomes its addresses.
+    pub expand_cidr: Option<u64>,
+}
+
+impl ReadOptions {
+    /// Detected format, `--kind auto`, refanging on, nothing widened.
+    pub fn auto() -> Self {
+        ReadOptions {
+            format: None,
+            column: None,
+            kind: KindSetting::Auto,
+            skip_invalid: false,
+            refang: true,
+            widen: Widen::default(),
+        }
+    }
 }
 
 /// The sink that builds `Entries`: refangs and normalizes each record for
@@ -579,6 +622,7 @@ pub struct Collector {
     seen: Dedupe,
     /// `NAME: ` before positions when several files are read.
     prefix: String,
+    widen: Widen,
 }
 
 impl Collector {
@@ -590,12 +634,15 @@ impl Collector {
             refang: true,
             seen: Dedupe::default(),
             prefix: String::new(),
+            widen: Widen::default(),
         }
     }
 
     /// A collector for `opts`.
     pub fn from_options(opts: &ReadOptions) -> Self {
-        Collector::new(opts.kind, opts.skip_invalid).refanging(opts.refang)
+        let mut c = Collector::new(opts.kind, opts.skip_invalid).refanging(opts.refang);
+        c.widen = opts.widen;
+        c
     }
 
     /// Read one input into the list: `name` names it in results (and in
@@ -788,7 +835,73 @@ impl Collector {
         Ok((d.kind, d.canon))
     }
 
+    /// With `--expand-cidr N`: a text or CSV entry that is a range of at
+    /// most N addresses (`None` otherwise: it is read as usual, a near-miss
+    /// or an invalid IP) becomes its addresses, each spelled `ADDRESS in RANGE`.
+    fn expand(&mut self, value: &str, r: &Record<'_>) -> Option<Result<(), InputError>> {
+        let max = self.widen.expand_cidr?;
+        let ip_setting = matches!(self.setting, KindSetting::Auto | KindSetting::Fixed(Kind::Ip));
+        if r.kind.is_some() || !ip_setting {
+            return None;
+        }
+        let refanged = (self.refang && refang::has_marker(value))
+            .then(|| refang::refang(value))
+            .flatten();
+        let (network, size) = cidr(refanged.as_deref().unwrap_or(value))?;
+        if size > max {
+            return None;
+        }
+        if refanged.is_some() {
+            self.entries.note(REFANGED);
+        }
+        self.entries.note(CIDR_EXPANDED);
+        for k in 0..size {
+            let addr = match network {
+                std::net::IpAddr::V4(a) => std::net::IpAddr::V4(u32::from(a).wrapping_add(k as u32).into()),
+                std::net::IpAddr::V6(a) => std::net::IpAddr::V6(u128::from(a).wrapping_add(k as u128).into()),
+            };
+            let canon = addr.to_canonical().to_string();
+            // Shown as the address and the range it is in, at the range's line.
+            let spelled = format!("{canon} in {value}");
+            if let Err(e) = self.keep_placed(Kind::Ip, &canon, &spelled, r, true) {
+                return Some(Err(e));
+            }
+        }
+        Some(Ok(()))
+    }
+
+    /// With `--url-hosts`: the host of a URL entry, as a domain or IP
+    /// entry spelled as the URL (a duplicate of an entry already there is
+    /// kept as another place of it).
+    fn url_host(&mut self, canon: &str, value: &str, r: &Record<'_>) -> Result<(), InputError> {
+        let Ok(u) = ::url::Url::parse(canon) else { return Ok(()) };
+        let host = match u.host() {
+            Some(::url::Host::Domain(d)) => normalize(Kind::Domain, d).ok().map(|c| (Kind::Domain, c)),
+            Some(::url::Host::Ipv4(a)) => Some((Kind::Ip, a.to_string())),
+            Some(::url::Host::Ipv6(a)) => Some((Kind::Ip, std::net::IpAddr::V6(a).to_canonical().to_string())),
+            None => None,
+        };
+        match host {
+            Some((kind, c)) => self.keep_placed(kind, &c, value, r, true),
+            None => Ok(()),
+        }
+    }
+
     fn keep(&mut self, kind: Kind, canon: &str, value: &str, r: &Record<'_>) -> Result<(), InputError> {
+        self.keep_placed(kind, canon, value, r, false)
+    }
+
+    /// `keep`; `derived` for an entry made from another (a URL's host, an
+    /// address of a range): a duplicate of it is not counted as merged,
+    /// and is always kept as another place of the entry it repeats.
+    fn keep_placed(
+        &mut self,
+        kind: Kind,
+        canon: &str,
+        value: &str,
+        r: &Record<'_>,
+        derived: bool,
+    ) -> Result<(), InputError> {
         // Entries are indexed with u32 (one value is a marker).
         if self.entries.len() >= SAME_AS_ORIGINAL as usize - 1 {
             return Err(InputError::Format(format!(
@@ -801,12 +914,14 @@ impl Collector {
                 .entries
                 .push(kind, canon, value, r.pos.number(), r.source, r.context),
             Some(i) => {
-                self.entries.duplicates += 1;
+                if !derived {
+                    self.entries.duplicates += 1;
+                }
                 // Kept when it says something the first did not: another
                 // file, or a row or object of its own.
                 let file = self.entries.files.len().saturating_sub(1);
                 let other_file = file_of(&self.entries.files, i as usize) != Some(file);
-                if other_file || r.source.is_some() || r.context.is_some() {
+                if derived || other_file || r.source.is_some() || r.context.is_some() {
                     self.entries.also.push(Also {
                         entry: i,
                         file: file as u32,
@@ -819,6 +934,37 @@ impl Collector {
         }
         Ok(())
     }
+}
+
+/// `Entries::notes` key: URLs whose host was added (`--url-hosts`).
+pub const URL_HOSTS: &str = "URLs whose host was added as a domain or IP entry (--url-hosts)";
+/// `Entries::notes` key: ranges made into addresses (`--expand-cidr`).
+pub const CIDR_EXPANDED: &str = "IP ranges (CIDR) compared as their addresses (--expand-cidr)";
+
+/// `address/prefix` with a prefix shorter than a single host: the network
+/// address (host bits cleared) and the number of addresses (saturating).
+fn cidr(s: &str) -> Option<(std::net::IpAddr, u64)> {
+    let (addr, prefix) = s.trim().split_once('/')?;
+    if prefix.is_empty() || prefix.len() > 3 || !prefix.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let prefix: u32 = prefix.parse().ok()?;
+    let ip: std::net::IpAddr = addr.parse().ok()?;
+    let bits = if ip.is_ipv4() { 32 } else { 128 };
+    if prefix >= bits {
+        return None;
+    }
+    let host_bits = bits - prefix;
+    let size = if host_bits >= 64 { u64::MAX } else { 1u64 << host_bits };
+    let network = match ip {
+        std::net::IpAddr::V4(a) => {
+            std::net::IpAddr::V4((u32::from(a) & u32::MAX.checked_shl(host_bits).unwrap_or(0)).into())
+        }
+        std::net::IpAddr::V6(a) => {
+            std::net::IpAddr::V6((u128::from(a) & u128::MAX.checked_shl(host_bits).unwrap_or(0)).into())
+        }
+    };
+    Some((network, size))
 }
 
 /// Near-miss category of a defanged entry that is no indicator even
@@ -838,6 +984,9 @@ impl Sink for Collector {
                 .skip(|| at(&self.prefix, r.pos, r.source), "empty values", "empty value");
             return Ok(());
         }
+        if let Some(done) = self.expand(value, &r) {
+            return done;
+        }
         let normalized = match (r.kind, self.setting) {
             (None, KindSetting::Auto) => self.auto(value, &r),
             (None, KindSetting::Fixed(k)) => self.as_kind(k, value),
@@ -853,6 +1002,11 @@ impl Sink for Collector {
             }
         };
         match normalized {
+            Ok((Kind::Url, canon)) if self.widen.url_hosts && self.setting == KindSetting::Auto => {
+                self.keep(Kind::Url, &canon, value, &r)?;
+                self.entries.note(URL_HOSTS);
+                self.url_host(&canon, value, &r)
+            }
             Ok((kind, canon)) => self.keep(kind, &canon, value, &r),
             Err(Refused { reason, refanged }) => {
                 let shown_value = both_spellings(value, refanged.as_deref());
@@ -907,6 +1061,7 @@ pub fn read_list<R: BufRead>(reader: R, kind: Kind, skip_invalid: bool) -> Resul
             kind: KindSetting::Fixed(kind),
             skip_invalid,
             refang: true,
+            widen: Default::default(),
         },
     )
 }
@@ -929,6 +1084,40 @@ mod tests {
         assert_eq!(e.skip_counts["invalid entries"], 1);
         let err = read_list(text.as_bytes(), Kind::Domain, false).unwrap_err();
         assert!(err.to_string().starts_with("line 6:"), "{err}");
+    }
+
+    #[test]
+    fn widening_adds_hosts_and_addresses_placed_at_their_line() {
+        let opts = ReadOptions {
+            widen: Widen {
+                url_hosts: true,
+                expand_cidr: Some(16),
+            },
+            ..ReadOptions::auto()
+        };
+        let text = "evil.example\nhxxps://evil[.]example/path\n192.0.2.16/28\n10.0.0.0/8\n0.0.0.0/0\n::/0\nhttp://[2001:db8::1]/\n";
+        let e = read_entries(text.as_bytes(), &opts).unwrap();
+        let found = |k: Kind, c: &str| (0..e.len()).find(|&i| e.get(i) == (k, c.as_bytes()));
+        assert_eq!(found(Kind::Domain, "evil.example"), Some(0));
+        assert!(found(Kind::Url, "https://evil.example/path").is_some());
+        // The host repeats line 1: kept as another place of it, not a merged duplicate.
+        assert_eq!(e.duplicates, 0);
+        assert_eq!(e.also.len(), 1);
+        assert_eq!((e.also[0].entry, e.also[0].line), (0, 2));
+        let inside = found(Kind::Ip, "192.0.2.20").unwrap();
+        assert_eq!(
+            (e.original.get(inside), e.lines[inside]),
+            ("192.0.2.20 in 192.0.2.16/28", 3)
+        );
+        assert!(found(Kind::Ip, "192.0.2.31").is_some() && found(Kind::Ip, "192.0.2.32").is_none());
+        assert_eq!(
+            e.near_miss_counts[detect::NEAR_CIDR],
+            3,
+            "larger ranges stay near-misses"
+        );
+        assert!(found(Kind::Ip, "2001:db8::1").is_some());
+        assert_eq!(e.notes[CIDR_EXPANDED], 1);
+        assert_eq!(e.notes[URL_HOSTS], 2);
     }
 
     #[test]

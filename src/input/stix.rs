@@ -398,6 +398,7 @@ mod tests {
                 kind: KindSetting::Auto,
                 skip_invalid: false,
                 refang: true,
+                widen: Default::default(),
             },
         )
         .unwrap();

@@ -61,6 +61,7 @@ mod tests {
             kind: KindSetting::Auto,
             skip_invalid: false,
             refang: true,
+            widen: Default::default(),
         };
         let e = read_entries(text.as_bytes(), &opts).unwrap();
         assert_eq!(e.format, InputFormat::Text.name());
