@@ -272,17 +272,30 @@ fn hashes_meet_across_case() {
 }
 
 #[test]
-fn emails_meet_across_domain_case_only() {
+fn emails_meet_across_case() {
     let (a, b) = mutual(
         "email",
-        "Alice@Example.COM\nbob@x.org\ncarol@mail.test.\nonly@alice.test\n",
-        "carol@MAIL.TEST\nBob@x.org\nAlice@example.com\nonly@bob.test\n",
+        "Alice@Example.COM\nbob@x.org\ncarol@mail.test.\nonly@alice.test\nuser[at]mule[.]example\n",
+        "carol@MAIL.TEST\nBob@x.org\nALICE@example.com\nonly@bob.test\nUSER@Mule.Example\n",
         Wrap::Armor,
         ["text", "json"],
     );
-    // The local part is exact: bob@x.org and Bob@x.org are different mailboxes.
-    assert_eq!(a, lines(&["Alice@Example.COM", "carol@mail.test."]));
-    assert_json(&b, "email", &["carol@MAIL.TEST", "Alice@example.com"]);
+    // The whole address is compared lower-cased (bundle format 3), as mail
+    // providers and CTI platforms treat it; defanged too.
+    assert_eq!(
+        a,
+        lines(&[
+            "Alice@Example.COM",
+            "bob@x.org",
+            "carol@mail.test.",
+            "user[at]mule[.]example"
+        ])
+    );
+    assert_json(
+        &b,
+        "email",
+        &["carol@MAIL.TEST", "Bob@x.org", "ALICE@example.com", "USER@Mule.Example"],
+    );
 }
 
 // ---------------------------------------------------------------- modes

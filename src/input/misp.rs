@@ -182,7 +182,7 @@ mod tests {
                        {"type": "email-src", "value": "Mallory@Example.ORG"}]"#;
         let e = read(list, KindSetting::Auto, None).unwrap();
         assert_eq!(e.len(), 2);
-        assert_eq!(e.get(1), (Kind::Email, &b"Mallory@example.org"[..]));
+        assert_eq!(e.get(1), (Kind::Email, &b"mallory@example.org"[..]));
         assert_eq!(e.source(1), None);
         let wrapped = r#"{"response": {"Attribute": [{"type": "hostname", "value": "a.example"}]}}"#;
         assert_eq!(read(wrapped, KindSetting::Auto, None).unwrap().len(), 1);

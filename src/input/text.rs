@@ -74,7 +74,7 @@ mod tests {
                 (Kind::Domain, "evil.example".into()),
                 (Kind::Ip, "2001:db8::1".into()),
                 (Kind::Hash, "d41d8cd98f00b204e9800998ecf8427e".into()),
-                (Kind::Email, "Alice@example.com".into()),
+                (Kind::Email, "alice@example.com".into()),
                 (Kind::Raw, "customer-0042".into()),
                 (Kind::Ip, "198.51.100.7".into()),
             ]
