@@ -178,7 +178,7 @@ fn three_inputs_make_one_list_with_every_source_kept() {
     );
     env.write(
         "customers.csv",
-        "domain,customer,contract\nc2.example,ACME Bank,gold\nEVIL.example,Globex,silver\n",
+        "domain,customer,contract\nc2.example,ACME Bank,gold\nEVIL.example,Globex,silver\n10.0.0.0/8,Hooli,bronze\n",
     );
     env.write(
         "misp.json",
@@ -194,12 +194,24 @@ fn three_inputs_make_one_list_with_every_source_kept() {
             &a,
             "r1",
             "bob.txt",
-            &["--input", "customers.csv", "--input", "misp.json", "--column", "domain"],
+            &[
+                "--input",
+                "customers.csv",
+                "--input",
+                "misp.json",
+                "--column",
+                "domain",
+                "--verbose",
+            ],
             "r2",
         ),
         "respond with three inputs",
     );
-    has(&r.stderr, "3 entries from text, CSV and MISP input");
+    has(&r.stderr, "4 entries from text, CSV and MISP input");
+    has(
+        &r.stderr,
+        "customers.csv: line 4: look like IP ranges (CIDR): 10.0.0.0/8",
+    );
     has(&r.stderr, "2 duplicates merged");
     let shared = ok(finish(&env, &a, "r2", &["--reply", "r3"]), "finish").stdout;
     assert_eq!(shared, "evil.example\nc2.example\n198.51.100.7\n");
@@ -412,11 +424,23 @@ fn csv_results_carry_each_rows_columns() {
          domain,bank.example,customers.csv,4,Initech,2026\r\n\
          domain,shop.example,customers.csv,3,\"Globex, Inc.\",2025\r\n"
     );
-    // Text stays one shared entry per line.
-    assert_eq!(
-        r.stderr.matches("you share 2 of your 2 entries").count(),
-        1,
-        "{}",
-        r.stderr
-    );
+    has(&r.stderr, "you share 2 of your 2 entries");
+    // Where the entries came from stays home: in no bundle, in any form.
+    for bundle in ["r1", "r2", "r3"] {
+        let bytes = env.bytes(bundle);
+        for secret in [
+            "ACME Bank",
+            "Globex",
+            "Initech",
+            "customers.csv",
+            "alice.txt",
+            "customer",
+            "2024",
+        ] {
+            assert!(
+                !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+                "{bundle} holds {secret:?}"
+            );
+        }
+    }
 }

@@ -1,14 +1,14 @@
 //! A list of unknown format with `--kind auto`: `sniff`, then the text
 //! reader with per-entry kind detection (or the JSON reader). Never panics;
-//! the entries returned are unique. The first byte picks `--skip-invalid`
-//! and refanging.
+//! the entries returned are unique. The first byte picks `--skip-invalid`,
+//! refanging, `--url-hosts` and `--expand-cidr 16`.
 #![no_main]
 
 use cosect::input::{read_entries, KindSetting, ReadOptions};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    // The first byte picks --skip-invalid and refanging: one read per execution.
+    // The first byte picks the options: one read per execution.
     let Some((&sel, data)) = data.split_first() else { return };
     let opts = ReadOptions {
         format: None,

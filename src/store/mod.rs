@@ -50,8 +50,9 @@ pub struct SecretList {
     /// row's other fields, a MISP type and event: empty when none); the
     /// other places of merged duplicates. Absent from earlier releases'
     /// state (read as empty).
-    #[serde(default, with = "crate::serde_le::u64s")]
-    pub lines: Vec<u64>,
+    /// (u32: 4 bytes an entry; a line beyond 2^32 - 1 is shown as that.)
+    #[serde(default, with = "crate::serde_le::u32s")]
+    pub lines: Vec<u32>,
     #[serde(default)]
     pub files: Vec<InputFile>,
     #[serde(default)]
@@ -79,7 +80,7 @@ impl SecretList {
             } else {
                 Vec::new()
             },
-            lines: d.lines,
+            lines: d.lines.into_iter().map(|l| l.min(u32::MAX as u64) as u32).collect(),
             files: d.files,
             context: d.context,
             also: {
@@ -106,7 +107,7 @@ impl SecretList {
         let first_file = crate::input::file_of(&self.files, i).and_then(|f| self.files.get(f));
         let mut out = vec![Origin {
             file: first_file.map_or("", |f| f.name.as_str()),
-            line: self.lines.get(i).copied().unwrap_or(0),
+            line: self.lines.get(i).copied().unwrap_or(0).into(),
             source: self.sources.get(i).and_then(|s| s.as_deref()),
             context: context((!self.context.is_empty()).then(|| self.context.get(i)), first_file),
         }];
