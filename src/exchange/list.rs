@@ -32,9 +32,10 @@ pub fn read_all(paths: &[&Path], opts: &ReadOptions) -> Result<Entries> {
 }
 
 /// Refuse, before any work, inputs that are not lists (a public identity,
-/// an identity file, a bundle, a mail: `input::notlist`), standard input
-/// named twice, or a file that cannot be read. Standard input is looked
-/// at when it is read.
+/// an identity file, a bundle, a mail: `input::notlist`) and standard
+/// input named twice. A file that cannot be opened is left to the reader
+/// (which names the error when the list is read, after the checks of the
+/// request); standard input is looked at when it is read.
 pub fn check_inputs(paths: &[&Path]) -> Result<()> {
     use std::io::Read;
     if paths.iter().filter(|p| p.as_os_str() == "-").count() > 1 {
@@ -43,11 +44,11 @@ pub fn check_inputs(paths: &[&Path]) -> Result<()> {
     }
     for path in paths.iter().filter(|p| p.as_os_str() != "-") {
         let name = fsio::input_name(path);
-        let f = std::fs::File::open(path).map_err(|e| fsio::io_error(&name, "cannot read", &e))?;
+        let Ok(f) = std::fs::File::open(path) else { continue };
         let mut head = Vec::with_capacity(1 << 16);
-        f.take(1 << 16)
-            .read_to_end(&mut head)
-            .map_err(|e| fsio::io_error(&name, "cannot read", &e))?;
+        if f.take(1 << 16).read_to_end(&mut head).is_err() {
+            continue;
+        }
         if let Some(n) = input::notlist::not_a_list(&head) {
             return Err(Error::from(input::InputError::NotAList(n)).in_file(&name));
         }
