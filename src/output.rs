@@ -242,6 +242,44 @@ mod tests {
     }
 
     #[test]
+    fn csv_rows_per_place_with_context_columns_never_formulas() {
+        let place = |line, ctx: Vec<(&'static str, &'static str)>| Origin {
+            file: "customers.csv",
+            line,
+            source: None,
+            context: ctx,
+        };
+        let r = Report {
+            mode: "mutual",
+            kind: "auto",
+            count: 1,
+            entries: Some(vec![Shared {
+                kind: "domain",
+                value: "bank.example",
+                source: None,
+                label: None,
+                from: vec![
+                    place(2, vec![("customer", "=HYPERLINK(1)")]),
+                    place(5, vec![("customer", "Initech"), ("since", "2026")]),
+                ],
+            }]),
+            with_source: false,
+            with_label: false,
+        };
+        assert_eq!(
+            String::from_utf8(render(&r, Format::Csv)).unwrap(),
+            "kind,value,file,line,customer,since\r\n\
+             domain,bank.example,customers.csv,2,'=HYPERLINK(1),\r\n\
+             domain,bank.example,customers.csv,5,Initech,2026\r\n"
+        );
+        let j: serde_json::Value = serde_json::from_slice(&render(&r, Format::Json)).unwrap();
+        assert_eq!(
+            j["entries"][0]["from"][1]["context"],
+            serde_json::json!({"customer": "Initech", "since": "2026"})
+        );
+    }
+
+    #[test]
     fn csv_fields_never_start_a_formula() {
         assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
         for s in ["+1", "-1", "@SUM(A1)", "\tx", "\rx"] {

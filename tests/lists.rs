@@ -444,3 +444,36 @@ fn csv_results_carry_each_rows_columns() {
         }
     }
 }
+
+#[test]
+fn publish_takes_several_inputs_and_column_needs_a_csv_among_them() {
+    let env = Env::with_keys(&[("srv", "srv"), ("carol", "carol")]);
+    env.write("a.txt", "evil.example\nshared.example\n");
+    env.write(
+        "b.json",
+        r#"[{"type": "domain", "value": "Shared.example"}, {"type": "ip-dst", "value": "192.0.2.7"}]"#,
+    );
+    env.write("carol.txt", "192.0.2.7\nshared.example\nnone.example\n");
+    let r = env.ok(&argv(
+        "publish -i srv.id --state-dir st --input a.txt --input b.json -o cat",
+    ));
+    has(&r.stderr, "3 entries from text and MISP input");
+    env.ok(&argv(
+        "init -i carol.id --state-dir sc --catalog cat --peer srv.pub --input carol.txt -o q",
+    ));
+    env.ok(&argv("respond q -i srv.id --state-dir st --peer carol.pub -o ans"));
+    let r = env.ok(&argv("finish ans -i carol.id --state-dir sc"));
+    assert_eq!(r.stdout, "192.0.2.7\nshared.example\n");
+    // Labels come from one file.
+    let e = env.fails(
+        &argv("publish -i srv.id --state-dir st --input a.txt --input b.json --labels -o cat2"),
+        1,
+    );
+    has(&e, "labels are read from one --input");
+    // --column with no CSV among the inputs says so.
+    let e = env.fails(&argv("preview --input a.txt --input b.json --column domain"), 1);
+    has(
+        &e,
+        "--column applies to CSV input, but none of the inputs was read as CSV",
+    );
+}

@@ -28,7 +28,14 @@ pub fn read_all(paths: &[&Path], opts: &ReadOptions) -> Result<Entries> {
         }
         .map_err(|e| Error::from(e).in_file(&name))?;
     }
-    Ok(sink.finish())
+    let entries = sink.finish();
+    if several && opts.column.is_some() && !entries.files.iter().any(|f| f.format == "CSV") {
+        return Err(
+            Error::new("--column applies to CSV input, but none of the inputs was read as CSV")
+                .with_hint("name a CSV file (.csv, or a first line with commas), or drop --column"),
+        );
+    }
+    Ok(entries)
 }
 
 /// Refuse, before any work, inputs that are not lists (a public identity,
