@@ -120,17 +120,6 @@ pub struct Also {
     pub context: Option<String>,
 }
 
-/// Where one entry came from in the user's input, for results.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Place<'a> {
-    pub file: &'a str,
-    /// Line (text, CSV) or item number (JSON), from 1.
-    pub line: u64,
-    pub source: Option<&'a str>,
-    /// Named context values (`customer: ACME Bank`).
-    pub context: Vec<(&'a str, &'a str)>,
-}
-
 /// The index of the file holding entry `i` (files sorted by `first`).
 pub fn file_of(files: &[InputFile], i: usize) -> Option<usize> {
     files.partition_point(|f| f.first as usize <= i).checked_sub(1)
@@ -358,18 +347,6 @@ impl Entries {
         self.skip_counts.values().sum()
     }
 
-    /// Where entry `i` came from: its first occurrence, then the merged
-    /// duplicates kept in `also` (`also_of` finds them).
-    pub fn place(&self, i: usize) -> Place<'_> {
-        place(
-            &self.files,
-            i,
-            self.lines.get(i).copied().unwrap_or(0),
-            self.source(i),
-            (!self.context.is_empty()).then(|| self.context.get(i)),
-        )
-    }
-
     fn push(
         &mut self,
         kind: Kind,
@@ -430,26 +407,6 @@ impl Entries {
             }
         }
         e
-    }
-}
-
-/// A `Place` from its parts.
-pub fn place<'a>(
-    files: &'a [InputFile],
-    i: usize,
-    line: u64,
-    source: Option<&'a str>,
-    context: Option<&'a str>,
-) -> Place<'a> {
-    let file = file_of(files, i).and_then(|f| files.get(f));
-    Place {
-        file: file.map_or("", |f| f.name.as_str()),
-        line,
-        source,
-        context: match (file, context) {
-            (Some(f), Some(c)) => named_context(&f.keys, c),
-            _ => Vec::new(),
-        },
     }
 }
 
