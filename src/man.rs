@@ -165,6 +165,8 @@ const EXAMPLES: &[(&str, Examples)] = &[
         ("One column of a CSV asset list, as domains:", "cosect init -i alice.id --peer bob.pub --input assets.csv --column hostname --kind domain -o r1.cbor"),
         ("A mixed indicator list, listing every skipped line:", "cosect init -i alice.id --peer bob.pub --input iocs.txt --kind auto --skip-invalid --verbose -o r1.cbor"),
         ("A list copied from a threat report (hxxp://evil[.]example is refanged), listing near-misses:", "cosect init -i alice.id --peer bob.pub --input report-iocs.txt --verbose -o r1.cbor"),
+        ("Several files as one list (each file's format detected; duplicates merged):", "cosect init -i alice.id --peer bob.pub --input iocs.txt --input assets.csv --input misp-event.json --column hostname -o r1.cbor"),
+        ("Also compare each URL's host as a domain, and the addresses of ranges up to a /24:", "cosect init -i alice.id --peer bob.pub --input proxy-iocs.txt --url-hosts --expand-cidr 256 -o r1.cbor"),
         ("Query a published catalog (its kind is used), hiding your list size below 10000:", "cosect init -i carol.id --catalog catalog.cbor --peer cert.pub --input mine.txt --pad-to 10000 -o query.cbor"),
     ]),
     ("respond", &[
@@ -179,7 +181,7 @@ const EXAMPLES: &[(&str, Examples)] = &[
     ("finish", &[
         ("Initiator, with round 2; writes round 3 for the peer:", "cosect finish r2.age -i alice.id --reply r3.age -o shared.txt"),
         ("Responder, with round 3, as JSON (kind, value and source id of each entry):", "cosect finish r3.age -i bob.id --format json"),
-        ("As CSV: kind,value and, for STIX or MISP input, source:", "cosect finish r3.age -i bob.id --format csv -o shared.csv"),
+        ("As CSV: kind, value, source (STIX or MISP), file, line and a CSV input's other columns (one row per place):", "cosect finish r3.age -i bob.id --format csv -o shared.csv"),
         ("Catalog client: the matches and their labels as CSV:", "cosect finish answer.cbor -i carol.id --format csv -o matches.csv"),
         ("For OpenCTI: a STIX 2.1 bundle of indicators and sightings (import it as a file):", "cosect finish r3.age -i bob.id --format stix -o shared.stix.json"),
         ("For MISP: one event, an attribute per entry (in MISP: Import from, MISP JSON):", "cosect finish r3.age -i bob.id --format misp -o shared.misp.json"),
@@ -211,6 +213,10 @@ const EXAMPLES: &[(&str, Examples)] = &[
         ("Check who sent a bundle and how many entries it holds:", "cosect inspect r1.age -i bob.id --peer alice.pub"),
         ("The same as JSON:", "cosect inspect r1.age -i bob.id --json"),
         ("What one part of a split bundle is part of:", "cosect inspect r1.age.part-2-of-4"),
+    ]),
+    ("preview", &[
+        ("How a list copied from a report will be read (kinds, refanged entries, near-misses):", "cosect preview --input report-iocs.txt"),
+        ("Three files as one list, as JSON:", "cosect preview --input iocs.txt --input customers.csv --input misp-event.json --column domain --json"),
     ]),
     ("demo", &[("A complete exchange on sample data, narrated on stderr:", "cosect demo")]),
     ("serve", &[

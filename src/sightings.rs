@@ -279,6 +279,7 @@ impl<'a> Report<'a> {
                     value: e.value,
                     source: e.source,
                     label: None,
+                    from: Vec::new(),
                 })
                 .collect();
             let sighted: Vec<Sighted> = self

@@ -125,9 +125,11 @@ fn one_publisher_two_clients_with_labels() {
     assert_eq!(
         j["entries"],
         serde_json::json!([
-            {"kind": "domain", "value": "EVIL.example", "label": "first seen 2026-01-02; confidence high"},
-            {"kind": "domain", "value": "worse.example."},
-            {"kind": "domain", "value": "bad.example", "label": "campaign \"Owl\", wave 2"},
+            {"kind": "domain", "value": "EVIL.example", "label": "first seen 2026-01-02; confidence high",
+             "from": [{"file": "carol.txt", "line": 2}]},
+            {"kind": "domain", "value": "worse.example.", "from": [{"file": "carol.txt", "line": 3}]},
+            {"kind": "domain", "value": "bad.example", "label": "campaign \"Owl\", wave 2",
+             "from": [{"file": "carol.txt", "line": 4}]},
         ])
     );
     assert_eq!(w.finish("dave", "a-dave.cbor", &[]), "");
@@ -143,8 +145,8 @@ fn one_publisher_two_clients_with_labels() {
     w.answer("carol", "q2.cbor", "a2.cbor");
     assert_eq!(
         w.finish("carol", "a2.cbor", &["--format", "csv"]),
-        "kind,value,label\r\ndomain,EVIL.example,first seen 2026-01-02; confidence high\r\ndomain,worse.example.,\r\n\
-         domain,bad.example,\"campaign \"\"Owl\"\", wave 2\"\r\n"
+        "kind,value,file,line,label\r\ndomain,EVIL.example,carol.txt,2,first seen 2026-01-02; confidence high\r\n\
+         domain,worse.example.,carol.txt,3,\r\ndomain,bad.example,carol.txt,4,\"campaign \"\"Owl\"\", wave 2\"\r\n"
     );
     w.query("carol", "catalog.cbor", "carol.txt", "q3.cbor", &[]);
     w.answer("carol", "q3.cbor", "a3.cbor");
@@ -191,7 +193,7 @@ fn without_labels_rotation_and_limits() {
     w.answer("carol", "q2.cbor", "a2.cbor");
     assert_eq!(
         w.finish("carol", "a2.cbor", &["--format", "csv"]),
-        "kind,value\r\nraw,beta\r\nraw,gamma\r\n"
+        "kind,value,file,line\r\nraw,beta,carol.txt,1\r\nraw,gamma,carol.txt,3\r\n"
     );
 
     // A server without a key refuses; respond needs no --input for a query.
@@ -282,7 +284,9 @@ fn two_live_catalogs_answer_their_own_queries() {
     w.write("carol.txt", "beta\ngamma\n");
     let line = |out: Output| {
         let err = String::from_utf8(out.stderr).unwrap();
-        err.split_whitespace().nth(2).unwrap().trim_end_matches(':').to_owned()
+        // The first line that is not a warning (raw words are warned about).
+        let said = err.lines().find(|l| l.starts_with("cosect:")).unwrap();
+        said.split_whitespace().nth(2).unwrap().trim_end_matches(':').to_owned()
     };
     let id1 = line(w.as_party("srv", &["publish"], &["--input", "one.txt", "-o", "cat1.cbor"]));
     let id2 = line(w.as_party("srv", &["publish"], &["--input", "two.txt", "-o", "cat2.cbor"]));

@@ -94,7 +94,8 @@ fn mutual(kind: &str, alice: &str, bob: &str, wrap: Wrap, formats: [&str; 2]) ->
     (ra.stdout, rb.stdout)
 }
 
-/// A JSON result: exactly this count and these entries, all of `kind`.
+/// A JSON result: exactly this count and these entries, all of `kind`,
+/// each from a line of one file.
 fn assert_json(out: &str, kind: &str, entries: &[&str]) {
     let v = json(out);
     assert_eq!(v["count"], entries.len(), "{out}");
@@ -102,14 +103,24 @@ fn assert_json(out: &str, kind: &str, entries: &[&str]) {
         .iter()
         .map(|e| serde_json::json!({"kind": kind, "value": e}))
         .collect();
-    assert_eq!(v["entries"], Value::Array(want), "{out}");
+    let got: Vec<Value> = (v["entries"].as_array().unwrap().iter())
+        .map(|e| serde_json::json!({"kind": e["kind"], "value": e["value"]}))
+        .collect();
+    assert_eq!(got, want, "{out}");
+    for e in v["entries"].as_array().unwrap() {
+        let from = &e["from"][0];
+        assert!(
+            from["file"].as_str().unwrap().ends_with(".txt") && from["line"].as_u64().unwrap() > 0,
+            "{out}"
+        );
+    }
 }
 
-/// A CSV result: `kind,value` rows.
-fn csv(kind: &str, entries: &[&str]) -> String {
-    let mut s = "kind,value\r\n".to_owned();
-    for e in entries {
-        s.push_str(&format!("{kind},{e}\r\n"));
+/// A CSV result: `kind,value,file,line` rows, from `file` at these lines.
+fn csv(kind: &str, file: &str, entries: &[(&str, u64)]) -> String {
+    let mut s = "kind,value,file,line\r\n".to_owned();
+    for (e, line) in entries {
+        s.push_str(&format!("{kind},{e},{file},{line}\r\n"));
     }
     s
 }
@@ -209,7 +220,11 @@ fn domains_meet_across_spellings() {
     assert_eq!(json(&a)["mode"], "mutual");
     assert_eq!(
         b,
-        csv("domain", &["xn--bcher-kva.example", "example.com.", "MAIL.ACME.TEST"])
+        csv(
+            "domain",
+            "bob.txt",
+            &[("xn--bcher-kva.example", 1), ("example.com.", 3), ("MAIL.ACME.TEST", 4)]
+        )
     );
 }
 
@@ -226,10 +241,11 @@ fn ips_meet_across_spellings() {
         a,
         csv(
             "ip",
+            "alice.txt",
             &[
-                "192.0.2.1",
-                "2001:0DB8:0000:0000:0000:0000:0000:0001",
-                "::ffff:198.51.100.7"
+                ("192.0.2.1", 1),
+                ("2001:0DB8:0000:0000:0000:0000:0000:0001", 2),
+                ("::ffff:198.51.100.7", 4)
             ]
         )
     );
@@ -256,17 +272,30 @@ fn hashes_meet_across_case() {
 }
 
 #[test]
-fn emails_meet_across_domain_case_only() {
+fn emails_meet_across_case() {
     let (a, b) = mutual(
         "email",
-        "Alice@Example.COM\nbob@x.org\ncarol@mail.test.\nonly@alice.test\n",
-        "carol@MAIL.TEST\nBob@x.org\nAlice@example.com\nonly@bob.test\n",
+        "Alice@Example.COM\nbob@x.org\ncarol@mail.test.\nonly@alice.test\nuser[at]mule[.]example\n",
+        "carol@MAIL.TEST\nBob@x.org\nALICE@example.com\nonly@bob.test\nUSER@Mule.Example\n",
         Wrap::Armor,
         ["text", "json"],
     );
-    // The local part is exact: bob@x.org and Bob@x.org are different mailboxes.
-    assert_eq!(a, lines(&["Alice@Example.COM", "carol@mail.test."]));
-    assert_json(&b, "email", &["carol@MAIL.TEST", "Alice@example.com"]);
+    // The whole address is compared lower-cased (bundle format 3), as mail
+    // providers and CTI platforms treat it; defanged too.
+    assert_eq!(
+        a,
+        lines(&[
+            "Alice@Example.COM",
+            "bob@x.org",
+            "carol@mail.test.",
+            "user[at]mule[.]example"
+        ])
+    );
+    assert_json(
+        &b,
+        "email",
+        &["carol@MAIL.TEST", "Bob@x.org", "ALICE@example.com", "USER@Mule.Example"],
+    );
 }
 
 // ---------------------------------------------------------------- modes

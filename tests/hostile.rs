@@ -444,7 +444,7 @@ fn peer_set_limit_is_checked_before_any_work_and_padding_hides_sizes() {
     assert_eq!(w.sessions("sb"), 0);
     // Padding below the list size is refused on both sides.
     let err = w.fail(&argv(
-        "init -i alice.id --state-dir sa --peer bob.pub --input a.txt -o x --pad-to 19",
+        "init -i alice.id --state-dir sa --peer bob.pub --input a.txt --kind raw -o x --pad-to 19",
     ));
     has(&err, "--pad-to 19 is smaller than the 20");
     let err = check_refusal(&["pad"], w.respond("r1.cbor", "r2.cbor", &["--pad-to", "14"]));

@@ -149,13 +149,22 @@ fn json_output_names_kind_and_source() {
     assert_eq!(
         a["entries"][0],
         serde_json::json!({"kind": "domain", "value": "login-microsoftonline.example-auth.com",
-                           "source": "c0a1b2c3-d4e5-4f60-8a71-b2c3d4e5f601"})
+                           "source": "c0a1b2c3-d4e5-4f60-8a71-b2c3d4e5f601",
+                           "from": [{"file": testdata("misp-event.json").display().to_string(), "line": 1,
+                                     "source": "c0a1b2c3-d4e5-4f60-8a71-b2c3d4e5f601",
+                                     "context": {"misp_type": "domain"}}]})
     );
     assert_eq!(
-        b["entries"][5],
-        serde_json::json!({"kind": "hash",
-                           "value": "275a021bbfb6489e54d471899f7db9d1663fc695ec2fe2a2c4538aabf651fd0f",
-                           "source": "indicator--a9b7d3c1-2e4f-4a6b-8c9d-0e1f2a3b4c03"})
+        b["entries"][5]["source"], "indicator--a9b7d3c1-2e4f-4a6b-8c9d-0e1f2a3b4c03",
+        "{b}"
+    );
+    assert_eq!(
+        b["entries"][5]["value"],
+        "275a021bbfb6489e54d471899f7db9d1663fc695ec2fe2a2c4538aabf651fd0f"
+    );
+    assert_eq!(
+        b["entries"][5]["from"][0]["source"],
+        "indicator--a9b7d3c1-2e4f-4a6b-8c9d-0e1f2a3b4c03"
     );
     let kinds: Vec<&str> = b["entries"]
         .as_array()
@@ -169,14 +178,25 @@ fn json_output_names_kind_and_source() {
 #[test]
 fn stix_against_csv_and_csv_against_misp() {
     let [a, b, _, resp_err] = World::exchange("feed.stix.json", &[], "assets.csv", &["--column", "ip"], "csv");
+    let td = |s: &str| {
+        s.replace(
+            &format!("{}/", testdata("").display().to_string().trim_end_matches('/')),
+            "TD/",
+        )
+    };
     assert_eq!(
-        a,
-        "kind,value,source\r\nip,198.51.100.23,indicator--1f6e0c0a-5b8e-4a53-9d8f-3c0c7f1e9a01\r\n\
-         ip,2001:0db8:85a3:0000:0000:8a2e:0370:7334,indicator--f3a1cb4e-9a7a-4a5c-8c0b-2d9a7c1e6b02\r\n"
+        td(&a),
+        "kind,value,source,file,line\r\n\
+         ip,198.51.100.23,indicator--1f6e0c0a-5b8e-4a53-9d8f-3c0c7f1e9a01,TD/feed.stix.json,4\r\n\
+         ip,2001:0db8:85a3:0000:0000:8a2e:0370:7334,indicator--f3a1cb4e-9a7a-4a5c-8c0b-2d9a7c1e6b02,TD/feed.stix.json,5\r\n"
     );
+    // The CSV's other columns come back with each shared address: whose it is.
     assert_eq!(
-        b,
-        "kind,value\r\nip,198.51.100.23\r\nip,2001:DB8:85A3:0:0:8A2E:370:7334\r\n"
+        td(&b),
+        "kind,value,file,line,hostname,owner,notes\r\n\
+         ip,198.51.100.23,TD/assets.csv,3,Login-MicrosoftOnline.Example-Auth.COM,\"Payroll, Inc.\",\
+         \"lookalike we registered; \"\"parked\"\"\"\r\n\
+         ip,2001:DB8:85A3:0:0:8A2E:370:7334,TD/assets.csv,4,mail.acme-corp.example.com.,ACME,mail relay\r\n"
     );
     has(&resp_err, "5 entries from CSV input, kind auto (5 ip)");
 

@@ -47,13 +47,13 @@ fn a_round_2_given_to_respond_is_named_as_the_spec_says() {
 fn another_format_version_in_the_content_type_is_named_as_the_spec_says() {
     let (env, a, b) = round1("one\ntwo\n", "two\nthree\n");
     let r1 = env.bytes("r1");
-    let at = r1.windows(3).position(|w| w == b"v=2").expect("content type");
+    let at = r1.windows(3).position(|w| w == b"v=3").expect("content type");
     for (v, sentence) in [
         (
             b'1',
-            "bundle format version 1 is older than this cosect's (2); it is not read",
+            "bundle format version 1 is older than this cosect's (3); it is not read",
         ),
-        (b'3', "unknown bundle format version 3; upgrade cosect?"),
+        (b'4', "unknown bundle format version 4; upgrade cosect?"),
     ] {
         let mut other = r1.clone();
         other[at + 2] = v;

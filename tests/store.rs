@@ -42,7 +42,8 @@ fn sessions_are_listed_cancelled_and_pruned() {
     let st = ["-i", &a.id, "--state-dir", &a.state];
     let publish = ["publish", "--input", "alice.txt", "-o", "cat", "--expires", "4s"];
     let r = env.ok(&[&publish[..], &st[..]].concat());
-    let cat = r.stderr.split_whitespace().nth(2).unwrap().to_owned();
+    let line = r.stderr.lines().find(|l| l.starts_with("cosect: catalog ")).unwrap();
+    let cat = line.split_whitespace().nth(2).unwrap().to_owned();
     let mut mine = listed(&env, &a);
     mine.sort();
     let mut want = vec![

@@ -19,7 +19,7 @@ fuzz_target!(|data: &[u8]| {
         k => KindSetting::Fixed(Kind::ALL[k as usize - 1]),
     };
     let format = if sel & 0x80 != 0 { Some(InputFormat::Csv) } else { None };
-    let opts = ReadOptions { format, column: Some(column), kind, skip_invalid: sel & 0x40 != 0, refang: sel & 0x20 == 0 };
+    let opts = ReadOptions { format, column: Some(column), kind, skip_invalid: sel & 0x40 != 0, refang: sel & 0x20 == 0, widen: Default::default() };
     if let Ok(e) = read_entries(data, &opts) {
         let unique: std::collections::HashSet<_> = (0..e.len()).map(|i| e.get(i)).collect();
         assert_eq!(unique.len(), e.len(), "duplicate entry kept");

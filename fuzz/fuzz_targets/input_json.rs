@@ -14,7 +14,7 @@ fuzz_target!(|data: &[u8]| {
         0 => KindSetting::Auto,
         k => KindSetting::Fixed(Kind::ALL[k as usize - 1]),
     };
-    let opts = ReadOptions { format, column: None, kind, skip_invalid: sel & 0x80 != 0, refang: sel & 0x40 == 0 };
+    let opts = ReadOptions { format, column: None, kind, skip_invalid: sel & 0x80 != 0, refang: sel & 0x40 == 0, widen: Default::default() };
     if let Ok(e) = read_entries(data, &opts) {
         let unique: std::collections::HashSet<_> = (0..e.len()).map(|i| e.get(i)).collect();
         assert_eq!(unique.len(), e.len(), "duplicate entry kept");

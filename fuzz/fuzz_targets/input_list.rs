@@ -19,6 +19,7 @@ fn check(data: &[u8], kind: KindSetting, skip_invalid: bool, refang: bool) {
         kind,
         skip_invalid,
         refang,
+        widen: Default::default(),
     };
     let Ok(e) = read_entries(data, &opts) else { return };
     assert_eq!(e.original.len(), e.len());

@@ -1,7 +1,7 @@
 //! COSE_Sign1 (RFC 9052, §4.2) with EdDSA over Ed25519, tagged (CBOR tag 18):
 //!
 //! ```text
-//! 18([ protected: bstr .cbor { 1: -8, 3: "application/cosect-bundle+cbor; v=2", 4: kid },
+//! 18([ protected: bstr .cbor { 1: -8, 3: "application/cosect-bundle+cbor; v=3", 4: kid },
 //!      unprotected: {},
 //!      payload: bstr,
 //!      signature: bstr .size 64 ])
@@ -20,7 +20,7 @@ use sha2::Sha512;
 use super::BundleError;
 
 /// Content type in the protected header.
-pub const CONTENT_TYPE: &str = "application/cosect-bundle+cbor; v=2";
+pub const CONTENT_TYPE: &str = "application/cosect-bundle+cbor; v=3";
 /// COSE algorithm id of EdDSA.
 const ALG_EDDSA: i64 = -8;
 const TAG_SIGN1: u64 = 18;

@@ -85,7 +85,12 @@ fn several_message(found: &str, mine: Mine) -> String {
 /// version, which side is behind.
 fn version_message(v: u64) -> String {
     let ours = payload::FORMAT_VERSION;
-    if v < ours as u64 {
+    if v == 2 {
+        format!(
+            "bundle format version 2 is older than this cosect's ({ours}), which compares e-mail addresses \
+             case-insensitively; it is not read"
+        )
+    } else if v < ours as u64 {
         format!("bundle format version {v} is older than this cosect's ({ours}); it is not read")
     } else {
         format!("unknown bundle format version {v}; upgrade cosect?")

@@ -8,8 +8,11 @@ use serde_bytes::ByteBuf;
 use super::BundleError;
 use crate::group::POINT_LEN;
 
-/// The payload format version this build writes and reads.
-pub const FORMAT_VERSION: u32 = 2;
+/// The payload format version this build writes and reads. 3: e-mail
+/// addresses are compared lower-cased as a whole (2 kept the local part
+/// as written), so a format-2 peer's e-mail entries would silently never
+/// meet ours: its bundles are refused by name instead.
+pub const FORMAT_VERSION: u32 = 3;
 /// `protocol` value of the mutual PSI protocol.
 pub const PROTOCOL_PSI: &str = "psi";
 /// Length of a session id.

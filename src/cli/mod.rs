@@ -143,6 +143,14 @@ pub enum Command {
     /// -i or the default identity; it needs no session, changes nothing, and shows an expired or
     /// malformed bundle rather than refusing it. One part alone says what it is part of.
     Inspect(InspectArgs),
+    /// Show how cosect reads a list, before any exchange (no identity needed)
+    ///
+    /// Reads the --input files as `init`, `respond` and `publish` would with the same options,
+    /// and prints: the entries per kind, how many were refanged or adjusted, the duplicates
+    /// merged, every near-miss (an entry that looks like an indicator but is not a valid one,
+    /// compared as written) and every skipped entry with its line and reason, and the first
+    /// entries of each kind as written and as compared. Nothing is written or kept.
+    Preview(PreviewArgs),
     /// Run a complete exchange between two throwaway identities on sample data
     ///
     /// A first look, or a check that an installation works: creates two identities, reads the
@@ -284,12 +292,13 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
 #[derive(Args, Debug, Clone)]
 pub struct ListIn {
     /// Your list ('-' for standard input): text (one entry per line, '#' comments),
-    /// CSV (with --column), a STIX 2.1 bundle or a MISP JSON export
+    /// CSV (with --column), a STIX 2.1 bundle or a MISP JSON export. Repeat it to make one
+    /// list of several files (each file's format detected on its own; duplicates merged)
     #[arg(long, value_name = "FILE")]
     /// Required except when answering a catalog query.
-    pub input: Option<PathBuf>,
-    /// Format of the list [default: detected from the content: JSON is STIX or MISP,
-    /// CSV with --column, else text]
+    pub input: Vec<PathBuf>,
+    /// Format of the list (of every --input) [default: detected from each file's content:
+    /// JSON is STIX or MISP, CSV with --column, else text]
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub input_format: Option<InputFormatArg>,
     /// CSV field holding the entries: a header name, or a field number from 1 (then
@@ -305,6 +314,8 @@ pub struct ListIn {
     /// Compare defanged entries (evil[.]example, hxxp://...) as written, not refanged
     #[arg(long)]
     pub no_refang: bool,
+    #[command(flatten)]
+    pub widen: WidenArgs,
     /// Pad your set with random elements up to N, so the peer learns only an upper bound of its size
     #[arg(long, value_name = "N")]
     pub pad_to: Option<u64>,
@@ -322,6 +333,62 @@ fn parse_note(s: &str) -> Result<String, String> {
         return Err("a note is one line of printable text (no control or invisible characters)".into());
     }
     Ok(s.trim().to_owned())
+}
+
+/// Local widening of your own set: no agreement with the peer needed.
+#[derive(Args, Debug, Clone, Default)]
+pub struct WidenArgs {
+    /// Each URL also adds its host as a domain (or IP) entry, so that your peer's domain
+    /// `evil.example` meets your `https://evil.example/path`; reported against the URL's line
+    /// (--kind auto)
+    #[arg(long)]
+    pub url_hosts: bool,
+    /// A CIDR range of at most N addresses (N up to 65536) becomes its addresses, so that an
+    /// address inside your /28 meets your peer's address; reported against the range's line.
+    /// A larger range stays a near-miss
+    #[arg(long, value_name = "N", value_parser = parse_expand)]
+    pub expand_cidr: Option<u64>,
+}
+
+/// Largest `--expand-cidr`: a /16 of IPv4.
+pub const MAX_EXPAND_CIDR: u64 = 65_536;
+
+fn parse_expand(s: &str) -> Result<u64, String> {
+    match s.trim().parse::<u64>() {
+        Ok(n) if (1..=MAX_EXPAND_CIDR).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "a number of addresses from 1 to {MAX_EXPAND_CIDR} (256 for a /24)"
+        )),
+    }
+}
+
+/// `cosect preview`: the list options of `init`, and `--json`.
+#[derive(Args, Debug, Clone)]
+pub struct PreviewArgs {
+    /// Your list ('-' for standard input): text, CSV (with --column), a STIX 2.1 bundle or a
+    /// MISP JSON export; repeat it for several files read as one list
+    #[arg(long, value_name = "FILE", required = true)]
+    pub input: Vec<PathBuf>,
+    /// Format of the list (of every --input) [default: detected from each file's content]
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub input_format: Option<InputFormatArg>,
+    /// CSV field holding the entries: a header name, or a field number from 1
+    #[arg(long, value_name = "NAME|N", value_parser = Column::parse)]
+    pub column: Option<Column>,
+    /// What the entries are [default: auto]
+    #[arg(long, value_enum, value_name = "KIND")]
+    pub kind: Option<KindSetting>,
+    /// Count and skip invalid entries instead of stopping at the first
+    #[arg(long)]
+    pub skip_invalid: bool,
+    /// Read defanged entries (evil[.]example, hxxp://...) as written, not refanged
+    #[arg(long)]
+    pub no_refang: bool,
+    #[command(flatten)]
+    pub widen: WidenArgs,
+    /// Print JSON instead of a summary
+    #[arg(long)]
+    pub json: bool,
 }
 
 fn parse_duration(s: &str) -> Result<Duration, String> {
@@ -574,9 +641,10 @@ pub struct PublishArgs {
     #[command(flatten)]
     pub state: StateArg,
     /// Your list ('-' for standard input): text (one entry per line, '#' comments),
-    /// CSV (with --column), a STIX 2.1 bundle or a MISP JSON export
-    #[arg(long, value_name = "FILE")]
-    pub input: PathBuf,
+    /// CSV (with --column), a STIX 2.1 bundle or a MISP JSON export. Repeat it to make one
+    /// list of several files (each file's format detected on its own; duplicates merged)
+    #[arg(long, value_name = "FILE", required = true)]
+    pub input: Vec<PathBuf>,
     /// Format of the list [default: detected from the content: JSON is STIX or MISP,
     /// CSV with --column, else text]
     #[arg(long, value_enum, value_name = "FORMAT")]

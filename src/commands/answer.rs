@@ -11,7 +11,7 @@ use crate::exchange::{self, Reply, Size};
 use crate::store::LiveKey;
 
 fn check_query_policy(args: &RespondArgs, name: &str) -> Result<()> {
-    if args.list.input.is_some() || args.list.pad_to.is_some() {
+    if !args.list.input.is_empty() || args.list.pad_to.is_some() {
         return Err(Error::new(format!(
             "{name}: this is a catalog query; it is answered with your catalog key, not a list"
         ))

@@ -198,6 +198,7 @@ fn report(
             out.env.describe()
         ));
     }
+    repeat_near_misses(ctx, &f.entries);
     ctx.say(format!(
         "cosect: session {} finished: you share {} of your {} entries with {} ({}){}",
         &hex(&f.id)[..8],

@@ -24,14 +24,15 @@ pub fn init(args: &InitArgs, ctx: &Ctx) -> Result<()> {
     let peer_path = one_peer(args)?;
     // Auto unless --kind says otherwise (see doc/inputs.md).
     let kind = args.kind.unwrap_or(KindSetting::Auto);
-    let input = need_input(&args.list)?;
+    let mut inputs = need_input(&args.list)?;
     let mode = Mode::from(args.mode);
+    inputs.push(peer_path);
     let Sending {
         dest,
         env,
         force,
         split,
-    } = args.out.resolve(&[input, peer_path])?;
+    } = args.out.resolve(&inputs)?;
     let (me, peer) = load_pair(&args.id.identity, peer_path, "your peer's")?;
     let store = open_store(&args.state.state_dir, &me, ctx)?;
     let mut entries = read_list(ctx, &args.list, kind)?;

@@ -9,27 +9,62 @@ use crate::error::{Error, Result};
 use crate::fsio;
 use crate::input::{self, Entries, Kind, KindSetting};
 
-/// `--input`, which every command but `respond` to a catalog query needs.
-pub fn need_input(list: &ListIn) -> Result<&Path> {
-    list.input.as_deref().ok_or_else(|| {
-        Error::new("--input FILE is required").with_hint("name your list with --input FILE ('-' for standard input)")
-    })
+/// `--input`, which every command but `respond` to a catalog query needs
+/// (each file checked to be a list, not a `.pub`, a bundle or a mail).
+pub fn need_input(list: &ListIn) -> Result<Vec<&Path>> {
+    if list.input.is_empty() {
+        return Err(Error::new("--input FILE is required")
+            .with_hint("name your list with --input FILE ('-' for standard input)"));
+    }
+    let paths: Vec<&Path> = list.input.iter().map(|p| p.as_path()).collect();
+    crate::exchange::list::check_inputs(&paths)?;
+    Ok(paths)
+}
+
+/// The inputs as messages name them: `a.txt`, or `a.txt, b.csv and c.json`.
+pub fn inputs_name(paths: &[&Path]) -> String {
+    let names: Vec<String> = paths.iter().map(|p| fsio::input_name(p)).collect();
+    match names.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => names.join(""),
+    }
 }
 
 /// Read and normalize a list in any input format, reporting what was
 /// skipped (each skipped entry with `--verbose`).
 pub fn read_list(ctx: &Ctx, list: &ListIn, kind: KindSetting) -> Result<Entries> {
-    let path = need_input(list)?;
-    let opts = input::ReadOptions {
+    let paths = need_input(list)?;
+    let opts = read_options(list, kind)?;
+    let entries = crate::exchange::list::read_all(&paths, &opts)?;
+    report_entries(ctx, &inputs_name(&paths), &entries, kind, list.verbose)?;
+    Ok(entries)
+}
+
+/// How `list` says to read: its format, column, refanging and widening.
+pub fn read_options(list: &ListIn, kind: KindSetting) -> Result<input::ReadOptions> {
+    if list.widen.url_hosts && kind != KindSetting::Auto {
+        return Err(Error::new(format!(
+            "--url-hosts adds domain and IP entries beside URLs, which --kind {kind} would not compare"
+        ))
+        .with_hint("use --kind auto (the default), or drop --url-hosts"));
+    }
+    if list.widen.expand_cidr.is_some() && !matches!(kind, KindSetting::Auto | KindSetting::Fixed(Kind::Ip)) {
+        return Err(Error::new(format!(
+            "--expand-cidr makes IP entries, which --kind {kind} would not compare"
+        ))
+        .with_hint("use --kind auto or --kind ip, or drop --expand-cidr"));
+    }
+    Ok(input::ReadOptions {
         format: list.input_format.map(input::InputFormat::from),
         column: list.column.clone(),
         kind,
         skip_invalid: list.skip_invalid,
         refang: !list.no_refang,
-    };
-    let entries = crate::exchange::list::read(path, &opts)?;
-    report_entries(ctx, &fsio::input_name(path), &entries, kind, list.verbose)?;
-    Ok(entries)
+        widen: input::Widen {
+            url_hosts: list.widen.url_hosts,
+            expand_cidr: list.widen.expand_cidr,
+        },
+    })
 }
 
 /// Warn about what was skipped (every entry with `verbose`) and refuse a
@@ -52,6 +87,14 @@ pub fn report_entries(ctx: &Ctx, name: &str, entries: &Entries, kind: KindSettin
         }
     }
     report_near_misses(ctx, name, entries, verbose);
+    let raw = entries.count_by_kind()[Kind::Raw as usize];
+    if kind == KindSetting::Auto && raw * 2 > entries.len() as u64 {
+        ctx.warn(format!(
+            "{name}: {raw} of {} entries are raw: nothing in them looks like a domain, IP address, URL, hash \
+             or e-mail address. Is this the list you meant? `cosect preview --input FILE` shows how it is read",
+            entries.len()
+        ));
+    }
     if entries.is_empty() {
         return Err(Error::new(format!("{name}: no entries of kind {kind} to compare"))
             .with_hint(match kind {
@@ -87,6 +130,32 @@ fn list_details(ctx: &Ctx, details: &[input::Skipped], total: u64) {
     if (details.len() as u64) < total {
         ctx.say(format!("  ... and {} more", total - details.len() as u64));
     }
+}
+
+/// At `finish`: the near-misses of the user's own list, again (counts by
+/// reason; where to see each one), since a match they would have made is
+/// missing from the results.
+pub fn repeat_near_misses(ctx: &Ctx, list: &crate::store::SecretList) {
+    let total: u64 = list.near_misses.iter().map(|(_, n)| n).sum();
+    if total == 0 {
+        return;
+    }
+    let files: Vec<&str> = list.files.iter().map(|f| f.name.as_str()).collect();
+    let why: Vec<String> = list.near_misses.iter().map(|(k, n)| format!("{n} {k}")).collect();
+    ctx.warn(format!(
+        "{total} entries of your list were compared as written, not as indicators ({}): they match only the \
+         same spelling",
+        why.join(", ")
+    ));
+    let inputs = match files.as_slice() {
+        [] => "FILE".to_owned(),
+        f => f
+            .iter()
+            .map(|n| format!("--input {}", crate::text::shown(n)))
+            .collect::<Vec<_>>()
+            .join(" "),
+    };
+    ctx.say(format!("        `cosect preview {inputs}` lists them with their line"));
 }
 
 /// `n entries from FORMAT input (kind setting; per-kind counts, duplicates merged)`.

@@ -82,6 +82,7 @@ pub fn finish(
     tx.commit()?;
     super::finish::left_out_warning(ctx, args.format, rendered.left_out);
     let labelled = with_labels.then_some(labelled);
+    repeat_near_misses(ctx, &entries);
     ctx.say(finished_line(
         &id,
         count,

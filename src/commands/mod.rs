@@ -12,6 +12,7 @@ pub mod inspect;
 pub mod keygen;
 pub mod lookup;
 pub mod peers;
+pub mod preview;
 pub mod publish;
 pub mod query;
 pub mod respond;
@@ -110,6 +111,7 @@ pub fn dispatch(command: Command, ctx: &Ctx) -> Result<()> {
         Command::Sessions(a) => sessions::sessions(&a, &ctx),
         Command::Catalogs(a) => catalogs::catalogs(&a, &ctx),
         Command::Inspect(a) => inspect::inspect(&a, &ctx),
+        Command::Preview(a) => preview::preview(&a, &ctx),
         Command::Demo(a) => demo::demo(&a, &ctx),
         Command::Completions(a) => completions::completions(&a),
         #[cfg(feature = "serve")]

@@ -64,8 +64,9 @@ pub fn split_labels(text: &[u8]) -> std::result::Result<Split, (u64, String)> {
 }
 
 fn read_labelled(ctx: &Ctx, args: &PublishArgs, kind: KindSetting) -> Result<(Entries, Vec<Option<String>>)> {
-    let name = fsio::input_name(&args.input);
-    let text = fsio::read_input(&args.input, MAX_BUNDLE_BYTES)?;
+    let input = one_input(args)?;
+    let name = fsio::input_name(input);
+    let text = fsio::read_input(input, MAX_BUNDLE_BYTES)?;
     let (column, by_line) = split_labels(&text).map_err(|(line, why)| {
         Error::new(format!("{name}: line {line}: {why}")).with_hint("labelled lines are `entry<TAB>label`")
     })?;
@@ -76,6 +77,7 @@ fn read_labelled(ctx: &Ctx, args: &PublishArgs, kind: KindSetting) -> Result<(En
         kind,
         skip_invalid: args.skip_invalid,
         refang: !args.no_refang,
+        widen: Default::default(),
     };
     let entries = input::read_entries(&column[..], &opts).map_err(|e| Error::from(e).in_file(&name))?;
     report_entries(ctx, &name, &entries, kind, args.verbose)?;
@@ -86,6 +88,18 @@ fn read_labelled(ctx: &Ctx, args: &PublishArgs, kind: KindSetting) -> Result<(En
         .map(|&l| by_line.get(l as usize - 1).cloned().flatten())
         .collect();
     Ok((entries, labels))
+}
+
+/// The one `--input` of a labelled list (checked to be a list).
+fn one_input(args: &PublishArgs) -> Result<&Path> {
+    match args.input.as_slice() {
+        [one] => {
+            crate::exchange::list::check_inputs(&[one])?;
+            Ok(one)
+        }
+        _ => Err(Error::new("labels are read from one --input")
+            .with_hint("merge the labelled lists into one file, or publish them as separate catalogs")),
+    }
 }
 
 /// Collects one CSV field per line, for `--label-column`: read by the same
@@ -117,15 +131,17 @@ fn read_csv_labelled(
     label_column: &input::csv::Column,
     kind: KindSetting,
 ) -> Result<(Entries, Vec<Option<String>>)> {
-    let name = fsio::input_name(&args.input);
+    let input = one_input(args)?;
+    let name = fsio::input_name(input);
     // Read once into memory: standard input cannot be read twice.
-    let text = fsio::read_input(&args.input, MAX_BUNDLE_BYTES)?;
+    let text = fsio::read_input(input, MAX_BUNDLE_BYTES)?;
     let opts = input::ReadOptions {
         format: Some(input::InputFormat::Csv),
         column: Some(column.clone()),
         kind,
         skip_invalid: args.skip_invalid,
         refang: !args.no_refang,
+        widen: Default::default(),
     };
     let entries = input::read_entries(&text[..], &opts).map_err(|e| Error::from(e).in_file(&name))?;
     report_entries(ctx, &name, &entries, kind, args.verbose)?;
@@ -165,12 +181,13 @@ fn read_entries(ctx: &Ctx, args: &PublishArgs, kind: KindSetting) -> Result<(Ent
         return Ok((e, Some(l)));
     }
     let list = crate::cli::ListIn {
-        input: Some(args.input.clone()),
+        input: args.input.clone(),
         input_format: args.input_format,
         column: args.column.clone(),
         skip_invalid: args.skip_invalid,
         verbose: args.verbose,
         no_refang: args.no_refang,
+        widen: Default::default(),
         pad_to: None,
     };
     Ok((read_list(ctx, &list, kind)?, None))
@@ -241,7 +258,8 @@ fn readers(me: &Identity, files: &[PathBuf]) -> Result<Vec<age::x25519::Recipien
 fn destination(args: &PublishArgs) -> Result<(Dest, Envelope)> {
     let dest = Dest::from_arg(args.output.as_deref());
     if let Some(o) = &args.output {
-        check_distinct(&[&args.input], &[o])?;
+        let inputs: Vec<&Path> = args.input.iter().map(|p| p.as_path()).collect();
+        check_distinct(&inputs, &[o])?;
     }
     // A binary catalog goes to a terminal only when asked for with `-o -`.
     let env = match (args.encrypt_to.is_empty(), args.armor) {

@@ -15,8 +15,7 @@ use crate::protocol::catalog::Client;
 use crate::store::{Keep, QueryState, SecretList};
 
 fn check_init(args: &InitArgs, catalog_path: &[PathBuf]) -> Result<(Dest, Envelope, Option<u64>)> {
-    let input = need_input(&args.list)?;
-    let mut inputs = vec![input];
+    let mut inputs = need_input(&args.list)?;
     inputs.extend(args.peer.iter().map(|p| p.as_path()));
     inputs.extend(catalog_path.iter().map(|p| p.as_path()));
     let Sending { dest, env, split, .. } = args.out.resolve(&inputs)?;
@@ -66,7 +65,7 @@ impl Lists {
         if let Some((other, _)) = self
             .0
             .first()
-            .filter(|_| need_input(&args.list).is_ok_and(|p| p.as_os_str() == "-"))
+            .filter(|_| need_input(&args.list).is_ok_and(|ps| ps.iter().any(|p| p.as_os_str() == "-")))
         {
             return Err(Error::new(format!(
                 "the catalogs were published with different kind settings ({other}, {kind}), and standard input \

@@ -14,7 +14,12 @@ use crate::store::Answered;
 pub fn respond(args: &RespondArgs, ctx: &Ctx) -> Result<()> {
     let mut inputs = vec![args.peer.as_path()];
     inputs.extend(args.bundle.iter().map(|p| p.as_path()));
-    inputs.extend(args.list.input.as_deref());
+    let lists: Vec<&Path> = args.list.input.iter().map(|p| p.as_path()).collect();
+    // A .pub, a bundle or a mail given as the list is refused before the
+    // round 1 is even opened: nothing is kept, and the right list can
+    // still answer it.
+    crate::exchange::list::check_inputs(&lists)?;
+    inputs.extend(lists);
     let Sending { dest, env, split, .. } = args.out.resolve(&inputs)?;
     let (me, peer) = load_pair(&args.id.identity, &args.peer, "the sender's")?;
     let store = open_store(&args.state.state_dir, &me, ctx)?;

@@ -65,7 +65,7 @@ fn load_catalogs(args: &ServeArgs, me: &Identity, store: &Store) -> Result<Vec<S
 /// Room for the largest request the limits allow: 32 bytes per element,
 /// armor's 4/3, and 64 KiB of header and signature.
 fn default_max_request(args: &ServeArgs) -> u64 {
-    let round1 = if args.list.input.is_some() {
+    let round1 = if !args.list.input.is_empty() {
         args.max_peer_items
     } else {
         0
@@ -79,7 +79,7 @@ fn app(args: &ServeArgs, me: Identity, store: Store) -> App {
     App {
         me,
         store,
-        list: args.list.input.is_some().then(|| args.list.clone()),
+        list: (!args.list.input.is_empty()).then(|| args.list.clone()),
         policy: crate::exchange::Policy {
             max_peer_items: args.max_peer_items,
             max_query_items: args.max_query_items,
@@ -94,15 +94,18 @@ fn app(args: &ServeArgs, me: Identity, store: Store) -> App {
 }
 
 /// `--input` is read again for every round 1: a file that exists.
-fn check_input(input: Option<&Path>) -> Result<()> {
-    let Some(input) = input else { return Ok(()) };
-    if input.as_os_str() == "-" {
-        return Err(
-            Error::new("--input - (standard input) cannot be read again for every round 1").with_hint("name a file"),
-        );
+fn check_input(inputs: &[PathBuf]) -> Result<()> {
+    for input in inputs {
+        if input.as_os_str() == "-" {
+            return Err(
+                Error::new("--input - (standard input) cannot be read again for every round 1")
+                    .with_hint("name a file"),
+            );
+        }
+        std::fs::metadata(input).map_err(|e| fsio::io_error(&shown_path(input), "cannot read --input", &e))?;
     }
-    std::fs::metadata(input).map_err(|e| fsio::io_error(&shown_path(input), "cannot read --input", &e))?;
-    Ok(())
+    let paths: Vec<&Path> = inputs.iter().map(|p| p.as_path()).collect();
+    crate::exchange::list::check_inputs(&paths)
 }
 
 /// What the TLS layer calls when a peer's key comes without its proof.
@@ -158,7 +161,7 @@ pub fn serve(args: &ServeArgs, ctx: &Ctx) -> Result<()> {
     };
     let peers = load_peers(&peers_dir, &me)?;
     let catalogs = load_catalogs(args, &me, &store)?;
-    check_input(args.list.input.as_deref())?;
+    check_input(&args.list.input)?;
     let audit = Arc::new(Audit::open(args.audit.as_deref())?);
     let tally = Arc::new(Tally::default());
     let tls_cfg = tls::server_config(me.signing_key(), &peers, claimed(tally.clone(), &peers))
@@ -194,7 +197,7 @@ pub fn serve(args: &ServeArgs, ctx: &Ctx) -> Result<()> {
             .map_err(|e| Error::new(format!("cannot listen: {e}")))?;
         ctx.say(format!(
             "cosect: serving on https://{addr} for {n_peers} peer(s), {n_cat} catalog(s){}; stop with SIGTERM",
-            if args.list.input.is_some() {
+            if !args.list.input.is_empty() {
                 ", round 1s answered with --input"
             } else {
                 ""

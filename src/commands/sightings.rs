@@ -79,8 +79,7 @@ fn check_dir(args: &InitArgs) -> Result<PathBuf> {
 /// directory, and the group record, in one transaction.
 pub fn init(args: &InitArgs, ctx: &Ctx, catalogs: Vec<Given>) -> Result<()> {
     let dir = check_dir(args)?;
-    let input = need_input(&args.list)?;
-    let mut inputs = vec![input];
+    let mut inputs = need_input(&args.list)?;
     inputs.extend(args.peer.iter().map(|p| p.as_path()));
     inputs.extend(args.catalog.iter().map(|p| p.as_path()));
     check_distinct(&inputs, &[&dir])?;

@@ -139,19 +139,42 @@ pub fn read<R: BufRead>(mut reader: R, column: &Column, sink: &mut dyn Sink) -> 
             }
         }
     };
+    if let Column::Name(_) = column {
+        let headers = rdr.headers().map_err(csv_error)?.clone();
+        let keys: Vec<String> = (headers.iter().enumerate())
+            .filter(|(i, _)| *i != index)
+            .map(|(_, h)| h.trim().trim_start_matches('\u{feff}').to_owned())
+            .collect();
+        sink.columns(&keys.iter().map(String::as_str).collect::<Vec<_>>());
+    }
     let mut record = csv::StringRecord::new();
+    let mut context = String::new();
     while rdr.read_record(&mut record).map_err(csv_error)? {
         let line = record.position().map(|p| p.line()).unwrap_or(0);
         if record.as_slice().len() > MAX_LINE {
             return Err(InputError::TooLong { line });
         }
         match record.get(index) {
-            Some(value) => sink.record(Record {
-                value,
-                kind: None,
-                source: None,
-                pos: Pos::Line(line),
-            })?,
+            Some(value) => {
+                // The row's other fields, for results (named columns only).
+                context.clear();
+                if let Column::Name(_) = column {
+                    let others = record.iter().enumerate().filter(|(i, _)| *i != index);
+                    for (n, (_, f)) in others.enumerate() {
+                        if n > 0 {
+                            context.push(super::CONTEXT_SEP);
+                        }
+                        context.extend(f.chars().map(|c| if c == super::CONTEXT_SEP { ' ' } else { c }));
+                    }
+                }
+                sink.record(Record {
+                    value,
+                    kind: None,
+                    source: None,
+                    context: matches!(column, Column::Name(_)).then_some(context.as_str()),
+                    pos: Pos::Line(line),
+                })?
+            }
             // A row without the column (often a trailing blank line) is skipped.
             None if record.iter().all(|f| f.trim().is_empty()) => {}
             None => sink.unusable(
@@ -177,6 +200,7 @@ mod tests {
             kind,
             skip_invalid: false,
             refang: true,
+            widen: Default::default(),
         }
     }
 

@@ -63,6 +63,7 @@ pub const NEAR_ZEROS: &str = "look like IPv4 addresses with leading zeros (octal
 pub const NEAR_DOMAIN: &str = "look like domain names with invalid characters or labels";
 pub const NEAR_HASH: &str = "look like hashes of an unusual length";
 pub const NEAR_URL: &str = "look like URLs but are broken or truncated";
+pub const NEAR_IPV4_TYPO: &str = "look like IPv4 addresses with a typo";
 
 /// `detect`, saying what it dropped or which near-miss a `raw` entry is.
 pub fn classify(entry: &str) -> Detected {
@@ -83,6 +84,9 @@ pub fn classify(entry: &str) -> Detected {
         if let Ok(c) = normalize(Kind::Email, entry) {
             return found(Kind::Email, c, None);
         }
+    }
+    if ipv4_typo(entry) {
+        return found(Kind::Raw, entry.to_owned(), Some(NEAR_IPV4_TYPO));
     }
     if entry.trim_end_matches('.').contains('.') {
         if let Ok(c) = normalize(Kind::Domain, entry) {
@@ -154,6 +158,26 @@ fn leading_zeros(s: &str) -> bool {
                 && p.parse::<u16>().is_ok_and(|n| n <= 255)
         })
         && parts().any(|p| p.len() > 1 && p.starts_with('0'))
+}
+
+/// Four dotted labels, three of them decimal numbers up to 255 and one of
+/// 1 to 3 letters and digits that is not: with a digit (`45.33.32.l56`),
+/// or only letters that pass for digits (`l`, `I`, `o`, `O`). As a domain
+/// name it would be valid, and silently never meet the address meant.
+fn ipv4_typo(s: &str) -> bool {
+    let octet = |p: &str| {
+        (1..=3).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()) && p.parse::<u16>().is_ok_and(|n| n <= 255)
+    };
+    let typo = |p: &str| {
+        (1..=3).contains(&p.len())
+            && p.bytes().all(|b| b.is_ascii_alphanumeric())
+            && !p.bytes().all(|b| b.is_ascii_digit())
+            && (p.bytes().any(|b| b.is_ascii_digit()) || p.bytes().all(|b| b"lIoO".contains(&b)))
+    };
+    let labels: Vec<&str> = s.split('.').collect();
+    labels.len() == 4
+        && labels.iter().filter(|p| octet(p)).count() == 3
+        && labels.iter().filter(|p| typo(p)).count() == 1
 }
 
 /// No white space, `@` or `/`; two labels or more; the last one letters
@@ -267,6 +291,11 @@ mod tests {
         assert_eq!(near(&"ab12".repeat(8)[..31]), Some(NEAR_HASH));
         assert_eq!(near("http://"), Some(NEAR_URL));
         assert_eq!(near("http:/evil.example"), Some(NEAR_URL));
+        assert_eq!(near("45.33.32.l56"), Some(NEAR_IPV4_TYPO));
+        assert_eq!(near("45.33.O.156"), Some(NEAR_IPV4_TYPO));
+        assert_eq!(near("1O.0.0.1"), Some(NEAR_IPV4_TYPO));
+        assert_eq!(classify("1.2.3.io").kind, Kind::Domain);
+        assert_eq!(classify("45.33.32.example").kind, Kind::Domain);
         for plain in [
             "customer-0042",
             "hello world. see you",

@@ -219,12 +219,19 @@ impl<'de> Visitor<'de> for MapItem<'_, '_> {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let st = self.st;
-        let (mut ty, mut value, mut uuid, mut deleted) = (None, None, None, false);
+        let (mut ty, mut value, mut uuid, mut deleted, mut event) = (None, None, None, false, None);
         while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
             match &*key {
                 "type" => ty = string(map.next_value()?),
                 "value" => value = string(map.next_value()?),
                 "uuid" => uuid = string(map.next_value()?),
+                "event_id" => {
+                    event = match map.next_value::<serde_json::Value>()? {
+                        serde_json::Value::String(s) => Some(s),
+                        serde_json::Value::Number(n) => Some(n.to_string()),
+                        _ => None,
+                    }
+                }
                 "deleted" => deleted = map.next_value::<serde_json::Value>()? == serde_json::Value::Bool(true),
                 other => match nested(self.ctx, other) {
                     Some(n) => {
@@ -260,7 +267,11 @@ impl<'de> Visitor<'de> for MapItem<'_, '_> {
         }
         if let (Some(ty), Some(value)) = (ty, value) {
             st.enter(InputFormat::Misp).map_err(|e| st.fail(e))?;
-            misp::attribute(&ty, &value, uuid.as_deref(), deleted, self.pos, st.sink).map_err(|e| st.fail(e))?;
+            let ids = misp::Ids {
+                uuid: uuid.as_deref(),
+                event: event.as_deref(),
+            };
+            misp::attribute(&ty, &value, ids, deleted, self.pos, st.sink).map_err(|e| st.fail(e))?;
         }
         Ok(())
     }

@@ -36,15 +36,27 @@ pub fn single_ip(v: &str) -> Option<&str> {
     }
 }
 
+/// The ids of an attribute: its own `uuid` and its `event_id`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Ids<'a> {
+    pub uuid: Option<&'a str>,
+    pub event: Option<&'a str>,
+}
+
+/// The context an attribute's entries carry into results: its type and
+/// event (`Record::context`, keys `CONTEXT_KEYS`).
+pub const CONTEXT_KEYS: [&str; 2] = ["misp_type", "misp_event"];
+
 /// Pass on the indicator parts of one attribute.
 pub fn attribute(
     ty: &str,
     value: &str,
-    uuid: Option<&str>,
+    ids: Ids<'_>,
     deleted: bool,
     pos: Pos,
     sink: &mut dyn Sink,
 ) -> Result<(), InputError> {
+    let uuid = ids.uuid;
     if deleted {
         sink.unusable(pos, uuid, "deleted MISP attributes", &format!("{ty}: {value}"));
         return Ok(());
@@ -70,6 +82,8 @@ pub fn attribute(
     if kinds.len() > 1 {
         sink.note(COMPOSITE);
     }
+    let context = format!("{ty}{}{}", super::CONTEXT_SEP, ids.event.unwrap_or(""));
+    sink.columns(&CONTEXT_KEYS);
     for (kind, v) in kinds.iter().zip(values) {
         let Some(kind) = *kind else { continue };
         let v = if kind == Kind::Ip {
@@ -87,6 +101,7 @@ pub fn attribute(
             value: v,
             kind: Some(kind),
             source: uuid,
+            context: Some(&context),
             pos,
         })?;
     }
@@ -106,6 +121,7 @@ mod tests {
                 kind,
                 skip_invalid: false,
                 refang: true,
+                widen: Default::default(),
             },
         )
     }
@@ -166,7 +182,7 @@ mod tests {
                        {"type": "email-src", "value": "Mallory@Example.ORG"}]"#;
         let e = read(list, KindSetting::Auto, None).unwrap();
         assert_eq!(e.len(), 2);
-        assert_eq!(e.get(1), (Kind::Email, &b"Mallory@example.org"[..]));
+        assert_eq!(e.get(1), (Kind::Email, &b"mallory@example.org"[..]));
         assert_eq!(e.source(1), None);
         let wrapped = r#"{"response": {"Attribute": [{"type": "hostname", "value": "a.example"}]}}"#;
         assert_eq!(read(wrapped, KindSetting::Auto, None).unwrap().len(), 1);

@@ -10,6 +10,8 @@ pub mod detect;
 pub mod json;
 pub mod misp;
 pub mod normalize;
+pub mod notlist;
+pub mod preview;
 pub mod refang;
 pub mod stix;
 pub mod text;
@@ -65,8 +67,15 @@ pub struct Record<'a> {
     pub kind: Option<Kind>,
     /// The id of the object it came from (STIX id, MISP attribute uuid).
     pub source: Option<&'a str>,
+    /// What else the input says of it, for results: values separated by
+    /// `CONTEXT_SEP`, named by the keys the reader gave `Sink::columns`
+    /// (a CSV row's other fields; a MISP attribute's type and event).
+    pub context: Option<&'a str>,
     pub pos: Pos,
 }
+
+/// Separates the values of `Record::context`.
+pub const CONTEXT_SEP: char = '\u{1f}';
 
 /// Where readers push what they find.
 pub trait Sink {
@@ -79,6 +88,54 @@ pub trait Sink {
     /// An entry passed on after an adjustment the summary counts (a MISP
     /// composite split into its parts).
     fn note(&mut self, _what: &'static str) {}
+    /// The names of the values of `Record::context` in this input (a CSV
+    /// header's other fields); the first call of an input counts.
+    fn columns(&mut self, _keys: &[&str]) {}
+}
+
+/// One input file of a list, and where its entries start.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, zeroize::Zeroize)]
+pub struct InputFile {
+    /// The file as the user named it (`-` shown as `standard input`).
+    pub name: String,
+    /// The format it was read as ("text", "CSV", "STIX 2.1", "MISP").
+    pub format: String,
+    /// Index of its first entry in the list: entries of one file follow
+    /// each other, so this is all that ties an entry to its file.
+    pub first: u32,
+    /// The names of its entries' context values (CSV header fields).
+    pub keys: Vec<String>,
+}
+
+/// A merged duplicate kept for results: another place the same entry
+/// came from (another file, another CSV row, another STIX or MISP object).
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, zeroize::Zeroize)]
+pub struct Also {
+    /// The entry it repeats.
+    pub entry: u32,
+    /// Index in `files`.
+    pub file: u32,
+    pub line: u64,
+    pub source: Option<String>,
+    pub context: Option<String>,
+}
+
+/// The index of the file holding entry `i` (files sorted by `first`).
+pub fn file_of(files: &[InputFile], i: usize) -> Option<usize> {
+    files.partition_point(|f| f.first as usize <= i).checked_sub(1)
+}
+
+/// Context values paired with their names (a missing name is `field N`).
+pub fn named_context<'a>(keys: &'a [String], values: &'a str) -> Vec<(&'a str, &'a str)> {
+    if values.is_empty() && keys.is_empty() {
+        return Vec::new();
+    }
+    values
+        .split(CONTEXT_SEP)
+        .enumerate()
+        .map(|(n, v)| (keys.get(n).map_or("field", String::as_str), v))
+        .filter(|(_, v)| !v.is_empty())
+        .collect()
 }
 
 /// `Entries::notes` key: entries that were refanged.
@@ -153,6 +210,17 @@ impl<S: AsRef<str>> PartialEq<Vec<S>> for StrList {
     }
 }
 
+/// What results need of a list once it is hashed (`Entries::take_display`).
+pub struct Display {
+    pub values: StrList,
+    pub kinds: Vec<Kind>,
+    pub sources: Vec<Option<Box<str>>>,
+    pub lines: Vec<u64>,
+    pub context: StrList,
+    pub files: Vec<InputFile>,
+    pub also: Vec<Also>,
+}
+
 /// Marks an entry whose canonical form is its spelling.
 const SAME_AS_ORIGINAL: u32 = u32::MAX;
 
@@ -169,6 +237,15 @@ pub struct Entries {
     canon: StrList,
     /// Source ids (STIX id, MISP uuid); empty when no entry has one.
     sources: Vec<Option<Box<str>>>,
+    /// Context values of each entry (`Record::context`); empty when no
+    /// entry has any, else one per entry.
+    pub context: StrList,
+    /// The input files, in reading order (empty for a list read from
+    /// bytes without a name).
+    pub files: Vec<InputFile>,
+    /// Other places merged duplicates came from (another file, or a row
+    /// or object with its own context).
+    pub also: Vec<Also>,
     /// The user's spelling of each entry (first occurrence), in input order.
     pub original: StrList,
     /// Line number (text, CSV) or item number (JSON), 1-based, of each
@@ -189,8 +266,9 @@ pub struct Entries {
     pub near_miss_counts: BTreeMap<&'static str, u64>,
     /// The first `MAX_SKIP_DETAILS` near-misses, with position, for `--verbose`.
     pub near_misses: Vec<Skipped>,
-    /// The input format read ("text", "CSV", "STIX 2.1", "MISP").
-    pub format: &'static str,
+    /// The input format read ("text", "CSV", "STIX 2.1", "MISP"; several
+    /// inputs: "text, CSV and MISP").
+    pub format: String,
 }
 
 /// Counts only: the entries themselves are the user's secret list.
@@ -226,15 +304,19 @@ impl Entries {
         self.canon_idx = Vec::new();
     }
 
-    /// Move the user's spellings, kinds and sources out (for the session
-    /// state), leaving counts and skip reports. Like `release_canonical`,
-    /// it ends the use of `get`.
-    pub fn take_display(&mut self) -> (StrList, Vec<Kind>, Vec<Option<Box<str>>>) {
-        (
-            std::mem::take(&mut self.original),
-            self.kinds.clone(),
-            std::mem::take(&mut self.sources),
-        )
+    /// Move the user's spellings, kinds, sources and where each came
+    /// from out (for the session state), leaving counts and skip reports.
+    /// Like `release_canonical`, it ends the use of `get`.
+    pub fn take_display(&mut self) -> Display {
+        Display {
+            values: std::mem::take(&mut self.original),
+            kinds: self.kinds.clone(),
+            sources: std::mem::take(&mut self.sources),
+            lines: std::mem::take(&mut self.lines),
+            context: std::mem::take(&mut self.context),
+            files: std::mem::take(&mut self.files),
+            also: std::mem::take(&mut self.also),
+        }
     }
 
     /// Kind and canonical bytes of entry `i`.
@@ -265,7 +347,23 @@ impl Entries {
         self.skip_counts.values().sum()
     }
 
-    fn push(&mut self, kind: Kind, canon: &str, original: &str, line: u64, source: Option<&str>) {
+    fn push(
+        &mut self,
+        kind: Kind,
+        canon: &str,
+        original: &str,
+        line: u64,
+        source: Option<&str>,
+        context: Option<&str>,
+    ) {
+        if let Some(c) = context {
+            while self.context.len() < self.kinds.len() {
+                self.context.push("");
+            }
+            self.context.push(c);
+        } else if !self.context.is_empty() {
+            self.context.push("");
+        }
         if let Some(s) = source {
             if self.sources.len() < self.kinds.len() {
                 self.sources.resize(self.kinds.len(), None);
@@ -303,7 +401,7 @@ impl Entries {
         let mut seen = Dedupe::default();
         for (n, (k, c)) in items.into_iter().enumerate() {
             if seen.is_new(&e, k, c) {
-                e.push(k, c, c, n as u64 + 1, None);
+                e.push(k, c, c, n as u64 + 1, None, None);
             } else {
                 e.duplicates += 1;
             }
@@ -349,13 +447,19 @@ impl Dedupe {
     /// Whether (kind, canon) is not among `entries` yet; if so it is
     /// recorded as the next entry, which the caller must push.
     fn is_new(&mut self, entries: &Entries, kind: Kind, canon: &str) -> bool {
+        self.earlier(entries, kind, canon).is_none()
+    }
+
+    /// The index of the entry (kind, canon) repeats; `None` when it is
+    /// new, and then it is recorded as the next entry, which the caller
+    /// must push.
+    fn earlier(&mut self, entries: &Entries, kind: Kind, canon: &str) -> Option<u32> {
         let h = self.hash(kind, canon.as_bytes());
-        if self
+        if let Some(&i) = self
             .table
             .find(h, |&i| entries.get(i as usize) == (kind, canon.as_bytes()))
-            .is_some()
         {
-            return false;
+            return Some(i);
         }
         let next = entries.len() as u32;
         let hasher = &self.hasher;
@@ -364,7 +468,7 @@ impl Dedupe {
             let (k, c) = entries.get(i as usize);
             hasher.hash_one((k, c))
         });
-        true
+        None
     }
 }
 
@@ -389,6 +493,8 @@ pub enum InputError {
     Column(String),
     #[error("{0}")]
     Format(String),
+    #[error("this is {}, not a list of entries", .0.what)]
+    NotAList(notlist::NotAList),
     #[error("read failed: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -414,6 +520,7 @@ impl crate::error::Hinted for InputError {
             InputError::Format(_) => {
                 Some("name the format with --input-format text|csv|stix|misp (CSV needs --column)".into())
             }
+            InputError::NotAList(n) => Some(n.goes_to.into()),
             InputError::Io(_) => None,
         }
     }
@@ -432,6 +539,33 @@ pub struct ReadOptions {
     pub skip_invalid: bool,
     /// Refang defanged entries (`evil[.]example`); off with `--no-refang`.
     pub refang: bool,
+    /// Local widening of one's own set (`--url-hosts`, `--expand-cidr`).
+    pub widen: Widen,
+}
+
+/// Local choices that add entries to one's own set only (no agreement
+/// with the peer needed): each added entry is reported against the line
+/// it came from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Widen {
+    /// Each URL also contributes its host, as a domain or IP entry.
+    pub url_hosts: bool,
+    /// A CIDR range of at most this many addresses becomes its addresses.
+    pub expand_cidr: Option<u64>,
+}
+
+impl ReadOptions {
+    /// Detected format, `--kind auto`, refanging on, nothing widened.
+    pub fn auto() -> Self {
+        ReadOptions {
+            format: None,
+            column: None,
+            kind: KindSetting::Auto,
+            skip_invalid: false,
+            refang: true,
+            widen: Widen::default(),
+        }
+    }
 }
 
 /// The sink that builds `Entries`: refangs and normalizes each record for
@@ -443,6 +577,9 @@ pub struct Collector {
     skip_invalid: bool,
     refang: bool,
     seen: Dedupe,
+    /// `NAME: ` before positions when several files are read.
+    prefix: String,
+    widen: Widen,
 }
 
 impl Collector {
@@ -453,7 +590,93 @@ impl Collector {
             skip_invalid,
             refang: true,
             seen: Dedupe::default(),
+            prefix: String::new(),
+            widen: Widen::default(),
         }
+    }
+
+    /// A collector for `opts`.
+    pub fn from_options(opts: &ReadOptions) -> Self {
+        let mut c = Collector::new(opts.kind, opts.skip_invalid).refanging(opts.refang);
+        c.widen = opts.widen;
+        c
+    }
+
+    /// Read one input into the list: `name` names it in results (and in
+    /// positions, when `several` inputs make one list). Its format is
+    /// `opts.format`, else detected from its own first bytes.
+    pub fn read<R: BufRead>(
+        &mut self,
+        name: &str,
+        mut reader: R,
+        opts: &ReadOptions,
+        several: bool,
+    ) -> Result<InputFormat, InputError> {
+        let head = reader.fill_buf()?;
+        if let Some(n) = notlist::not_a_list(head) {
+            return Err(InputError::NotAList(n));
+        }
+        let format = match opts.format {
+            Some(f) => f,
+            // With several inputs, --column is for those that are CSV.
+            None if several && opts.column.is_some() => match sniff(head, false) {
+                Ok(InputFormat::Text) | Err(_) if looks_csv(name, head) => InputFormat::Csv,
+                Ok(f) => f,
+                Err(e) => return Err(e),
+            },
+            None => sniff(head, opts.column.is_some())?,
+        };
+        if opts.column.is_some() && format != InputFormat::Csv && !several {
+            return Err(InputError::Format(format!(
+                "--column applies to CSV input, but this input is read as {}",
+                match (opts.format, format) {
+                    (None, InputFormat::Stix | InputFormat::Misp) => "JSON (STIX or MISP)",
+                    _ => format.name(),
+                }
+            )));
+        }
+        self.prefix = if several { format!("{name}: ") } else { String::new() };
+        self.entries.files.push(InputFile {
+            name: name.to_owned(),
+            format: String::new(),
+            first: self.entries.len() as u32,
+            keys: Vec::new(),
+        });
+        let format = match format {
+            InputFormat::Text => {
+                text::read(reader, self)?;
+                InputFormat::Text
+            }
+            InputFormat::Csv => {
+                let column = opts.column.clone().ok_or_else(|| {
+                    InputError::Column("CSV input needs --column to say which field holds the entries".into())
+                })?;
+                csv::read(reader, &column, self)?;
+                InputFormat::Csv
+            }
+            InputFormat::Stix | InputFormat::Misp => json::read(reader, opts.format, self)?,
+        };
+        if let Some(f) = self.entries.files.last_mut() {
+            f.format = format.name().to_owned();
+        }
+        Ok(format)
+    }
+
+    /// The list read, its format named ("text", or "text, CSV and MISP").
+    pub fn finish(self) -> Entries {
+        let mut entries = self.entries;
+        let mut names: Vec<&str> = Vec::new();
+        for f in &entries.files {
+            if !names.contains(&f.format.as_str()) {
+                names.push(&f.format);
+            }
+        }
+        entries.format = match names.split_last() {
+            None => "text".to_owned(),
+            Some((one, [])) => (*one).to_owned(),
+            Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        };
+        entries
     }
 
     /// Refang defanged entries (the default) or not.
@@ -463,11 +686,21 @@ impl Collector {
     }
 }
 
-fn at(pos: Pos, source: Option<&str>) -> String {
+fn at(prefix: &str, pos: Pos, source: Option<&str>) -> String {
     match source {
-        Some(s) => format!("{pos} ({})", shown(s)),
-        None => pos.to_string(),
+        Some(s) => format!("{prefix}{pos} ({})", shown(s)),
+        None => format!("{prefix}{pos}"),
     }
+}
+
+/// Whether an input read with `--column` among several is CSV: named
+/// `.csv`, or its first line has a comma, semicolon or tab.
+fn looks_csv(name: &str, head: &[u8]) -> bool {
+    name.to_ascii_lowercase().ends_with(".csv")
+        || head
+            .split(|&b| b == b'\n')
+            .find(|l| !l.trim_ascii().is_empty() && !l.starts_with(b"#"))
+            .is_some_and(|l| l.iter().any(|b| matches!(b, b',' | b';' | b'\t')))
 }
 
 /// Why an entry is not valid for its kind, with its refanged spelling
@@ -542,20 +775,90 @@ impl Collector {
                 }
                 let category = d.note.unwrap_or(NEAR_DEFANGED);
                 let detail = both_spellings(value, Some(&f));
-                self.entries.near_miss(|| at(r.pos, r.source), category, &detail);
+                self.entries
+                    .near_miss(|| at(&self.prefix, r.pos, r.source), category, &detail);
                 return Ok((Kind::Raw, value.to_owned()));
             }
         }
         let d = detect::classify(value);
         match (d.kind, d.note) {
-            (Kind::Raw, Some(category)) => self.entries.near_miss(|| at(r.pos, r.source), category, value),
+            (Kind::Raw, Some(category)) => {
+                self.entries
+                    .near_miss(|| at(&self.prefix, r.pos, r.source), category, value)
+            }
             (_, Some(note)) => self.entries.note(note),
             _ => {}
         }
         Ok((d.kind, d.canon))
     }
 
+    /// With `--expand-cidr N`: a text or CSV entry that is a range of at
+    /// most N addresses (`None` otherwise: it is read as usual, a near-miss
+    /// or an invalid IP) becomes its addresses, each spelled `ADDRESS in RANGE`.
+    fn expand(&mut self, value: &str, r: &Record<'_>) -> Option<Result<(), InputError>> {
+        let max = self.widen.expand_cidr?;
+        let ip_setting = matches!(self.setting, KindSetting::Auto | KindSetting::Fixed(Kind::Ip));
+        if r.kind.is_some() || !ip_setting {
+            return None;
+        }
+        let refanged = (self.refang && refang::has_marker(value))
+            .then(|| refang::refang(value))
+            .flatten();
+        let (network, size) = cidr(refanged.as_deref().unwrap_or(value))?;
+        if size > max {
+            return None;
+        }
+        if refanged.is_some() {
+            self.entries.note(REFANGED);
+        }
+        self.entries.note(CIDR_EXPANDED);
+        for k in 0..size {
+            let addr = match network {
+                std::net::IpAddr::V4(a) => std::net::IpAddr::V4(u32::from(a).wrapping_add(k as u32).into()),
+                std::net::IpAddr::V6(a) => std::net::IpAddr::V6(u128::from(a).wrapping_add(k as u128).into()),
+            };
+            let canon = addr.to_canonical().to_string();
+            // Shown as the address and the range it is in, at the range's line.
+            let spelled = format!("{canon} in {value}");
+            if let Err(e) = self.keep_placed(Kind::Ip, &canon, &spelled, r, true) {
+                return Some(Err(e));
+            }
+        }
+        Some(Ok(()))
+    }
+
+    /// With `--url-hosts`: the host of a URL entry, as a domain or IP
+    /// entry spelled as the URL (a duplicate of an entry already there is
+    /// kept as another place of it).
+    fn url_host(&mut self, canon: &str, value: &str, r: &Record<'_>) -> Result<(), InputError> {
+        let Ok(u) = ::url::Url::parse(canon) else { return Ok(()) };
+        let host = match u.host() {
+            Some(::url::Host::Domain(d)) => normalize(Kind::Domain, d).ok().map(|c| (Kind::Domain, c)),
+            Some(::url::Host::Ipv4(a)) => Some((Kind::Ip, a.to_string())),
+            Some(::url::Host::Ipv6(a)) => Some((Kind::Ip, std::net::IpAddr::V6(a).to_canonical().to_string())),
+            None => None,
+        };
+        match host {
+            Some((kind, c)) => self.keep_placed(kind, &c, value, r, true),
+            None => Ok(()),
+        }
+    }
+
     fn keep(&mut self, kind: Kind, canon: &str, value: &str, r: &Record<'_>) -> Result<(), InputError> {
+        self.keep_placed(kind, canon, value, r, false)
+    }
+
+    /// `keep`; `derived` for an entry made from another (a URL's host, an
+    /// address of a range): a duplicate of it is not counted as merged,
+    /// and is always kept as another place of the entry it repeats.
+    fn keep_placed(
+        &mut self,
+        kind: Kind,
+        canon: &str,
+        value: &str,
+        r: &Record<'_>,
+        derived: bool,
+    ) -> Result<(), InputError> {
         // Entries are indexed with u32 (one value is a marker).
         if self.entries.len() >= SAME_AS_ORIGINAL as usize - 1 {
             return Err(InputError::Format(format!(
@@ -563,13 +866,62 @@ impl Collector {
                 SAME_AS_ORIGINAL - 1
             )));
         }
-        if self.seen.is_new(&self.entries, kind, canon) {
-            self.entries.push(kind, canon, value, r.pos.number(), r.source);
-        } else {
-            self.entries.duplicates += 1;
+        match self.seen.earlier(&self.entries, kind, canon) {
+            None => self
+                .entries
+                .push(kind, canon, value, r.pos.number(), r.source, r.context),
+            Some(i) => {
+                if !derived {
+                    self.entries.duplicates += 1;
+                }
+                // Kept when it says something the first did not: another
+                // file, or a row or object of its own.
+                let file = self.entries.files.len().saturating_sub(1);
+                let other_file = file_of(&self.entries.files, i as usize) != Some(file);
+                if derived || other_file || r.source.is_some() || r.context.is_some() {
+                    self.entries.also.push(Also {
+                        entry: i,
+                        file: file as u32,
+                        line: r.pos.number(),
+                        source: r.source.map(str::to_owned),
+                        context: r.context.map(str::to_owned),
+                    });
+                }
+            }
         }
         Ok(())
     }
+}
+
+/// `Entries::notes` key: URLs whose host was added (`--url-hosts`).
+pub const URL_HOSTS: &str = "URLs whose host was added as a domain or IP entry (--url-hosts)";
+/// `Entries::notes` key: ranges made into addresses (`--expand-cidr`).
+pub const CIDR_EXPANDED: &str = "IP ranges (CIDR) compared as their addresses (--expand-cidr)";
+
+/// `address/prefix` with a prefix shorter than a single host: the network
+/// address (host bits cleared) and the number of addresses (saturating).
+fn cidr(s: &str) -> Option<(std::net::IpAddr, u64)> {
+    let (addr, prefix) = s.trim().split_once('/')?;
+    if prefix.is_empty() || prefix.len() > 3 || !prefix.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let prefix: u32 = prefix.parse().ok()?;
+    let ip: std::net::IpAddr = addr.parse().ok()?;
+    let bits = if ip.is_ipv4() { 32 } else { 128 };
+    if prefix >= bits {
+        return None;
+    }
+    let host_bits = bits - prefix;
+    let size = if host_bits >= 64 { u64::MAX } else { 1u64 << host_bits };
+    let network = match ip {
+        std::net::IpAddr::V4(a) => {
+            std::net::IpAddr::V4((u32::from(a) & u32::MAX.checked_shl(host_bits).unwrap_or(0)).into())
+        }
+        std::net::IpAddr::V6(a) => {
+            std::net::IpAddr::V6((u128::from(a) & u128::MAX.checked_shl(host_bits).unwrap_or(0)).into())
+        }
+    };
+    Some((network, size))
 }
 
 /// Near-miss category of a defanged entry that is no indicator even
@@ -585,8 +937,12 @@ impl Sink for Collector {
             r.value.trim()
         };
         if value.is_empty() {
-            self.entries.skip(|| at(r.pos, r.source), "empty values", "empty value");
+            self.entries
+                .skip(|| at(&self.prefix, r.pos, r.source), "empty values", "empty value");
             return Ok(());
+        }
+        if let Some(done) = self.expand(value, &r) {
+            return done;
         }
         let normalized = match (r.kind, self.setting) {
             (None, KindSetting::Auto) => self.auto(value, &r),
@@ -595,7 +951,7 @@ impl Sink for Collector {
             (Some(k), KindSetting::Fixed(f)) if k == f => self.as_kind(k, value),
             (Some(k), KindSetting::Fixed(f)) => {
                 self.entries.skip(
-                    || at(r.pos, r.source),
+                    || at(&self.prefix, r.pos, r.source),
                     "entries of another kind than --kind",
                     &format!("{k}, not {f}: {value}"),
                 );
@@ -603,19 +959,24 @@ impl Sink for Collector {
             }
         };
         match normalized {
+            Ok((Kind::Url, canon)) if self.widen.url_hosts && self.setting == KindSetting::Auto => {
+                self.keep(Kind::Url, &canon, value, &r)?;
+                self.entries.note(URL_HOSTS);
+                self.url_host(&canon, value, &r)
+            }
             Ok((kind, canon)) => self.keep(kind, &canon, value, &r),
             Err(Refused { reason, refanged }) => {
                 let shown_value = both_spellings(value, refanged.as_deref());
                 if self.skip_invalid {
                     self.entries.skip(
-                        || at(r.pos, r.source),
+                        || at(&self.prefix, r.pos, r.source),
                         "invalid entries",
                         &format!("{reason}: {shown_value}"),
                     );
                     return Ok(());
                 }
                 Err(InputError::Invalid {
-                    at: at(r.pos, r.source),
+                    at: at(&self.prefix, r.pos, r.source),
                     reason,
                     shown: shown(&shown_value),
                 })
@@ -624,47 +985,27 @@ impl Sink for Collector {
     }
 
     fn unusable(&mut self, pos: Pos, source: Option<&str>, category: &'static str, detail: &str) {
-        self.entries.skip(|| at(pos, source), category, detail);
+        self.entries.skip(|| at(&self.prefix, pos, source), category, detail);
     }
 
     fn note(&mut self, what: &'static str) {
         self.entries.note(what);
     }
+
+    fn columns(&mut self, keys: &[&str]) {
+        if let Some(f) = self.entries.files.last_mut() {
+            if f.keys.is_empty() {
+                f.keys = keys.iter().map(|k| (*k).to_owned()).collect();
+            }
+        }
+    }
 }
 
 /// Read a list in any supported format into `Entries`.
-pub fn read_entries<R: BufRead>(mut reader: R, opts: &ReadOptions) -> Result<Entries, InputError> {
-    let format = match opts.format {
-        Some(f) => f,
-        None => sniff(reader.fill_buf()?, opts.column.is_some())?,
-    };
-    if opts.column.is_some() && format != InputFormat::Csv {
-        return Err(InputError::Format(format!(
-            "--column applies to CSV input, but this input is read as {}",
-            match (opts.format, format) {
-                (None, InputFormat::Stix | InputFormat::Misp) => "JSON (STIX or MISP)",
-                _ => format.name(),
-            }
-        )));
-    }
-    let mut sink = Collector::new(opts.kind, opts.skip_invalid).refanging(opts.refang);
-    let format = match format {
-        InputFormat::Text => {
-            text::read(reader, &mut sink)?;
-            InputFormat::Text
-        }
-        InputFormat::Csv => {
-            let column = opts.column.clone().ok_or_else(|| {
-                InputError::Column("CSV input needs --column to say which field holds the entries".into())
-            })?;
-            csv::read(reader, &column, &mut sink)?;
-            InputFormat::Csv
-        }
-        InputFormat::Stix | InputFormat::Misp => json::read(reader, opts.format, &mut sink)?,
-    };
-    let mut entries = sink.entries;
-    entries.format = format.name();
-    Ok(entries)
+pub fn read_entries<R: BufRead>(reader: R, opts: &ReadOptions) -> Result<Entries, InputError> {
+    let mut sink = Collector::from_options(opts);
+    sink.read("", reader, opts, false)?;
+    Ok(sink.finish())
 }
 
 /// Read a plain list (one entry per line) with one fixed kind.
@@ -677,6 +1018,7 @@ pub fn read_list<R: BufRead>(reader: R, kind: Kind, skip_invalid: bool) -> Resul
             kind: KindSetting::Fixed(kind),
             skip_invalid,
             refang: true,
+            widen: Default::default(),
         },
     )
 }
@@ -699,6 +1041,40 @@ mod tests {
         assert_eq!(e.skip_counts["invalid entries"], 1);
         let err = read_list(text.as_bytes(), Kind::Domain, false).unwrap_err();
         assert!(err.to_string().starts_with("line 6:"), "{err}");
+    }
+
+    #[test]
+    fn widening_adds_hosts_and_addresses_placed_at_their_line() {
+        let opts = ReadOptions {
+            widen: Widen {
+                url_hosts: true,
+                expand_cidr: Some(16),
+            },
+            ..ReadOptions::auto()
+        };
+        let text = "evil.example\nhxxps://evil[.]example/path\n192.0.2.16/28\n10.0.0.0/8\n0.0.0.0/0\n::/0\nhttp://[2001:db8::1]/\n";
+        let e = read_entries(text.as_bytes(), &opts).unwrap();
+        let found = |k: Kind, c: &str| (0..e.len()).find(|&i| e.get(i) == (k, c.as_bytes()));
+        assert_eq!(found(Kind::Domain, "evil.example"), Some(0));
+        assert!(found(Kind::Url, "https://evil.example/path").is_some());
+        // The host repeats line 1: kept as another place of it, not a merged duplicate.
+        assert_eq!(e.duplicates, 0);
+        assert_eq!(e.also.len(), 1);
+        assert_eq!((e.also[0].entry, e.also[0].line), (0, 2));
+        let inside = found(Kind::Ip, "192.0.2.20").unwrap();
+        assert_eq!(
+            (e.original.get(inside), e.lines[inside]),
+            ("192.0.2.20 in 192.0.2.16/28", 3)
+        );
+        assert!(found(Kind::Ip, "192.0.2.31").is_some() && found(Kind::Ip, "192.0.2.32").is_none());
+        assert_eq!(
+            e.near_miss_counts[detect::NEAR_CIDR],
+            3,
+            "larger ranges stay near-misses"
+        );
+        assert!(found(Kind::Ip, "2001:db8::1").is_some());
+        assert_eq!(e.notes[CIDR_EXPANDED], 1);
+        assert_eq!(e.notes[URL_HOSTS], 2);
     }
 
     #[test]

@@ -124,7 +124,9 @@ fn email(s: &str) -> Result<String, Invalid> {
         return Err("e-mail local part has white space or control characters");
     }
     let dom = domain(dom).map_err(|_| "e-mail address has an invalid domain part")?;
-    Ok(format!("{local}@{dom}"))
+    // The whole address is compared lower-cased, as mail providers and CTI
+    // platforms treat it (bundle format 3; format 2 kept the local part).
+    Ok(format!("{}@{dom}", local.to_lowercase()))
 }
 
 #[cfg(test)]
@@ -144,11 +146,10 @@ mod tests {
             "D41D8CD98F00B204E9800998ECF8427E",
             "d41d8cd98f00b204e9800998ecf8427e",
         );
-        eq(Kind::Email, "Alice@Example.COM", "Alice@example.com");
-        assert_ne!(
-            normalize(Kind::Email, "alice@x.org"),
-            normalize(Kind::Email, "Alice@x.org")
-        );
+        eq(Kind::Email, "Alice@Example.COM", "alice@example.com");
+        eq(Kind::Email, "USER@Mule.Example", "user@mule.example");
+        eq(Kind::Email, "ÉLODIE@example.fr", "élodie@example.fr");
+        assert_eq!(normalize(Kind::Email, "Alice@X.org").unwrap(), "alice@x.org");
         assert_eq!(normalize(Kind::Raw, " a ").unwrap(), " a ");
     }
 

@@ -183,6 +183,7 @@ mod properties {
             kind,
             skip_invalid: false,
             refang: true,
+            widen: Default::default(),
         };
         let e = read_entries(entry.as_bytes(), &opts).unwrap_or_else(|err| panic!("{entry}: {err}"));
         (e.get(0).0, e.get(0).1.to_vec())

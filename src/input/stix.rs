@@ -270,6 +270,7 @@ fn emit(kind: Kind, value: &str, id: Option<&str>, pos: Pos, sink: &mut dyn Sink
         value,
         kind: Some(kind),
         source: id,
+        context: None,
         pos,
     })
 }
@@ -397,6 +398,7 @@ mod tests {
                 kind: KindSetting::Auto,
                 skip_invalid: false,
                 refang: true,
+                widen: Default::default(),
             },
         )
         .unwrap();

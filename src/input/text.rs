@@ -41,6 +41,7 @@ pub fn read<R: BufRead>(mut reader: R, sink: &mut dyn Sink) -> Result<(), InputE
             value: text,
             kind: None,
             source: None,
+            context: None,
             pos: Pos::Line(line),
         })?;
     }
@@ -60,6 +61,7 @@ mod tests {
             kind: KindSetting::Auto,
             skip_invalid: false,
             refang: true,
+            widen: Default::default(),
         };
         let e = read_entries(text.as_bytes(), &opts).unwrap();
         assert_eq!(e.format, InputFormat::Text.name());
@@ -72,7 +74,7 @@ mod tests {
                 (Kind::Domain, "evil.example".into()),
                 (Kind::Ip, "2001:db8::1".into()),
                 (Kind::Hash, "d41d8cd98f00b204e9800998ecf8427e".into()),
-                (Kind::Email, "Alice@example.com".into()),
+                (Kind::Email, "alice@example.com".into()),
                 (Kind::Raw, "customer-0042".into()),
                 (Kind::Ip, "198.51.100.7".into()),
             ]

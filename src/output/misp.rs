@@ -227,6 +227,7 @@ mod tests {
             value,
             source: None,
             label: None,
+            from: Vec::new(),
         };
         let sha1 = "A".repeat(40);
         let entries = [

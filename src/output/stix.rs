@@ -334,6 +334,7 @@ mod tests {
             value,
             source,
             label: None,
+            from: Vec::new(),
         }
     }
 

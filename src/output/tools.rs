@@ -209,6 +209,7 @@ mod tests {
                 kind: KindSetting::Auto,
                 skip_invalid: true,
                 refang: true,
+                widen: Default::default(),
             };
             let e = read_entries(&bytes[..], &opts).unwrap();
             for i in 0..e.len() {

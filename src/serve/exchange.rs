@@ -243,9 +243,18 @@ impl App {
             kind: r1.kind,
             skip_invalid: list.skip_invalid,
             refang: !list.no_refang,
+            widen: input::Widen {
+                url_hosts: list.widen.url_hosts && r1.kind == input::KindSetting::Auto,
+                expand_cidr: list.widen.expand_cidr.filter(|_| {
+                    matches!(
+                        r1.kind,
+                        input::KindSetting::Auto | input::KindSetting::Fixed(input::Kind::Ip)
+                    )
+                }),
+            },
         };
-        let path = list.input.as_deref().expect("serve checks --input at start");
-        let mut entries = exchange::list::read(path, &opts).map_err(internal)?;
+        let paths: Vec<&std::path::Path> = list.input.iter().map(|p| p.as_path()).collect();
+        let mut entries = exchange::list::read_all(&paths, &opts).map_err(internal)?;
         if entries.is_empty() {
             return Err(internal(Error::new(format!(
                 "the server's list has no entries of kind {}",

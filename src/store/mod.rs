@@ -32,8 +32,8 @@ use crate::bundle::envelope;
 use crate::error::{Error, Result};
 use crate::fsio::{self, Dest};
 use crate::identity::Identity;
-use crate::input::{Entries, Kind, StrList};
-use crate::output::Shared;
+use crate::input::{Also, Entries, InputFile, Kind, StrList};
+use crate::output::{Origin, Shared};
 
 /// The user's entries, wiped from memory when dropped: the spelling from
 /// the input, the kind each was compared as, and its source id (STIX id,
@@ -46,23 +46,84 @@ pub struct SecretList {
     pub kinds: Vec<u8>,
     /// Empty when no entry has a source id, else one per entry.
     pub sources: Vec<Option<String>>,
+    /// Where each entry came from in the user's input, for results:
+    /// line (or item number) of each entry; files (each with the index of
+    /// its first entry, so no per-entry file index); context values (a CSV
+    /// row's other fields, a MISP type and event: empty when none); the
+    /// other places of merged duplicates. Absent from earlier releases'
+    /// state (read as empty).
+    /// (u32: 4 bytes an entry; a line beyond 2^32 - 1 is shown as that.)
+    #[serde(default, with = "crate::serde_le::u32s")]
+    pub lines: Vec<u32>,
+    #[serde(default)]
+    pub files: Vec<InputFile>,
+    #[serde(default)]
+    pub context: StrList,
+    #[serde(default)]
+    pub also: Vec<Also>,
+    /// The near-misses of the list compared as raw, by reason (counts
+    /// only), for `finish` to repeat.
+    #[serde(default)]
+    #[zeroize(skip)]
+    pub near_misses: Vec<(String, u64)>,
 }
 
 impl SecretList {
     /// Move the user's spellings, kinds and source ids out of `e` (its
     /// canonical bytes, counts and skip reports stay).
     pub fn from_entries(e: &mut Entries) -> Self {
-        let (values, kinds, sources) = e.take_display();
-        let has_sources = sources.iter().any(Option::is_some);
+        let d = e.take_display();
+        let has_sources = d.sources.iter().any(Option::is_some);
         SecretList {
-            values,
-            kinds: kinds.into_iter().map(|k| k as u8).collect(),
+            values: d.values,
+            kinds: d.kinds.into_iter().map(|k| k as u8).collect(),
             sources: if has_sources {
-                sources.into_iter().map(|s| s.map(String::from)).collect()
+                d.sources.into_iter().map(|s| s.map(String::from)).collect()
             } else {
                 Vec::new()
             },
+            lines: d.lines.into_iter().map(|l| l.min(u32::MAX as u64) as u32).collect(),
+            files: d.files,
+            context: d.context,
+            also: {
+                let mut also = d.also;
+                also.sort_by_key(|a| a.entry);
+                also
+            },
+            near_misses: e.near_miss_counts.iter().map(|(k, n)| ((*k).to_owned(), *n)).collect(),
         }
+    }
+
+    /// Where entry `i` came from: its first occurrence, then every merged
+    /// duplicate kept (another file, row or object).
+    pub fn origins(&self, i: usize) -> Vec<Origin<'_>> {
+        if self.files.is_empty() {
+            return Vec::new();
+        }
+        fn context<'a>(c: Option<&'a str>, file: Option<&'a InputFile>) -> Vec<(&'a str, &'a str)> {
+            match (c, file) {
+                (Some(c), Some(f)) => crate::input::named_context(&f.keys, c),
+                _ => Vec::new(),
+            }
+        }
+        let first_file = crate::input::file_of(&self.files, i).and_then(|f| self.files.get(f));
+        let mut out = vec![Origin {
+            file: first_file.map_or("", |f| f.name.as_str()),
+            line: self.lines.get(i).copied().unwrap_or(0).into(),
+            source: self.sources.get(i).and_then(|s| s.as_deref()),
+            context: context((!self.context.is_empty()).then(|| self.context.get(i)), first_file),
+        }];
+        let start = self.also.partition_point(|a| (a.entry as usize) < i);
+        for a in self.also[start..].iter().take_while(|a| a.entry as usize == i) {
+            let file = self.files.get(a.file as usize);
+            out.push(Origin {
+                file: file.map_or("", |f| f.name.as_str()),
+                line: a.line,
+                source: a.source.as_deref(),
+                context: context(a.context.as_deref(), file),
+            });
+        }
+        out
     }
 
     pub fn len(&self) -> usize {
@@ -89,6 +150,7 @@ impl SecretList {
             value: self.values.get(i),
             source: self.sources.get(i).and_then(|s| s.as_deref()),
             label: None,
+            from: self.origins(i),
         }
     }
 }
