@@ -7,8 +7,8 @@ use crate::cli::FinishArgs;
 use crate::engine::{Expect, Kept, Message};
 use crate::exchange::{self, Party};
 use crate::fsio::Dest;
-use crate::output::{self, Report};
-use crate::protocol::{Mode, Outcome};
+use crate::output;
+use crate::protocol::Mode;
 use crate::store::hex;
 
 /// Where `finish` writes: the results, and round 3 when the mode has one.
@@ -151,33 +151,8 @@ fn report(
     h: &crate::engine::Header,
 ) -> Result<()> {
     let peer = &h.sender;
-    let shared = match &f.outcome {
-        Outcome::Matches(m) => Some(m.iter().map(|&i| f.entries.shared(i)).collect()),
-        Outcome::Count(_) => None,
-    };
-    let report = Report {
-        mode: f.mode.name(),
-        kind: &f.kind,
-        count: f.outcome.count(),
-        entries: shared,
-        with_source: f.entries.has_sources(),
-        with_label: false,
-    };
-    let mine = party.me.public();
-    let who = output::Who {
-        me: output::Party {
-            name: &mine.name,
-            fingerprint: &mine.fingerprint(),
-        },
-        peer: output::Party {
-            name: &peer.name,
-            fingerprint: &peer.fingerprint(),
-        },
-        whence: output::Whence::Shared,
-        session: &f.id,
-        time: h.created,
-    };
-    let rendered = output::render(&report, args.format, &who)
+    let rendered = f
+        .render(args.format, &party.me.public(), peer, h.created)
         .map_err(|e| Error::new(e.to_string()).with_hint("finish with --format text, json or csv"))?;
     let results = exchange::Results {
         dest: &out.results,

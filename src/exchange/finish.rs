@@ -32,6 +32,47 @@ pub struct Finished {
     record: Option<Answered>,
 }
 
+impl Finished {
+    /// The results in `format`, as `me` learned them from `peer` in the
+    /// bundle created at `created` (what the STIX and MISP formats name).
+    pub fn render(
+        &self,
+        format: crate::output::Format,
+        me: &crate::identity::PublicIdentity,
+        peer: &crate::identity::PublicIdentity,
+        created: u64,
+    ) -> std::result::Result<crate::output::Rendered, crate::output::Unfit> {
+        use crate::output;
+        let shared = match &self.outcome {
+            Outcome::Matches(m) => Some(m.iter().map(|&i| self.entries.shared(i)).collect()),
+            Outcome::Count(_) => None,
+        };
+        let report = output::Report {
+            mode: self.mode.name(),
+            kind: &self.kind,
+            count: self.outcome.count(),
+            entries: shared,
+            with_source: self.entries.has_sources(),
+            with_label: false,
+        };
+        let (mine, theirs) = (me.fingerprint(), peer.fingerprint());
+        let who = output::Who {
+            me: output::Party {
+                name: &me.name,
+                fingerprint: &mine,
+            },
+            peer: output::Party {
+                name: &peer.name,
+                fingerprint: &theirs,
+            },
+            whence: output::Whence::Shared,
+            session: &self.id,
+            time: created,
+        };
+        output::render(&report, format, &who)
+    }
+}
+
 /// The responder has already waited for round 3; give it as long as round
 /// 2 gave us, and at least an hour.
 fn reply_lifetime(r2: &Header) -> Duration {

@@ -19,7 +19,6 @@ use crate::group::{NoProgress, POINT_LEN};
 use crate::identity::{Identity, PublicIdentity};
 use crate::input;
 use crate::output::{self, Format};
-use crate::protocol::Outcome;
 use crate::store::{hex, Answered, LiveKey, Session, Store};
 
 /// The server's settings and state, shared by every request.
@@ -323,35 +322,13 @@ impl App {
     /// them, and the file name's extension. A cardinality session's count
     /// is text whatever the format.
     fn results_file(&self, h: &Header, f: &exchange::Finished) -> (Vec<u8>, &'static str) {
-        let shared = match &f.outcome {
-            Outcome::Matches(m) => Some(m.iter().map(|&i| f.entries.shared(i)).collect()),
-            Outcome::Count(_) => None,
-        };
-        let report = output::Report {
-            mode: f.mode.name(),
-            kind: &f.kind,
-            count: f.outcome.count(),
-            entries: shared,
-            with_source: f.entries.has_sources(),
-            with_label: false,
-        };
-        let mine = self.me.public();
-        let who = output::Who {
-            me: output::Party {
-                name: &mine.name,
-                fingerprint: &mine.fingerprint(),
-            },
-            peer: output::Party {
-                name: &h.sender.name,
-                fingerprint: &h.sender.fingerprint(),
-            },
-            whence: output::Whence::Shared,
-            session: &h.session,
-            time: h.created,
-        };
-        match output::render(&report, self.results_format, &who) {
+        let me = self.me.public();
+        match f.render(self.results_format, &me, &h.sender, h.created) {
             Ok(r) => (r.bytes, self.results_format.extension()),
-            Err(output::Unfit::CountOnly(_)) => (output::text(&report), Format::Text.extension()),
+            Err(output::Unfit::CountOnly(_)) => (
+                format!("{}\n", f.outcome.count()).into_bytes(),
+                Format::Text.extension(),
+            ),
         }
     }
 }
