@@ -10,6 +10,29 @@ use crate::fsio::Dest;
 use crate::group::Exec;
 use crate::store::{hex, QueryState, SecretList};
 
+/// The catalog query `state` was made against, byte for byte: the file
+/// the state names (with its parts), or the one `--catalog` gives (when it
+/// moved); with its name for messages.
+pub fn queried_catalog(
+    given: &[PathBuf],
+    me: &Identity,
+    state: &QueryState,
+) -> Result<(String, Header, engine::Catalog)> {
+    let cat_path = match given {
+        [] => with_siblings(Path::new(&state.catalog_path)),
+        given => given.to_vec(),
+    };
+    let (cat_name, bytes) = read_bundle(&cat_path)
+        .map_err(|e| e.with_hint("the catalog is needed to finish; if it moved, pass --catalog FILE"))?;
+    let reader = engine::Reader {
+        me,
+        now: now(),
+        store: &engine::NoState,
+    };
+    let (header, cat) = reader.catalog_of(&cat_name, bytes, state)?;
+    Ok((cat_name, header, cat))
+}
+
 pub fn finish(
     args: &FinishArgs,
     ctx: &Ctx,
@@ -22,19 +45,7 @@ pub fn finish(
     if args.reply.is_some() {
         return Err(Error::new("a catalog answer needs no reply").with_hint("drop --reply"));
     }
-    // The catalog, byte for byte the one the query was made against.
-    let cat_path = match args.catalog.as_slice() {
-        [] => with_siblings(Path::new(&state.catalog_path)),
-        given => given.to_vec(),
-    };
-    let (cat_name, bytes) = read_bundle(&cat_path)
-        .map_err(|e| e.with_hint("the catalog is needed to finish; if it moved, pass --catalog FILE"))?;
-    let reader = engine::Reader {
-        me,
-        now: now(),
-        store: &engine::NoState,
-    };
-    let (cat_header, cat) = reader.catalog_of(&cat_name, bytes, &state)?;
+    let (cat_name, cat_header, cat) = queried_catalog(&args.catalog, me, &state)?;
     let QueryState {
         id,
         kind,

@@ -268,18 +268,7 @@ fn not_of_group(name: &str) -> Error {
 
 /// What the answer's publisher holds of the user's entries.
 fn held(args: &FinishArgs, ctx: &Ctx, me: &Identity, a: GroupAnswer) -> Result<Vec<Held>> {
-    let cat_path = match args.catalog.as_slice() {
-        [] => with_siblings(Path::new(&a.state.catalog_path)),
-        given => given.to_vec(),
-    };
-    let (cat_name, bytes) = read_bundle(&cat_path)
-        .map_err(|e| e.with_hint("the catalog is needed to finish; if it moved, pass --catalog FILE"))?;
-    let reader = engine::Reader {
-        me,
-        now: now(),
-        store: &engine::NoState,
-    };
-    let (_, cat) = reader.catalog_of(&cat_name, bytes, &a.state)?;
+    let (cat_name, _, cat) = super::lookup::queried_catalog(&args.catalog, me, &a.state)?;
     let GroupAnswer { name, answer, state } = a;
     let QueryState { client, entries, .. } = state;
     let lookup = client
