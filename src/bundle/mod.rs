@@ -312,11 +312,10 @@ impl Sealed {
 }
 
 /// Sign a payload as `me`, to be wrapped as asked for `to`. Consumes the
-/// payload so its large fields are freed once encoded.
+/// payload: its large fields become pieces of the signed message, moved,
+/// not copied.
 pub fn seal(payload: Payload, me: &Identity, to: &PublicIdentity, envelope: Envelope) -> Sealed {
-    let encoded = payload.encode();
-    drop(payload);
-    let parts = cose::sign(encoded, me.signing_key(), &me.public().fingerprint());
+    let parts = cose::sign_pieces(payload.encode_pieces(), me.signing_key(), &me.public().fingerprint());
     let mut h = Sha256::new();
     parts.pieces().iter().for_each(|p| h.update(p));
     Sealed {

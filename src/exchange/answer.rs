@@ -175,19 +175,14 @@ pub fn answer_round1(
     reply: Reply,
     progress: &dyn Progress,
 ) -> Result<Prepared> {
-    let (kind, mode) = (r1.kind, r1.mode);
-    let n = elements(&r1.elements.points);
-    let (r2, state) = Responder::respond(
-        &r1.elements,
-        entries,
+    let Round1 {
+        kind,
         mode,
-        pad_to,
-        Exec::Parallel,
-        progress,
-        &mut OsRng,
-    )
-    .map_err(|e| Error::from(e).in_file(name))?;
-    drop(r1);
+        elements: r1,
+    } = r1;
+    let n = elements(&r1.points);
+    let (r2, state) = Responder::respond(r1, entries, mode, pad_to, Exec::Parallel, progress, &mut OsRng)
+        .map_err(|e| Error::from(e).in_file(name))?;
     entries.release_canonical();
     let sent = elements(&r2.points);
     let to = Addressed::new(h.session, party.me, &h.sender, reply.now, reply.expires);

@@ -420,9 +420,11 @@ pub struct Responder {
 
 impl Responder {
     /// Answer round 1 with a fresh exponent. Returns round 2 and, for modes
-    /// with a round 3, the state that will read it.
+    /// with a round 3, the state that will read it. Round 1 is consumed: its
+    /// points are freed once answered, before the own entries are blinded,
+    /// so the two sets of points are never held at once.
     pub fn respond<R: RngCore + CryptoRng>(
-        r1: &Round1,
+        r1: Round1,
         entries: &Entries,
         mode: Mode,
         pad_to: Option<u64>,
@@ -439,6 +441,7 @@ impl Responder {
         let w = trunc_len(n_a as u64, order.len() as u64);
         let b = group::random_scalar(rng);
         let mut doubled = group::decode_and_multiply(exec, &r1.points, &b, w, progress).map_err(bad_point("points"))?;
+        drop(r1);
         if mode == Mode::Cardinality {
             doubled = shuffle_elements(&doubled, w, rng);
         }
@@ -525,7 +528,7 @@ mod tests {
     fn run(a: &[u16], b: &[u16], mode: Mode, pad: Option<u64>) -> (Outcome, Option<Outcome>, Entries, Entries) {
         let (ea, eb) = (entries(a), entries(b));
         let (init, r1) = Initiator::start(&ea, mode, pad, Exec::Parallel, &NoProgress, &mut OsRng).unwrap();
-        let (r2, resp) = Responder::respond(&r1, &eb, mode, pad, Exec::Serial, &NoProgress, &mut OsRng).unwrap();
+        let (r2, resp) = Responder::respond(r1, &eb, mode, pad, Exec::Serial, &NoProgress, &mut OsRng).unwrap();
         let (out_a, r3) = init.finish(r2, Exec::Parallel, &NoProgress, &mut OsRng).unwrap();
         let out_b = match (resp, r3) {
             (Some(s), Some(r3)) => Some(s.finish(&r3).unwrap()),
@@ -572,10 +575,13 @@ mod tests {
         let (ea, eb) = (entries(&[1, 2, 3]), entries(&[2, 3, 4]));
         for mode in [Mode::Mutual, Mode::OneSided, Mode::Cardinality] {
             let (init, mut r1) = Initiator::start(&ea, mode, None, Exec::Serial, &NoProgress, &mut OsRng).unwrap();
-            let (r2, _) = Responder::respond(&r1, &eb, mode, None, Exec::Serial, &NoProgress, &mut OsRng).unwrap();
+            let again = Round1 {
+                points: r1.points.clone(),
+            };
+            let (r2, _) = Responder::respond(again, &eb, mode, None, Exec::Serial, &NoProgress, &mut OsRng).unwrap();
             let copy = r1.points[..32].to_vec();
             r1.points[64..96].copy_from_slice(&copy);
-            let e = Responder::respond(&r1, &eb, mode, None, Exec::Serial, &NoProgress, &mut OsRng).unwrap_err();
+            let e = Responder::respond(r1, &eb, mode, None, Exec::Serial, &NoProgress, &mut OsRng).unwrap_err();
             assert_eq!(e.to_string(), "round 1: element 2 repeats element 0");
             let mut bad = Round2 {
                 doubled: r2.doubled.clone(),
@@ -594,7 +600,7 @@ mod tests {
         // would carry 8ℓ−1 bits. Over 64 values every kept bit is seen set.
         let ea = entries(&(0..64).collect::<Vec<_>>());
         let (_, r1) = Initiator::start(&ea, Mode::Mutual, None, Exec::Serial, &NoProgress, &mut OsRng).unwrap();
-        let (r2, _) = Responder::respond(&r1, &ea, Mode::Mutual, None, Exec::Serial, &NoProgress, &mut OsRng).unwrap();
+        let (r2, _) = Responder::respond(r1, &ea, Mode::Mutual, None, Exec::Serial, &NoProgress, &mut OsRng).unwrap();
         let mut seen = vec![0u8; r2.trunc];
         for e in r2.doubled.chunks_exact(r2.trunc) {
             seen.iter_mut().zip(e).for_each(|(s, b)| *s |= b);
@@ -641,7 +647,7 @@ mod tests {
         let ea = entries(&[1, 2]);
         let (init, r1) = Initiator::start(&ea, Mode::Mutual, None, Exec::Serial, &NoProgress, &mut OsRng).unwrap();
         let (mut r2, _) =
-            Responder::respond(&r1, &ea, Mode::Mutual, None, Exec::Serial, &NoProgress, &mut OsRng).unwrap();
+            Responder::respond(r1, &ea, Mode::Mutual, None, Exec::Serial, &NoProgress, &mut OsRng).unwrap();
         r2.points[32..64].fill(0);
         let e = init.finish(r2, Exec::Serial, &NoProgress, &mut OsRng).unwrap_err();
         assert_eq!(
