@@ -135,6 +135,17 @@ impl Outcome {
 /// Marks a padding position in a send order.
 const PAD: u32 = u32::MAX;
 
+/// A generator for shuffling, seeded once from `rng`: a shuffle draws once
+/// per element, and from the OS generator each draw would be a system call
+/// (a third of a second of one core per million entries). ChaCha12, as
+/// `rand`'s own thread generator.
+fn shuffler<R: RngCore + CryptoRng>(rng: &mut R) -> rand::rngs::StdRng {
+    use rand::SeedableRng;
+    let mut seed = Zeroizing::new(<rand::rngs::StdRng as SeedableRng>::Seed::default());
+    rng.fill_bytes(&mut seed[..]);
+    rand::rngs::StdRng::from_seed(*seed)
+}
+
 /// Shuffled send order over `n` entries plus padding up to `pad_to`:
 /// `order[k]` is the entry index sent at position `k`, or `PAD`.
 fn send_order<R: RngCore + CryptoRng>(n: usize, pad_to: Option<u64>, rng: &mut R) -> Result<Vec<u32>, ProtocolError> {
@@ -143,7 +154,7 @@ fn send_order<R: RngCore + CryptoRng>(n: usize, pad_to: Option<u64>, rng: &mut R
     let mut order: Vec<u32> = (0..n as u32)
         .chain(std::iter::repeat_n(PAD, total as usize - n))
         .collect();
-    order.shuffle(rng);
+    order.shuffle(&mut shuffler(rng));
     Ok(order)
 }
 
@@ -177,7 +188,7 @@ fn blind_in_order<R: RngCore + CryptoRng>(
 /// Shuffle fixed-width elements.
 fn shuffle_elements<R: RngCore + CryptoRng>(bytes: &[u8], width: usize, rng: &mut R) -> Vec<u8> {
     let mut idx: Vec<usize> = (0..bytes.len() / width).collect();
-    idx.shuffle(rng);
+    idx.shuffle(&mut shuffler(rng));
     let mut out = Vec::with_capacity(bytes.len());
     for i in idx {
         out.extend_from_slice(&bytes[i * width..(i + 1) * width]);
