@@ -443,34 +443,35 @@ impl Responder {
         progress: &dyn Progress,
         rng: &mut R,
     ) -> Result<(Round2, Option<Responder>), ProtocolError> {
+        let first = Responder::answer_round1(r1, exec, progress, &|| false, rng)?;
+        let first = first.expect("never stopped");
+        first.blind(entries, mode, pad_to, exec, progress, rng)
+    }
+
+    /// The first half of [`Responder::respond`], which needs no entries and
+    /// can run while they are read: check round 1 and double-encrypt it
+    /// with a fresh exponent. ℓ depends on the entries' count, not known
+    /// yet: each element is kept at the ℓ of the most elements a round can
+    /// carry (`pad::MAX_ELEMENTS`; one or two bytes more) and cut to its
+    /// ℓ by [`Answering::blind`]. `None` when `stop()` turned true
+    /// meanwhile (it is asked between batches).
+    pub fn answer_round1<R: RngCore + CryptoRng>(
+        r1: Round1,
+        exec: Exec,
+        progress: &dyn Progress,
+        stop: &(dyn Fn() -> bool + Sync),
+        rng: &mut R,
+    ) -> Result<Option<Answering>, ProtocolError> {
         if !r1.points.len().is_multiple_of(POINT_LEN) {
             return Err(ProtocolError::Counts("round 1 points are not 32 bytes each".into()));
         }
         distinct(&r1.points, "round 1")?;
         let n_a = r1.points.len() / POINT_LEN;
-        let order = send_order(entries.len(), pad_to, rng)?;
-        let w = trunc_len(n_a as u64, order.len() as u64);
+        let width = trunc_len(n_a as u64, pad::MAX_ELEMENTS);
         let b = group::random_scalar(rng);
-        let mut doubled = group::decode_and_multiply(exec, &r1.points, &b, w, progress).map_err(bad_point("points"))?;
-        drop(r1);
-        if mode == Mode::Cardinality {
-            doubled = shuffle_elements(&doubled, w, rng);
-        }
-        let points = blind_in_order(exec, entries, &order, &b, progress, rng)?;
-        let state = mode.has_round3().then(|| Responder {
-            order,
-            peer_doubled: doubled.clone(),
-            trunc: w as u8,
-            mode,
-        });
-        Ok((
-            Round2 {
-                doubled,
-                points,
-                trunc: w,
-            },
-            state,
-        ))
+        let doubled = group::decode_and_multiply_until(exec, &r1.points, &b, width, progress, stop)
+            .map_err(bad_point("points"))?;
+        Ok(doubled.map(|doubled| Answering { b, n_a, width, doubled }))
     }
 
     pub fn mode(&self) -> Mode {
@@ -507,6 +508,77 @@ impl Responder {
             _ => Outcome::Matches(matches(&r3.doubled, &self.peer_doubled, w, &self.order)),
         })
     }
+}
+
+/// Round 1 answered, the own entries not yet blinded: the responder's
+/// exponent and `b·a·H(x)` at a provisional width (see
+/// [`Responder::answer_round1`]).
+pub struct Answering {
+    b: Zeroizing<Scalar>,
+    n_a: usize,
+    width: usize,
+    doubled: Vec<u8>,
+}
+
+impl Answering {
+    /// The second half of [`Responder::respond`]: blind `entries` (padded
+    /// to `pad_to`) in a shuffled order, and cut round 1's answer to the
+    /// width the two counts call for.
+    pub fn blind<R: RngCore + CryptoRng>(
+        self,
+        entries: &Entries,
+        mode: Mode,
+        pad_to: Option<u64>,
+        exec: Exec,
+        progress: &dyn Progress,
+        rng: &mut R,
+    ) -> Result<(Round2, Option<Responder>), ProtocolError> {
+        let Answering {
+            b,
+            n_a,
+            width,
+            mut doubled,
+        } = self;
+        let order = send_order(entries.len(), pad_to, rng)?;
+        let w = trunc_len(n_a as u64, order.len() as u64);
+        debug_assert!(w <= width, "send_order caps the count at pad::MAX_ELEMENTS");
+        narrow(&mut doubled, width, w);
+        if mode == Mode::Cardinality {
+            doubled = shuffle_elements(&doubled, w, rng);
+        }
+        let points = blind_in_order(exec, entries, &order, &b, progress, rng)?;
+        let state = mode.has_round3().then(|| Responder {
+            order,
+            peer_doubled: doubled.clone(),
+            trunc: w as u8,
+            mode,
+        });
+        Ok((
+            Round2 {
+                doubled,
+                points,
+                trunc: w,
+            },
+            state,
+        ))
+    }
+}
+
+/// Cut elements kept at `from` bytes ([`group::kept`]) down to `to` bytes,
+/// in place: the bytes `kept` keeps at `to` are the first `to` of those it
+/// keeps at `from` (after byte 0 when `from` is the whole encoding).
+fn narrow(elements: &mut Vec<u8>, from: usize, to: usize) {
+    if from == to {
+        return;
+    }
+    let skip = usize::from(from == POINT_LEN);
+    let n = elements.len() / from;
+    for i in 0..n {
+        let src = i * from + skip;
+        elements.copy_within(src..src + to, i * to);
+    }
+    elements.truncate(n * to);
+    elements.shrink_to_fit();
 }
 
 /// A protocol state shows its mode only: never its exponent, order or
@@ -617,6 +689,26 @@ mod tests {
             seen.iter_mut().zip(e).for_each(|(s, b)| *s |= b);
         }
         assert!(seen.iter().all(|&b| b == 0xff), "{seen:02x?}");
+    }
+
+    #[test]
+    fn narrowing_keeps_what_kept_keeps_at_the_smaller_width() {
+        let pts = group::random_points(37, &mut OsRng);
+        let s = group::random_scalar(&mut OsRng);
+        for (from, to) in [(32, 9), (32, 32), (13, 10), (12, 12), (6, 5)] {
+            let mut wide = group::decode_and_multiply(Exec::Serial, &pts, &s, from, &NoProgress).unwrap();
+            let want = group::decode_and_multiply(Exec::Serial, &pts, &s, to, &NoProgress).unwrap();
+            narrow(&mut wide, from, to);
+            assert_eq!(wide, want, "{from} -> {to}");
+        }
+    }
+
+    #[test]
+    fn answering_round1_stops_when_asked() {
+        let ea = entries(&[1, 2, 3]);
+        let (_, r1) = Initiator::start(&ea, Mode::Mutual, None, Exec::Serial, &NoProgress, &mut OsRng).unwrap();
+        let got = Responder::answer_round1(r1, Exec::Parallel, &NoProgress, &|| true, &mut OsRng).unwrap();
+        assert!(got.is_none());
     }
 
     #[test]
