@@ -396,9 +396,23 @@ impl Initiator {
                 "truncation is {w} bytes, expected {want}"
             )));
         }
-        distinct(&r2.points, "round 2")?;
         let a = self.scalar()?;
-        let d_b = group::decode_and_multiply(exec, &r2.points, &a, w, progress).map_err(bad_point("points"))?;
+        let multiply = || group::decode_and_multiply(exec, &r2.points, &a, w, progress);
+        // In parallel the check of round 2 (serial, a hash table) runs on
+        // one worker while the other starts the arithmetic; its refusal
+        // still comes first, and nothing is released before both are done.
+        let d_b = match exec {
+            Exec::Serial => {
+                distinct(&r2.points, "round 2")?;
+                multiply()
+            }
+            Exec::Parallel => {
+                let (repeats, d_b) = rayon::join(|| distinct(&r2.points, "round 2"), multiply);
+                repeats?;
+                d_b
+            }
+        };
+        let d_b = d_b.map_err(bad_point("points"))?;
         drop(r2.points);
         let outcome = match self.mode {
             Mode::Cardinality => Outcome::Count(count_common(&r2.doubled, &d_b, w)),
@@ -675,6 +689,18 @@ mod tests {
             let e = init.finish(bad, Exec::Serial, &NoProgress, &mut OsRng).unwrap_err();
             assert_eq!(e.to_string(), "round 2: element 3 repeats element 1");
         }
+    }
+
+    #[test]
+    fn a_repeated_round2_is_refused_before_its_bad_points_in_parallel() {
+        let ea = entries(&[1, 2, 3]);
+        let (init, r1) = Initiator::start(&ea, Mode::Mutual, None, Exec::Serial, &NoProgress, &mut OsRng).unwrap();
+        let (mut r2, _) =
+            Responder::respond(r1, &ea, Mode::Mutual, None, Exec::Serial, &NoProgress, &mut OsRng).unwrap();
+        r2.points.extend_from_within(0..32);
+        r2.points[32..64].fill(0xff);
+        let e = init.finish(r2, Exec::Parallel, &NoProgress, &mut OsRng).unwrap_err();
+        assert_eq!(e.to_string(), "round 2: element 3 repeats element 0");
     }
 
     #[test]
