@@ -212,12 +212,32 @@ pub fn hash_and_multiply<H>(exec: Exec, n: usize, hash: H, scalar: &Scalar, prog
 where
     H: Fn(usize) -> RistrettoPoint + Sync,
 {
+    hash_and_multiply_gathered(exec, n, |r| r.collect(), |&i: &usize| hash(i), scalar, progress)
+}
+
+/// As [`hash_and_multiply`], with the inputs of each batch fetched first,
+/// all together: `gather(range)` returns what `hash` needs for inputs
+/// `range`. Inputs scattered in memory are then loaded by one tight loop
+/// whose cache misses overlap, not one at a time between two hashes.
+pub fn hash_and_multiply_gathered<T, G, H>(
+    exec: Exec,
+    n: usize,
+    gather: G,
+    hash: H,
+    scalar: &Scalar,
+    progress: &dyn Progress,
+) -> Vec<u8>
+where
+    G: Fn(std::ops::Range<usize>) -> Vec<T> + Sync,
+    H: Fn(&T) -> RistrettoPoint + Sync,
+{
     let h = half(scalar);
     let mut out = vec![0u8; n * POINT_LEN];
     let ok: Result<(), ()> = for_batches(exec, &mut out, POINT_LEN, progress, |b, chunk| {
         let start = b * BATCH;
         let count = chunk.len() / POINT_LEN;
-        let pts: Vec<RistrettoPoint> = (start..start + count).map(|i| hash(i) * *h).collect();
+        let inputs = gather(start..start + count);
+        let pts: Vec<RistrettoPoint> = inputs.iter().map(|x| hash(x) * *h).collect();
         encode_doubled(&pts, chunk, POINT_LEN);
         Ok(())
     });

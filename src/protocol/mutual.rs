@@ -168,15 +168,26 @@ fn blind_in_order<R: RngCore + CryptoRng>(
     progress: &dyn Progress,
     rng: &mut R,
 ) -> Result<Vec<u8>, ProtocolError> {
-    let hash = |k: usize| match order[k] {
-        // A placeholder, replaced by a random element below.
-        PAD => curve25519_dalek::constants::RISTRETTO_BASEPOINT_POINT,
-        i => {
-            let (kind, canon) = entries.get(i as usize);
-            hash_entry(kind, canon)
-        }
+    // Entries are read in send order, that is at random: each batch's are
+    // fetched first, in one loop (their first byte too), so the cache
+    // misses of a batch overlap.
+    let gather = |ks: std::ops::Range<usize>| -> Vec<Option<(Kind, &[u8])>> {
+        ks.map(|k| match order[k] {
+            PAD => None,
+            i => {
+                let (kind, canon) = entries.get(i as usize);
+                std::hint::black_box(canon.first().copied());
+                Some((kind, canon))
+            }
+        })
+        .collect()
     };
-    let mut points = group::hash_and_multiply(exec, order.len(), hash, scalar, progress);
+    let hash = |e: &Option<(Kind, &[u8])>| match *e {
+        // A placeholder, replaced by a random element below.
+        None => curve25519_dalek::constants::RISTRETTO_BASEPOINT_POINT,
+        Some((kind, canon)) => hash_entry(kind, canon),
+    };
+    let mut points = group::hash_and_multiply_gathered(exec, order.len(), gather, hash, scalar, progress);
     let padding = pad::padding(entries.len(), Some(order.len() as u64), rng)?;
     let slots = points.chunks_exact_mut(POINT_LEN).zip(order).filter(|(_, &o)| o == PAD);
     for ((slot, _), p) in slots.zip(padding.chunks_exact(POINT_LEN)) {
