@@ -212,12 +212,32 @@ pub fn hash_and_multiply<H>(exec: Exec, n: usize, hash: H, scalar: &Scalar, prog
 where
     H: Fn(usize) -> RistrettoPoint + Sync,
 {
+    hash_and_multiply_gathered(exec, n, |r| r.collect(), |&i: &usize| hash(i), scalar, progress)
+}
+
+/// As [`hash_and_multiply`], with the inputs of each batch fetched first,
+/// all together: `gather(range)` returns what `hash` needs for inputs
+/// `range`. Inputs scattered in memory are then loaded by one tight loop
+/// whose cache misses overlap, not one at a time between two hashes.
+pub fn hash_and_multiply_gathered<T, G, H>(
+    exec: Exec,
+    n: usize,
+    gather: G,
+    hash: H,
+    scalar: &Scalar,
+    progress: &dyn Progress,
+) -> Vec<u8>
+where
+    G: Fn(std::ops::Range<usize>) -> Vec<T> + Sync,
+    H: Fn(&T) -> RistrettoPoint + Sync,
+{
     let h = half(scalar);
     let mut out = vec![0u8; n * POINT_LEN];
     let ok: Result<(), ()> = for_batches(exec, &mut out, POINT_LEN, progress, |b, chunk| {
         let start = b * BATCH;
         let count = chunk.len() / POINT_LEN;
-        let pts: Vec<RistrettoPoint> = (start..start + count).map(|i| hash(i) * *h).collect();
+        let inputs = gather(start..start + count);
+        let pts: Vec<RistrettoPoint> = inputs.iter().map(|x| hash(x) * *h).collect();
         encode_doubled(&pts, chunk, POINT_LEN);
         Ok(())
     });
@@ -235,23 +255,45 @@ pub fn decode_and_multiply(
     width: usize,
     progress: &dyn Progress,
 ) -> Result<Vec<u8>, BadPoint> {
+    let out = decode_and_multiply_until(exec, input, scalar, width, progress, &|| false)?;
+    Ok(out.expect("never stopped"))
+}
+
+/// As [`decode_and_multiply`], giving up (`Ok(None)`) as soon as `stop()`
+/// is true: it is asked before each batch, so a caller that learns
+/// meanwhile that the result is not needed does not wait for all of it.
+pub fn decode_and_multiply_until(
+    exec: Exec,
+    input: &[u8],
+    scalar: &Scalar,
+    width: usize,
+    progress: &dyn Progress,
+    stop: &(dyn Fn() -> bool + Sync),
+) -> Result<Option<Vec<u8>>, BadPoint> {
     assert!(input.len().is_multiple_of(POINT_LEN) && (1..=POINT_LEN).contains(&width));
     let h = half(scalar);
     let n = input.len() / POINT_LEN;
     let mut out = vec![0u8; n * width];
-    for_batches(exec, &mut out, width, progress, |b, chunk| {
+    let done = for_batches(exec, &mut out, width, progress, |b, chunk| {
+        if stop() {
+            return Err(None);
+        }
         let start = b * BATCH;
         let count = chunk.len() / width;
         let mut pts = Vec::with_capacity(count);
         for i in start..start + count {
             let p = decode_point(&input[i * POINT_LEN..(i + 1) * POINT_LEN])
-                .map_err(|identity| BadPoint { index: i, identity })?;
+                .map_err(|identity| Some(BadPoint { index: i, identity }))?;
             pts.push(p * *h);
         }
         encode_doubled(&pts, chunk, width);
         Ok(())
-    })?;
-    Ok(out)
+    });
+    match done {
+        Ok(()) => Ok(Some(out)),
+        Err(None) => Ok(None),
+        Err(Some(bad)) => Err(bad),
+    }
 }
 
 /// Decode one element; `Err(true)` for the identity, `Err(false)` for a

@@ -756,6 +756,62 @@ fn outputs_are_never_replaced_without_force() {
     assert_eq!(env.read("shared.txt"), "y\n");
 }
 
+/// `finish` checks round 2's signature before it loads the session (so
+/// the bundle's bytes are released first): an altered signature is still
+/// refused as before, the session stays open, and the genuine round 2
+/// then finishes.
+#[test]
+fn finish_refuses_a_round2_whose_signature_was_altered() {
+    let (env, a, b) = round1("x\ny\nz\n", "y\nq\n");
+    ok(respond(&env, &b, &a, "r1", "bob.txt", &[], "r2"), "respond");
+    let mut bytes = env.bytes("r2");
+    let n = bytes.len();
+    bytes[n - 1] ^= 1; // inside the signature
+    std::fs::write(env.path("r2.bad"), bytes).unwrap();
+    let e = err(finish(&env, &a, "r2.bad", &["--reply", "r3"]), "finish");
+    has(&e, "r2.bad: the signature does not verify");
+    env.assert_absent("r3");
+    assert_eq!(sessions(&env, &a).len(), 1, "the session must stay open");
+    assert_eq!(ok(finish(&env, &a, "r2", &["--reply", "r3"]), "finish").stdout, "y\n");
+}
+
+/// `respond` reads its list while it answers round 1: a list that fails
+/// stops that work and is the error given (no round 2, no session); a
+/// list on standard input is read the same way, and the result is exact.
+#[test]
+fn respond_reads_its_list_while_answering_round1() {
+    let alice: String = (0..20_000).map(|i| format!("10.1.{}.{}\n", i / 250, i % 250)).collect();
+    let (env, a, b) = two_lists(&alice, "10.1.0.7\n10.1.3.9\nnot-an-ip\n");
+    ok(init(&env, &a, &b, "alice.txt", &["--kind", "ip"], "r1"), "init");
+    let e = respond_refused(
+        &env,
+        &b,
+        &a,
+        "r1",
+        "bob.txt",
+        &[],
+        "bob.txt: line 3: not an IPv4 or IPv6 address",
+    );
+    has(&e, "--skip-invalid");
+
+    let mut args = vec![
+        "respond",
+        "r1",
+        "-i",
+        &b.id,
+        "--state-dir",
+        &b.state,
+        "--peer",
+        &a.public,
+    ];
+    args.extend(["--input", "-", "-o", "r2", "--no-encrypt"]);
+    let r = env.feed(&args, b"10.1.0.7\n192.0.2.1\n10.1.3.9\n");
+    assert_eq!(r.code, 0, "respond from standard input: {}", r.stderr);
+    let shared = ok(finish(&env, &a, "r2", &["--reply", "r3"]), "finish").stdout;
+    assert_eq!(shared, "10.1.0.7\n10.1.3.9\n");
+    assert_eq!(ok(finish(&env, &b, "r3", &[]), "finish").stdout, "10.1.0.7\n10.1.3.9\n");
+}
+
 #[test]
 fn invalid_lines_name_file_and_line_or_are_skipped() {
     let (env, a, b) = two_parties();

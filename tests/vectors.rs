@@ -178,7 +178,7 @@ fn check_round1(p: &Payload) -> Result<(), (Stage, String)> {
         points: p.points.to_vec(),
     };
     let rng = &mut rand::rngs::OsRng;
-    let answer = Responder::respond(&r1, &entries, Mode::Mutual, None, Exec::Serial, &NoProgress, rng);
+    let answer = Responder::respond(r1, &entries, Mode::Mutual, None, Exec::Serial, &NoProgress, rng);
     answer.map(|_| ()).map_err(|e| (Stage::Points, e.to_string()))
 }
 

@@ -59,7 +59,7 @@ fn request(reader: &Reader<'_>, data: &[u8], alice: &cosect::identity::PublicIde
         if r1.elements.points.len() <= 64 * 32 {
             let entries = Entries::from_canonical([(Kind::Raw, "x"), (Kind::Raw, "y")]);
             let _ = Responder::respond(
-                &r1.elements,
+                r1.elements,
                 &entries,
                 Mode::Mutual,
                 None,

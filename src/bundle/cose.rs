@@ -75,21 +75,26 @@ fn sig_structure_prefix(protected: &[u8], payload_len: usize) -> Vec<u8> {
     s
 }
 
-/// A signed message as three pieces, so the (large) payload is never
-/// copied: `head ‖ payload ‖ tail` is the tagged COSE_Sign1.
+/// A signed message in pieces, so the (large) payload is never copied:
+/// `head ‖ payload[0] ‖ payload[1] ‖ … ‖ tail` is the tagged COSE_Sign1.
 pub struct SignedParts {
     pub head: Vec<u8>,
-    pub payload: Vec<u8>,
+    /// The payload's bytes, in consecutive pieces.
+    pub payload: Vec<Vec<u8>>,
     pub tail: Vec<u8>,
 }
 
 impl SignedParts {
-    pub fn pieces(&self) -> [&[u8]; 3] {
-        [&self.head, &self.payload, &self.tail]
+    pub fn pieces(&self) -> Vec<&[u8]> {
+        let mut v: Vec<&[u8]> = Vec::with_capacity(self.payload.len() + 2);
+        v.push(&self.head);
+        v.extend(self.payload.iter().map(Vec::as_slice));
+        v.push(&self.tail);
+        v
     }
 
     pub fn len(&self) -> usize {
-        self.head.len() + self.payload.len() + self.tail.len()
+        self.pieces().iter().map(|p| p.len()).sum()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -103,15 +108,22 @@ impl SignedParts {
 
 /// Sign `payload` into a tagged COSE_Sign1 message.
 pub fn sign(payload: Vec<u8>, key: &SigningKey, kid: &[u8]) -> SignedParts {
+    sign_pieces(vec![payload], key, kid)
+}
+
+/// Sign the payload whose bytes are the concatenation of `payload` (read
+/// in place, never joined) into a tagged COSE_Sign1 message.
+pub fn sign_pieces(payload: Vec<Vec<u8>>, key: &SigningKey, kid: &[u8]) -> SignedParts {
     let protected = protected_header(kid);
-    let prefix = sig_structure_prefix(&protected, payload.len());
+    let payload_len: usize = payload.iter().map(Vec::len).sum();
+    let prefix = sig_structure_prefix(&protected, payload_len);
     let esk = ExpandedSecretKey::from(key.as_bytes());
     let sig: Signature = raw_sign_byupdate::<Sha512, _>(
         &esk,
         |d| {
             use sha2::Digest;
             d.update(&prefix);
-            d.update(&payload);
+            payload.iter().for_each(|p| d.update(p));
             Ok(())
         },
         &key.verifying_key(),
@@ -122,7 +134,7 @@ pub fn sign(payload: Vec<u8>, key: &SigningKey, kid: &[u8]) -> SignedParts {
     head_bytes.extend(head(BYTES, protected.len() as u64));
     head_bytes.extend_from_slice(&protected);
     head_bytes.extend(head(MAP, 0));
-    head_bytes.extend(head(BYTES, payload.len() as u64));
+    head_bytes.extend(head(BYTES, payload_len as u64));
     let mut tail = head(BYTES, Signature::BYTE_SIZE as u64);
     tail.extend_from_slice(&sig.to_bytes());
     SignedParts {
@@ -334,6 +346,17 @@ mod tests {
         // Another algorithm.
         let es256: Vec<u8> = [&[0xa3, 0x01, 0x26][..], &ours[3..]].concat();
         assert!(err(&es256).contains("not EdDSA"), "{}", err(&es256));
+    }
+
+    #[test]
+    fn a_payload_in_pieces_signs_as_the_joined_payload() {
+        let k = key();
+        let pieces = vec![b"head".to_vec(), vec![7u8; 5000], Vec::new(), b"tail".to_vec()];
+        let joined = sign(pieces.concat(), &k, &[5u8; 32]).to_vec();
+        let parts = sign_pieces(pieces, &k, &[5u8; 32]);
+        assert_eq!(parts.len(), joined.len());
+        assert_eq!(parts.to_vec(), joined);
+        assert!(Signed::parse(&joined).unwrap().verify(&k.verifying_key()));
     }
 
     #[test]

@@ -199,8 +199,11 @@ pub struct Opened {
     /// SHA-256 of the COSE bytes (what the next round names in `answers`).
     pub hash: [u8; 32],
     /// The COSE bytes as received (after decryption); released once the
-    /// signature is checked.
+    /// signature is checked (or checked early, `check_early`).
     cose: Vec<u8>,
+    /// Set by `check_early`: whether the signature verified under the
+    /// sender's own claimed key, the bytes being released since.
+    early: Option<bool>,
     pub payload: Payload,
     /// The sender's public identity as claimed in the payload (unverified).
     pub sender: PublicIdentity,
@@ -335,6 +338,7 @@ impl Opened {
             envelope,
             hash: Sha256::digest(&cose).into(),
             cose,
+            early: None,
             payload,
             sender,
             picked: None,
@@ -342,8 +346,27 @@ impl Opened {
     }
 
     fn verify(&self, key: &ed25519_dalek::VerifyingKey) -> bool {
+        if let Some(valid) = self.early {
+            // Checked under the claimed key: a signature that verifies
+            // (strictly) under one key does not under another.
+            return valid && *key == self.sender.ed25519;
+        }
         // The bytes parsed once already; parsing again only reads the heads.
         cose::Signed::parse(&self.cose).is_ok_and(|s| s.verify(key))
+    }
+
+    /// Check the signature now under the sender's own claimed key, and
+    /// release the received bytes: for a reader that must load large
+    /// state (the session that names the expected peer) before
+    /// `check_sender` can run, so the bytes and that state are not held
+    /// together. `check_sender` still decides, and in the same order: it
+    /// accepts only if the peer is the claimed sender (their fingerprints
+    /// bind the key) and the signature verified.
+    pub fn check_early(&mut self) {
+        if self.early.is_none() {
+            self.early = Some(self.self_signature_valid());
+            self.cose = Vec::new();
+        }
     }
 
     /// Signature by the expected peer. Releases the received bytes when it
@@ -464,11 +487,10 @@ impl Sealed {
 }
 
 /// Sign a payload as `me`, to be wrapped as asked for `to`. Consumes the
-/// payload so its large fields are freed once encoded.
+/// payload: its large fields become pieces of the signed message, moved,
+/// not copied.
 pub fn seal(payload: Payload, me: &Identity, to: &PublicIdentity, envelope: Envelope) -> Sealed {
-    let encoded = payload.encode();
-    drop(payload);
-    let parts = cose::sign(encoded, me.signing_key(), &me.public().fingerprint());
+    let parts = cose::sign_pieces(payload.encode_pieces(), me.signing_key(), &me.public().fingerprint());
     let mut h = Sha256::new();
     parts.pieces().iter().for_each(|p| h.update(p));
     Sealed {

@@ -84,6 +84,54 @@ impl Payload {
         out
     }
 
+    /// The encoding of `self` as consecutive pieces whose concatenation is
+    /// `encode()`'s output, consuming `self`: the large byte strings
+    /// (`points`, `doubled`) become pieces of their own, moved rather than
+    /// copied, so sealing a large round never holds its elements twice.
+    pub fn encode_pieces(mut self) -> Vec<Vec<u8>> {
+        /// Cuts the encoding where a large field's bytes are written (ciborium
+        /// writes a byte string's contents in one call, after its head);
+        /// anything else is copied into the current small piece.
+        struct Cut<'a> {
+            large: [&'a [u8]; 2],
+            pieces: Vec<Result<Vec<u8>, usize>>,
+            small: Vec<u8>,
+        }
+        impl std::io::Write for Cut<'_> {
+            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+                let same = |l: &&[u8]| !l.is_empty() && std::ptr::eq(*l, buf);
+                match self.large.iter().position(same) {
+                    Some(k) => {
+                        self.pieces.push(Ok(std::mem::take(&mut self.small)));
+                        self.pieces.push(Err(k));
+                    }
+                    None => self.small.extend_from_slice(buf),
+                }
+                Ok(buf.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let extra = self.catalog.as_ref().map_or(0, |c| c.labels.len());
+        let mut cut = Cut {
+            large: [&self.points, &self.doubled],
+            pieces: Vec::new(),
+            small: Vec::with_capacity(extra + 1024),
+        };
+        ciborium::into_writer(&self, &mut cut).expect("writing CBOR to memory cannot fail");
+        let Cut { pieces, small, .. } = cut;
+        let mut large = [std::mem::take(&mut self.points), std::mem::take(&mut self.doubled)];
+        drop(self);
+        let mut out: Vec<Vec<u8>> = pieces
+            .into_iter()
+            .map(|p| p.unwrap_or_else(|k| std::mem::take(&mut large[k]).into_vec()))
+            .collect();
+        out.push(small);
+        out.retain(|p| !p.is_empty());
+        out
+    }
+
     /// Whether encoding `self` gives exactly `bytes`, compared as it is
     /// written (no second copy of a large payload).
     fn encodes_to(&self, bytes: &[u8]) -> bool {
@@ -193,4 +241,46 @@ impl Payload {
 
 fn short(e: &dyn std::fmt::Display) -> String {
     crate::text::shown(&e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pieces_join_to_the_encoding_and_move_the_large_fields() {
+        let mut p = Payload {
+            n_points: 3000,
+            points: (0..3000 * POINT_LEN).map(|i| i as u8).collect::<Vec<u8>>().into(),
+            trunc: 11,
+            n_doubled: 700,
+            doubled: vec![7u8; 700 * 11].into(),
+            answers: vec![1u8; HASH_LEN].into(),
+            ..Payload::addressed(
+                PROTOCOL_PSI,
+                2,
+                &[3u8; SESSION_LEN],
+                &crate::identity::Identity::generate("a").unwrap().public(),
+                &[4u8; 32],
+            )
+        };
+        p.kind = "raw".into();
+        p.mode = "mutual".into();
+        let whole = p.encode();
+        let (points, doubled) = (p.points.as_ptr(), p.doubled.as_ptr());
+        let pieces = p.clone().encode_pieces();
+        assert_eq!(pieces.concat(), whole);
+        let pieces = p.encode_pieces();
+        assert_eq!(pieces.concat(), whole);
+        assert!(pieces
+            .iter()
+            .any(|v| v.as_ptr() == points && v.len() == 3000 * POINT_LEN));
+        assert!(pieces.iter().any(|v| v.as_ptr() == doubled && v.len() == 700 * 11));
+        // Without large fields: one piece, the whole encoding.
+        let mut small = Payload::decode(&whole).unwrap();
+        small.points = ByteBuf::new();
+        small.doubled = ByteBuf::new();
+        (small.n_points, small.n_doubled) = (0, 0);
+        assert_eq!(small.clone().encode_pieces(), vec![small.encode()]);
+    }
 }

@@ -2,6 +2,8 @@
 //! (or answer a catalog query with your catalog key: `answer::respond`).
 //! The steps are `exchange`'s; this verb wires the files and the terminal.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use super::*;
 use crate::bundle::format_time;
 use crate::cli::options::Sending;
@@ -119,16 +121,32 @@ fn answer_round1(args: &RespondArgs, ctx: &Ctx, out: &Out, h: &Header, r1: Round
     exchange::admit(out.party, name, h, size, &out.policy, now())?;
     let peer_n = size.elements();
     let (kind, mode) = (r1.kind, r1.mode);
-    let mut entries = read_list(ctx, &args.list, kind)?;
-    let bar = ctx.bar(peer_n + args.list.pad_to.unwrap_or(entries.len() as u64), "answering");
     let reply = Reply {
         envelope: out.env,
         expires: args.expires,
         now: now(),
     };
-    let p = exchange::answer_round1(out.party, name, h, r1, &mut entries, args.list.pad_to, reply, &|n| {
-        bar.inc(n)
-    })?;
+    let pad_to = args.list.pad_to;
+    // The list is read on a thread of its own while round 1 is answered,
+    // which needs no list; a list that cannot be read stops that work.
+    let bar = ctx.bar(2 * peer_n, "answering");
+    let stop = AtomicBool::new(false);
+    let stopped = || stop.load(Ordering::Relaxed);
+    let (first, list) = std::thread::scope(|s| {
+        let reading = s.spawn(|| {
+            let list = read_list(ctx, &args.list, kind);
+            if list.as_ref().map_or(true, |e| e.is_empty()) {
+                stop.store(true, Ordering::Relaxed);
+            }
+            list
+        });
+        let first = exchange::answer_round1_first(name, r1, &|n| bar.inc(n), &stopped);
+        (first, reading.join())
+    });
+    let mut entries = list.map_err(|_| Error::new("reading the list failed unexpectedly"))??;
+    bar.set_length(peer_n + pad_to.unwrap_or(entries.len() as u64));
+    let first = first?.ok_or_else(|| Error::new("answering round 1 was stopped, yet the list was read"))?;
+    let p = exchange::answer_round1_rest(out.party, name, h, first, &mut entries, pad_to, reply, &|n| bar.inc(n))?;
     bar.finish_and_clear();
     let p = p.with_note(args.note.as_deref());
     let n_points = p.sent;

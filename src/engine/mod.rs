@@ -321,6 +321,10 @@ impl Reader<'_> {
             wrong_verb(name, &b, Expect::Answer)?;
         }
         let sid = sid(&b.payload);
+        // The session (the peer's identity, the own list) is loaded before
+        // the signature can be checked against its peer: check it early,
+        // so the received bytes are not held alongside the session.
+        b.check_early();
         let Some(session) = self.store.session(&b.payload.session)? else {
             // Without the session the peer is unknown, but a bundle addressed to
             // someone else (typically your own round 1 or round 3 fed back to you)

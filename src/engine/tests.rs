@@ -85,6 +85,9 @@ fn round1(a: &Identity, b: &Identity) -> (Initiator, Vec<u8>, [u8; 32]) {
 }
 
 fn answer(r1: &crate::protocol::mutual::Round1) -> (crate::protocol::mutual::Round2, Option<Responder>) {
+    let r1 = crate::protocol::mutual::Round1 {
+        points: r1.points.clone(),
+    };
     Responder::respond(
         r1,
         &entries(),

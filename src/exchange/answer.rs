@@ -15,8 +15,10 @@ use crate::engine::{self, catalog_name, Addressed, CatalogAnswer, CatalogQuery, 
 use crate::error::{Cause, Error, Result};
 use crate::group::{Exec, Progress, POINT_LEN};
 use crate::input::Entries;
+use crate::input::KindSetting;
 use crate::protocol::catalog::CatalogKey;
-use crate::protocol::Responder;
+use crate::protocol::mutual::Answering;
+use crate::protocol::{Mode, Responder};
 use crate::store::budget::Refused;
 use crate::store::{Answer, Answered, Keep, LiveKey, SecretList, Session, Step, JOURNAL_VERSION};
 
@@ -183,19 +185,67 @@ pub fn answer_round1(
     reply: Reply,
     progress: &dyn Progress,
 ) -> Result<Prepared> {
-    let (kind, mode) = (r1.kind, r1.mode);
-    let n = elements(&r1.elements.points);
-    let (r2, state) = Responder::respond(
-        &r1.elements,
-        entries,
+    let first = answer_round1_first(name, r1, progress, &|| false)?.expect("never stopped");
+    answer_round1_rest(party, name, h, first, entries, pad_to, reply, progress)
+}
+
+/// Round 1 answered before the own list is read: see
+/// [`answer_round1_first`].
+pub struct FirstHalf {
+    kind: KindSetting,
+    mode: Mode,
+    n: u64,
+    answering: Answering,
+}
+
+/// The first half of [`answer_round1`], which needs no list, so that a
+/// carrier can read the list meanwhile: round 1 checked and
+/// double-encrypted. `None` when `stop()` turned true meanwhile (the list
+/// could not be read: its error is the one to give).
+pub fn answer_round1_first(
+    name: &str,
+    r1: Round1,
+    progress: &dyn Progress,
+    stop: &(dyn Fn() -> bool + Sync),
+) -> Result<Option<FirstHalf>> {
+    let Round1 {
+        kind,
         mode,
-        pad_to,
-        Exec::Parallel,
-        progress,
-        &mut OsRng,
-    )
-    .map_err(|e| Error::from(e).in_file(name))?;
-    drop(r1);
+        elements: r1,
+    } = r1;
+    let n = elements(&r1.points);
+    let answering = Responder::answer_round1(r1, Exec::Parallel, progress, stop, &mut OsRng)
+        .map_err(|e| Error::from(e).in_file(name))?;
+    Ok(answering.map(|answering| FirstHalf {
+        kind,
+        mode,
+        n,
+        answering,
+    }))
+}
+
+/// The second half of [`answer_round1`]: `entries` blinded, round 2
+/// sealed.
+#[allow(clippy::too_many_arguments)]
+pub fn answer_round1_rest(
+    party: Party,
+    name: &str,
+    h: &Header,
+    first: FirstHalf,
+    entries: &mut Entries,
+    pad_to: Option<u64>,
+    reply: Reply,
+    progress: &dyn Progress,
+) -> Result<Prepared> {
+    let FirstHalf {
+        kind,
+        mode,
+        n,
+        answering,
+    } = first;
+    let (r2, state) = answering
+        .blind(entries, mode, pad_to, Exec::Parallel, progress, &mut OsRng)
+        .map_err(|e| Error::from(e).in_file(name))?;
     entries.release_canonical();
     let sent = elements(&r2.points);
     let to = Addressed::new(h.session, party.me, &h.sender, reply.now, reply.expires);

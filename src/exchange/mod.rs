@@ -20,7 +20,8 @@ pub mod finish;
 pub mod list;
 
 pub use answer::{
-    admit, admit_session, answer_query, answer_round1, commit_answer, Committed, Policy, Prepared, Reply, Size,
+    admit, admit_session, answer_query, answer_round1, answer_round1_first, answer_round1_rest, commit_answer,
+    Committed, FirstHalf, Policy, Prepared, Reply, Size,
 };
 pub use deliver::{part_path, Delivery};
 pub use finish::{commit_finish, finish_round2, finish_round3, Finished, Results};

@@ -135,6 +135,17 @@ impl Outcome {
 /// Marks a padding position in a send order.
 const PAD: u32 = u32::MAX;
 
+/// A generator for shuffling, seeded once from `rng`: a shuffle draws once
+/// per element, and from the OS generator each draw would be a system call
+/// (a third of a second of one core per million entries). ChaCha12, as
+/// `rand`'s own thread generator.
+fn shuffler<R: RngCore + CryptoRng>(rng: &mut R) -> rand::rngs::StdRng {
+    use rand::SeedableRng;
+    let mut seed = Zeroizing::new(<rand::rngs::StdRng as SeedableRng>::Seed::default());
+    rng.fill_bytes(&mut seed[..]);
+    rand::rngs::StdRng::from_seed(*seed)
+}
+
 /// Shuffled send order over `n` entries plus padding up to `pad_to`:
 /// `order[k]` is the entry index sent at position `k`, or `PAD`.
 fn send_order<R: RngCore + CryptoRng>(n: usize, pad_to: Option<u64>, rng: &mut R) -> Result<Vec<u32>, ProtocolError> {
@@ -143,7 +154,7 @@ fn send_order<R: RngCore + CryptoRng>(n: usize, pad_to: Option<u64>, rng: &mut R
     let mut order: Vec<u32> = (0..n as u32)
         .chain(std::iter::repeat_n(PAD, total as usize - n))
         .collect();
-    order.shuffle(rng);
+    order.shuffle(&mut shuffler(rng));
     Ok(order)
 }
 
@@ -157,15 +168,26 @@ fn blind_in_order<R: RngCore + CryptoRng>(
     progress: &dyn Progress,
     rng: &mut R,
 ) -> Result<Vec<u8>, ProtocolError> {
-    let hash = |k: usize| match order[k] {
-        // A placeholder, replaced by a random element below.
-        PAD => curve25519_dalek::constants::RISTRETTO_BASEPOINT_POINT,
-        i => {
-            let (kind, canon) = entries.get(i as usize);
-            hash_entry(kind, canon)
-        }
+    // Entries are read in send order, that is at random: each batch's are
+    // fetched first, in one loop (their first byte too), so the cache
+    // misses of a batch overlap.
+    let gather = |ks: std::ops::Range<usize>| -> Vec<Option<(Kind, &[u8])>> {
+        ks.map(|k| match order[k] {
+            PAD => None,
+            i => {
+                let (kind, canon) = entries.get(i as usize);
+                std::hint::black_box(canon.first().copied());
+                Some((kind, canon))
+            }
+        })
+        .collect()
     };
-    let mut points = group::hash_and_multiply(exec, order.len(), hash, scalar, progress);
+    let hash = |e: &Option<(Kind, &[u8])>| match *e {
+        // A placeholder, replaced by a random element below.
+        None => curve25519_dalek::constants::RISTRETTO_BASEPOINT_POINT,
+        Some((kind, canon)) => hash_entry(kind, canon),
+    };
+    let mut points = group::hash_and_multiply_gathered(exec, order.len(), gather, hash, scalar, progress);
     let padding = pad::padding(entries.len(), Some(order.len() as u64), rng)?;
     let slots = points.chunks_exact_mut(POINT_LEN).zip(order).filter(|(_, &o)| o == PAD);
     for ((slot, _), p) in slots.zip(padding.chunks_exact(POINT_LEN)) {
@@ -177,7 +199,7 @@ fn blind_in_order<R: RngCore + CryptoRng>(
 /// Shuffle fixed-width elements.
 fn shuffle_elements<R: RngCore + CryptoRng>(bytes: &[u8], width: usize, rng: &mut R) -> Vec<u8> {
     let mut idx: Vec<usize> = (0..bytes.len() / width).collect();
-    idx.shuffle(rng);
+    idx.shuffle(&mut shuffler(rng));
     let mut out = Vec::with_capacity(bytes.len());
     for i in idx {
         out.extend_from_slice(&bytes[i * width..(i + 1) * width]);
@@ -385,9 +407,23 @@ impl Initiator {
                 "truncation is {w} bytes, expected {want}"
             )));
         }
-        distinct(&r2.points, "round 2")?;
         let a = self.scalar()?;
-        let d_b = group::decode_and_multiply(exec, &r2.points, &a, w, progress).map_err(bad_point("points"))?;
+        let multiply = || group::decode_and_multiply(exec, &r2.points, &a, w, progress);
+        // In parallel the check of round 2 (serial, a hash table) runs on
+        // one worker while the other starts the arithmetic; its refusal
+        // still comes first, and nothing is released before both are done.
+        let d_b = match exec {
+            Exec::Serial => {
+                distinct(&r2.points, "round 2")?;
+                multiply()
+            }
+            Exec::Parallel => {
+                let (repeats, d_b) = rayon::join(|| distinct(&r2.points, "round 2"), multiply);
+                repeats?;
+                d_b
+            }
+        };
+        let d_b = d_b.map_err(bad_point("points"))?;
         drop(r2.points);
         let outcome = match self.mode {
             Mode::Cardinality => Outcome::Count(count_common(&r2.doubled, &d_b, w)),
@@ -420,9 +456,11 @@ pub struct Responder {
 
 impl Responder {
     /// Answer round 1 with a fresh exponent. Returns round 2 and, for modes
-    /// with a round 3, the state that will read it.
+    /// with a round 3, the state that will read it. Round 1 is consumed: its
+    /// points are freed once answered, before the own entries are blinded,
+    /// so the two sets of points are never held at once.
     pub fn respond<R: RngCore + CryptoRng>(
-        r1: &Round1,
+        r1: Round1,
         entries: &Entries,
         mode: Mode,
         pad_to: Option<u64>,
@@ -430,33 +468,35 @@ impl Responder {
         progress: &dyn Progress,
         rng: &mut R,
     ) -> Result<(Round2, Option<Responder>), ProtocolError> {
+        let first = Responder::answer_round1(r1, exec, progress, &|| false, rng)?;
+        let first = first.expect("never stopped");
+        first.blind(entries, mode, pad_to, exec, progress, rng)
+    }
+
+    /// The first half of [`Responder::respond`], which needs no entries and
+    /// can run while they are read: check round 1 and double-encrypt it
+    /// with a fresh exponent. ℓ depends on the entries' count, not known
+    /// yet: each element is kept at the ℓ of the most elements a round can
+    /// carry (`pad::MAX_ELEMENTS`; one or two bytes more) and cut to its
+    /// ℓ by [`Answering::blind`]. `None` when `stop()` turned true
+    /// meanwhile (it is asked between batches).
+    pub fn answer_round1<R: RngCore + CryptoRng>(
+        r1: Round1,
+        exec: Exec,
+        progress: &dyn Progress,
+        stop: &(dyn Fn() -> bool + Sync),
+        rng: &mut R,
+    ) -> Result<Option<Answering>, ProtocolError> {
         if !r1.points.len().is_multiple_of(POINT_LEN) {
             return Err(ProtocolError::Counts("round 1 points are not 32 bytes each".into()));
         }
         distinct(&r1.points, "round 1")?;
         let n_a = r1.points.len() / POINT_LEN;
-        let order = send_order(entries.len(), pad_to, rng)?;
-        let w = trunc_len(n_a as u64, order.len() as u64);
+        let width = trunc_len(n_a as u64, pad::MAX_ELEMENTS);
         let b = group::random_scalar(rng);
-        let mut doubled = group::decode_and_multiply(exec, &r1.points, &b, w, progress).map_err(bad_point("points"))?;
-        if mode == Mode::Cardinality {
-            doubled = shuffle_elements(&doubled, w, rng);
-        }
-        let points = blind_in_order(exec, entries, &order, &b, progress, rng)?;
-        let state = mode.has_round3().then(|| Responder {
-            order,
-            peer_doubled: doubled.clone(),
-            trunc: w as u8,
-            mode,
-        });
-        Ok((
-            Round2 {
-                doubled,
-                points,
-                trunc: w,
-            },
-            state,
-        ))
+        let doubled = group::decode_and_multiply_until(exec, &r1.points, &b, width, progress, stop)
+            .map_err(bad_point("points"))?;
+        Ok(doubled.map(|doubled| Answering { b, n_a, width, doubled }))
     }
 
     pub fn mode(&self) -> Mode {
@@ -495,6 +535,77 @@ impl Responder {
     }
 }
 
+/// Round 1 answered, the own entries not yet blinded: the responder's
+/// exponent and `b·a·H(x)` at a provisional width (see
+/// [`Responder::answer_round1`]).
+pub struct Answering {
+    b: Zeroizing<Scalar>,
+    n_a: usize,
+    width: usize,
+    doubled: Vec<u8>,
+}
+
+impl Answering {
+    /// The second half of [`Responder::respond`]: blind `entries` (padded
+    /// to `pad_to`) in a shuffled order, and cut round 1's answer to the
+    /// width the two counts call for.
+    pub fn blind<R: RngCore + CryptoRng>(
+        self,
+        entries: &Entries,
+        mode: Mode,
+        pad_to: Option<u64>,
+        exec: Exec,
+        progress: &dyn Progress,
+        rng: &mut R,
+    ) -> Result<(Round2, Option<Responder>), ProtocolError> {
+        let Answering {
+            b,
+            n_a,
+            width,
+            mut doubled,
+        } = self;
+        let order = send_order(entries.len(), pad_to, rng)?;
+        let w = trunc_len(n_a as u64, order.len() as u64);
+        debug_assert!(w <= width, "send_order caps the count at pad::MAX_ELEMENTS");
+        narrow(&mut doubled, width, w);
+        if mode == Mode::Cardinality {
+            doubled = shuffle_elements(&doubled, w, rng);
+        }
+        let points = blind_in_order(exec, entries, &order, &b, progress, rng)?;
+        let state = mode.has_round3().then(|| Responder {
+            order,
+            peer_doubled: doubled.clone(),
+            trunc: w as u8,
+            mode,
+        });
+        Ok((
+            Round2 {
+                doubled,
+                points,
+                trunc: w,
+            },
+            state,
+        ))
+    }
+}
+
+/// Cut elements kept at `from` bytes ([`group::kept`]) down to `to` bytes,
+/// in place: the bytes `kept` keeps at `to` are the first `to` of those it
+/// keeps at `from` (after byte 0 when `from` is the whole encoding).
+fn narrow(elements: &mut Vec<u8>, from: usize, to: usize) {
+    if from == to {
+        return;
+    }
+    let skip = usize::from(from == POINT_LEN);
+    let n = elements.len() / from;
+    for i in 0..n {
+        let src = i * from + skip;
+        elements.copy_within(src..src + to, i * to);
+    }
+    elements.truncate(n * to);
+    elements.shrink_to_fit();
+}
+
 /// A protocol state shows its mode only: never its exponent, order or
 /// the peer's elements.
 macro_rules! debug_mode_only {
@@ -525,7 +636,7 @@ mod tests {
     fn run(a: &[u16], b: &[u16], mode: Mode, pad: Option<u64>) -> (Outcome, Option<Outcome>, Entries, Entries) {
         let (ea, eb) = (entries(a), entries(b));
         let (init, r1) = Initiator::start(&ea, mode, pad, Exec::Parallel, &NoProgress, &mut OsRng).unwrap();
-        let (r2, resp) = Responder::respond(&r1, &eb, mode, pad, Exec::Serial, &NoProgress, &mut OsRng).unwrap();
+        let (r2, resp) = Responder::respond(r1, &eb, mode, pad, Exec::Serial, &NoProgress, &mut OsRng).unwrap();
         let (out_a, r3) = init.finish(r2, Exec::Parallel, &NoProgress, &mut OsRng).unwrap();
         let out_b = match (resp, r3) {
             (Some(s), Some(r3)) => Some(s.finish(&r3).unwrap()),
@@ -572,10 +683,13 @@ mod tests {
         let (ea, eb) = (entries(&[1, 2, 3]), entries(&[2, 3, 4]));
         for mode in [Mode::Mutual, Mode::OneSided, Mode::Cardinality] {
             let (init, mut r1) = Initiator::start(&ea, mode, None, Exec::Serial, &NoProgress, &mut OsRng).unwrap();
-            let (r2, _) = Responder::respond(&r1, &eb, mode, None, Exec::Serial, &NoProgress, &mut OsRng).unwrap();
+            let again = Round1 {
+                points: r1.points.clone(),
+            };
+            let (r2, _) = Responder::respond(again, &eb, mode, None, Exec::Serial, &NoProgress, &mut OsRng).unwrap();
             let copy = r1.points[..32].to_vec();
             r1.points[64..96].copy_from_slice(&copy);
-            let e = Responder::respond(&r1, &eb, mode, None, Exec::Serial, &NoProgress, &mut OsRng).unwrap_err();
+            let e = Responder::respond(r1, &eb, mode, None, Exec::Serial, &NoProgress, &mut OsRng).unwrap_err();
             assert_eq!(e.to_string(), "round 1: element 2 repeats element 0");
             let mut bad = Round2 {
                 doubled: r2.doubled.clone(),
@@ -589,17 +703,49 @@ mod tests {
     }
 
     #[test]
+    fn a_repeated_round2_is_refused_before_its_bad_points_in_parallel() {
+        let ea = entries(&[1, 2, 3]);
+        let (init, r1) = Initiator::start(&ea, Mode::Mutual, None, Exec::Serial, &NoProgress, &mut OsRng).unwrap();
+        let (mut r2, _) =
+            Responder::respond(r1, &ea, Mode::Mutual, None, Exec::Serial, &NoProgress, &mut OsRng).unwrap();
+        r2.points.extend_from_within(0..32);
+        r2.points[32..64].fill(0xff);
+        let e = init.finish(r2, Exec::Parallel, &NoProgress, &mut OsRng).unwrap_err();
+        assert_eq!(e.to_string(), "round 2: element 3 repeats element 0");
+    }
+
+    #[test]
     fn every_kept_bit_varies() {
         // Byte 0 of an encoding always has its lowest bit 0: ℓ bytes of it
         // would carry 8ℓ−1 bits. Over 64 values every kept bit is seen set.
         let ea = entries(&(0..64).collect::<Vec<_>>());
         let (_, r1) = Initiator::start(&ea, Mode::Mutual, None, Exec::Serial, &NoProgress, &mut OsRng).unwrap();
-        let (r2, _) = Responder::respond(&r1, &ea, Mode::Mutual, None, Exec::Serial, &NoProgress, &mut OsRng).unwrap();
+        let (r2, _) = Responder::respond(r1, &ea, Mode::Mutual, None, Exec::Serial, &NoProgress, &mut OsRng).unwrap();
         let mut seen = vec![0u8; r2.trunc];
         for e in r2.doubled.chunks_exact(r2.trunc) {
             seen.iter_mut().zip(e).for_each(|(s, b)| *s |= b);
         }
         assert!(seen.iter().all(|&b| b == 0xff), "{seen:02x?}");
+    }
+
+    #[test]
+    fn narrowing_keeps_what_kept_keeps_at_the_smaller_width() {
+        let pts = group::random_points(37, &mut OsRng);
+        let s = group::random_scalar(&mut OsRng);
+        for (from, to) in [(32, 9), (32, 32), (13, 10), (12, 12), (6, 5)] {
+            let mut wide = group::decode_and_multiply(Exec::Serial, &pts, &s, from, &NoProgress).unwrap();
+            let want = group::decode_and_multiply(Exec::Serial, &pts, &s, to, &NoProgress).unwrap();
+            narrow(&mut wide, from, to);
+            assert_eq!(wide, want, "{from} -> {to}");
+        }
+    }
+
+    #[test]
+    fn answering_round1_stops_when_asked() {
+        let ea = entries(&[1, 2, 3]);
+        let (_, r1) = Initiator::start(&ea, Mode::Mutual, None, Exec::Serial, &NoProgress, &mut OsRng).unwrap();
+        let got = Responder::answer_round1(r1, Exec::Parallel, &NoProgress, &|| true, &mut OsRng).unwrap();
+        assert!(got.is_none());
     }
 
     #[test]
@@ -641,7 +787,7 @@ mod tests {
         let ea = entries(&[1, 2]);
         let (init, r1) = Initiator::start(&ea, Mode::Mutual, None, Exec::Serial, &NoProgress, &mut OsRng).unwrap();
         let (mut r2, _) =
-            Responder::respond(&r1, &ea, Mode::Mutual, None, Exec::Serial, &NoProgress, &mut OsRng).unwrap();
+            Responder::respond(r1, &ea, Mode::Mutual, None, Exec::Serial, &NoProgress, &mut OsRng).unwrap();
         r2.points[32..64].fill(0);
         let e = init.finish(r2, Exec::Serial, &NoProgress, &mut OsRng).unwrap_err();
         assert_eq!(
