@@ -4,8 +4,7 @@
 //! (and, answered, burns the peer's round 1). Recognized from the first
 //! bytes, before anything is read or kept. Pure.
 
-use crate::bundle::{armor, envelope::AGE_MAGIC, mail, parts};
-use crate::identity::PUBLIC_PREFIX;
+use crate::bundle::sniff::{sniff, What};
 
 /// What a file that is not a list is, and which verb takes it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -21,48 +20,31 @@ const BUNDLE_GOES: &str = "a round 1 goes to `cosect respond FILE`, a round 2 or
      --input takes your own list of entries";
 
 /// What the file starting with `head` is, when it is plainly not a list
-/// of entries. `head` is the first bytes (64 KiB is plenty).
+/// of entries. `head` is the first bytes (64 KiB is plenty). The file is
+/// told by the bundle layer's [`sniff`], which names files for every verb.
 pub fn not_a_list(head: &[u8]) -> Option<NotAList> {
     let head = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
     let found = |what, goes_to| Some(NotAList { what, goes_to });
-    if head.starts_with(AGE_MAGIC) {
-        return found("an age-encrypted file (a cosect bundle?)", BUNDLE_GOES);
-    }
-    // COSE_Sign1: CBOR tag 18, then an array of four.
-    if head.starts_with(&[0xd2, 0x84]) {
-        return found("a signed cosect bundle", BUNDLE_GOES);
-    }
-    if parts::is_part(head) {
-        return found("a part of a split cosect bundle", BUNDLE_GOES);
-    }
-    if mail::looks_like_mail(head) {
-        return found(
+    match sniff(head) {
+        What::Age => found("an age-encrypted file (a cosect bundle?)", BUNDLE_GOES),
+        What::Bundle => found("a signed cosect bundle", BUNDLE_GOES),
+        What::Part => found("a part of a split cosect bundle", BUNDLE_GOES),
+        What::Mail => found(
             "a saved mail",
             "`cosect respond` and `cosect finish` read the bundle a mail carries; \
              --input takes your own list of entries",
-        );
-    }
-    if armor::contains_armor(head) {
-        return found("an ASCII-armored cosect bundle", BUNDLE_GOES);
-    }
-    let first = head
-        .split(|&b| b == b'\n')
-        .map(|l| l.trim_ascii())
-        .find(|l| !l.is_empty() && !l.starts_with(b"#"))?;
-    let has_word = |w: &[u8]| first.starts_with(w) && first.get(w.len()).is_some_and(|b| b.is_ascii_whitespace());
-    if has_word(PUBLIC_PREFIX.as_bytes()) {
-        return found(
+        ),
+        What::Armored => found("an ASCII-armored cosect bundle", BUNDLE_GOES),
+        What::PublicIdentity => found(
             "a public identity (a .pub file)",
             "a peer's public identity goes to --peer FILE; --input takes your own list of entries",
-        );
-    }
-    if first.len() >= 16 && first[..16].eq_ignore_ascii_case(b"AGE-SECRET-KEY-1") {
-        return found(
+        ),
+        What::SecretIdentity => found(
             "an identity file (a secret key)",
             "your identity goes to -i/--identity FILE (keep it private); --input takes your own list of entries",
-        );
+        ),
+        _ => None,
     }
-    None
 }
 
 #[cfg(test)]
