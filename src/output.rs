@@ -8,6 +8,8 @@ mod tools;
 use serde::Serialize;
 
 pub use stix::Sighted;
+#[cfg(test)]
+pub use tools::test_who;
 pub use tools::{canonical, Party, Rendered, Unfit, Whence, Who};
 
 /// Output format of `finish`.

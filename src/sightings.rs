@@ -356,17 +356,8 @@ mod tests {
 
     fn who() -> Who<'static> {
         Who {
-            me: Party {
-                name: "Dana SOC",
-                fingerprint: &[9; 32],
-            },
-            peer: Party {
-                name: "",
-                fingerprint: &[],
-            },
             whence: crate::output::Whence::Sightings,
-            session: &[7; 16],
-            time: 1_790_000_000,
+            ..crate::output::test_who("")
         }
     }
 

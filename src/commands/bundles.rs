@@ -30,21 +30,32 @@ pub fn read_bundle(paths: &[PathBuf]) -> Result<(String, Vec<u8>)> {
     }
     let mut parts = Vec::with_capacity(paths.len());
     for p in paths {
-        let name = shown_path(p);
-        let found = carrier::parts_of(read_bundle_file(p)?).map_err(|e| Error::from(e).in_file(&name))?;
-        for (place, part) in found {
-            let named = match place.is_empty() {
-                true => name.clone(),
-                false => format!("{name} ({place})"),
-            };
-            parts.push((named, part));
-        }
+        parts.extend(named_parts(p)?);
     }
-    let joined = parts::join(&parts).map_err(|e| {
+    Ok((bundle_name(paths), join_parts(&parts)?))
+}
+
+/// What file `p` carries to be joined, each named for messages: the file
+/// itself (a part, or anything else for the join to refuse), or every part
+/// a saved mail carries (`FILE (attachment 2)`).
+fn named_parts(p: &Path) -> Result<Vec<(String, Vec<u8>)>> {
+    let name = shown_path(p);
+    let found = carrier::parts_of(read_bundle_file(p)?).map_err(|e| Error::from(e).in_file(&name))?;
+    Ok(found
+        .into_iter()
+        .map(|(place, part)| match place.is_empty() {
+            true => (name.clone(), part),
+            false => (format!("{name} ({place})"), part),
+        })
+        .collect())
+}
+
+/// The parts of one bundle joined, or why not.
+fn join_parts(parts: &[(String, Vec<u8>)]) -> Result<Vec<u8>> {
+    parts::join(parts).map_err(|e| {
         Error::new(e.to_string())
             .with_hint("pass every part of the bundle once, and nothing else; ask the sender for a missing part")
-    })?;
-    Ok((bundle_name(paths), joined))
+    })
 }
 
 /// The bundles given as files: one bundle (one file, or all its parts),
@@ -68,14 +79,8 @@ pub fn read_bundles_from(paths: &[PathBuf]) -> Result<Vec<Given>> {
     type Parts = ([u8; 32], Vec<PathBuf>, Vec<(String, Vec<u8>)>);
     let mut groups: Vec<Parts> = Vec::new();
     for p in paths {
-        let name = shown_path(p);
         // A file is a bundle, a part, or a saved mail carrying parts.
-        let found = carrier::parts_of(read_bundle_file(p)?).map_err(|e| Error::from(e).in_file(&name))?;
-        for (place, bytes) in found {
-            let named = match place.is_empty() {
-                true => name.clone(),
-                false => format!("{name} ({place})"),
-            };
+        for (named, bytes) in named_parts(p)? {
             match parts::header(&bytes) {
                 Some((h, _)) => match groups.iter_mut().find(|g| g.0 == h.bundle) {
                     Some(g) => {
@@ -91,10 +96,7 @@ pub fn read_bundles_from(paths: &[PathBuf]) -> Result<Vec<Given>> {
         }
     }
     for (_, names, parts) in groups {
-        let joined = parts::join(&parts).map_err(|e| {
-            Error::new(e.to_string())
-                .with_hint("pass every part of the bundle once, and nothing else; ask the sender for a missing part")
-        })?;
+        let joined = join_parts(&parts)?;
         wholes.push((bundle_name(&names), joined, names));
     }
     Ok(wholes)

@@ -203,25 +203,13 @@ fn write<'a>(entries: &'a [Shared<'a>], sighted: Option<&'a [Sighted]>, who: &'a
 
 #[cfg(test)]
 mod tests {
-    use super::super::tools::Party;
+    use super::super::tools::test_who;
     use super::*;
     use serde_json::Value;
 
     #[test]
     fn one_attribute_per_entry_of_its_type() {
-        let who = Who {
-            me: Party {
-                name: "ACME CERT",
-                fingerprint: &[1; 32],
-            },
-            peer: Party {
-                name: "Bob MSSP",
-                fingerprint: &[2; 32],
-            },
-            whence: Whence::Shared,
-            session: &[0xab; 16],
-            time: 1_790_000_000,
-        };
+        let who = test_who("Bob MSSP");
         let e = |kind, value| Shared {
             kind,
             value,

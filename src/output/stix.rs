@@ -308,24 +308,11 @@ fn write<'a>(
 
 #[cfg(test)]
 mod tests {
-    use super::super::tools::Party;
     use super::*;
     use serde_json::Value;
 
     fn who() -> Who<'static> {
-        Who {
-            me: Party {
-                name: "ACME CERT",
-                fingerprint: &[1; 32],
-            },
-            peer: Party {
-                name: "",
-                fingerprint: &[2; 32],
-            },
-            whence: Whence::Shared,
-            session: &[0xab; 16],
-            time: 1_790_000_000,
-        }
+        super::super::tools::test_who("")
     }
 
     fn e<'a>(kind: &'a str, value: &'a str, source: Option<&'a str>) -> Shared<'a> {

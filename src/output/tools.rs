@@ -88,6 +88,25 @@ impl Who<'_> {
     }
 }
 
+/// The writers' tests' exchange: ACME CERT and a peer named `peer`, in
+/// session `ab…`, at 2026-09-21T14:13:20Z.
+#[cfg(test)]
+pub fn test_who(peer: &'static str) -> Who<'static> {
+    Who {
+        me: Party {
+            name: "ACME CERT",
+            fingerprint: &[1; 32],
+        },
+        peer: Party {
+            name: peer,
+            fingerprint: &[2; 32],
+        },
+        whence: Whence::Shared,
+        session: &[0xab; 16],
+        time: 1_790_000_000,
+    }
+}
+
 /// A file in a tool's format, and how many entries it could not carry.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Rendered {
