@@ -223,21 +223,27 @@ impl<'a> Report<'a> {
         out.push_str(row("VALUE", "KIND", "SEEN", "SEEN BY").trim_end());
         out.push('\n');
         for e in &self.entries {
-            let by: Vec<String> = e
-                .seen_by
-                .iter()
-                .map(|s| {
-                    let p = self.covers[s.publisher].shown();
-                    match s.label {
-                        Some(l) => format!("{p}: {l}"),
-                        None => p,
-                    }
-                })
-                .collect();
-            out.push_str(row(e.value, e.kind, &e.seen_by.len().to_string(), &by.join("; ")).trim_end());
+            let by = self.seen_by_shown(e, "; ");
+            out.push_str(row(e.value, e.kind, &e.seen_by.len().to_string(), &by).trim_end());
             out.push('\n');
         }
         out
+    }
+
+    /// Who sees entry `e`, `Name (fp): label` each, joined by `sep`.
+    fn seen_by_shown(&self, e: &Entry, sep: &str) -> String {
+        let by: Vec<String> = e
+            .seen_by
+            .iter()
+            .map(|s| {
+                let p = self.covers[s.publisher].shown();
+                match s.label {
+                    Some(l) => format!("{p}: {l}"),
+                    None => p,
+                }
+            })
+            .collect();
+        by.join(sep)
     }
 
     /// One row per entry and publisher seeing it.
@@ -287,18 +293,7 @@ impl<'a> Report<'a> {
                 .iter()
                 .map(|e| Sighted {
                     by: e.seen_by.iter().map(|s| s.publisher).collect(),
-                    text: e
-                        .seen_by
-                        .iter()
-                        .map(|s| {
-                            let p = self.covers[s.publisher].shown();
-                            match s.label {
-                                Some(l) => format!("{p}: {l}"),
-                                None => p,
-                            }
-                        })
-                        .collect::<Vec<_>>()
-                        .join(", "),
+                    text: self.seen_by_shown(e, ", "),
                 })
                 .collect();
             let r = if stix {
